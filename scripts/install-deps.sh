@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what TestFarm's main job and tests need on Debian 12, idempotently. Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  qemu-system-x86 qemu-system-arm ipxe-qemu qemu-efi-aarch64   # lab machines that really boot
+  busybox-static cpio                                           # the lab image's initramfs
+  postgresql                                                    # scale-out store, tested for real
+  python3 python3-sushy                                         # OpenStack's Redfish client, judge of the lab BMCs
+  ansible                                                       # kubespray inventory checks
+  chromium                                                      # report screenshots through Playwright
+  iproute2 curl ca-certificates nodejs npm
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> apt: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "==> apt: all ${#APT_PACKAGES[@]} packages present"
+fi
+
+# Allure 3 report generator, local to the checkout (never a global install).
+if [ ! -x .tools/node_modules/.bin/allure ]; then
+  echo "==> npm: installing allure@3 into .tools/"
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools allure@3.18.0 >/dev/null
+else
+  echo "==> npm: allure present in .tools/"
+fi
+
+# The lab's default kernel: taken from Debian's package without installing it.
+if [ ! -f .tools/kernel/vmlinuz ]; then
+  echo "==> lab kernel: apt-get download linux-image-cloud-amd64 + dpkg -x"
+  work=$(mktemp -d)
+  dep=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  (cd "$work" && apt-get download -q "$dep" >/dev/null && dpkg -x ./*.deb root)
+  mkdir -p .tools/kernel
+  cp "$work"/root/boot/vmlinuz-* .tools/kernel/vmlinuz
+  cp -r "$work"/root/lib/modules .tools/kernel/
+  rm -rf "$work"
+else
+  echo "==> lab kernel present in .tools/kernel/"
+fi

@@ -1,0 +1,89 @@
+namespace TestFarm.Core.Plans;
+
+/// <summary>What to run: loaded from <c>scenarios/plans/*.yaml</c>.</summary>
+public sealed record Plan
+{
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+    public required PlanTrigger Trigger { get; init; }
+    public required PlanMatrix Matrix { get; init; }
+    public required ClusterSpec Cluster { get; init; }
+    /// <summary>Names of suites, run in this order on every cell.</summary>
+    public IReadOnlyList<string> Suites { get; init; } = [];
+    /// <summary>Deadline per phase (reserve, reimage, deploy, addons, suites, clean).</summary>
+    public IReadOnlyDictionary<string, TimeSpan> Timeouts { get; init; } = new Dictionary<string, TimeSpan>();
+    public PriorityClass Priority { get; init; } = PriorityClass.Manual;
+    /// <summary>How many spare machines a cell may take when one fails verification.</summary>
+    public int Spares { get; init; }
+}
+
+public enum PriorityClass { ReleaseQualification, PullRequest, Nightly, Manual }
+
+public enum TriggerKind { Nightly, PullRequest, Manual, Release }
+
+public sealed record PlanTrigger
+{
+    public required TriggerKind Kind { get; init; }
+    /// <summary>Cron expression (Quartz syntax) for nightly triggers.</summary>
+    public string? Cron { get; init; }
+    /// <summary>Path globs for pull-request triggers; empty means every change.</summary>
+    public IReadOnlyList<string> Paths { get; init; } = [];
+    public IReadOnlyList<string> Repositories { get; init; } = [];
+}
+
+/// <summary>Profiles × topologies, with explicit includes and excludes.</summary>
+public sealed record PlanMatrix
+{
+    public IReadOnlyList<Selector> Profiles { get; init; } = [];
+    public IReadOnlyList<Topology> Topologies { get; init; } = [];
+    public IReadOnlyList<MatrixPoint> Include { get; init; } = [];
+    public IReadOnlyList<MatrixPoint> Exclude { get; init; } = [];
+}
+
+public sealed record MatrixPoint
+{
+    public string? Profile { get; init; }
+    public string? Topology { get; init; }
+}
+
+/// <summary>Roles with counts and selectors, e.g. 3 control-plane + 2 workers.</summary>
+public sealed record Topology
+{
+    public required string Name { get; init; }
+    public IReadOnlyList<TopologyRole> Roles { get; init; } = [];
+    public bool SameL2Domain { get; init; }
+}
+
+public sealed record TopologyRole
+{
+    /// <summary>control-plane, worker, etcd, ...</summary>
+    public required string Name { get; init; }
+    public required int Count { get; init; }
+    /// <summary>Further constraints on the machines of this role, on top of the matrix profile.</summary>
+    public Selector Selector { get; init; } = Selector.Any;
+}
+
+/// <summary>
+/// Matches machines by fields of their profile and labels: <c>arch: arm64</c>, <c>nics.driver: mlx5_core</c>,
+/// <c>storage.kind: nvme</c>, <c>name: epyc-e810</c>, <c>labels.gpu: "true"</c>. All terms must hold.
+/// </summary>
+public sealed record Selector
+{
+    public static readonly Selector Any = new();
+    public IReadOnlyDictionary<string, string> Match { get; init; } = new Dictionary<string, string>();
+}
+
+public sealed record ClusterSpec
+{
+    /// <summary>kubespray, k3s, talos, or lab (the simulated cluster).</summary>
+    public required string Deployer { get; init; }
+    public required string KubernetesVersion { get; init; }
+    public IReadOnlyList<AddOnSpec> AddOns { get; init; } = [];
+}
+
+public sealed record AddOnSpec
+{
+    /// <summary>metallb or rook-ceph.</summary>
+    public required string Name { get; init; }
+    public required string Version { get; init; }
+}

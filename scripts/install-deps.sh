@@ -10,8 +10,10 @@ APT_PACKAGES=(
   python3 python3-sushy                                         # OpenStack's Redfish client, judge of the lab BMCs
   ansible                                                       # kubespray inventory checks
   chromium                                                      # report screenshots through Playwright
-  iproute2 curl ca-certificates nodejs npm
+  iproute2 curl ca-certificates
 )
+# Node.js and npm for the Allure CLI, unless a Node.js (which ships its own npm) is already there.
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -29,7 +29,7 @@ fi
 
 echo "==> test"
 dotnet test TestFarm.sln -c Release --no-build --nologo -v q \
-  --logger "trx" --results-directory "$results" -- NUnit.NumberOfTestWorkers=2
+  --logger "trx" --results-directory "$results" --blame-hang-timeout 6m -- NUnit.NumberOfTestWorkers=2
 status=$?
 
 sum() { grep -ho "<Counters [^>]*" "$results"/*.trx 2>/dev/null | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}'; }

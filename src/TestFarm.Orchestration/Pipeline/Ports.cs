@@ -1,0 +1,89 @@
+using TestFarm.Core.Bmc;
+using TestFarm.Core.Cluster;
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Plans;
+using TestFarm.Core.Pool;
+using TestFarm.Core.Results;
+using TestFarm.Core.Suites;
+
+namespace TestFarm.Orchestration.Pipeline;
+
+/// <summary>A machine held for a cell, with the role it plays in the cell's topology.</summary>
+public sealed record CellMachine(PoolMachine Machine, HardwareProfile Profile, string Role);
+
+/// <summary>The machines a cell holds under one lease.</summary>
+public sealed record CellLease(string LeaseId, IReadOnlyList<CellMachine> Machines, IReadOnlyList<CellMachine> Spares);
+
+/// <summary>Gang reservation of a cell's topology, heartbeat and release (backed by the farm store).</summary>
+public interface ICellReservations
+{
+    /// <summary>Queues the cell's request and waits until it is claimed, all or nothing.</summary>
+    Task<CellLease> ReserveAsync(MatrixCell cell, Plan plan, CancellationToken cancellationToken);
+
+    Task HeartbeatAsync(CellLease lease, CancellationToken cancellationToken);
+
+    /// <summary>Ends the lease; machines in <paramref name="suspect"/> go to Suspect with the reason, the rest to Cleaning/Available.</summary>
+    Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken);
+}
+
+/// <summary>What reimaging one machine came to.</summary>
+public sealed record ProvisionResult
+{
+    public required bool Succeeded { get; init; }
+    /// <summary>The phase that failed (power-off, override-set, post, network-boot, agent-callback, verify).</summary>
+    public string? FailedPhase { get; init; }
+    public string? Error { get; init; }
+    public IReadOnlyList<DriftItem> Drift { get; init; } = [];
+    public string? ImageDigest { get; init; }
+    public IReadOnlyList<PhaseTiming> Phases { get; init; } = [];
+    public IReadOnlyList<Artifact> Artifacts { get; init; } = [];
+}
+
+/// <summary>Reimage, verify and clean machines through their BMCs and network boot.</summary>
+public interface IMachineProvisioner
+{
+    Task<ProvisionResult> ReimageAsync(CellMachine machine, string buildId, bool trusted,
+        Func<CancellationToken, Task> heartbeat, CancellationToken cancellationToken);
+
+    Task<ProvisionResult> CleanAsync(CellMachine machine, bool trusted,
+        Func<CancellationToken, Task> heartbeat, CancellationToken cancellationToken);
+}
+
+/// <summary>A cluster ready for suites: its API, its add-on versions and where its kubeconfig lives.</summary>
+public sealed record ClusterHandle(IClusterApi Api, IReadOnlyDictionary<string, string> Versions, string? KubeconfigPath) : IAsyncDisposable
+{
+    public Func<ValueTask>? OnDispose { get; init; }
+    public ValueTask DisposeAsync() => OnDispose?.Invoke() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>Deploys Kubernetes on a cell's machines and brings its add-ons to ready.</summary>
+public interface IClusterBringUp
+{
+    Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, CancellationToken cancellationToken);
+
+    Task WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken);
+}
+
+/// <summary>What a suite sees of its cell.</summary>
+public sealed record SuiteContext
+{
+    public required MatrixCell Cell { get; init; }
+    public required Plan Plan { get; init; }
+    public required ClusterHandle Cluster { get; init; }
+    public required IReadOnlyList<CellMachine> Machines { get; init; }
+    public required Func<CellMachine, IBmcClient> Bmc { get; init; }
+    public required string ArtifactsDirectory { get; init; }
+}
+
+/// <summary>Runs one suite's steps and returns a result per test.</summary>
+public interface ISuiteRunner
+{
+    Task<IReadOnlyList<TestResult>> RunAsync(Suite suite, SuiteContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>Where the live view hears of phases starting and ending.</summary>
+public interface IRunProgress
+{
+    void PhaseStarted(string cellId, string phase);
+    void PhaseEnded(string cellId, string phase, bool succeeded, string? error);
+}

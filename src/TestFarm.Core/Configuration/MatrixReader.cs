@@ -66,6 +66,7 @@ internal static class MatrixReader
     {
         if (t is null) return null;
         var name = t.Str("name", true);
+        if (name is not null) reader.Record($"matrix.topology:{name}", t.Node);
         var sameL2 = t.Bool("sameL2Domain");
         var roles = new List<TopologyRole>();
         var items = t.Items("roles", required: true);

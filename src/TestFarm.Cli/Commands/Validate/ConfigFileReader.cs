@@ -1,0 +1,39 @@
+using TestFarm.Core.Configuration;
+
+namespace TestFarm.Cli.Commands.Validate;
+
+/// <summary>The file-reading part of validation: turns paths (files or folders) into <see cref="ConfigFile"/>s.</summary>
+public static class ConfigFileReader
+{
+    /// <summary>
+    /// Every <c>*.yaml</c>/<c>*.yml</c> under the given paths, named relative to <paramref name="workingDirectory"/>.
+    /// With no paths, the defaults that exist are read. A given path that does not exist is a problem.
+    /// </summary>
+    public static IReadOnlyList<ConfigFile> Read(IReadOnlyList<string> paths, string workingDirectory, out IReadOnlyList<string> problems)
+    {
+        var found = new List<string>();
+        var missing = new List<string>();
+        var explicitPaths = paths.Count > 0;
+        foreach (var path in explicitPaths ? paths : ValidateCommand.DefaultPaths)
+        {
+            var full = System.IO.Path.GetFullPath(path, workingDirectory);
+            if (Directory.Exists(full))
+            {
+                found.AddRange(Directory.EnumerateFiles(full, "*.*", SearchOption.AllDirectories)
+                    .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)));
+            }
+            else if (File.Exists(full)) found.Add(full);
+            else if (explicitPaths) missing.Add($"no such file or folder: {path}");
+        }
+        problems = missing;
+        return found.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(f => new ConfigFile(Display(f, workingDirectory), File.ReadAllText(f)))
+            .ToList();
+    }
+
+    private static string Display(string full, string workingDirectory)
+    {
+        var relative = System.IO.Path.GetRelativePath(workingDirectory, full);
+        return (relative.StartsWith("..", StringComparison.Ordinal) ? full : relative).Replace('\\', '/');
+    }
+}

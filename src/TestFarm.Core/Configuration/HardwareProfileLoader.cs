@@ -19,7 +19,7 @@ public static class HardwareProfileLoader
     {
         var reader = new YamlReader(file);
         var result = Read(reader, reader.Parse(text));
-        foreach (var e in reader.Errors) errors.Add(e);
+        reader.Flush(errors);
         return result is null ? null : new Loaded<HardwareProfile>(result, file, reader.Positions);
     }
 

@@ -23,7 +23,7 @@ public static partial class PlanLoader
     {
         var reader = new YamlReader(file);
         var plan = Read(reader, reader.Map(reader.Parse(text), "", TopLevelKeys));
-        foreach (var e in reader.Errors) errors.Add(e);
+        reader.Flush(errors);
         return plan is null ? null : new Loaded<Plan>(plan, file, reader.Positions);
     }
 

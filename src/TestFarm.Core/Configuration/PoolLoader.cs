@@ -27,7 +27,7 @@ public static class PoolLoader
             }
             pool = new PoolInventory { Machines = machines };
         }
-        foreach (var e in reader.Errors) errors.Add(e);
+        reader.Flush(errors);
         return pool is null ? null : new Loaded<PoolInventory>(pool, file, reader.Positions);
     }
 

@@ -28,7 +28,7 @@ public static class SuiteLoader
             }
             if (name is not null) suite = new Suite { Name = name, Description = description, Steps = steps };
         }
-        foreach (var e in reader.Errors) errors.Add(e);
+        reader.Flush(errors);
         return suite is null ? null : new Loaded<Suite>(suite, file, reader.Positions);
     }
 

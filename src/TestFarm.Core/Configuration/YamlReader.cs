@@ -40,6 +40,12 @@ internal sealed class YamlReader(string file)
         return root;
     }
 
+    /// <summary>Hands every error to <paramref name="sink"/> in the order of their place in the file.</summary>
+    public void Flush(ICollection<ConfigError> sink)
+    {
+        foreach (var e in Errors.OrderBy(e => e.Line).ThenBy(e => e.Column)) sink.Add(e);
+    }
+
     public void Error(YamlNode node, string message) =>
         Errors.Add(new(File, (int)node.Start.Line, (int)node.Start.Column, message));
 

@@ -12,6 +12,7 @@ public static class ConfigFileReader
     public static IReadOnlyList<ConfigFile> Read(IReadOnlyList<string> paths, string workingDirectory, out IReadOnlyList<string> problems)
     {
         var found = new List<string>();
+        var fromFolders = new HashSet<string>(StringComparer.Ordinal);
         var missing = new List<string>();
         var explicitPaths = paths.Count > 0;
         foreach (var path in explicitPaths ? paths : ValidateCommand.DefaultPaths)
@@ -19,15 +20,21 @@ public static class ConfigFileReader
             var full = System.IO.Path.GetFullPath(path, workingDirectory);
             if (Directory.Exists(full))
             {
-                found.AddRange(Directory.EnumerateFiles(full, "*.*", SearchOption.AllDirectories)
-                    .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)));
+                var inFolder = Directory.EnumerateFiles(full, "*.*", SearchOption.AllDirectories)
+                    .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                    .ToList();
+                found.AddRange(inFolder);
+                fromFolders.UnionWith(inFolder);
             }
             else if (File.Exists(full)) found.Add(full);
             else if (explicitPaths) missing.Add($"no such file or folder: {path}");
         }
         problems = missing;
         return found.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
-            .Select(f => new ConfigFile(Display(f, workingDirectory), File.ReadAllText(f)))
+            .Select(f => (Full: f, File: new ConfigFile(Display(f, workingDirectory), File.ReadAllText(f))))
+            // Other YAML in a folder (e.g. a step's data files under scenarios/) is not configuration; a file named explicitly is.
+            .Where(x => !fromFolders.Contains(x.Full) || ConfigurationSet.Classify(x.File) != ConfigFileKind.Unknown)
+            .Select(x => x.File)
             .ToList();
     }
 

@@ -31,12 +31,15 @@ public sealed class ValidateCommand(IEnumerable<IStepValidator> stepValidators) 
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
-            if (parseResult.UnmatchedTokens.Count > 0)
+            var given = parseResult.GetValue(paths) ?? [];
+            var unknown = parseResult.UnmatchedTokens.Concat(given.Where(p => p.StartsWith('-'))).ToList();
+            if (unknown.Count > 0)
             {
-                error.WriteLine($"validate: unknown option or argument: {string.Join(" ", parseResult.UnmatchedTokens)}");
+                error.WriteLine($"validate: unknown option: {string.Join(" ", unknown)}");
+                error.WriteLine("usage: testfarm validate [PATH...]");
                 return ExitCodes.Usage;
             }
-            return Run(parseResult.GetValue(paths) ?? [], Directory.GetCurrentDirectory(), output, error);
+            return Run(given, Directory.GetCurrentDirectory(), output, error);
         });
         return command;
     }

@@ -18,6 +18,7 @@ internal static class ConfigurationChecks
         {
             var machines = pool.Value.Machines;
             Duplicates(errors, "machine id", machines.Select((m, i) => (m.Id, pool.At($"machines[{i}].id"))));
+            Duplicates(errors, "BMC url", machines.Select((m, i) => (m.Bmc.Url.AbsoluteUri.TrimEnd('/'), pool.At($"machines[{i}].bmc.url"))));
             Duplicates(errors, "provisioning MAC", machines.Select((m, i) => (m.ProvisioningMac, pool.At($"machines[{i}].provisioningMac"))));
             for (var i = 0; i < machines.Count; i++)
             {

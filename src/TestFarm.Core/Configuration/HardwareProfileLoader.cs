@@ -26,7 +26,7 @@ public static class HardwareProfileLoader
     private static HardwareProfile? Read(YamlReader reader, YamlDotNet.RepresentationModel.YamlNode? root)
     {
         if (reader.Map(root, "", TopLevelKeys) is not { } f) return null;
-        var name = f.Str("name", required: true);
+        var name = reader.Slug(f, "name");
         var arch = f.Enum<CpuArchitecture>("arch", required: true);
         var cpu = ReadCpu(f.Map("cpu", CpuKeys, required: true));
         var memory = f.Int("memoryGiB", required: true, min: 1);

@@ -65,7 +65,7 @@ internal static class MatrixReader
     private static Topology? ReadTopology(YamlReader reader, Fields? t)
     {
         if (t is null) return null;
-        var name = t.Str("name", true);
+        var name = reader.Slug(t, "name");
         if (name is not null) reader.Record($"matrix.topology:{name}", t.Node);
         var sameL2 = t.Bool("sameL2Domain");
         var roles = new List<TopologyRole>();

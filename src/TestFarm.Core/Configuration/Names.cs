@@ -46,7 +46,10 @@ public static class Names
         var bestDistance = int.MaxValue;
         foreach (var candidate in candidates)
         {
-            var d = Distance(word.ToLowerInvariant(), candidate.ToLowerInvariant());
+            var (w, c) = (word.ToLowerInvariant(), candidate.ToLowerInvariant());
+            var d = Distance(w, c);
+            // A prefix ("password" for "passwordEnv") is as good as a one-letter typo.
+            if (w.Length >= 3 && (c.StartsWith(w, StringComparison.Ordinal) || w.StartsWith(c, StringComparison.Ordinal))) d = Math.Min(d, 1);
             if (d < bestDistance || (d == bestDistance && string.CompareOrdinal(candidate, best) < 0))
             {
                 best = candidate;

@@ -30,7 +30,7 @@ public static partial class PlanLoader
     private static Plan? Read(YamlReader reader, Fields? f)
     {
         if (f is null) return null;
-        var name = f.Str("name", true);
+        var name = reader.Slug(f, "name");
         var description = f.Str("description");
         var trigger = ReadTrigger(reader, f.Map("trigger", TriggerKeys, true));
         var matrix = MatrixReader.Read(reader, f.Map("matrix", MatrixReader.Keys, true));

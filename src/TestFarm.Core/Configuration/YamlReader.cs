@@ -25,7 +25,10 @@ internal sealed class YamlReader(string file)
         catch (YamlException e)
         {
             var message = e.InnerException is { } inner ? $"{e.Message}: {inner.Message}" : e.Message;
-            Errors.Add(new(File, (int)e.Start.Line, (int)e.Start.Column, $"YAML syntax error: {message}"));
+            message = message.StartsWith("Duplicate key ", StringComparison.Ordinal)
+                ? $"duplicate field '{message["Duplicate key ".Length..]}'"
+                : $"YAML syntax error: {message}";
+            Errors.Add(new(File, (int)e.Start.Line, (int)e.Start.Column, message));
             return null;
         }
         if (stream.Documents.Count == 0)
@@ -127,6 +130,20 @@ internal sealed class YamlReader(string file)
 
     public static bool IsNull(YamlNode node) =>
         node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" };
+
+    /// <summary>
+    /// Checks a name that becomes part of cell ids and URLs (profiles, plans, topologies):
+    /// lower-case letters, digits, '-' and '.', starting with a letter or digit.
+    /// </summary>
+    public string? Slug(Fields fields, string key, bool required = true)
+    {
+        var value = fields.Str(key, required);
+        if (value is null) return null;
+        if (value.Length > 0 && char.IsAsciiLetterOrDigit(value[0]) && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.'))
+            return value;
+        Error(fields.Get(key)!, $"'{Join(fields.Path, key)}' must be lower-case letters, digits, '-' or '.' (it is part of cell ids), was '{value}'");
+        return null;
+    }
 
     public static string Display(string path) => path.Length == 0 ? "document" : path;
 

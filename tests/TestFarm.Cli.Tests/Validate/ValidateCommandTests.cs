@@ -129,6 +129,17 @@ public sealed class ValidateCommandTests
         Assert.That(output, Does.StartWith("ok: 9 hardware profiles, 32 machines, 3 plans (13 cells)"));
     }
 
+    [Test]
+    public void The_loader_entry_point_reads_the_defaults_and_reports_missing_paths_as_errors()
+    {
+        using var dir = Layout();
+        var set = ConfigFileReader.Load(dir.Path);
+        Assert.That(set.Errors, Is.Empty);
+        Assert.That(set.Expand(set.Plan("tiny")!).Cells.Single().Id, Is.EqualTo("tiny/small/single"));
+        var missing = ConfigFileReader.Load(dir.Path, ["hardware-profiles", "pool.yaml", "other-pool.yaml"]);
+        Assert.That(missing.Errors.Select(e => e.Message), Is.EqualTo(new[] { "no such file or folder: other-pool.yaml" }));
+    }
+
     private sealed class NeedsUrl : IStepValidator
     {
         public string Kind => StepKinds.Probe;

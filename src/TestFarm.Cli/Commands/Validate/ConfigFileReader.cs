@@ -38,6 +38,17 @@ public static class ConfigFileReader
             .ToList();
     }
 
+    /// <summary>
+    /// Reads and loads the configuration at <paramref name="paths"/> (default: hardware-profiles/, scenarios/, pool.yaml)
+    /// under <paramref name="root"/>. Missing paths become errors of the returned set, so callers check only <see cref="ConfigurationSet.Errors"/>.
+    /// </summary>
+    public static ConfigurationSet Load(string root, IReadOnlyList<string>? paths = null, IEnumerable<IStepValidator>? validators = null)
+    {
+        var files = Read(paths ?? [], root, out var problems);
+        var set = ConfigurationSet.Load(files, validators);
+        return problems.Count == 0 ? set : set with { Errors = [.. problems.Select(p => new ConfigError(root, 1, 1, p)), .. set.Errors] };
+    }
+
     private static string Display(string full, string workingDirectory)
     {
         var relative = System.IO.Path.GetRelativePath(workingDirectory, full);

@@ -73,9 +73,9 @@ internal static class ConfigurationChecks
         for (var i = 0; i < points.Count; i++)
         {
             if (points[i].Profile is { } p && !profiles.Contains(p))
-                errors.Add(Error(loaded.At($"matrix.{key}[{i}]"), $"matrix {key} names unknown profile '{p}'{Names.DidYouMean(p, profiles)}"));
+                errors.Add(Error(loaded.At($"matrix.{key}[{i}].profile"), $"matrix {key} names unknown profile '{p}'{Names.DidYouMean(p, profiles)}"));
             if (points[i].Topology is { } t && !topologies.Contains(t))
-                errors.Add(Error(loaded.At($"matrix.{key}[{i}]"), $"matrix {key} names unknown topology '{t}'{Names.DidYouMean(t, topologies)}"));
+                errors.Add(Error(loaded.At($"matrix.{key}[{i}].topology"), $"matrix {key} names unknown topology '{t}'{Names.DidYouMean(t, topologies)}"));
         }
     }
 

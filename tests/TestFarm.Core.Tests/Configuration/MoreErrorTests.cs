@@ -66,4 +66,18 @@ public sealed class MoreErrorTests
             "scenarios/plans/tiny.yaml:2:10: missing required field 'trigger.cron'",
         }));
     }
+
+    [Test]
+    public void A_role_selector_no_profile_can_match_and_unknown_include_exclude_names_are_reported()
+    {
+        var plan = ConfigText.Plan.Replace("{name: worker, count: 1}", "{name: worker, count: 1, selector: {nics.driver: mlx5_core}}", StringComparison.Ordinal)
+            .Replace("cluster:", "  include: [{profile: smal, topology: 1cp-1w}]\n  exclude: [{topology: 1cp-2w}]\ncluster:", StringComparison.Ordinal);
+        var set = ConfigText.Load(("hardware-profiles/small.yaml", ConfigText.Profile), ("scenarios/suites/quick.yaml", ConfigText.Suite), ("scenarios/plans/tiny.yaml", plan));
+        Assert.That(ConfigText.Messages(set), Is.EqualTo(new[]
+        {
+            "scenarios/plans/tiny.yaml:7:7: role 'worker' of topology '1cp-1w' has selector {nics.driver=mlx5_core} that no hardware profile can match",
+            "scenarios/plans/tiny.yaml:11:23: matrix include names unknown profile 'smal'; did you mean 'small'?",
+            "scenarios/plans/tiny.yaml:12:24: matrix exclude names unknown topology '1cp-2w'; did you mean '1cp-1w'?",
+        }));
+    }
 }

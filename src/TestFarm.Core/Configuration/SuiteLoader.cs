@@ -60,7 +60,15 @@ public static class SuiteLoader
         var step = new SuiteStep { Kind = kind, Name = name, Settings = settings, Source = at.ToString() };
         foreach (var validator in validators.GetValueOrDefault(kind) ?? [])
         {
-            foreach (var error in validator.Validate(step, at.File, at.Line, at.Column)) reader.Errors.Add(error);
+            try
+            {
+                reader.Errors.AddRange(validator.Validate(step, at.File, at.Line, at.Column).ToList());
+            }
+            catch (Exception e) when (e is InvalidCastException or InvalidOperationException or ArgumentException or FormatException or KeyNotFoundException or NullReferenceException)
+            {
+                // A validator that trips over odd settings must not hide the other errors.
+                reader.Errors.Add(new ConfigError(at.File, at.Line, at.Column, $"{kind} step '{name}': settings could not be checked ({e.GetType().Name}: {e.Message})"));
+            }
         }
         return step;
     }

@@ -154,6 +154,23 @@ public sealed class CrossFileErrorTests
         }));
     }
 
+    [Test]
+    public void A_validator_that_throws_becomes_an_error_at_the_step()
+    {
+        var set = ConfigurationSet.Load([new ConfigFile("scenarios/suites/quick.yaml", ConfigText.Suite)], [new Throwing()]);
+        Assert.That(ConfigText.Messages(set), Is.EqualTo(new[]
+        {
+            "scenarios/suites/quick.yaml:3:5: probe step 'api-up': settings could not be checked (InvalidCastException: url is not a list)",
+        }));
+    }
+
+    private sealed class Throwing : IStepValidator
+    {
+        public string Kind => "probe";
+
+        public IEnumerable<ConfigError> Validate(SuiteStep step, string file, int line, int column) => throw new InvalidCastException("url is not a list");
+    }
+
     private sealed class RequireSetting(string kind, string key) : IStepValidator
     {
         public string Kind => kind;

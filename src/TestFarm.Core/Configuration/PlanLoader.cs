@@ -1,0 +1,107 @@
+using System.Text.RegularExpressions;
+using TestFarm.Core.Plans;
+
+namespace TestFarm.Core.Configuration;
+
+/// <summary>Loads <c>scenarios/plans/*.yaml</c> into <see cref="Plan"/>, collecting every error.</summary>
+public static partial class PlanLoader
+{
+    public static readonly IReadOnlyList<string> TopLevelKeys =
+        ["name", "description", "trigger", "matrix", "cluster", "suites", "timeouts", "priority", "spares"];
+
+    /// <summary>Phases a plan may give a deadline for.</summary>
+    public static readonly IReadOnlyList<string> Phases = ["reserve", "reimage", "verify", "deploy", "addons", "suites", "collect", "clean"];
+
+    public static readonly IReadOnlyList<string> Deployers = ["kubespray", "k3s", "talos", "lab"];
+    public static readonly IReadOnlyList<string> AddOns = ["metallb", "rook-ceph"];
+
+    private static readonly string[] TriggerKeys = ["kind", "cron", "paths", "repositories"];
+    private static readonly string[] ClusterKeys = ["deployer", "kubernetesVersion", "addOns"];
+    private static readonly string[] AddOnKeys = ["name", "version"];
+
+    public static Loaded<Plan>? Load(string file, string text, ICollection<ConfigError> errors)
+    {
+        var reader = new YamlReader(file);
+        var plan = Read(reader, reader.Map(reader.Parse(text), "", TopLevelKeys));
+        reader.Flush(errors);
+        return plan is null ? null : new Loaded<Plan>(plan, file, reader.Positions);
+    }
+
+    private static Plan? Read(YamlReader reader, Fields? f)
+    {
+        if (f is null) return null;
+        var name = reader.Slug(f, "name");
+        var description = f.Str("description");
+        var trigger = ReadTrigger(reader, f.Map("trigger", TriggerKeys, true));
+        var matrix = MatrixReader.Read(reader, f.Map("matrix", MatrixReader.Keys, true));
+        var cluster = ReadCluster(reader, f.Map("cluster", ClusterKeys, true));
+        var suites = f.Strings("suites");
+        if (suites.Count == 0 && f.Get("suites") is null) f.Get("suites", required: true);
+        var timeouts = ReadTimeouts(reader, f);
+        var priority = f.Enum<PriorityClass>("priority");
+        var spares = f.Int("spares", min: 0);
+        if (name is null || trigger is null || matrix is null || cluster is null) return null;
+        return new Plan
+        {
+            Name = name, Description = description, Trigger = trigger, Matrix = matrix, Cluster = cluster,
+            Suites = suites, Timeouts = timeouts, Priority = priority ?? PriorityClass.Manual, Spares = spares ?? 0,
+        };
+    }
+
+    private static PlanTrigger? ReadTrigger(YamlReader reader, Fields? t)
+    {
+        if (t is null) return null;
+        var kind = t.Enum<TriggerKind>("kind", true);
+        var cron = t.Str("cron");
+        var paths = t.Strings("paths");
+        var repositories = t.Strings("repositories");
+        if (kind == TriggerKind.Nightly && cron is null) t.Get("cron", required: true);
+        if (cron is not null && cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is < 6 or > 7)
+            reader.Error(t.Get("cron")!, $"'trigger.cron' must be a Quartz cron expression (6 or 7 fields: sec min hour day month weekday [year]), was '{cron}'");
+        if (kind is null) return null;
+        return new PlanTrigger { Kind = kind.Value, Cron = cron, Paths = paths, Repositories = repositories };
+    }
+
+    private static ClusterSpec? ReadCluster(YamlReader reader, Fields? c)
+    {
+        if (c is null) return null;
+        var deployer = c.Str("deployer", true);
+        if (deployer is not null && !Deployers.Contains(deployer))
+            reader.Error(c.Get("deployer")!, $"'cluster.deployer' must be one of {string.Join(", ", Deployers)}, was '{deployer}'");
+        var version = c.Str("kubernetesVersion", true);
+        if (version is not null && !VersionPattern().IsMatch(version))
+            reader.Error(c.Get("kubernetesVersion")!, $"'cluster.kubernetesVersion' must look like 1.32.3, was '{version}'");
+        var addOns = new List<AddOnSpec>();
+        var items = c.Items("addOns");
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (reader.Map(items[i], $"cluster.addOns[{i}]", AddOnKeys) is not { } a) continue;
+            var addOn = a.Str("name", true);
+            var addOnVersion = a.Str("version", true);
+            if (addOn is not null && !AddOns.Contains(addOn))
+            {
+                reader.Error(a.Get("name")!, $"'cluster.addOns[{i}].name' must be one of {string.Join(", ", AddOns)}, was '{addOn}'");
+                continue;
+            }
+            if (addOn is not null && addOnVersion is not null) addOns.Add(new AddOnSpec { Name = addOn, Version = addOnVersion });
+        }
+        if (deployer is null || version is null) return null;
+        return new ClusterSpec { Deployer = deployer, KubernetesVersion = version.TrimStart('v'), AddOns = addOns };
+    }
+
+    private static Dictionary<string, TimeSpan> ReadTimeouts(YamlReader reader, Fields f)
+    {
+        var result = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        if (f.Map("timeouts", Phases) is not { } t) return result;
+        foreach (var phase in Phases)
+        {
+            if (t.Str(phase) is not { } text) continue;
+            if (Durations.TryParse(text, out var span)) result[phase] = span;
+            else reader.Error(t.Get(phase)!, $"'timeouts.{phase}' must be a duration like 90s, 30m, 2h or 1h30m, was '{text}'");
+        }
+        return result;
+    }
+
+    [GeneratedRegex(@"^v?\d+\.\d+(\.\d+)?$")]
+    private static partial Regex VersionPattern();
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace TestFarm.Core.Configuration;
+
+/// <summary>
+/// Reads one YAML file node by node, keeping every node's position, and collects every error it sees
+/// instead of stopping at the first.
+/// </summary>
+internal sealed class YamlReader(string file)
+{
+    public string File { get; } = file;
+    public List<ConfigError> Errors { get; } = [];
+    public Dictionary<string, SourcePosition> Positions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The root node of the single document in <paramref name="text"/>, or null (with an error) when there is none.</summary>
+    public YamlNode? Parse(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var message = e.InnerException is { } inner ? $"{e.Message}: {inner.Message}" : e.Message;
+            message = message.StartsWith("Duplicate key ", StringComparison.Ordinal)
+                ? $"duplicate field '{message["Duplicate key ".Length..]}'"
+                : $"YAML syntax error: {message}";
+            Errors.Add(new(File, (int)e.Start.Line, (int)e.Start.Column, message));
+            return null;
+        }
+        if (stream.Documents.Count == 0)
+        {
+            Errors.Add(new(File, 1, 1, "file is empty"));
+            return null;
+        }
+        if (stream.Documents.Count > 1)
+            Error(stream.Documents[1].RootNode, "only one YAML document per file is allowed");
+        var root = stream.Documents[0].RootNode;
+        Record("", root);
+        return root;
+    }
+
+    /// <summary>Hands every error to <paramref name="sink"/> in the order of their place in the file.</summary>
+    public void Flush(ICollection<ConfigError> sink)
+    {
+        foreach (var e in Errors.OrderBy(e => e.Line).ThenBy(e => e.Column)) sink.Add(e);
+    }
+
+    public void Error(YamlNode node, string message) =>
+        Errors.Add(new(File, (int)node.Start.Line, (int)node.Start.Column, message));
+
+    public void Record(string path, YamlNode node) =>
+        Positions[path] = new(File, (int)node.Start.Line, (int)node.Start.Column);
+
+    public SourcePosition At(YamlNode node) => new(File, (int)node.Start.Line, (int)node.Start.Column);
+
+    /// <summary>Opens <paramref name="node"/> as a mapping with the given allowed keys; unknown keys are errors naming the nearest allowed one.</summary>
+    public Fields? Map(YamlNode? node, string path, IReadOnlyCollection<string> allowed)
+    {
+        if (node is null) return null;
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, $"'{Display(path)}' must be a mapping");
+            return null;
+        }
+        foreach (var key in map.Children.Keys)
+        {
+            var name = (key as YamlScalarNode)?.Value ?? "";
+            if (allowed.Contains(name)) continue;
+            var where = path.Length == 0 ? "" : $" in '{path}'";
+            Error(key, Names.Nearest(name, allowed) is { } near
+                ? $"unknown field '{name}'{where}; did you mean '{near}'?"
+                : $"unknown field '{name}'{where}; allowed: {string.Join(", ", allowed)}");
+        }
+        return new Fields(this, map, path);
+    }
+
+    /// <summary>The items of a sequence node; a non-sequence is an error and yields nothing.</summary>
+    public IReadOnlyList<YamlNode> Items(YamlNode? node, string path)
+    {
+        if (node is null || IsNull(node)) return [];
+        if (node is YamlSequenceNode seq) return seq.Children.ToList();
+        Error(node, $"'{Display(path)}' must be a list");
+        return [];
+    }
+
+    public string? Scalar(YamlNode node, string path)
+    {
+        if (node is YamlScalarNode s) return s.Value;
+        Error(node, $"'{Display(path)}' must be a scalar value");
+        return null;
+    }
+
+    public int? Int(YamlNode node, string path, int min)
+    {
+        if (Scalar(node, path) is not { } text) return null;
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            Error(node, $"'{Display(path)}' must be an integer, was '{text}'");
+            return null;
+        }
+        if (value < min)
+        {
+            Error(node, $"'{Display(path)}' must be at least {min}, was {value}");
+            return null;
+        }
+        return value;
+    }
+
+    public T? Enum<T>(YamlNode node, string path) where T : struct, Enum
+    {
+        if (Scalar(node, path) is not { } text) return null;
+        if (Names.TryParseKebab<T>(text, out var value)) return value;
+        Error(node, $"'{Display(path)}' must be one of {string.Join(", ", Names.KebabValues<T>())}, was '{text}'");
+        return null;
+    }
+
+    /// <summary>Plain YAML as CLR values: string, list of object?, dictionary of string → object?.</summary>
+    public static object? ToValue(YamlNode node) => node switch
+    {
+        YamlScalarNode s when IsNull(s) => null,
+        YamlScalarNode s => s.Value,
+        YamlSequenceNode q => q.Children.Select(ToValue).ToList(),
+        YamlMappingNode m => m.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => ToValue(kv.Value), StringComparer.Ordinal),
+        _ => null,
+    };
+
+    public static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" };
+
+    /// <summary>
+    /// Checks a name that becomes part of cell ids and URLs (profiles, plans, topologies):
+    /// lower-case letters, digits, '-' and '.', starting with a letter or digit.
+    /// </summary>
+    public string? Slug(Fields fields, string key, bool required = true)
+    {
+        var value = fields.Str(key, required);
+        if (value is null) return null;
+        if (value.Length > 0 && char.IsAsciiLetterOrDigit(value[0]) && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.'))
+            return value;
+        Error(fields.Get(key)!, $"'{Join(fields.Path, key)}' must be lower-case letters, digits, '-' or '.' (it is part of cell ids), was '{value}'");
+        return null;
+    }
+
+    public static string Display(string path) => path.Length == 0 ? "document" : path;
+
+    public static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+}

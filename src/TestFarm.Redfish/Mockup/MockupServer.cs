@@ -1,0 +1,76 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TestFarm.Redfish.Mockup;
+
+/// <summary>
+/// A loopback Redfish replay server: serves a mockup folder over real HTTP on 127.0.0.1 (port 0 by
+/// default), simulating the state changes of sessions, PATCH, resets, virtual media and task monitors,
+/// with <see cref="MockupQuirks"/> for vendor behaviour. Used by <c>testfarm redfish inspect --mockup</c> and tests.
+/// </summary>
+public sealed class MockupServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private MockupServer(WebApplication app, MockupHandler handler, Uri baseUrl)
+    {
+        _app = app;
+        Handler = handler;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>The BMC url to give the client (its service root is <c>{BaseUrl}/redfish/v1</c>).</summary>
+    public Uri BaseUrl { get; }
+
+    public MockupHandler Handler { get; }
+
+    public MockupQuirks Quirks => Handler.Quirks;
+
+    public MockupRequestLog Requests => Handler.Requests;
+
+    public static async Task<MockupServer> StartAsync(string directory, MockupQuirks? quirks = null, int port = 0, CancellationToken cancellationToken = default)
+    {
+        var handler = new MockupHandler(MockupResources.Load(directory), quirks ?? new MockupQuirks());
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        var app = builder.Build();
+        app.Run(handler.HandleAsync);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new MockupServer(app, handler, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>What the replay server was asked, for assertions: method, path and the headers the client controls.</summary>
+public sealed record MockupRequest(string Method, string Path, string? IfMatch, bool HasToken, bool HasBasic, string? Body);
+
+public sealed class MockupRequestLog
+{
+    private readonly List<MockupRequest> _items = [];
+    private readonly Lock _gate = new();
+
+    public void Add(MockupRequest request)
+    {
+        lock (_gate) { _items.Add(request); }
+    }
+
+    public IReadOnlyList<MockupRequest> All
+    {
+        get { lock (_gate) { return [.. _items]; } }
+    }
+
+    public int Count(string method, string pathContains) =>
+        All.Count(r => r.Method == method && r.Path.Contains(pathContains, StringComparison.OrdinalIgnoreCase));
+}

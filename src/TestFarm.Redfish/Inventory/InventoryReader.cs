@@ -152,8 +152,19 @@ public sealed class InventoryReader(RedfishService service)
                 if (item.Str("Version") is { } version) firmware.Add(new ObservedFirmware { Name = item.Str("Name") ?? item.Str("Id") ?? "?", Version = version });
             }
         }
+        if (!firmware.Any(f => IsBmc(f.Name)))
+        {
+            foreach (var manager in await service.ManagerIdsAsync(system, cancellationToken).ConfigureAwait(false))
+            {
+                if (await TryGetAsync(manager, "manager firmware", cancellationToken).ConfigureAwait(false) is { } m && m.Str("FirmwareVersion") is { } version)
+                    firmware.Add(new ObservedFirmware { Name = $"BMC {m.Str("Id") ?? manager}", Version = version });
+            }
+        }
         if (system.Str("BiosVersion") is { } bios && !firmware.Any(f => f.Name.Contains("BIOS", StringComparison.OrdinalIgnoreCase)))
             firmware.Add(new ObservedFirmware { Name = "BIOS", Version = bios });
         return firmware;
     }
+
+    private static bool IsBmc(string name) =>
+        name.Contains("BMC", StringComparison.OrdinalIgnoreCase) || name.Contains("iDRAC", StringComparison.OrdinalIgnoreCase) || name.Contains("iLO", StringComparison.OrdinalIgnoreCase);
 }

@@ -61,9 +61,30 @@ public sealed class MockupRequestLog
     private readonly List<MockupRequest> _items = [];
     private readonly Lock _gate = new();
 
+    private readonly List<(Func<IReadOnlyList<MockupRequest>, bool> Until, TaskCompletionSource Done)> _waiters = [];
+
     public void Add(MockupRequest request)
     {
-        lock (_gate) { _items.Add(request); }
+        List<TaskCompletionSource> done;
+        lock (_gate)
+        {
+            _items.Add(request);
+            done = _waiters.Where(w => w.Until(_items)).Select(w => w.Done).ToList();
+            _waiters.RemoveAll(w => done.Contains(w.Done));
+        }
+        foreach (var d in done) d.TrySetResult();
+    }
+
+    /// <summary>Completes once the requests seen so far satisfy <paramref name="until"/> (no polling, no sleeping).</summary>
+    public Task WaitForAsync(Func<IReadOnlyList<MockupRequest>, bool> until)
+    {
+        lock (_gate)
+        {
+            if (until(_items)) return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((until, done));
+            return done.Task;
+        }
     }
 
     public IReadOnlyList<MockupRequest> All

@@ -54,7 +54,7 @@ public sealed class BootOverrideOperations(RedfishService service, ILogger logge
         RedfishResponse? settings = null;
         if (system.Json.Link("@Redfish.Settings", "SettingsObject") is { } settingsId)
             settings = await service.GetAsync(settingsId, cancellationToken).ConfigureAwait(false);
-        var groups = wanted.GroupBy(p => settings is not null && settings.Json.Path("Boot", p.Key) is not null ? settings : system);
+        var groups = wanted.GroupBy(p => settings is not null && Exposes(settings, p.Key) ? settings : system);
         foreach (var group in groups)
         {
             var patched = await PatchAsync(group.Key, group.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
@@ -78,6 +78,10 @@ public sealed class BootOverrideOperations(RedfishService service, ILogger logge
         await TaskMonitor.CompleteAsync(service.Transport, response, logger, cancellationToken).ConfigureAwait(false);
         return await service.Transport.SendAsync(HttpMethod.Get, resource.Uri, null, null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The resource carries the Boot property, even as null (Dell settings objects do).</summary>
+    private static bool Exposes(RedfishResponse resource, string property) =>
+        resource.Json.Prop("Boot") is { ValueKind: JsonValueKind.Object } boot && boot.TryGetProperty(property, out _);
 
     private static void Verify(RedfishResponse after, IEnumerable<KeyValuePair<string, string>> wanted, bool isSettings)
     {

@@ -69,7 +69,12 @@ public sealed class VirtualMediaOperations(RedfishService service, ILogger logge
             devices.Add(await service.GetAsync(member, cancellationToken).ConfigureAwait(false));
         if (devices.Count == 0)
             throw new BmcException($"{service.Resolve(collection)} has no virtual media devices") { Kind = BmcErrorKind.Unsupported };
-        var ordered = devices.OrderByDescending(d => d.Json.Strings("MediaTypes").Any(t => t.StartsWith("CD", StringComparison.OrdinalIgnoreCase) || t.StartsWith("DVD", StringComparison.OrdinalIgnoreCase))).ToList();
+        // A CD/DVD device first; for eject the inserted one, for insert a free one.
+        var eject = actionName.Contains("Eject", StringComparison.Ordinal);
+        var ordered = devices
+            .OrderByDescending(d => d.Json.Strings("MediaTypes").Any(t => t.StartsWith("CD", StringComparison.OrdinalIgnoreCase) || t.StartsWith("DVD", StringComparison.OrdinalIgnoreCase)))
+            .ThenByDescending(d => (d.Json.Str("Inserted") == "true") == eject)
+            .ToList();
         foreach (var device in ordered)
         {
             if (device.Json.Path("Actions", actionName) is { } action) return (device, action);

@@ -154,7 +154,17 @@ public sealed class InventoryReader(RedfishService service)
         }
         if (!firmware.Any(f => IsBmc(f.Name)))
         {
-            foreach (var manager in await service.ManagerIdsAsync(system, cancellationToken).ConfigureAwait(false))
+            IReadOnlyList<string> managers;
+            try
+            {
+                managers = await service.ManagerIdsAsync(system, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BmcException e)
+            {
+                _warnings.Add($"manager firmware: could not list managers: {e.HttpStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? e.Kind.ToString()}");
+                managers = [];
+            }
+            foreach (var manager in managers)
             {
                 if (await TryGetAsync(manager, "manager firmware", cancellationToken).ConfigureAwait(false) is { } m && m.Str("FirmwareVersion") is { } version)
                     firmware.Add(new ObservedFirmware { Name = $"BMC {m.Str("Id") ?? manager}", Version = version });

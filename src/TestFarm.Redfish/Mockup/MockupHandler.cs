@@ -30,12 +30,22 @@ public sealed partial class MockupHandler(MockupResources resources, MockupQuirk
     {
         var request = context.Request;
         var path = request.Path.Value ?? "/";
+        var prefix = quirks.PathPrefix.TrimEnd('/');
+        if (prefix.Length > 0)
+        {
+            if (!path.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase))
+            {
+                await MockupReply.Error(404, "Base.1.8.ResourceMissingAtURI", $"The resource at the URI {path} was not found.").WriteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            path = path[prefix.Length..];
+        }
         var body = request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0
             ? await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted).ConfigureAwait(false)
             : null;
         var token = request.Headers["X-Auth-Token"].ToString();
         var authorization = request.Headers.Authorization.ToString();
-        Requests.Add(new MockupRequest(request.Method, path, request.Headers.IfMatch.Count > 0 ? request.Headers.IfMatch.ToString() : null,
+        Requests.Add(new MockupRequest(request.Method, request.Path.Value ?? "/", request.Headers.IfMatch.Count > 0 ? request.Headers.IfMatch.ToString() : null,
             token.Length > 0, authorization.StartsWith("Basic ", StringComparison.Ordinal), body));
 
         MockupReply reply;
@@ -43,7 +53,7 @@ public sealed partial class MockupHandler(MockupResources resources, MockupQuirk
         {
             reply = TakeFault(request.Method, path) ?? Route(request.Method, path, body, token, authorization, request.Headers.IfMatch.ToString());
         }
-        await reply.WriteAsync(context).ConfigureAwait(false);
+        await (prefix.Length > 0 ? reply.WithPrefix(prefix) : reply).WriteAsync(context).ConfigureAwait(false);
     }
 
     private MockupReply? TakeFault(string method, string path)

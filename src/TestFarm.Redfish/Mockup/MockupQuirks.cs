@@ -8,6 +8,12 @@ namespace TestFarm.Redfish.Mockup;
 /// </summary>
 public sealed class MockupQuirks
 {
+    /// <summary>
+    /// Serve under a path prefix the way the lab serves many BMCs on one port (<c>/bmc/&lt;id&gt;</c>):
+    /// requests must carry it and every <c>@odata.id</c> and Location served carries it. Empty: none.
+    /// </summary>
+    public string PathPrefix { get; set; } = "";
+
     /// <summary>Demand a session token or basic credentials on everything but the service root and login.</summary>
     public bool RequireAuth { get; set; }
     public string User { get; set; } = "admin";

@@ -17,6 +17,13 @@ public sealed record MockupReply(int Status, string? Body, IReadOnlyDictionary<s
             },
         }.ToJsonString());
 
+    /// <summary>The same reply with every served path (bodies and Location) under <paramref name="prefix"/>.</summary>
+    public MockupReply WithPrefix(string prefix) => this with
+    {
+        Body = Body?.Replace("\"/redfish/v1", "\"" + prefix + "/redfish/v1", StringComparison.Ordinal),
+        Headers = Headers?.ToDictionary(h => h.Key, h => h.Key == "Location" && h.Value.StartsWith('/') ? prefix + h.Value : h.Value),
+    };
+
     public async Task WriteAsync(HttpContext context)
     {
         var response = context.Response;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,12 +34,17 @@ public sealed class MockupServer : IAsyncDisposable
 
     public MockupRequestLog Requests => Handler.Requests;
 
-    public static async Task<MockupServer> StartAsync(string directory, MockupQuirks? quirks = null, int port = 0, CancellationToken cancellationToken = default)
+    /// <param name="certificate">Serve HTTPS with this certificate (TLS tests); null serves plain HTTP.</param>
+    public static async Task<MockupServer> StartAsync(string directory, MockupQuirks? quirks = null, int port = 0,
+        X509Certificate2? certificate = null, CancellationToken cancellationToken = default)
     {
         var handler = new MockupHandler(MockupResources.Load(directory), quirks ?? new MockupQuirks());
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
+        {
+            if (certificate is not null) listen.UseHttps(certificate);
+        }));
         var app = builder.Build();
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

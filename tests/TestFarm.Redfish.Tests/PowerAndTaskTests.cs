@@ -87,3 +87,39 @@ public sealed class PowerAndTaskTests
         Assert.That(server.Requests.Count("GET", "JID_257309938313"), Is.EqualTo(2), "Starting/Scheduled is still running");
     }
 }
+
+[CancelAfter(60_000)]
+public sealed class ConcurrencyAndCapabilityTests
+{
+    [Test]
+    public async Task CallsToOneBmc_AreBoundedByItsGate()
+    {
+        await using var server = await RedfishReplay.ServeFixtureAsync("dmtf-mockup", "public-rackmount1");
+        using var gate = new SemaphoreSlim(2);
+        await using var client = new RedfishClient(new HttpClient(), server.BaseUrl, Auth.RedfishAuth.None, RedfishReplay.FastOptions,
+            concurrency: gate, ownsHttpClient: true);
+        await client.GetPowerStateAsync(); // root and system id now known
+        var before = server.Requests.Count("GET", "/Systems/437XR1138R2");
+        server.Quirks.HoldPathContains = "/Systems/437XR1138R2";
+        server.Quirks.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = Enumerable.Range(0, 5).Select(_ => client.GetPowerStateAsync()).ToList();
+        await server.Requests.WaitForAsync(all => all.Count(r => r.Path.Contains("/Systems/437XR1138R2", StringComparison.Ordinal)) >= before + 2);
+        Assert.That(gate.CurrentCount, Is.Zero, "two calls hold both slots; the other three wait for one");
+        Assert.That(server.Requests.Count("GET", "/Systems/437XR1138R2") - before, Is.EqualTo(2));
+        server.Quirks.Hold.SetResult();
+        Assert.That(await Task.WhenAll(calls), Is.All.EqualTo(PowerState.On));
+        Assert.That(server.Requests.Count("GET", "/Systems/437XR1138R2") - before, Is.EqualTo(5));
+    }
+
+    [Test]
+    public async Task DellR570_HasNoGracefulRestart_SoItIsUnsupportedWithoutAPost()
+    {
+        await using var server = await RedfishReplay.ServeFixtureAsync("dell-idrac", "gofish");
+        await using var client = RedfishReplay.Client(server);
+        var e = Assert.ThrowsAsync<BmcException>(() => client.ResetAsync(PowerIntent.GracefulRestart));
+        Assert.That(e!.Kind, Is.EqualTo(BmcErrorKind.Unsupported));
+        Assert.That(server.Requests.All.Any(r => r.Method == "POST"), Is.False);
+        await client.ResetAsync(PowerIntent.PowerCycle);
+        Assert.That(server.Requests.All.Single(r => r.Method == "POST").Body, Is.EqualTo("{\"ResetType\":\"ForceRestart\"}"));
+    }
+}

@@ -48,6 +48,8 @@ public sealed partial class MockupHandler(MockupResources resources, MockupQuirk
         Requests.Add(new MockupRequest(request.Method, request.Path.Value ?? "/", request.Headers.IfMatch.Count > 0 ? request.Headers.IfMatch.ToString() : null,
             token.Length > 0, authorization.StartsWith("Basic ", StringComparison.Ordinal), body));
 
+        if (quirks.Hold is { } hold && path.Contains(quirks.HoldPathContains, StringComparison.OrdinalIgnoreCase))
+            await hold.Task.WaitAsync(context.RequestAborted).ConfigureAwait(false);
         MockupReply reply;
         lock (_gate)
         {

@@ -49,6 +49,10 @@ public sealed class MockupQuirks
     /// <summary>A reset's new PowerState shows only after this many GETs of the system. -1: never.</summary>
     public int PowerLagReads { get; set; }
 
+    /// <summary>Requests whose path contains <see cref="HoldPathContains"/> wait for this before being answered (concurrency tests).</summary>
+    public TaskCompletionSource? Hold { get; set; }
+    public string HoldPathContains { get; set; } = "";
+
     /// <summary>Answers to give instead of the normal ones, first match first, each used once.</summary>
     public ConcurrentQueue<MockupFault> Faults { get; } = new();
 }

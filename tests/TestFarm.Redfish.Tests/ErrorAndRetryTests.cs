@@ -87,3 +87,25 @@ public sealed class ErrorAndRetryTests
         Assert.That(e.Uri!.AbsolutePath, Is.EqualTo("/redfish/v1"));
     }
 }
+
+[CancelAfter(60_000)]
+public sealed class RequestTimeoutTests
+{
+    [Test]
+    public async Task ACallThatHangs_TimesOutOnItsOwnTimeout_OnFakeTime()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await RedfishReplay.ServeFixtureAsync("dmtf-mockup", "public-rackmount1");
+        var options = RedfishReplay.FastOptions with { RequestTimeout = TimeSpan.FromSeconds(10), MaxRetries = 0 };
+        await using var client = RedfishReplay.Client(server, options: options, time: time);
+        server.Quirks.HoldPathContains = "/redfish/v1";
+        server.Quirks.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = client.GetPowerStateAsync();
+        await server.Requests.WaitForAsync(all => all.Count > 0); // the call is on the wire, its timeout armed
+        time.Advance(TimeSpan.FromSeconds(11));
+        var e = Assert.ThrowsAsync<BmcException>(() => call);
+        server.Quirks.Hold.SetResult();
+        Assert.That(e!.Kind, Is.EqualTo(BmcErrorKind.Timeout));
+        Assert.That(e.Message, Does.Contain("timed out after 00:00:10"));
+    }
+}

@@ -77,6 +77,27 @@ public sealed class ErrorAndRetryTests
     }
 
     [Test]
+    public async Task AResetAnswered500_IsNotRepeated_SinceTheBmcMayHaveActed()
+    {
+        await using var server = await RedfishReplay.ServeFixtureAsync("dmtf-mockup", "public-rackmount1");
+        server.Quirks.Faults.Enqueue(new MockupFault(500, null, "POST"));
+        await using var client = RedfishReplay.Client(server);
+        var e = Assert.ThrowsAsync<BmcException>(() => client.ResetAsync(PowerIntent.ForceRestart));
+        Assert.That(e!.HttpStatus, Is.EqualTo(500));
+        Assert.That(server.Requests.Count("POST", "Reset"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task AResetAnswered503_IsRepeated_SinceTheBmcDidNotAct()
+    {
+        await using var server = await RedfishReplay.ServeFixtureAsync("dmtf-mockup", "public-rackmount1");
+        server.Quirks.Faults.Enqueue(new MockupFault(503, null, "POST"));
+        await using var client = RedfishReplay.Client(server);
+        await client.ResetAsync(PowerIntent.ForceRestart);
+        Assert.That(server.Requests.Count("POST", "Reset"), Is.EqualTo(2));
+    }
+
+    [Test]
     public async Task UnreadableRoot_IsATypedError()
     {
         await using var server = await RedfishReplay.ServeFixtureAsync("dmtf-mockup", "public-rackmount1");

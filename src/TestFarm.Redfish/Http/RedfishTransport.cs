@@ -22,6 +22,7 @@ public sealed class RedfishTransport
     private readonly SemaphoreSlim _gate;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _retry;
+    private readonly ResiliencePipeline _retryAction;
 
     public RedfishTransport(HttpClient http, RedfishEndpoint endpoint, RedfishAuth auth, RedfishOptions options,
         TimeProvider time, SemaphoreSlim gate, ILogger logger)
@@ -33,16 +34,22 @@ public sealed class RedfishTransport
         _time = time;
         _gate = gate;
         _logger = logger;
-        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
-        if (options.MaxRetries > 0)
+        _retry = BuildRetry(IsTransient);
+        _retryAction = BuildRetry(IsSafeToRepeatAction);
+    }
+
+    private ResiliencePipeline BuildRetry(Func<BmcException, bool> transient)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
+        if (_options.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = options.MaxRetries,
-                Delay = options.RetryDelay,
+                MaxRetryAttempts = _options.MaxRetries,
+                Delay = _options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = false,
-                ShouldHandle = new PredicateBuilder().Handle<BmcException>(IsTransient),
+                ShouldHandle = new PredicateBuilder().Handle(transient),
                 OnRetry = args =>
                 {
                     Log.Retry(_logger, Endpoint.ServiceRoot, args.AttemptNumber + 1, args.Outcome.Exception);
@@ -50,7 +57,7 @@ public sealed class RedfishTransport
                 },
             });
         }
-        _retry = builder.Build();
+        return builder.Build();
     }
 
     public RedfishEndpoint Endpoint { get; }
@@ -62,6 +69,13 @@ public sealed class RedfishTransport
     /// <summary>5xx (503 session limit included), timeouts and unreachable BMCs; never other 4xx.</summary>
     public static bool IsTransient(BmcException e) =>
         e.Kind is BmcErrorKind.Timeout or BmcErrorKind.Unreachable || e.HttpStatus is >= 500;
+
+    /// <summary>
+    /// For POST (actions such as a reset): only answers that say the action was not taken (503 busy or
+    /// session limit) or a BMC that was never reached; a timeout or another 5xx may have acted already.
+    /// </summary>
+    public static bool IsSafeToRepeatAction(BmcException e) =>
+        e.Kind is BmcErrorKind.Unreachable || e.HttpStatus is 503;
 
     public Task<RedfishResponse> GetRootAsync(CancellationToken cancellationToken) =>
         SendUnauthenticatedAsync(HttpMethod.Get, Endpoint.ServiceRoot, null, cancellationToken);
@@ -79,7 +93,7 @@ public sealed class RedfishTransport
 
     /// <summary>Like <see cref="SendAsync"/> but returns 4xx answers (for 412/428 handling); 5xx still retries and throws.</summary>
     public Task<RedfishResponse> SendAllowingErrorsAsync(HttpMethod method, Uri uri, string? jsonBody, string? ifMatch, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(async ct =>
+        (method == HttpMethod.Post ? _retryAction : _retry).ExecuteAsync(async ct =>
         {
             var response = await SendWithAuthAsync(method, uri, jsonBody, ifMatch, ct).ConfigureAwait(false);
             if ((int)response.Status >= 500) throw RedfishErrors.FromResponse(method, uri, response.Status, response.Body);

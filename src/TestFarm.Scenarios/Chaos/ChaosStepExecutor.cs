@@ -91,15 +91,16 @@ public sealed class ChaosStepExecutor(ILogger<ChaosStepExecutor>? logger = null)
         }
         foreach (var probe in settings.Probes.Probes)
         {
-            var (outcome, elapsed) = await ProbeLoop.WaitHealthyAsync(probe, run, settings.Probes.Deadline, settings.Probes.Interval,
+            var limit = settings.Probes.LimitOf(probe);
+            var (outcome, elapsed) = await ProbeLoop.WaitHealthyAsync(probe, run, settings.Probes.LimitOf(probe), settings.Probes.Interval,
                 settings.Probes.CallTimeout, cancellationToken).ConfigureAwait(false);
             var recovery = run.Time.GetUtcNow() - disruptionEnd;
             if (outcome.Healthy)
             {
                 run.Recorder.Recovery(probe.Name, recovery);
-                Log.ProbeRecovered(_logger, probe.Name, recovery.TotalSeconds, settings.Probes.Deadline.TotalSeconds);
+                Log.ProbeRecovered(_logger, probe.Name, recovery.TotalSeconds, limit.TotalSeconds);
             }
-            results.Add(run.Result($"{id}:{probe.Name}:recovery", $"{step.Name}: {probe.Name} recovers within {StepSettings.Format(settings.Probes.Deadline)}",
+            results.Add(run.Result($"{id}:{probe.Name}:recovery", $"{step.Name}: {probe.Name} recovers within {StepSettings.Format(settings.Probes.LimitOf(probe))}",
                 outcome.Healthy ? Verdict.Passed : Verdict.Failed, disruptionEnd,
                 outcome.Healthy ? $"recovered in {StepSettings.Format(recovery)}: {outcome.Detail}"
                     : $"not recovered within {StepSettings.Format(elapsed)}: {outcome.Detail}", ["chaos", "probe", "recovery"]));

@@ -88,14 +88,14 @@ public sealed class ApiChecksStepExecutor : IStepExecutor
         var skipRules = (run.Cell.Profile is { } p && settings.Skips.TryGetValue(p.Name, out var forProfile) ? forProfile : [])
             .Concat(settings.Skips.TryGetValue("*", out var forAll) ? forAll : []).ToList();
         var results = new TestResult[checks.Count];
-        using var gate = new SemaphoreSlim(settings.Workers);
-        var tasks = checks.Select(async (check, i) =>
+        var next = -1;
+        // N workers pull from a shared index; no semaphore, so with synchronous fakes the run stays deterministic.
+        async Task WorkerAsync()
         {
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try { results[i] = await RunOneAsync(check, i, skipRules, settings, run, cancellationToken).ConfigureAwait(false); }
-            finally { gate.Release(); }
-        }).ToList();
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+            for (var i = Interlocked.Increment(ref next); i < checks.Count; i = Interlocked.Increment(ref next))
+                results[i] = await RunOneAsync(checks[i], i, skipRules, settings, run, cancellationToken).ConfigureAwait(false);
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(settings.Workers, checks.Count)).Select(_ => WorkerAsync())).ConfigureAwait(false);
         return results;
     }
 

@@ -55,14 +55,31 @@ public sealed class CephHealthProbe(string name, string ns, string? cluster, IRe
     }
 }
 
-/// <summary>A LoadBalancer Service has an ingress IP; with <c>connect</c>, a TCP connection to it succeeds.</summary>
-public sealed class LoadBalancerProbe(string name, string ns, string service, int port, bool connect) : IProbe
+/// <summary>
+/// A LoadBalancer Service has an ingress IP; with <c>connect</c>, a TCP connection to it succeeds. With
+/// <c>ensure</c>, a missing service is created (type LoadBalancer, selector app=&lt;service&gt;) on first check.
+/// </summary>
+public sealed class LoadBalancerProbe(string name, string ns, string service, int port, bool connect, bool ensure = false) : IProbe
 {
     public string Name => name;
 
     public async Task<ProbeOutcome> CheckAsync(StepRun run, CancellationToken cancellationToken)
     {
         var svc = await run.Cell.Cluster.GetAsync(new ResourceRef(ResourceKind.Service, service, ns), cancellationToken).ConfigureAwait(false);
+        if (svc is null && ensure)
+        {
+            await run.Cell.Cluster.ApplyAsync(new System.Text.Json.Nodes.JsonObject
+            {
+                ["apiVersion"] = "v1", ["kind"] = "Service",
+                ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = service, ["namespace"] = ns },
+                ["spec"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["type"] = "LoadBalancer", ["selector"] = new System.Text.Json.Nodes.JsonObject { ["app"] = service },
+                    ["ports"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["port"] = port, ["protocol"] = "TCP" }),
+                },
+            }, cancellationToken).ConfigureAwait(false);
+            return ProbeOutcome.Bad($"service {ns}/{service} created; waiting for its VIP");
+        }
         if (svc is null) return ProbeOutcome.Bad($"service {ns}/{service} not found");
         var ip = svc.Items("status", "loadBalancer", "ingress").Select(i => i.Str("ip")).FirstOrDefault(i => !string.IsNullOrEmpty(i));
         if (ip is null) return ProbeOutcome.Bad($"service {ns}/{service} has no LoadBalancer ingress IP");

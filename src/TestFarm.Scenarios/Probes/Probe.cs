@@ -40,7 +40,7 @@ public static class ProbeFactory
                     s.StringList("accept") is { Count: > 0 } accept ? accept : ["HEALTH_OK"]);
             case "loadbalancer":
                 return new LoadBalancerProbe(name, s.String("namespace", "default")!, s.String("service", required: true) ?? "",
-                    s.Int("port", 80, 1, 65535), s.Bool("connect", false));
+                    s.Int("port", 80, 1, 65535), s.Bool("connect", false), s.Bool("ensure", false));
             case "http":
                 var url = s.String("url", required: true);
                 if (url is not null && !Uri.TryCreate(url, UriKind.Absolute, out _)) s.Error($"'url' must be an absolute URL, was '{url}'");

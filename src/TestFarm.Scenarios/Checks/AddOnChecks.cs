@@ -23,12 +23,12 @@ internal static class AddOnChecks
     {
         foreach (var ns in new[] { "kube-system", "kube-public", "default", "metallb-system", "rook-ceph" })
         {
-            yield return new() { Name = $"namespace {ns} exists", Tags = ["smoke", "namespaces"], Run = async c =>
+            yield return new() { Name = $"namespace {ns} exists", Tags = ["smoke", "namespaces", .. AddOnTag(ns)], Run = async c =>
                 Require(await c.Cluster.GetAsync(new ResourceRef(ResourceKind.Namespace, ns), c.CancellationToken).ConfigureAwait(false) is not null, $"namespace {ns} missing") };
         }
         foreach (var ns in new[] { "kube-system", "metallb-system", "rook-ceph", "default" })
         {
-            yield return new() { Name = $"pods in {ns} are Ready", Tags = ["smoke", "pods"], Run = async c =>
+            yield return new() { Name = $"pods in {ns} are Ready", Tags = ["smoke", "pods", .. AddOnTag(ns)], Run = async c =>
             {
                 var bad = (await List(c, ResourceKind.Pod, ns).ConfigureAwait(false)).Where(p => !p.PodReady()).Select(p => p.Name()).ToList();
                 Require(bad.Count == 0, $"not Ready in {ns}: {string.Join(", ", bad.Take(10))}");
@@ -137,6 +137,8 @@ internal static class AddOnChecks
             Require(pools.All(p => p.Str("status", "phase") == "Ready"), $"pools not Ready: {string.Join(", ", pools.Where(p => p.Str("status", "phase") != "Ready").Select(p => p.Name()))}");
         } };
     }
+
+    private static string[] AddOnTag(string ns) => ns switch { "metallb-system" => ["metallb"], "rook-ceph" => ["rook"], _ => [] };
 
     private static int ControlPlanes(CheckContext c) => Math.Max(1, c.Cell.Machines.Count(m => m.Role == "control-plane"));
 

@@ -16,6 +16,8 @@ public sealed record ApiChecksSettings
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(3);
     /// <summary>Reruns of a failed check; failed then passed is flaky.</summary>
     public int Retries { get; init; }
+    /// <summary>Pause before a rerun, on the cell's clock.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(10);
     public int MinChecks { get; init; }
 
     public static ApiChecksSettings Read(StepSettings s)
@@ -49,6 +51,7 @@ public sealed record ApiChecksSettings
             Workers = s.Int("workers", 4, 1, 64),
             Timeout = s.Duration("timeout", TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(2)),
             Retries = s.Int("retries", 0, 0, 5),
+            RetryDelay = s.Duration("retryDelay", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromMinutes(30)),
             MinChecks = s.Int("minChecks", 0, 0, 10_000),
         };
         var selected = settings.Selection.Apply(ApiCheckCatalogue.All).Count();
@@ -117,6 +120,8 @@ public sealed class ApiChecksStepExecutor : IStepExecutor
                     with { Attempts = attempt };
             }
             failures.Add(message ?? "failed");
+            if (attempt <= settings.Retries && settings.RetryDelay > TimeSpan.Zero)
+                await Task.Delay(settings.RetryDelay, run.Time, cancellationToken).ConfigureAwait(false);
             if (verdict == Verdict.InfraError && attempt == settings.Retries + 1)
                 return run.Result(id, check.Name, Verdict.InfraError, start, message, check.Tags) with { Attempts = attempt };
         }

@@ -63,7 +63,7 @@ public sealed class ApiChecksStepValidator : StepValidatorBase
 {
     public override string Kind => StepKinds.ApiChecks;
     protected override IReadOnlySet<string> Keys { get; } = new HashSet<string>
-        { "tags", "excludeTags", "include", "exclude", "skip", "workers", "timeout", "retries", "minChecks", "description" };
+        { "tags", "excludeTags", "include", "exclude", "skip", "workers", "timeout", "retries", "retryDelay", "minChecks", "description" };
 
     protected override void Read(StepSettings s) => ApiChecksSettings.Read(s);
 }

@@ -261,14 +261,21 @@ public sealed class FakeClusterApi(TimeProvider time) : IClusterApi
     private static Dictionary<string, string> Labels(JsonObject o) =>
         o["metadata"]?["labels"] is JsonObject l ? l.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!.ToString()) : [];
 
-    /// <summary>Equality (<c>=</c>, <c>==</c>, <c>!=</c>) and existence (<c>k</c>, <c>!k</c>) terms.</summary>
+    /// <summary>Equality (<c>=</c>, <c>==</c>, <c>!=</c>), set (<c>in</c>, <c>notin</c>) and existence (<c>k</c>, <c>!k</c>) terms.</summary>
     public static bool SelectorMatches(string? selector, IReadOnlyDictionary<string, string> labels)
     {
         if (string.IsNullOrWhiteSpace(selector)) return true;
-        foreach (var raw in selector.Split(','))
+        foreach (var raw in SplitTerms(selector))
         {
             var t = raw.Trim();
-            if (t.Contains("!=", StringComparison.Ordinal))
+            var set = System.Text.RegularExpressions.Regex.Match(t, @"^(\S+)\s+(in|notin)\s+\((.*)\)$");
+            if (set.Success)
+            {
+                var values = set.Groups[3].Value.Split(',').Select(v => v.Trim()).ToHashSet();
+                var has = labels.TryGetValue(set.Groups[1].Value, out var lv) && values.Contains(lv);
+                if (set.Groups[2].Value == "in" ? !has : has) return false;
+            }
+            else if (t.Contains("!=", StringComparison.Ordinal))
             {
                 var p = t.Split("!=", 2);
                 if (labels.TryGetValue(p[0].Trim(), out var v) && v == p[1].Trim()) return false;
@@ -282,5 +289,18 @@ public sealed class FakeClusterApi(TimeProvider time) : IClusterApi
             else if (!labels.ContainsKey(t)) return false;
         }
         return true;
+    }
+
+    private static IEnumerable<string> SplitTerms(string s)
+    {
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '(') depth++;
+            else if (s[i] == ')') depth--;
+            else if (s[i] == ',' && depth == 0) { yield return s[start..i]; start = i + 1; }
+        }
+        yield return s[start..];
     }
 }

@@ -10,7 +10,9 @@ public static class ApiCheckCatalogue
 
     public static IReadOnlyList<ApiCheck> All => Checks.Value;
 
-    public static IReadOnlySet<string> KnownTags => All.SelectMany(c => c.Tags).ToHashSet(StringComparer.Ordinal);
+    /// <summary>The tag vocabulary: every tag a check carries plus the standard smoke, slow, disruptive, arch-specific.</summary>
+    public static IReadOnlySet<string> KnownTags =>
+        All.SelectMany(c => c.Tags).Concat(["smoke", "slow", "disruptive", "arch-specific"]).ToHashSet(StringComparer.Ordinal);
 }
 
 /// <summary>A check left out for a profile, with the reason reported as the skip reason.</summary>

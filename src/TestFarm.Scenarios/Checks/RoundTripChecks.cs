@@ -179,6 +179,26 @@ internal static class RoundTripChecks
                 return 0;
             }).ConfigureAwait(false);
         } };
+        yield return new() { Name = "a worker can be cordoned and uncordoned", Tags = ["write", "nodes", "disruptive"], Run = async c =>
+        {
+            var worker = c.Cell.Machines.FirstOrDefault(m => m.Role != "control-plane") ?? throw new CheckSkippedException("no worker in the cell");
+            JsonObject Patch(bool value) => new()
+            {
+                ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = worker.NodeName },
+                ["spec"] = new JsonObject { ["unschedulable"] = value },
+            };
+            var node = new ResourceRef(ResourceKind.Node, worker.NodeName);
+            try
+            {
+                await c.Cluster.ApplyAsync(Patch(true), c.CancellationToken).ConfigureAwait(false);
+                Require((await c.Cluster.GetAsync(node, c.CancellationToken).ConfigureAwait(false)).Str("spec", "unschedulable") == "true", "cordon did not stick");
+            }
+            finally
+            {
+                await c.Cluster.ApplyAsync(Patch(false), CancellationToken.None).ConfigureAwait(false);
+            }
+            Require((await c.Cluster.GetAsync(node, c.CancellationToken).ConfigureAwait(false)).Str("spec", "unschedulable") != "true", "uncordon did not stick");
+        } };
         yield return new() { Name = "a ClusterIP service gets an address", Tags = ["write", "network"], Run = async c =>
         {
             var svc = new ResourceRef(ResourceKind.Service, $"testfarm-cip-{c.Suffix}", Ns);

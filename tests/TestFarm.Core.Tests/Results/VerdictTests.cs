@@ -55,3 +55,39 @@ public sealed class VerdictTests
         Assert.That(Regression.Mark([T("a", Verdict.Failed)], null)[0].Regression, Is.Null);
     }
 }
+
+public sealed class CellVerdictsTests
+{
+    private static CellResult Cell(string run, params (string Id, Verdict V)[] tests) => new()
+    {
+        CellId = "nightly/r650/3-node", Plan = "nightly", Profile = "r650", Arch = "amd64", Topology = "3-node", Verdict = Verdict.Passed,
+        Evidence = new Dictionary<string, string> { ["firmware.bios"] = "2.1", ["firmware.bmc"] = "7.0" },
+        Tests = tests.Select(t => new TestResult { TestId = t.Id, Name = t.Id, Suite = "s", Verdict = t.V }).ToList(),
+        BuildId = run,
+    };
+
+    [Test]
+    public void FinishQuarantinesMarksRegressionsAndAggregates()
+    {
+        var previous = Cell("r1", ("a", Verdict.Passed), ("b", Verdict.Passed));
+        var current = Cell("r2", ("a", Verdict.Passed), ("b", Verdict.Failed));
+        var key = new TestKey("b", "r650", "bios=2.1;bmc=7.0;nic=");
+
+        var plain = CellVerdicts.Finish(current, previous, new HashSet<TestKey>());
+        Assert.That((plain.Verdict, plain.Tests[1].Regression), Is.EqualTo((Verdict.Failed, "new-failure")));
+
+        var quarantined = CellVerdicts.Finish(current, previous, new HashSet<TestKey> { key });
+        Assert.That((quarantined.Verdict, quarantined.Tests[1].Quarantined, quarantined.Tests[1].Regression), Is.EqualTo((Verdict.Passed, true, "new-failure")));
+    }
+
+    [Test]
+    public void HistoryKeysByProfileAndFirmware()
+    {
+        var run = new RunResult { RunId = "r2", Plan = "nightly", Trigger = "nightly", Cells = [Cell("r2", ("a", Verdict.Flaky))] };
+        Assert.That(CellVerdicts.History(run).Single(), Is.EqualTo(new HistoryEntry(new TestKey("a", "r650", "bios=2.1;bmc=7.0;nic="), "r2", default, Verdict.Flaky)));
+    }
+
+    [Test]
+    public void PreviousOfAnotherCellIsRefused() =>
+        Assert.Throws<ArgumentException>(() => CellVerdicts.Finish(Cell("r2"), Cell("r1") with { CellId = "nightly/other/3-node" }, new HashSet<TestKey>()));
+}

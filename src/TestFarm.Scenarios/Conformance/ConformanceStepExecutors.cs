@@ -17,6 +17,9 @@ public sealed class ConformanceStepExecutor : IStepExecutor
 {
     public static readonly IReadOnlyList<string> Modes = ["quick", "certified-conformance", "non-disruptive-conformance"];
 
+    /// <summary>Environment variable naming a recorded results tarball, used when the cell has no Sonobuoy runner.</summary>
+    public const string RecordedResultsVariable = "TESTFARM_SONOBUOY_RESULTS";
+
     public string Kind => StepKinds.Conformance;
 
     public async Task<IReadOnlyList<TestResult>> ExecuteAsync(SuiteStep step, StepRun run, CancellationToken cancellationToken)
@@ -26,14 +29,15 @@ public sealed class ConformanceStepExecutor : IStepExecutor
         var mode = s.String("mode", "quick")!;
         if (!Modes.Contains(mode)) s.Error($"unknown mode '{mode}' (known: {string.Join(", ", Modes)})");
         var timeout = s.Duration("timeout", TimeSpan.FromHours(3), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
-        var recorded = s.String("results");
+        // The lab has no sonobuoy binary: a recorded tarball comes from the step or from TESTFARM_SONOBUOY_RESULTS.
+        var recorded = s.String("results") ?? Environment.GetEnvironmentVariable(RecordedResultsVariable);
         var includeSkipped = s.Bool("includeSkipped", false);
         if (s.Errors.Count > 0)
             return [run.Result($"conformance:{step.Name}", step.Name, Verdict.InfraError, start, $"{step.Source}: {string.Join("; ", s.Errors)}")];
         var runner = run.Cell.Sonobuoy ?? (recorded is not null ? new ImportingSonobuoyRunner(StepPaths.Resolve(recorded)) : null);
         if (runner is null)
             return [run.Result($"conformance:{step.Name}", step.Name, Verdict.InfraError, start,
-                "no Sonobuoy runner for this cell and no recorded 'results' in the step (the sonobuoy binary is not available here)")];
+                $"no Sonobuoy runner for this cell, no recorded 'results' in the step and no {RecordedResultsVariable} (the sonobuoy binary is not available here)")];
         var path = await runner.RunAsync(new SonobuoyRequest
         {
             Mode = mode, KubernetesVersion = run.Cell.KubernetesVersion, Timeout = timeout, ArtifactsDirectory = run.Cell.ArtifactsDirectory,

@@ -1,0 +1,15 @@
+using TestFarm.Core.Suites;
+using TestFarm.Scenarios.SuiteFiles;
+using TestFarm.Testing;
+
+namespace TestFarm.Scenarios.Tests.Engine;
+
+internal static class ShippedSuites
+{
+    public static Suite Load(string name)
+    {
+        var file = SuiteFileReader.Read(Fixtures.Repo("scenarios", "suites", name + ".yaml"));
+        Assert.That(file.Errors, Is.Empty, $"{name}.yaml has errors");
+        return file.Suite!;
+    }
+}

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using TestFarm.Scenarios;
 
 namespace TestFarm.Cli;
 
@@ -44,6 +45,8 @@ public static class CommandTree
             services.AddSingleton(typeof(ICliCommand), type);
         }
         services.AddSingleton(TimeProvider.System);
+        // Step validators for `validate`, and the suite engine for the main job.
+        services.AddTestFarmScenarios();
         return services;
     }
 }

@@ -87,7 +87,7 @@ internal static class YamlSettings
         using var dir = new TempDirectory("yaml");
         var path = dir.File("s.yaml");
         File.WriteAllText(path, "name: t\nsteps:\n  - kind: probe\n    name: x\n" + string.Join("\n", yaml.Split('\n').Select(l => "    " + l)));
-        var file = SuiteFiles.SuiteFileReader.Read(path, validators: []);
+        var file = SuiteFileReader.Read(path, validators: []);
         return file.Suite!.Steps[0].Settings;
     }
 }

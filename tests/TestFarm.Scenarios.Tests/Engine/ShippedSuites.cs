@@ -1,5 +1,4 @@
 using TestFarm.Core.Suites;
-using TestFarm.Scenarios.SuiteFiles;
 using TestFarm.Testing;
 
 namespace TestFarm.Scenarios.Tests.Engine;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using TestFarm.Core.Configuration;
-using TestFarm.Scenarios.SuiteFiles;
 using TestFarm.Testing;
 
 namespace TestFarm.Scenarios.Tests.Engine;
@@ -73,7 +72,7 @@ public sealed class ValidationTests
             $"{path}:20:5: probe step 'p': 'probeInterval' (5s) is longer than 'deadline' (1s)",
             $"{path}:26:5: load step 'l': unknown setting 'colour' for a load step (known: description, maxLatency, namespace, pods, rate, readyTimeout)",
             $"{path}:26:5: load step 'l': 'rate' must be between 0.001 and 1000, was 0",
-            $"{path}:31:5: unknown step kind 'teleport' (known: conformance, junit, api-checks, chaos, probe, load)",
+            $"{path}:31:11: unknown step kind 'teleport' (allowed: conformance, junit, api-checks, chaos, probe, load)",
         }));
     }
 

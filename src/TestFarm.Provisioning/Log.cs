@@ -34,15 +34,15 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6010, EventName = "PhaseStarted", Level = LogLevel.Debug,
         Message = "Machine {MachineId}: phase {Phase} started (attempt {Attempt})")]
-    public static partial void PhaseStarted(ILogger logger, string machineId, string phase, int attempt);
+    public static partial void PhaseStarted(ILogger logger, string machineId, ProvisioningPhase phase, int attempt);
 
     [LoggerMessage(EventId = 6011, EventName = "PhaseFailed", Level = LogLevel.Warning,
         Message = "Machine {MachineId}: phase {Phase} failed on attempt {Attempt}: {Error}")]
-    public static partial void PhaseFailed(ILogger logger, string machineId, string phase, int attempt, string error);
+    public static partial void PhaseFailed(ILogger logger, string machineId, ProvisioningPhase phase, int attempt, string error);
 
     [LoggerMessage(EventId = 6012, EventName = "Reimaged", Level = LogLevel.Information,
         Message = "Machine {MachineId}: reimage ended {Status} (phase {Phase}) in {Elapsed}")]
-    public static partial void Reimaged(ILogger logger, string machineId, ProvisioningStatus status, string? phase, TimeSpan elapsed);
+    public static partial void Reimaged(ILogger logger, string machineId, ProvisioningStatus status, ProvisioningPhase? phase, TimeSpan elapsed);
 
     [LoggerMessage(EventId = 6013, EventName = "FastTracked", Level = LogLevel.Information,
         Message = "Machine {MachineId}: already runs {Digest} after a trusted clean lease; reimage skipped")]
@@ -54,7 +54,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6015, EventName = "Cleaned", Level = LogLevel.Information,
         Message = "Machine {MachineId}: cleaning ended {Status} (phase {Phase})")]
-    public static partial void Cleaned(ILogger logger, string machineId, ProvisioningStatus status, string? phase);
+    public static partial void Cleaned(ILogger logger, string machineId, ProvisioningStatus status, ProvisioningPhase? phase);
 
     [LoggerMessage(EventId = 6016, EventName = "HeartbeatFailed", Level = LogLevel.Warning,
         Message = "Machine {MachineId}: lease heartbeat failed; stopping")]

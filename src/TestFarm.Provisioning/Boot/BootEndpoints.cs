@@ -62,9 +62,13 @@ public static class BootEndpoints
     }
 
     /// <summary>Registers the boot service's singletons (sessions, artifacts, options).</summary>
-    public static IServiceCollection AddTestFarmBootService(this IServiceCollection services, Uri publicBaseUrl)
+    public static IServiceCollection AddTestFarmBootService(this IServiceCollection services, Uri publicBaseUrl) =>
+        services.AddTestFarmBootService(_ => publicBaseUrl);
+
+    /// <summary>As above, with the public base computed at first use (e.g. once Kestrel's port is known).</summary>
+    public static IServiceCollection AddTestFarmBootService(this IServiceCollection services, Func<IServiceProvider, Uri> publicBaseUrl)
     {
-        services.AddSingleton(new BootServiceOptions { PublicBaseUrl = publicBaseUrl });
+        services.AddSingleton(sp => new BootServiceOptions { PublicBaseUrl = publicBaseUrl(sp) });
         services.AddSingleton(sp => new BootSessions(sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetService<ILogger<BootSessions>>()));
         services.AddSingleton<BootArtifacts>();
         return services;

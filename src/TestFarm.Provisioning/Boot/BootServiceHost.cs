@@ -47,7 +47,7 @@ public sealed class BootServiceHost : IAsyncDisposable
         var app = builder.Build();
         app.MapTestFarmBoot();
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         local = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
         var host = new BootServiceHost(app, local);
         _ = host.Options; // resolve now that the port is known

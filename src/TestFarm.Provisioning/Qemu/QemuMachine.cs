@@ -36,7 +36,7 @@ public sealed class QemuMachine(QemuMachineOptions options, ILogger? logger = nu
                 using var disk = File.Create(options.DiskPath);
                 disk.SetLength((long)options.DiskMiB * 1024 * 1024);
             }
-            var accel = options.PreferKvm && KvmUsable() ? "kvm" : "tcg";
+            var accel = options.Accel;
             var psi = new ProcessStartInfo(options.QemuBinary)
             {
                 RedirectStandardOutput = true,
@@ -99,16 +99,6 @@ public sealed class QemuMachine(QemuMachineOptions options, ILogger? logger = nu
     {
         try { File.AppendAllText(options.ConsoleLog + ".stderr", line + "\n"); }
         catch (IOException) { }
-    }
-
-    public static bool KvmUsable()
-    {
-        try
-        {
-            using var kvm = new FileStream("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     public void Dispose()

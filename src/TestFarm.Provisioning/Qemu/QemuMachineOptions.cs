@@ -15,8 +15,11 @@ public sealed record QemuMachineOptions
     /// <summary>Size of a virtio scratch disk (0: none).</summary>
     public int DiskMiB { get; init; } = 64;
     public string QemuBinary { get; init; } = "qemu-system-x86_64";
-    /// <summary>Use KVM when /dev/kvm is usable; TCG otherwise.</summary>
-    public bool PreferKvm { get; init; } = true;
+    /// <summary>
+    /// Accelerator: <c>tcg</c> by default (here /dev/kvm opens but nested KVM hangs the guest's
+    /// firmware); set <c>TESTFARM_QEMU_ACCEL=kvm</c> where KVM really works.
+    /// </summary>
+    public string Accel { get; init; } = Environment.GetEnvironmentVariable("TESTFARM_QEMU_ACCEL") is { Length: > 0 } a ? a : "tcg";
 
     public string ConsoleLog => Path.Combine(WorkDir, "console.log");
     public string DiskPath => Path.Combine(WorkDir, "disk.raw");

@@ -20,6 +20,9 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
 
     public TimeProvider Time => time;
 
+    /// <summary>Raised (outside the lock) when an action is queued for a machine's agent.</summary>
+    public event Action<string, AgentAction>? ActionQueued;
+
     /// <summary>Issues a fresh single-use token for one boot of <paramref name="machineId"/>; older pending tickets of the machine are revoked.</summary>
     public BootTicket Issue(string machineId, string mac, BootImage image, BootMethod method, TimeSpan lifetime)
     {
@@ -119,14 +122,16 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
     /// <summary>Queues a wipe for the machine's agent; the task completes when it reports cleaned.</summary>
     public AgentAction? RequestWipe(string machineId, TimeSpan lifetime)
     {
+        AgentAction action;
         lock (_gate)
         {
             var session = _sessionsByMachine.GetValueOrDefault(machineId);
             if (session is null) return null;
-            var action = new AgentAction(BootTicket.NewToken(), "wipe", time.GetUtcNow() + lifetime);
+            action = new AgentAction(BootTicket.NewToken(), "wipe", time.GetUtcNow() + lifetime);
             session.Pending = action;
-            return action;
         }
+        ActionQueued?.Invoke(machineId, action);
+        return action;
     }
 
     /// <summary>Judges a cleaned callback against the session's pending wipe action.</summary>

@@ -131,7 +131,7 @@ internal sealed class PhaseRunner : IAsyncDisposable
         {
             _heartbeatError = e;
             Log.HeartbeatFailed(_log, _machineId, e);
-            await _lease.CancelAsync();
+            _lease.Cancel(); // synchronously: the waiting phase ends at this beat
         }
         catch (OperationCanceledException) { }
     }

@@ -27,7 +27,7 @@ public sealed class BootArtifacts
         var digest = Sha256Of(path);
         if (!string.Equals(digest, artifact.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{path}: sha256 {digest}, catalogue says {artifact.Sha256}");
-        _paths[artifact.Sha256.ToLowerInvariant()] = path;
+        _paths[artifact.Sha256.ToLowerInvariant()] = Path.GetFullPath(path); // Results.File resolves relative paths against the web root
     }
 
     public string? PathOf(string sha256) => _paths.GetValueOrDefault(sha256.ToLowerInvariant());

@@ -23,6 +23,7 @@ public sealed class BootBenchCommand(TimeProvider time) : ICliCommand
             if (!File.Exists(System.IO.Path.Combine(imageDir, LabImageBuilder.ManifestName)))
                 await LabImageBuilder.BuildAsync(new LabImageOptions { KernelDir = parse.GetValue(kernel)!, OutDir = imageDir }, ct);
             var work = Directory.CreateTempSubdirectory("testfarm-bench-boot-");
+            var keep = false;
             try
             {
                 var result = await BootBenchmark.RunAsync(new BootBenchOptions { ImageDir = imageDir, WorkDir = work.FullName, Machines = parse.GetValue(qemu) }, time, ct);
@@ -32,17 +33,20 @@ public sealed class BootBenchCommand(TimeProvider time) : ICliCommand
                 Console.WriteLine($"bare qemu boot → callback:   {Seconds(result.BareMean)} s (machines: {string.Join(" ", result.Bare.Select(Seconds))})");
                 Console.WriteLine($"farm reimage → verified:     {Seconds(result.FarmMean)} s (machines: {string.Join(" ", result.Farm.Select(Seconds))})");
                 Console.WriteLine($"ratio farm/bare:             {result.Ratio.ToString("0.00", CultureInfo.InvariantCulture)} (target ≤ {parse.GetValue(target).ToString(CultureInfo.InvariantCulture)})");
+                keep = failed.Count > 0;
                 if (failed.Count > 0) return ExitCodes.FarmFailure;
                 return result.Ratio <= parse.GetValue(target) ? ExitCodes.Success : ExitCodes.TargetMissed;
             }
             catch (TimeoutException e)
             {
                 Console.Error.WriteLine(e.Message);
+                keep = true;
                 return ExitCodes.FarmFailure;
             }
             finally
             {
-                try { work.Delete(recursive: true); } catch (IOException) { }
+                // Kept on failure: console logs of the machines are there.
+                if (!keep) { try { work.Delete(recursive: true); } catch (IOException) { } }
             }
         });
         return command;

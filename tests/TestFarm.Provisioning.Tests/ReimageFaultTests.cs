@@ -112,6 +112,7 @@ public sealed class ReimageFaultTests : FaultTestBase
         Assert.That(outcome.CellVerdict, Is.EqualTo(Verdict.InfraError));
         Assert.That(outcome.Drift.Select(d => d.ToString()), Does.Contain("nics: expected 1 ports, observed 2 ports"));
         Assert.That(outcome.Error, Does.Contain("nics: expected 1 ports, observed 2 ports"));
+        Assert.That(outcome.Drift.Select(d => d.ToString()), Does.Contain("drives: expected 1 drives, observed 0 drives"), "a missing disk");
     }
 
     [Test]

@@ -129,6 +129,13 @@ public sealed class Reimager(BootSessions sessions, BootServiceOptions boot, Pro
         if (report.Macs.Count > 0 && !report.Macs.Any(m => BootSessions.NormalizeMac(m) == BootSessions.NormalizeMac(request.Machine.ProvisioningMac)))
             drift.Add(new DriftItem("provisioning mac", request.Machine.ProvisioningMac, string.Join(",", report.Macs)));
         drift.AddRange(HardwareDrift.Compare(request.Profile, observed));
+        // The agent's lists are complete observations, not "unknown": none seen where some are declared is drift.
+        var declaredDrives = request.Profile.Storage.Sum(s => s.Count);
+        if (report.Disks.Count == 0 && declaredDrives > 0)
+            drift.Add(new DriftItem("drives", $"{declaredDrives} drives", "0 drives"));
+        var declaredPorts = request.Profile.Nics.Sum(n => n.Count * n.Ports);
+        if (report.Nics.Count == 0 && declaredPorts > 0)
+            drift.Add(new DriftItem("nics", $"{declaredPorts} ports", "0 ports"));
         var ok = drift.Count == 0;
         var error = ok ? null : string.Join("; ", drift);
         run.Add(new() { Phase = ProvisioningPhase.Verify.Name(), Start = start, Succeeded = ok, Error = error });

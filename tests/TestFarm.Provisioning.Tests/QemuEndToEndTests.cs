@@ -20,7 +20,7 @@ namespace TestFarm.Provisioning.Tests;
 [TestFixture, Category("qemu")]
 public sealed class QemuEndToEndTests
 {
-    [Test, CancelAfter(150_000)]
+    [Test, CancelAfter(180_000)]
     public async Task Qemu_machine_network_boots_is_verified_and_cleaned(CancellationToken cancellationToken)
     {
         var kernelDir = Fixtures.Repo(".tools", "kernel");
@@ -38,7 +38,7 @@ public sealed class QemuEndToEndTests
             OverrideSet = new PhasePolicy { Deadline = TimeSpan.FromSeconds(10) },
             Post = new PhasePolicy { Deadline = TimeSpan.FromSeconds(20) },
             NetworkBoot = new PhasePolicy { Deadline = TimeSpan.FromSeconds(40) },
-            AgentCallback = new PhasePolicy { Deadline = TimeSpan.FromSeconds(60) },
+            AgentCallback = new PhasePolicy { Deadline = TimeSpan.FromSeconds(75) },
             Wipe = new PhasePolicy { Deadline = TimeSpan.FromSeconds(30) },
             HeartbeatInterval = TimeSpan.FromSeconds(1),
         };

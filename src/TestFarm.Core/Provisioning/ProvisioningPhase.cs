@@ -1,0 +1,73 @@
+namespace TestFarm.Core.Provisioning;
+
+/// <summary>The phases of a reimage and of cleaning, each with its own deadline, so a report names the slow or dead one.</summary>
+public enum ProvisioningPhase
+{
+    FastTrack,
+    PowerOff,
+    OverrideSet,
+    Post,
+    NetworkBoot,
+    AgentCallback,
+    Verify,
+    Wipe,
+    ClearOverride,
+    PowerOffAfterClean,
+}
+
+public static class ProvisioningPhaseNames
+{
+    /// <summary>Kebab-case name used in reports: <c>override-set</c>, <c>agent-callback</c>.</summary>
+    public static string Name(this ProvisioningPhase phase) => phase switch
+    {
+        ProvisioningPhase.FastTrack => "fast-track",
+        ProvisioningPhase.PowerOff => "power-off",
+        ProvisioningPhase.OverrideSet => "override-set",
+        ProvisioningPhase.Post => "post",
+        ProvisioningPhase.NetworkBoot => "network-boot",
+        ProvisioningPhase.AgentCallback => "agent-callback",
+        ProvisioningPhase.Verify => "verify",
+        ProvisioningPhase.Wipe => "wipe",
+        ProvisioningPhase.ClearOverride => "clear-override",
+        ProvisioningPhase.PowerOffAfterClean => "power-off-after-clean",
+        _ => phase.ToString(),
+    };
+}
+
+/// <summary>Deadline and retries of one phase.</summary>
+public sealed record PhasePolicy
+{
+    public required TimeSpan Deadline { get; init; }
+    /// <summary>Extra attempts after the first, for retryable failures (BMC 5xx, timeouts).</summary>
+    public int Retries { get; init; }
+    /// <summary>Delay before retry n is <c>Backoff * n</c>.</summary>
+    public TimeSpan Backoff { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>Per-phase policies of a reimage and cleaning; defaults suit a real server.</summary>
+public sealed record ProvisioningPolicy
+{
+    public PhasePolicy PowerOff { get; init; } = new() { Deadline = TimeSpan.FromMinutes(2), Retries = 2 };
+    public PhasePolicy OverrideSet { get; init; } = new() { Deadline = TimeSpan.FromSeconds(60), Retries = 2 };
+    public PhasePolicy Post { get; init; } = new() { Deadline = TimeSpan.FromMinutes(5), Retries = 2 };
+    /// <summary>From power-on until the machine fetches its iPXE script or artifacts.</summary>
+    public PhasePolicy NetworkBoot { get; init; } = new() { Deadline = TimeSpan.FromMinutes(10) };
+    /// <summary>From the first fetch until the agent calls back.</summary>
+    public PhasePolicy AgentCallback { get; init; } = new() { Deadline = TimeSpan.FromMinutes(10) };
+    public PhasePolicy Wipe { get; init; } = new() { Deadline = TimeSpan.FromMinutes(30) };
+    /// <summary>How long a boot token lives; covers network boot and callback.</summary>
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>How often the lease heartbeat is called while a phase runs.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    public PhasePolicy For(ProvisioningPhase phase) => phase switch
+    {
+        ProvisioningPhase.PowerOff or ProvisioningPhase.PowerOffAfterClean => PowerOff,
+        ProvisioningPhase.OverrideSet or ProvisioningPhase.ClearOverride => OverrideSet,
+        ProvisioningPhase.Post => Post,
+        ProvisioningPhase.NetworkBoot => NetworkBoot,
+        ProvisioningPhase.AgentCallback => AgentCallback,
+        ProvisioningPhase.Wipe => Wipe,
+        _ => new PhasePolicy { Deadline = TimeSpan.FromMinutes(1) },
+    };
+}

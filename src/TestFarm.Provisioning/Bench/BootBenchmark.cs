@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net;
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Pool;
+using TestFarm.Core.Provisioning;
+using TestFarm.Provisioning.Boot;
+using TestFarm.Provisioning.Qemu;
+using TestFarm.Provisioning.Reimage;
+
+namespace TestFarm.Provisioning.Bench;
+
+public sealed record BootBenchOptions
+{
+    /// <summary>A built lab image (<c>image.json</c> with its artifacts).</summary>
+    public required string ImageDir { get; init; }
+    public required string WorkDir { get; init; }
+    public int Machines { get; init; } = 1;
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(3);
+}
+
+public sealed record BootBenchResult(IReadOnlyList<TimeSpan> Bare, IReadOnlyList<TimeSpan> Farm, IReadOnlyList<ProvisioningOutcome> Outcomes)
+{
+    public TimeSpan BareMean => TimeSpan.FromTicks((long)Bare.Average(t => t.Ticks));
+    public TimeSpan FarmMean => TimeSpan.FromTicks((long)Farm.Average(t => t.Ticks));
+    /// <summary>Farm reimage → verified over bare QEMU boot → callback; target ≤ 1.2.</summary>
+    public double Ratio => FarmMean / BareMean;
+}
+
+/// <summary>
+/// Boots the same QEMU machines twice: bare (QEMU started with -boot n, a ticket issued directly;
+/// the limit) and through the farm (power-off, override, power-on, network boot, callback,
+/// verification), timing QEMU start → callback and reimage start → verified.
+/// </summary>
+public static class BootBenchmark
+{
+    public static readonly HardwareProfile Profile = new()
+    {
+        Name = "qemu-lab",
+        Arch = CpuArchitecture.Amd64,
+        Cpu = new CpuSpec { Vendor = "QEMU", Model = "qemu64", Cores = 1 },
+        MemoryGiB = 1,
+        Nics = [new NicSpec { Vendor = "Red Hat", Model = "virtio-net", Driver = "virtio_net", SpeedGbps = 1, Role = NicRole.Provisioning }],
+        Storage = [new StorageSpec { Kind = StorageKind.Hdd, SizeGB = 1 }],
+        Boot = new BootSpec { Modes = [BootMode.Legacy], Methods = [BootMethod.Pxe] },
+    };
+
+    public static async Task<BootBenchResult> RunAsync(BootBenchOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var image = Image.LabImageBuilder.Load(options.ImageDir);
+        await using var host = await BootServiceHost.StartAsync(IPAddress.Loopback, 0, port => new Uri($"http://10.0.2.2:{port}"), time, cancellationToken: cancellationToken);
+        host.Artifacts.AddImage(image, options.ImageDir);
+        var policy = new ProvisioningPolicy
+        {
+            NetworkBoot = new PhasePolicy { Deadline = options.Timeout },
+            AgentCallback = new PhasePolicy { Deadline = options.Timeout },
+        };
+        var reimager = new Reimager(host.Sessions, host.Options, policy, time);
+        var machines = Enumerable.Range(1, options.Machines).Select(i => (
+            Pool: new PoolMachine
+            {
+                Id = $"bench-{i}",
+                Profile = Profile.Name,
+                ProvisioningMac = $"52:54:00:be:00:{i:x2}",
+                Bmc = new BmcEndpoint { Url = new Uri($"http://127.0.0.1/bmc/bench-{i}"), Credentials = new CredentialReference() },
+            },
+            Qemu: new QemuMachineOptions
+            {
+                MachineId = $"bench-{i}", Mac = $"52:54:00:be:00:{i:x2}", WorkDir = Path.Combine(options.WorkDir, $"bench-{i}"),
+                BootServiceFromGuest = host.Options.PublicBaseUrl,
+            })).ToList();
+
+        var bare = await Task.WhenAll(machines.Select(m => BareAsync(host, image, m.Pool, m.Qemu, options.Timeout, cancellationToken)));
+        var farm = await Task.WhenAll(machines.Select(async m =>
+        {
+            await using var bmc = new QemuBmcClient(new QemuMachine(m.Qemu), time);
+            var clock = Stopwatch.StartNew();
+            var outcome = await reimager.ReimageAsync(bmc, new ReimageRequest { Machine = m.Pool, Profile = Profile, Image = image }, cancellationToken);
+            return (clock.Elapsed, outcome);
+        }));
+        return new BootBenchResult(bare, [.. farm.Select(f => f.Elapsed)], [.. farm.Select(f => f.outcome)]);
+    }
+
+    private static async Task<TimeSpan> BareAsync(BootServiceHost host, BootImage image, PoolMachine machine, QemuMachineOptions qemu, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var ticket = host.Sessions.Issue(machine.Id, machine.ProvisioningMac, image, BootMethod.Pxe, timeout);
+        using var vm = new QemuMachine(qemu);
+        var clock = Stopwatch.StartNew();
+        vm.Start(networkBoot: true);
+        try
+        {
+            await ticket.Booted.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"bare boot of {machine.Id} did not call back within {timeout}; console: {vm.Options.ConsoleLog}", e);
+        }
+        var elapsed = clock.Elapsed;
+        host.Sessions.CloseSession(machine.Id);
+        return elapsed;
+    }
+}

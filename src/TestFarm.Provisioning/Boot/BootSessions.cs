@@ -1,0 +1,218 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Provisioning;
+
+namespace TestFarm.Provisioning.Boot;
+
+/// <summary>
+/// The boot service's memory: pending boot tickets by token and by MAC, agent sessions of booted
+/// machines, and their pending actions (wipe). Thread-safe; shared by the HTTP endpoints and the
+/// reimage and cleaning pipelines.
+/// </summary>
+public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions>? logger = null)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, BootTicket> _tickets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AgentSession> _sessionsById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AgentSession> _sessionsByMachine = new(StringComparer.Ordinal);
+    private readonly ILogger _log = logger ?? NullLogger<BootSessions>.Instance;
+
+    public TimeProvider Time => time;
+
+    /// <summary>Raised (outside the lock) when an action is queued for a machine's agent.</summary>
+    public event Action<string, AgentAction>? ActionQueued;
+
+    /// <summary>Issues a fresh single-use token for one boot of <paramref name="machineId"/>; older pending tickets of the machine are revoked.</summary>
+    public BootTicket Issue(string machineId, string mac, BootImage image, BootMethod method, TimeSpan lifetime)
+    {
+        var ticket = new BootTicket(BootTicket.NewToken(), machineId, NormalizeMac(mac), image, method, time.GetUtcNow() + lifetime);
+        lock (_gate)
+        {
+            foreach (var old in _tickets.Values.Where(t => t.MachineId == machineId && !t.Consumed && !t.Revoked).ToList())
+                old.Revoke();
+            Prune();
+            _tickets[ticket.Token] = ticket;
+        }
+        Log.TicketIssued(_log, machineId, ticket.TokenId, image.BuildId, method);
+        return ticket;
+    }
+
+    /// <summary>The ticket a token names, if it is still usable for fetching; marks the network boot reached.</summary>
+    public BootTicket? ForFetch(string token)
+    {
+        lock (_gate)
+        {
+            if (!_tickets.TryGetValue(token, out var t) || t.Consumed || t.Revoked || t.ExpiresAt <= time.GetUtcNow()) return null;
+            t.MarkFetched();
+            return t;
+        }
+    }
+
+    /// <summary>The pending ticket of the machine with this MAC (newest first); marks the network boot reached.</summary>
+    public BootTicket? PendingForMac(string mac)
+    {
+        var key = NormalizeMac(mac);
+        lock (_gate)
+        {
+            var t = _tickets.Values
+                .Where(t => t.Mac == key && !t.Consumed && !t.Revoked && t.ExpiresAt > time.GetUtcNow())
+                .MaxBy(t => t.ExpiresAt);
+            t?.MarkFetched();
+            return t;
+        }
+    }
+
+    /// <summary>Judges a booted callback; on acceptance the ticket is consumed and an agent session opened.</summary>
+    public (TokenCheck Check, AgentSession? Session) AcceptBooted(AgentBootedReport report, string? remote)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        BootTicket? ticket;
+        TokenCheck check;
+        AgentSession? session = null;
+        lock (_gate)
+        {
+            _tickets.TryGetValue(report.Token, out ticket);
+            check = ticket switch
+            {
+                null => TokenCheck.Unknown,
+                { Consumed: true } => TokenCheck.Replayed,
+                { Revoked: true } => TokenCheck.Revoked,
+                _ when ticket.ExpiresAt <= time.GetUtcNow() => TokenCheck.Expired,
+                _ => TokenCheck.Accepted,
+            };
+            if (check == TokenCheck.Accepted)
+            {
+                session = new AgentSession(BootTicket.NewToken(), ticket!.MachineId);
+                if (_sessionsByMachine.Remove(ticket.MachineId, out var old)) _sessionsById.Remove(old.Id);
+                _sessionsById[session.Id] = session;
+                _sessionsByMachine[ticket.MachineId] = session;
+            }
+        }
+        if (check == TokenCheck.Accepted)
+        {
+            Log.AgentBooted(_log, ticket!.MachineId, ticket.TokenId, report.BuildId, remote);
+            ticket.Consume(report);
+        }
+        else
+        {
+            Log.CallbackRefused(_log, "booted", check, BootTicket.IdOf(report.Token), ticket?.MachineId, remote);
+        }
+        return (check, session);
+    }
+
+    /// <summary>Revokes a pending ticket (the pipeline gave up or finished); further use is refused.</summary>
+    public void Revoke(BootTicket ticket)
+    {
+        ArgumentNullException.ThrowIfNull(ticket);
+        lock (_gate) { if (!ticket.Consumed) ticket.Revoke(); }
+    }
+
+    /// <summary>The live agent session of a machine, if its agent booted and was not closed since.</summary>
+    public AgentSession? SessionOf(string machineId)
+    {
+        lock (_gate) { return _sessionsByMachine.GetValueOrDefault(machineId); }
+    }
+
+    public AgentSession? Session(string sessionId)
+    {
+        lock (_gate) { return _sessionsById.GetValueOrDefault(sessionId); }
+    }
+
+    /// <summary>Queues a wipe for the machine's agent; the task completes when it reports cleaned.</summary>
+    public AgentAction? RequestWipe(string machineId, TimeSpan lifetime)
+    {
+        AgentAction action;
+        lock (_gate)
+        {
+            var session = _sessionsByMachine.GetValueOrDefault(machineId);
+            if (session is null) return null;
+            action = new AgentAction(BootTicket.NewToken(), "wipe", time.GetUtcNow() + lifetime);
+            session.Pending = action;
+        }
+        ActionQueued?.Invoke(machineId, action);
+        return action;
+    }
+
+    /// <summary>Judges a cleaned callback against the session's pending wipe action.</summary>
+    public TokenCheck AcceptCleaned(AgentCleanedReport report, string? remote)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        AgentSession? owner;
+        TokenCheck check;
+        lock (_gate)
+        {
+            owner = _sessionsById.Values.FirstOrDefault(s => s.Pending?.Token == report.Token || s.Done.Contains(report.Token));
+            check = owner switch
+            {
+                null => TokenCheck.Unknown,
+                _ when owner.Done.Contains(report.Token) => TokenCheck.Replayed,
+                _ when owner.Pending!.ExpiresAt <= time.GetUtcNow() => TokenCheck.Expired,
+                _ => TokenCheck.Accepted,
+            };
+            if (check == TokenCheck.Accepted)
+            {
+                owner!.Done.Add(report.Token);
+                owner.Pending!.Complete(report);
+                owner.Pending = null;
+            }
+        }
+        if (check == TokenCheck.Accepted) Log.AgentCleaned(_log, owner!.MachineId, report.Wiped.Count, report.Failed.Count, remote);
+        else Log.CallbackRefused(_log, "cleaned", check, BootTicket.IdOf(report.Token), owner?.MachineId, remote);
+        return check;
+    }
+
+    /// <summary>Forgets the machine's agent session (powered off or released).</summary>
+    public void CloseSession(string machineId)
+    {
+        lock (_gate)
+        {
+            if (_sessionsByMachine.Remove(machineId, out var s))
+            {
+                _sessionsById.Remove(s.Id);
+                s.Pending?.Cancel();
+            }
+        }
+    }
+
+    /// <summary>Pending, unconsumed tickets: for leak checks.</summary>
+    public int PendingCount
+    {
+        get { lock (_gate) { return _tickets.Values.Count(t => !t.Consumed && !t.Revoked && t.ExpiresAt > time.GetUtcNow()); } }
+    }
+
+    private void Prune()
+    {
+        // Consumed tickets stay a while so replays are told apart from foreign tokens.
+        var horizon = time.GetUtcNow() - TimeSpan.FromDays(1);
+        foreach (var dead in _tickets.Values.Where(t => t.ExpiresAt < horizon).Select(t => t.Token).ToList())
+            _tickets.Remove(dead);
+    }
+
+    public static string NormalizeMac(string mac) => mac.Trim().Replace('-', ':').ToLowerInvariant();
+}
+
+/// <summary>A booted agent's session: it polls for actions with the session id.</summary>
+public sealed class AgentSession(string id, string machineId)
+{
+    public string Id { get; } = id;
+    public string MachineId { get; } = machineId;
+    internal AgentAction? Pending { get; set; }
+    internal HashSet<string> Done { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The line the agent reads: <c>none</c> or <c>wipe TOKEN</c>.</summary>
+    public string NextActionLine(DateTimeOffset now) =>
+        Pending is { } a && a.ExpiresAt > now ? $"{a.Kind} {a.Token}" : "none";
+}
+
+/// <summary>An action queued for an agent, completed by its callback.</summary>
+public sealed class AgentAction(string token, string kind, DateTimeOffset expiresAt)
+{
+    private readonly TaskCompletionSource<AgentCleanedReport> _done = new();
+    public string Token { get; } = token;
+    public string Kind { get; } = kind;
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+    public Task<AgentCleanedReport> Completed => _done.Task;
+    internal void Complete(AgentCleanedReport report) => _done.TrySetResult(report);
+    internal void Cancel() => _done.TrySetCanceled();
+}

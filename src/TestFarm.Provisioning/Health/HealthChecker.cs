@@ -1,0 +1,85 @@
+using TestFarm.Core.Bmc;
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Pool;
+using TestFarm.Core.Provisioning;
+using TestFarm.Provisioning.Reimage;
+
+namespace TestFarm.Provisioning.Health;
+
+/// <summary>Which checks a health round runs.</summary>
+public sealed record HealthCheckRequest
+{
+    public required PoolMachine Machine { get; init; }
+    public required HardwareProfile Profile { get; init; }
+    /// <summary>Power the machine on and off again.</summary>
+    public bool PowerCycle { get; init; } = true;
+    /// <summary>Network-boot this image and wait for the agent (null: skip the boot check).</summary>
+    public BootImage? BootProbe { get; init; }
+    /// <summary>Timeout of each single BMC call.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan PowerDeadline { get; init; } = TimeSpan.FromMinutes(3);
+}
+
+/// <summary>
+/// One health round for one machine: BMC reachable, power cycle works, network boot reaches the
+/// callback, inventory matches the profile. Feed the results to <see cref="MachineHealth.RecordRound"/>.
+/// Scheduling (Quartz) belongs to Orchestration.
+/// </summary>
+public sealed class HealthChecker(Reimager reimager, TimeProvider time)
+{
+    public async Task<IReadOnlyList<HealthCheckResult>> CheckAsync(IBmcClient bmc, HealthCheckRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bmc);
+        ArgumentNullException.ThrowIfNull(request);
+        var results = new List<HealthCheckResult>();
+        var reachable = await Check("bmc-reachable", HealthComponent.Bmc, request.CallTimeout,
+            ct => bmc.GetPowerStateAsync(ct), cancellationToken);
+        results.Add(reachable);
+        if (!reachable.Passed) return results; // the other checks need the BMC
+
+        if (request.PowerCycle)
+        {
+            results.Add(await Check("power-cycle", HealthComponent.Power, request.PowerDeadline * 2 + request.CallTimeout * 2, async ct =>
+            {
+                await bmc.ResetAsync(PowerIntent.On, ct);
+                await bmc.WaitForPowerStateAsync(PowerState.On, request.PowerDeadline, ct);
+                await bmc.ResetAsync(PowerIntent.ForceOff, ct);
+                await bmc.WaitForPowerStateAsync(PowerState.Off, request.PowerDeadline, ct);
+                return true;
+            }, cancellationToken));
+        }
+
+        results.Add(await Check("inventory", HealthComponent.Inventory, request.CallTimeout, async ct =>
+        {
+            var drift = HardwareDrift.Compare(request.Profile, await bmc.GetInventoryAsync(ct));
+            if (drift.Count > 0) throw new InvalidDataException(string.Join("; ", drift));
+            return true;
+        }, cancellationToken));
+
+        if (request.BootProbe is { } probe)
+        {
+            var outcome = await reimager.ReimageAsync(bmc, new ReimageRequest { Machine = request.Machine, Profile = request.Profile, Image = probe }, cancellationToken);
+            results.Add(new HealthCheckResult("network-boot", outcome.Ok, outcome.Ok ? null : outcome.Blamed ?? HealthComponent.Boot,
+                outcome.Ok ? null : $"{outcome.PhaseName}: {outcome.Error}"));
+            try { await bmc.ResetAsync(PowerIntent.ForceOff, cancellationToken); }
+            catch (BmcException) { /* the next round will tell */ }
+        }
+        return results;
+    }
+
+    private async Task<HealthCheckResult> Check<T>(string name, HealthComponent blame, TimeSpan timeout, Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            await body(linked.Token).WaitAsync(linked.Token);
+            return new HealthCheckResult(name, true);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            var detail = deadline.IsCancellationRequested ? $"no answer within {timeout}" : e.Message;
+            return new HealthCheckResult(name, false, blame, detail);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging;
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Provisioning;
+using TestFarm.Provisioning.Boot;
+
+namespace TestFarm.Provisioning;
+
+/// <summary>Source-generated log messages of TestFarm.Provisioning (EventIds 6000-6099). Tokens appear only as ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 6000, EventName = "TicketIssued", Level = LogLevel.Information,
+        Message = "Boot ticket {TokenId} issued for machine {MachineId}: build {BuildId} by {Method}")]
+    public static partial void TicketIssued(ILogger logger, string machineId, string tokenId, string buildId, BootMethod method);
+
+    [LoggerMessage(EventId = 6001, EventName = "AgentBooted", Level = LogLevel.Information,
+        Message = "Agent of machine {MachineId} booted (ticket {TokenId}), reports build {BuildId}, from {Remote}")]
+    public static partial void AgentBooted(ILogger logger, string machineId, string tokenId, string buildId, string? remote);
+
+    [LoggerMessage(EventId = 6002, EventName = "CallbackRefused", Level = LogLevel.Warning,
+        Message = "Agent callback {Kind} refused: token {TokenId} is {Check} (machine {MachineId}), from {Remote}")]
+    public static partial void CallbackRefused(ILogger logger, string kind, TokenCheck check, string tokenId, string? machineId, string? remote);
+
+    [LoggerMessage(EventId = 6003, EventName = "AgentCleaned", Level = LogLevel.Information,
+        Message = "Agent of machine {MachineId} wiped {Wiped} disks ({Failed} failed), from {Remote}")]
+    public static partial void AgentCleaned(ILogger logger, string machineId, int wiped, int failed, string? remote);
+
+    [LoggerMessage(EventId = 6004, EventName = "ScriptServed", Level = LogLevel.Information,
+        Message = "iPXE script served to machine {MachineId} (ticket {TokenId})")]
+    public static partial void ScriptServed(ILogger logger, string machineId, string tokenId);
+
+    [LoggerMessage(EventId = 6005, EventName = "NoPendingBoot", Level = LogLevel.Warning,
+        Message = "No pending boot for {Key}: script refused")]
+    public static partial void NoPendingBoot(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 6010, EventName = "PhaseStarted", Level = LogLevel.Debug,
+        Message = "Machine {MachineId}: phase {Phase} started (attempt {Attempt})")]
+    public static partial void PhaseStarted(ILogger logger, string machineId, ProvisioningPhase phase, int attempt);
+
+    [LoggerMessage(EventId = 6011, EventName = "PhaseFailed", Level = LogLevel.Warning,
+        Message = "Machine {MachineId}: phase {Phase} failed on attempt {Attempt}: {Error}")]
+    public static partial void PhaseFailed(ILogger logger, string machineId, ProvisioningPhase phase, int attempt, string error);
+
+    [LoggerMessage(EventId = 6012, EventName = "Reimaged", Level = LogLevel.Information,
+        Message = "Machine {MachineId}: reimage ended {Status} (phase {Phase}) in {Elapsed}")]
+    public static partial void Reimaged(ILogger logger, string machineId, ProvisioningStatus status, ProvisioningPhase? phase, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 6013, EventName = "FastTracked", Level = LogLevel.Information,
+        Message = "Machine {MachineId}: already runs {Digest} after a trusted clean lease; reimage skipped")]
+    public static partial void FastTracked(ILogger logger, string machineId, string digest);
+
+    [LoggerMessage(EventId = 6014, EventName = "MethodFallback", Level = LogLevel.Warning,
+        Message = "Machine {MachineId}: boot method {Method} unusable ({Error}); trying the next")]
+    public static partial void MethodFallback(ILogger logger, string machineId, BootMethod method, string error);
+
+    [LoggerMessage(EventId = 6015, EventName = "Cleaned", Level = LogLevel.Information,
+        Message = "Machine {MachineId}: cleaning ended {Status} (phase {Phase})")]
+    public static partial void Cleaned(ILogger logger, string machineId, ProvisioningStatus status, ProvisioningPhase? phase);
+
+    [LoggerMessage(EventId = 6016, EventName = "HeartbeatFailed", Level = LogLevel.Warning,
+        Message = "Machine {MachineId}: lease heartbeat failed; stopping")]
+    public static partial void HeartbeatFailed(ILogger logger, string machineId, Exception error);
+
+    [LoggerMessage(EventId = 6020, EventName = "HealthChecked", Level = LogLevel.Information,
+        Message = "Machine {MachineId}: health {Grade} after {Check} passed={Passed}")]
+    public static partial void HealthChecked(ILogger logger, string machineId, HealthGrade grade, string check, bool passed);
+
+    [LoggerMessage(EventId = 6030, EventName = "QemuStarted", Level = LogLevel.Information,
+        Message = "QEMU for machine {MachineId} started (pid {Pid}, accel {Accel})")]
+    public static partial void QemuStarted(ILogger logger, string machineId, int pid, string accel);
+}

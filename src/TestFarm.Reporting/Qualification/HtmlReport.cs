@@ -27,12 +27,13 @@ public static class HtmlReport
          .Append(CultureInfo.InvariantCulture, $"<title>{E(data.Title)}</title><style>{Css}</style></head><body>\n")
          .Append(CultureInfo.InvariantCulture, $"<h1>{E(data.Title)}</h1>\n<p>Run <code>{E(run.RunId)}</code>, trigger {E(run.Trigger)}, {E(Time(run.Started))} – {E(Time(run.Finished))}")
          .Append(data.Previous is null ? "" : $", compared with run <code>{E(data.Previous.RunId)}</code>").Append("</p>\n");
-        h.Append(CultureInfo.InvariantCulture, $"<div><span class=\"kpi\"><b id=\"pass-rate\">{data.PassRate:P1}</b>pass rate</span>")
+        h.Append(CultureInfo.InvariantCulture, $"<div><span class=\"kpi\"><b id=\"pass-rate\">{Percent(data.PassRate)}</b>pass rate</span>")
          .Append(CultureInfo.InvariantCulture, $"<span class=\"kpi\"><b>{data.Passed}/{data.Counted}</b>tests passed</span>")
          .Append(CultureInfo.InvariantCulture, $"<span class=\"kpi\"><b>{run.Cells.Count}</b>cells</span>")
          .Append(CultureInfo.InvariantCulture, $"<span class=\"kpi\"><b>{data.NewFailures.Count}</b>new failures</span></div>\n");
         Matrix(h, data);
         Cells(h, run);
+        TestList(h, "Failing tests", data.Failing);
         TestList(h, "New failures", data.NewFailures);
         TestList(h, "Fixed", data.Fixed);
         TestList(h, "Still failing", data.StillFailing);
@@ -60,7 +61,7 @@ public static class HtmlReport
                 var verdict = CheckSummary.VerdictName(entry.Worst);
                 h.Append(CultureInfo.InvariantCulture, $"<td class=\"v-{verdict}\" title=\"{E(verdict)}\">{E(verdict)} {entry.Passed}/{entry.Total}</td>");
             }
-            h.Append(CultureInfo.InvariantCulture, $"<td>{(total == 0 ? "–" : ((double)passed / total).ToString("P0", CultureInfo.InvariantCulture))}</td></tr>\n");
+            h.Append(CultureInfo.InvariantCulture, $"<td>{(total == 0 ? "–" : Percent((double)passed / total))}</td></tr>\n");
         }
         h.Append("</table>\n");
     }
@@ -106,6 +107,8 @@ public static class HtmlReport
     }
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    private static string Percent(double rate) => SvgCharts.Percent(rate);
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

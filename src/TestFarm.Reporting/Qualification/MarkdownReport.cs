@@ -14,7 +14,7 @@ public static class MarkdownReport
         var md = new StringBuilder();
         md.Append(CultureInfo.InvariantCulture, $"# {M(data.Title)}\n\nRun `{M(run.RunId)}`, trigger {M(run.Trigger)}")
           .Append(data.Previous is null ? "" : $", compared with run `{M(data.Previous.RunId)}`")
-          .Append(CultureInfo.InvariantCulture, $".\n\n**Pass rate {data.PassRate:P1}** ({data.Passed}/{data.Counted} tests), {run.Cells.Count} cells, {data.NewFailures.Count} new failures.\n\n");
+          .Append(CultureInfo.InvariantCulture, $".\n\n**Pass rate {Percent(data.PassRate)}** ({data.Passed}/{data.Counted} tests), {run.Cells.Count} cells, {data.NewFailures.Count} new failures.\n\n");
         md.Append("## Matrix\n\n| profile |");
         foreach (var suite in data.Suites) md.Append(CultureInfo.InvariantCulture, $" {M(suite)} |");
         md.Append("\n|---|").Append(string.Concat(Enumerable.Repeat("---|", data.Suites.Count))).Append('\n');
@@ -27,6 +27,7 @@ public static class MarkdownReport
                     : " – |");
             md.Append('\n');
         }
+        Lines(md, "Failing tests", data.Failing);
         Lines(md, "New failures", data.NewFailures);
         Lines(md, "Fixed", data.Fixed);
         Lines(md, "Still failing", data.StillFailing);
@@ -54,6 +55,8 @@ public static class MarkdownReport
         foreach (var l in lines)
             md.Append(CultureInfo.InvariantCulture, $"- `{M(l.CellId)}` {M(l.Suite)} / **{M(l.Name)}** ({CheckSummary.VerdictName(l.Verdict)}){(l.Message is null ? "" : ": " + M(l.Message.ReplaceLineEndings(" ")))}\n");
     }
+
+    private static string Percent(double rate) => SvgCharts.Percent(rate);
 
     private static string M(string text) => CheckSummary.Escape(text);
 }

@@ -12,6 +12,8 @@ public sealed record QualificationData
     public required IReadOnlyList<string> Suites { get; init; }
     /// <summary>Key: (profile, suite).</summary>
     public required IReadOnlyDictionary<(string Profile, string Suite), MatrixEntry> Matrix { get; init; }
+    /// <summary>Every failed and infra-error test of the run.</summary>
+    public required IReadOnlyList<TestLine> Failing { get; init; }
     public required IReadOnlyList<TestLine> NewFailures { get; init; }
     public required IReadOnlyList<TestLine> Fixed { get; init; }
     public required IReadOnlyList<TestLine> StillFailing { get; init; }
@@ -76,6 +78,7 @@ public static class QualificationBuilder
             Profiles = profiles,
             Suites = suites,
             Matrix = matrix,
+            Failing = [.. all.Where(x => Failing(x.Test)).Select(x => Line(x.Cell, x.Test))],
             NewFailures = newFailures,
             Fixed = fixedTests,
             StillFailing = still,

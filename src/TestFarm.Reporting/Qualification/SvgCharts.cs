@@ -19,7 +19,7 @@ public static class SvgCharts
         const int labelWidth = 260, barWidth = 480, row = 24;
         var height = cells.Count * row + 40;
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Duration per phase\" width=\"{labelWidth + barWidth + 80}\" height=\"{height}\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg role=\"img\" aria-label=\"Duration per phase\" width=\"{labelWidth + barWidth + 80}\" height=\"{height}\">");
         for (var i = 0; i < cells.Count; i++)
         {
             var y = i * row + 4;
@@ -53,7 +53,7 @@ public static class SvgCharts
         var max = bars.Max(b => b.Time.TotalSeconds);
         const int labelWidth = 360, barWidth = 400, row = 22;
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Chaos recovery times\" width=\"{labelWidth + barWidth + 80}\" height=\"{bars.Count * row + 8}\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg role=\"img\" aria-label=\"Chaos recovery times\" width=\"{labelWidth + barWidth + 80}\" height=\"{bars.Count * row + 8}\">");
         for (var i = 0; i < bars.Count; i++)
         {
             var y = i * row + 4;
@@ -67,6 +67,8 @@ public static class SvgCharts
     public static string Fmt(TimeSpan t) => t.TotalSeconds < 120
         ? t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s"
         : t.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture) + " min";
+
+    public static string Percent(double rate) => (rate * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -52,6 +52,9 @@ public sealed class GitHubStub : IAsyncDisposable
         for (var i = 0; i < count; i++) _failures.Enqueue(new Failure(method, status, headers ?? new Dictionary<string, string>(), body));
     }
 
+    /// <summary>Drops the failures not served yet.</summary>
+    public void Heal() => _failures.Clear();
+
     public IReadOnlyList<RecordedRequest> Matching(string method, string pathContains) =>
         [.. Requests.Where(r => r.Method == method && r.Path.Contains(pathContains, StringComparison.Ordinal))];
 

@@ -18,14 +18,16 @@ public sealed record RenderedReports
     public required int AllureResultCount { get; init; }
     public required string Html { get; init; }
     public required string Markdown { get; init; }
+    /// <summary>run.json: the run itself, readable by <see cref="RunResultJson.Read"/>.</summary>
+    public required string RunJson { get; init; }
 }
 
 /// <summary>Renders every report of a run into one folder.</summary>
 public static class RunReports
 {
     /// <summary>
-    /// Writes <c>junit.xml</c>, <c>junit/&lt;cell&gt;.xml</c>, <c>allure-results/</c>, <c>report.html</c> and
-    /// <c>report.md</c> under <paramref name="directory"/> (created if needed).
+    /// Writes <c>junit.xml</c>, <c>junit/&lt;cell&gt;.xml</c>, <c>allure-results/</c>, <c>report.html</c>,
+    /// <c>report.md</c> and <c>run.json</c> under <paramref name="directory"/> (created if needed).
     /// </summary>
     public static RenderedReports RenderAll(RunResult run, string directory, ReportOptions? options = null)
     {
@@ -50,10 +52,12 @@ public static class RunReports
         File.WriteAllText(html, HtmlReport.Render(data), new UTF8Encoding(false));
         var markdown = Path.Combine(directory, "report.md");
         File.WriteAllText(markdown, MarkdownReport.Render(data), new UTF8Encoding(false));
+        var runJson = Path.Combine(directory, RunResultJson.FileName);
+        RunResultJson.Write(run, runJson);
         return new RenderedReports
         {
             Directory = directory, JUnitPerCell = perCell, JUnitMerged = merged, AllureResults = allure,
-            AllureResultCount = count, Html = html, Markdown = markdown,
+            AllureResultCount = count, Html = html, Markdown = markdown, RunJson = runJson,
         };
     }
 

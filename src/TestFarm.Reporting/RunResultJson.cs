@@ -20,14 +20,32 @@ public static class RunResultJson
         if (!File.Exists(path)) throw new FileNotFoundException($"no run result at {path}", path);
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), RunResultJsonContext.Default.RunResult)
-                   ?? throw new InvalidDataException($"{path}: empty run result");
+            var run = JsonSerializer.Deserialize(File.ReadAllText(path), RunResultJsonContext.Default.RunResult)
+                      ?? throw new InvalidDataException($"{path}: empty run result");
+            return Normalize(run);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}:{(e.BytePositionInLine ?? 0) + 1}: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// The source generator assigns every init-only member, so members missing from the JSON come back null
+    /// rather than their empty defaults; put the defaults back.
+    /// </summary>
+    private static RunResult Normalize(RunResult run) => run with
+    {
+        Cells = [.. (run.Cells ?? []).Select(c => c with
+        {
+            Tests = [.. (c.Tests ?? []).Select(t => t with { Tags = t.Tags ?? [], Attachments = t.Attachments ?? [] })],
+            Phases = c.Phases ?? [],
+            Evidence = c.Evidence ?? new Dictionary<string, string>(),
+            Drift = c.Drift ?? [],
+            Machines = c.Machines ?? [],
+            Recoveries = c.Recoveries ?? new Dictionary<string, TimeSpan>(),
+        })],
+    };
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,

@@ -28,6 +28,22 @@ public sealed class RunReportsTests
     }
 
     [Test]
+    public void A_minimal_run_json_reads_with_empty_defaults_and_renders()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("run.json"), """
+            {"runId":"n1","plan":"nightly","trigger":"nightly","cells":[{"cellId":"nightly/epyc/3cp","plan":"nightly",
+             "profile":"epyc","arch":"amd64","topology":"3cp","verdict":"Failed",
+             "tests":[{"testId":"c.b","name":"b","suite":"conformance","verdict":"Failed","duration":"00:00:05"}]}]}
+            """);
+        var run = RunResultJson.Read(dir.Path);
+        Assert.That(run.Cells[0].Machines, Is.Empty);
+        Assert.That(run.Cells[0].Tests[0].Tags, Is.Empty);
+        var rendered = RunReports.RenderAll(run, dir.File("out"));
+        Assert.That(File.ReadAllText(rendered.JUnitMerged), Does.Contain("<failure"));
+    }
+
+    [Test]
     public void A_broken_run_json_is_reported_with_file_line_and_column()
     {
         using var dir = new TempDirectory();

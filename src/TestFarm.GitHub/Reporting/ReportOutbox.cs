@@ -22,7 +22,11 @@ public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger
     {
         ArgumentNullException.ThrowIfNull(send);
         var entry = new Entry(key, description, send, time.GetUtcNow());
-        lock (_gate) { _entries.RemoveAll(e => e.Key == key); }
+        lock (_gate)
+        {
+            _entries.RemoveAll(e => e.Key == key);
+            _entries.Add(entry);
+        }
         await TryAsync(entry, cancellationToken).ConfigureAwait(false);
     }
 
@@ -30,22 +34,24 @@ public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger
     public async Task<int> FlushAsync(CancellationToken cancellationToken)
     {
         List<Entry> due;
-        lock (_gate) { due = [.. _entries]; _entries.Clear(); }
+        lock (_gate) { due = [.. _entries]; }
         foreach (var entry in due)
         {
-            bool superseded;
-            lock (_gate) { superseded = _entries.Any(e => e.Key == entry.Key); }
-            if (!superseded) await TryAsync(entry, cancellationToken).ConfigureAwait(false);
+            bool current;
+            lock (_gate) { current = _entries.Contains(entry); }
+            if (current) await TryAsync(entry, cancellationToken).ConfigureAwait(false);
         }
         lock (_gate) { return _entries.Count; }
     }
 
+    /// <summary>Sends; the entry stays listed (visible as pending) until it succeeds or a newer one replaces it.</summary>
     private async Task TryAsync(Entry entry, CancellationToken cancellationToken)
     {
         entry.Attempts++;
         try
         {
             await entry.Send(cancellationToken).ConfigureAwait(false);
+            lock (_gate) { _entries.Remove(entry); }
             if (entry.Attempts > 1) Log.ReportDelivered(logger, entry.Description, entry.Attempts);
         }
 #pragma warning disable CA1031 // Any failure to report is queued, never thrown into the run.
@@ -54,11 +60,6 @@ public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger
         {
             entry.LastError = e.Message;
             Log.ReportQueued(logger, entry.Description, e.Message, entry.Attempts);
-            lock (_gate)
-            {
-                // A newer delivery for the same key may have arrived meanwhile; it wins.
-                if (!_entries.Any(x => x.Key == entry.Key)) _entries.Add(entry);
-            }
         }
     }
 

@@ -7,7 +7,8 @@ namespace TestFarm.Server.Webhooks;
 
 /// <summary>
 /// Turns verified GitHub events into farm commands (<see cref="IRunTrigger"/>): pull requests queue the
-/// repository's plans whose path filters match, <c>check_run.rerequested</c> reruns a plan, PR comments carry
+/// repository's plans whose path filters match, <c>check_run.rerequested</c> reruns a plan,
+/// <c>check_suite.rerequested</c> reruns all of a pull request's plans, PR comments carry
 /// <c>/test [plan]</c>, <c>/retest [plan]</c> (failed and infra-error cells only), <c>/cancel</c>, <c>/ok-to-test</c>.
 /// Untrusted authors wait for a trusted <c>/ok-to-test</c> bound to the head SHA.
 /// </summary>
@@ -32,6 +33,12 @@ public sealed class GitHubWebhookHandler(
                 break;
             case "check_run" when payload.Action == "rerequested" && payload.CheckRun is { } run:
                 await OnCheckRunRerequestedAsync(repo, run, payload, done, ct).ConfigureAwait(false);
+                break;
+            case "check_suite" when payload.Action == "rerequested" && payload.CheckSuite is { PullRequests: [var first, ..] } suite:
+                // "Re-run all checks": every plan of the pull request again, on the suite's head SHA.
+                var suitePr = await api.GetPullRequestAsync(RepoRef.Parse(repo), first.Number, ct).ConfigureAwait(false);
+                var plans = await PlansForAsync(repo, first.Number, ct).ConfigureAwait(false);
+                await RunPlansAsync(repo, first.Number, suite.HeadSha, suitePr.AuthorAssociation, plans, "check_suite.rerequested", payload, done, ct).ConfigureAwait(false);
                 break;
         }
         return done;

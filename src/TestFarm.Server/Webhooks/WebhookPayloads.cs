@@ -7,7 +7,7 @@ namespace TestFarm.Server.Webhooks;
 
 internal sealed record WebhookPayload(
     string? Action, int? Number, PullRequestPayload? PullRequest, IssuePayload? Issue, CommentPayload? Comment,
-    CheckRunPayload? CheckRun, RepositoryPayload? Repository, InstallationPayload? Installation, UserPayload? Sender);
+    CheckRunPayload? CheckRun, CheckSuitePayload? CheckSuite, RepositoryPayload? Repository, InstallationPayload? Installation, UserPayload? Sender);
 
 internal sealed record PullRequestPayload(int Number, HeadPayload Head, UserPayload? User, string? AuthorAssociation);
 
@@ -20,6 +20,8 @@ internal sealed record CommentPayload(long Id, string? Body, UserPayload? User, 
 internal sealed record CheckRunPayload(long Id, string Name, string HeadSha, IReadOnlyList<CheckRunPullRequest>? PullRequests);
 
 internal sealed record CheckRunPullRequest(int Number);
+
+internal sealed record CheckSuitePayload(long Id, string HeadSha, IReadOnlyList<CheckRunPullRequest>? PullRequests);
 
 internal sealed record RepositoryPayload(string FullName);
 

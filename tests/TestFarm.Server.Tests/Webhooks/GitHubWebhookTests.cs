@@ -163,6 +163,17 @@ public sealed class GitHubWebhookTests
     }
 
     [Test]
+    public async Task Check_suite_rerequested_reruns_the_pull_requests_plans()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        using (var r = await host.PostAsync("check_suite", WebhookTestHost.Fixture("check_suite.rerequested")))
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var queued = host.Trigger.Queued.Single();
+        Assert.That((queued.Plan, queued.PullRequest, queued.HeadSha, queued.Reason),
+            Is.EqualTo(("pr-smoke", (int?)2, HeadSha, "check_suite.rerequested")));
+    }
+
+    [Test]
     public void Command_parser_and_path_filters()
     {
         Assert.That(PrCommandParser.Parse("LGTM\n/retest\n> /cancel\n```\n/test\n```\n/test nightly-arm"),

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TestFarm.Core.GitHub;
+using TestFarm.GitHub.Auth;
+using TestFarm.GitHub.Reporting;
+using TestFarm.GitHub.Rest;
+
+namespace TestFarm.GitHub;
+
+public static class GitHubServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IGitHubApi"/> (REST client, token or App auth), <see cref="IGitHubReporter"/> with its
+    /// outbox, and the hosted outbox retrier. Options bind from configuration section <c>GitHub</c>.
+    /// </summary>
+    public static IServiceCollection AddTestFarmGitHub(this IServiceCollection services, Action<GitHubOptions>? configure = null)
+    {
+        var options = services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Token is not null || (o.AppId is not null && o.InstallationId is not null && (o.PrivateKeyPem ?? o.PrivateKeyPath) is not null),
+                "GitHub needs Token, or AppId + InstallationId + PrivateKeyPem/PrivateKeyPath; none was set")
+            .ValidateOnStart();
+        if (configure is not null) options.Configure(configure);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(nameof(GitHubRestClient));
+        services.TryAddSingleton<ITokenSource>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<GitHubOptions>>().Value;
+            return o.Token is { } token
+                ? new StaticTokenSource(token)
+                : new InstallationTokenSource(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(GitHubRestClient)), o,
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InstallationTokenSource>>());
+        });
+        services.TryAddSingleton<IGitHubApi>(sp => new GitHubRestClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(GitHubRestClient)), sp.GetRequiredService<ITokenSource>(),
+            sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<GitHubRestClient>>()));
+        services.TryAddSingleton<ReportOutbox>();
+        services.TryAddSingleton<GitHubReporter>();
+        services.TryAddSingleton<IGitHubReporter>(sp => sp.GetRequiredService<GitHubReporter>());
+        services.AddHostedService(sp => new GitHubOutboxService(sp.GetRequiredService<ReportOutbox>(),
+            sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<GitHubOutboxService>>()));
+        return services;
+    }
+}

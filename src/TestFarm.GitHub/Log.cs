@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+
+namespace TestFarm.GitHub;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 9001, EventName = "GitHubRetry", Level = LogLevel.Warning,
+        Message = "GitHub {Request} answered {Status}; retry {Attempt} in {Delay}")]
+    public static partial void Retry(ILogger logger, string request, string status, int attempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = 9002, EventName = "GitHubTokenRenewed", Level = LogLevel.Information,
+        Message = "GitHub App {AppId} installation {InstallationId} token renewed, expires {ExpiresAt}")]
+    public static partial void TokenRenewed(ILogger logger, long appId, long installationId, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 9003, EventName = "GitHubReportQueued", Level = LogLevel.Warning,
+        Message = "GitHub report '{Report}' failed ({Error}); queued for retry, attempt {Attempts}")]
+    public static partial void ReportQueued(ILogger logger, string report, string error, int attempts);
+
+    [LoggerMessage(EventId = 9004, EventName = "GitHubReportDelivered", Level = LogLevel.Information,
+        Message = "GitHub report '{Report}' delivered after {Attempts} attempts")]
+    public static partial void ReportDelivered(ILogger logger, string report, int attempts);
+
+    [LoggerMessage(EventId = 9005, EventName = "GitHubOutboxFlushFailed", Level = LogLevel.Error,
+        Message = "GitHub outbox flush failed")]
+    public static partial void OutboxFlushFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,202 @@
+using Microsoft.Extensions.Options;
+using TestFarm.Core.GitHub;
+using TestFarm.Core.Plans;
+using TestFarm.Core.Results;
+
+namespace TestFarm.Server.Webhooks;
+
+/// <summary>
+/// Turns verified GitHub events into farm commands (<see cref="IRunTrigger"/>): pull requests queue the
+/// repository's plans whose path filters match, <c>check_run.rerequested</c> reruns a plan,
+/// <c>check_suite.rerequested</c> reruns all of a pull request's plans, PR comments carry
+/// <c>/test [plan]</c>, <c>/retest [plan]</c> (failed and infra-error cells only), <c>/cancel</c>, <c>/ok-to-test</c>.
+/// Untrusted authors wait for a trusted <c>/ok-to-test</c> bound to the head SHA.
+/// </summary>
+public sealed class GitHubWebhookHandler(
+    IRunTrigger trigger, IGitHubApi api, IGitHubReporter reporter, TrustPolicy trust, IOptions<GitHubWebhookOptions> options)
+{
+    private static readonly HashSet<string> PullRequestActions = new(StringComparer.Ordinal) { "opened", "synchronize", "reopened", "labeled" };
+
+    /// <summary>Handles one event; returns what was done (empty: ignored).</summary>
+    internal async Task<IReadOnlyList<string>> HandleAsync(string eventName, WebhookPayload payload, CancellationToken ct)
+    {
+        var done = new List<string>();
+        var repo = payload.Repository?.FullName;
+        if (repo is null) return done;
+        switch (eventName)
+        {
+            case "pull_request" when payload.PullRequest is { } pr && PullRequestActions.Contains(payload.Action ?? ""):
+                await OnPullRequestAsync(repo, pr, payload, done, ct).ConfigureAwait(false);
+                break;
+            case "issue_comment" when payload.Action == "created" && payload.Issue is { PullRequest: not null } issue && payload.Comment is { } comment:
+                await OnCommentAsync(repo, issue.Number, comment, payload, done, ct).ConfigureAwait(false);
+                break;
+            case "check_run" when payload.Action == "rerequested" && payload.CheckRun is { } run:
+                await OnCheckRunRerequestedAsync(repo, run, payload, done, ct).ConfigureAwait(false);
+                break;
+            case "check_suite" when payload.Action == "rerequested" && payload.CheckSuite is { PullRequests: [var first, ..] } suite:
+                // "Re-run all checks": every plan of the pull request again, on the suite's head SHA.
+                var suitePr = await api.GetPullRequestAsync(RepoRef.Parse(repo), first.Number, ct).ConfigureAwait(false);
+                var plans = await PlansForAsync(repo, first.Number, ct).ConfigureAwait(false);
+                await RunPlansAsync(repo, first.Number, suite.HeadSha, suitePr.AuthorAssociation, plans, "check_suite.rerequested", payload, done, ct).ConfigureAwait(false);
+                break;
+        }
+        return done;
+    }
+
+    private async Task OnPullRequestAsync(string repo, PullRequestPayload pr, WebhookPayload payload, List<string> done, CancellationToken ct)
+    {
+        var plans = await PlansForAsync(repo, pr.Number, ct).ConfigureAwait(false);
+        if (payload.Action == "synchronize" && plans.Count > 0)
+        {
+            await trigger.CancelAsync(repo, pr.Number, null, ct).ConfigureAwait(false);
+            done.Add("cancel superseded runs");
+        }
+        await RunPlansAsync(repo, pr.Number, pr.Head.Sha, pr.AuthorAssociation, plans, $"pull_request.{payload.Action}", payload, done, ct).ConfigureAwait(false);
+    }
+
+    private async Task OnCommentAsync(string repo, int number, CommentPayload comment, WebhookPayload payload, List<string> done, CancellationToken ct)
+    {
+        var commands = PrCommandParser.Parse(comment.Body);
+        if (commands.Count == 0) return;
+        var pr = await api.GetPullRequestAsync(RepoRef.Parse(repo), number, ct).ConfigureAwait(false);
+        var commenterTrusted = TrustPolicy.IsTrusted(comment.AuthorAssociation);
+        foreach (var command in commands)
+        {
+            if (command.Kind == PrCommandKind.OkToTest)
+            {
+                if (!trust.Approve(repo, number, pr.HeadSha, comment.User?.Login ?? "?", comment.AuthorAssociation))
+                {
+                    done.Add($"/ok-to-test ignored: {comment.User?.Login} is not trusted");
+                    continue;
+                }
+                done.Add($"/ok-to-test by {comment.User?.Login} for {pr.HeadSha}");
+                var plans = await PlansForAsync(repo, number, ct).ConfigureAwait(false);
+                await RunPlansAsync(repo, number, pr.HeadSha, pr.AuthorAssociation, plans, "/ok-to-test", payload, done, ct).ConfigureAwait(false);
+                continue;
+            }
+            var decision = trust.Decide(repo, number, pr.HeadSha, pr.AuthorAssociation);
+            var isAuthor = string.Equals(comment.User?.Login, pr.AuthorLogin, StringComparison.OrdinalIgnoreCase);
+            if (!commenterTrusted && !(isAuthor && decision == TrustDecision.Approved))
+            {
+                done.Add($"/{Name(command.Kind)} ignored: {comment.User?.Login} may not run commands here");
+                continue;
+            }
+            if (command.Kind != PrCommandKind.Cancel && decision == TrustDecision.NeedsApproval)
+            {
+                done.Add($"/{Name(command.Kind)} waits: the change needs /ok-to-test for {pr.HeadSha}");
+                continue;
+            }
+            var selected = await SelectPlansAsync(repo, number, command.Plan, ct).ConfigureAwait(false);
+            switch (command.Kind)
+            {
+                case PrCommandKind.Test:
+                    await RunPlansAsync(repo, number, pr.HeadSha, pr.AuthorAssociation, selected, "/test", payload, done, ct).ConfigureAwait(false);
+                    break;
+                case PrCommandKind.Retest:
+                    foreach (var plan in selected) await RetestAsync(repo, number, pr, plan, decision, done, ct).ConfigureAwait(false);
+                    break;
+                case PrCommandKind.Cancel:
+                    await trigger.CancelAsync(repo, number, command.Plan, ct).ConfigureAwait(false);
+                    done.Add($"cancel {command.Plan ?? "all plans"}");
+                    break;
+            }
+        }
+    }
+
+    private async Task RetestAsync(string repo, int number, PullRequestInfo pr, Plan plan, TrustDecision decision, List<string> done, CancellationToken ct)
+    {
+        var latest = await trigger.LatestResultAsync(repo, number, plan.Name, ct).ConfigureAwait(false);
+        var cells = latest?.Cells.Where(c => c.Verdict is Verdict.Failed or Verdict.InfraError).Select(c => c.CellId).ToList() ?? [];
+        if (cells.Count == 0)
+        {
+            done.Add($"retest {plan.Name}: no failed cells");
+            return;
+        }
+        await trigger.RerunCellsAsync(new CellRerunRequest
+        {
+            Plan = plan.Name, Repository = repo, HeadSha = pr.HeadSha, PullRequest = number, CellIds = cells,
+            Untrusted = decision != TrustDecision.Trusted, Reason = "/retest",
+        }, ct).ConfigureAwait(false);
+        done.Add($"rerun {plan.Name}: {string.Join(", ", cells)}");
+    }
+
+    private async Task OnCheckRunRerequestedAsync(string repo, CheckRunPayload run, WebhookPayload payload, List<string> done, CancellationToken ct)
+    {
+        const string prefix = "testfarm/";
+        if (!run.Name.StartsWith(prefix, StringComparison.Ordinal)) return;
+        var plan = ConfiguredPlans(repo).FirstOrDefault(p => p.Name == run.Name[prefix.Length..]);
+        if (plan is null) return;
+        var number = run.PullRequests is [var first, ..] ? first.Number : (int?)null;
+        string? association = "COLLABORATOR"; // Only users with write access can re-run checks.
+        if (number is { } n)
+        {
+            var pr = await api.GetPullRequestAsync(RepoRef.Parse(repo), n, ct).ConfigureAwait(false);
+            association = pr.AuthorAssociation;
+            if (trust.Decide(repo, n, run.HeadSha, association) == TrustDecision.NeedsApproval)
+            {
+                await reporter.NeedsApprovalAsync(Context(repo, run.HeadSha, plan.Name, n), ct).ConfigureAwait(false);
+                done.Add($"{plan.Name}: needs /ok-to-test");
+                return;
+            }
+        }
+        await QueueAsync(repo, number, run.HeadSha, plan, association, "check_run.rerequested", payload, done, ct).ConfigureAwait(false);
+    }
+
+    private async Task RunPlansAsync(string repo, int number, string sha, string? authorAssociation, IReadOnlyList<Plan> plans,
+        string reason, WebhookPayload payload, List<string> done, CancellationToken ct)
+    {
+        var decision = trust.Decide(repo, number, sha, authorAssociation);
+        foreach (var plan in plans)
+        {
+            if (decision == TrustDecision.NeedsApproval)
+            {
+                await reporter.NeedsApprovalAsync(Context(repo, sha, plan.Name, number), ct).ConfigureAwait(false);
+                done.Add($"{plan.Name}: needs /ok-to-test");
+                continue;
+            }
+            await QueueAsync(repo, number, sha, plan, authorAssociation, reason, payload, done, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task QueueAsync(string repo, int? number, string sha, Plan plan, string? authorAssociation, string reason,
+        WebhookPayload payload, List<string> done, CancellationToken ct)
+    {
+        var untrusted = !TrustPolicy.IsTrusted(authorAssociation);
+        await trigger.QueuePlanAsync(new PlanRunRequest
+        {
+            Plan = plan.Name, Repository = repo, HeadSha = sha, PullRequest = number, Untrusted = untrusted, Reason = reason,
+            InstallationId = payload.Installation?.Id,
+        }, ct).ConfigureAwait(false);
+        done.Add($"queue {plan.Name} on {sha}{(untrusted ? " (untrusted: full reimage)" : "")}");
+    }
+
+    private IEnumerable<Plan> ConfiguredPlans(string repo) => options.Value.Plans.Where(p =>
+        p.Trigger.Kind == TriggerKind.PullRequest
+        && (p.Trigger.Repositories.Count == 0 || p.Trigger.Repositories.Contains(repo, StringComparer.OrdinalIgnoreCase)));
+
+    /// <summary>The repository's pull-request plans whose path filters match the PR's changed files.</summary>
+    private async Task<IReadOnlyList<Plan>> PlansForAsync(string repo, int number, CancellationToken ct)
+    {
+        var plans = ConfiguredPlans(repo).ToList();
+        if (plans.All(p => p.Trigger.Paths.Count == 0)) return plans;
+        var files = await api.ListPullRequestFilesAsync(RepoRef.Parse(repo), number, ct).ConfigureAwait(false);
+        return [.. plans.Where(p => PathFilter.Matches(p.Trigger.Paths, files))];
+    }
+
+    private async Task<IReadOnlyList<Plan>> SelectPlansAsync(string repo, int number, string? name, CancellationToken ct) =>
+        name is null
+            ? await PlansForAsync(repo, number, ct).ConfigureAwait(false)
+            : [.. ConfiguredPlans(repo).Where(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))];
+
+    private GitHubRunContext Context(string repo, string sha, string plan, int? number) => new()
+    {
+        Repository = repo, HeadSha = sha, Plan = plan, PullRequest = number, DetailsUrl = options.Value.DetailsUrl,
+    };
+
+    private static string Name(PrCommandKind kind) => kind switch
+    {
+        PrCommandKind.OkToTest => "ok-to-test",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+}

@@ -65,7 +65,7 @@ public sealed class ObjectStore
             {
                 meta["uid"] = old!["metadata"]!["uid"]!.DeepClone();
                 meta["creationTimestamp"] = old["metadata"]!["creationTimestamp"]!.DeepClone();
-                var generation = old["metadata"]?["generation"]?.GetValue<long>() ?? 1;
+                var generation = Admission.Int(old["metadata"]?["generation"], 1);
                 var specChanged = !JsonNode.DeepEquals(old["spec"], obj["spec"]);
                 meta["generation"] = specChanged ? generation + 1 : generation;
                 var oldComparable = Comparable(old);

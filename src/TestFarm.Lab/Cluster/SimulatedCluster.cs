@@ -143,7 +143,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
     private void ReconcileSafely()
     {
         try { ReconcileNow(); }
-        catch (Exception e) when (e is ApiStatusException or InvalidOperationException or KeyNotFoundException or FormatException or NullReferenceException)
+        catch (Exception e)
         {
             Log.ReconcileFailed(_logger, e);
         }

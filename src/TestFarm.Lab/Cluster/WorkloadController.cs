@@ -29,12 +29,12 @@ public sealed class WorkloadController
     {
         var nodes = _store.List(_catalog.Find("", "v1", "nodes")!, null);
         var readyNodes = nodes.Where(NodeController.IsReady).ToList();
+        foreach (var pod in _store.List(Pods, null)) UpdatePodReadiness(pod, readyNodes);
         foreach (var kind in new[] { "deployments", "daemonsets", "statefulsets" })
         {
             var type = _catalog.Find("apps", "v1", kind)!;
             foreach (var workload in _store.List(type, null)) ReconcileWorkload(type, workload, nodes, readyNodes);
         }
-        foreach (var pod in _store.List(Pods, null)) UpdatePodReadiness(pod, readyNodes);
     }
 
     private void ReconcileWorkload(ResourceType type, JsonObject workload, IReadOnlyList<JsonObject> nodes, IReadOnlyList<JsonObject> readyNodes)

@@ -59,7 +59,8 @@ public static class ManifestReader
             }
             catch (YamlException e)
             {
-                var line = firstLine + (int)e.Start.Line - 1;
+                var lastLine = firstLine + chunk.TrimEnd('\n').Split('\n').Length - 1;
+                var line = Math.Min(firstLine + (int)e.Start.Line - 1, lastLine);
                 errors.Add(new ManifestError(source, index, line, $"invalid YAML at line {line}, column {e.Start.Column}: {Inner(e)}"));
                 continue;
             }

@@ -19,6 +19,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 7003, EventName = "AddonReady", Level = LogLevel.Information, Message = "Add-on {Addon} ready: {Summary}")]
     public static partial void AddonReady(ILogger logger, string addon, string summary);
 
-    [LoggerMessage(EventId = 7004, EventName = "DeployStep", Level = LogLevel.Information, Message = "Deployer {Deployer}: {Step}")]
-    public static partial void DeployStep(ILogger logger, string deployer, string step);
+    [LoggerMessage(EventId = 7004, EventName = "Deploying", Level = LogLevel.Information,
+        Message = "Deployer {Deployer}: cell {CellId}, {MachineCount} machines, Kubernetes {Version}")]
+    public static partial void Deploying(ILogger logger, string deployer, string cellId, int machineCount, string version);
 }

@@ -126,6 +126,12 @@ public sealed class ClusterApiHandler
 
     private static async Task<JsonObject> ReadBodyAsync(HttpContext context)
     {
+        var contentType = context.Request.ContentType ?? "";
+        if (contentType.Contains("protobuf", StringComparison.Ordinal) || contentType.Contains("cbor", StringComparison.Ordinal))
+        {
+            throw new ApiStatusException(415, "UnsupportedMediaType",
+                $"the simulated API server speaks JSON only; content type \"{contentType}\" is not supported");
+        }
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(context.RequestAborted);
         var trimmed = text.TrimStart();

@@ -98,6 +98,14 @@ public sealed class ClusterApiHandler
             await context.Response.WriteAsync(log, context.RequestAborted);
             return null;
         }
+        if (method == "GET" && TableRenderer.Wanted(context.Request.Headers.Accept.ToString()) && api.Subresource is null)
+        {
+            context.Response.Headers.ContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";
+            var items = api.Name is null
+                ? _resources.List(type, api, query["labelSelector"], query["fieldSelector"])["items"]!.AsArray().OfType<JsonObject>().ToList()
+                : [_resources.Get(type, api)];
+            return TableRenderer.Render(type, items, _resources.ResourceVersion, _resources.Now);
+        }
         var manager = (string?)query["fieldManager"] ?? "unknown";
         return method switch
         {
@@ -142,7 +150,7 @@ public sealed class ClusterApiHandler
     private static async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
     {
         if (context.Response.StatusCode is not 201 || status != 200) context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
+        if (context.Response.ContentType is null || status != 200) context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }
 }

@@ -23,6 +23,8 @@ public sealed class ObjectStore
 
     public ObjectStore(TimeProvider time) => _time = time;
 
+    public TimeProvider Clock => _time;
+
     /// <summary>Held by every read-modify-write (API handlers and controllers) so no update is lost.</summary>
     public Lock WriteGate { get; } = new();
 

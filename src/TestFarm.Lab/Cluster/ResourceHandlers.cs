@@ -16,6 +16,10 @@ public sealed class ResourceHandlers
         _admission = admission;
     }
 
+    public long ResourceVersion => _store.ResourceVersion;
+
+    public DateTimeOffset Now => _store.Clock.GetUtcNow();
+
     public JsonObject List(ResourceType type, ApiPath path, string? labelSelector, string? fieldSelector)
     {
         var labels = Selectors.Labels(labelSelector);

@@ -52,8 +52,8 @@ public sealed class KubectlAgainstSimulatedClusterTests : IDisposable
 
         var get = await _kubectl.RunAsync(Bound, "get", "nodes,pods", "-A");
         Assert.That(get.ExitCode, Is.EqualTo(0), get.ToString());
-        Assert.That(get.Stdout, Does.Contain("node-3"));
-        Assert.That(get.Stdout, Does.Contain("speaker-"));
+        Assert.That(get.Stdout, Does.Match(@"node/node-3\s+Ready\s+worker"));
+        Assert.That(get.Stdout, Does.Match(@"metallb-system\s+pod/speaker-\w+\s+1/1\s+Running"));
     }
 
     [Test]

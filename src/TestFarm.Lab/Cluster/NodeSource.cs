@@ -86,3 +86,13 @@ public sealed class StaticNodeSource : INodeSource
         }
     }
 }
+
+/// <summary>Nodes read on each reconcile from a function, e.g. the lab's machines of one lease and their power state.</summary>
+public sealed class DelegateNodeSource : INodeSource
+{
+    private readonly Func<IReadOnlyList<SimulatedNode>> _read;
+
+    public DelegateNodeSource(Func<IReadOnlyList<SimulatedNode>> read) => _read = read;
+
+    public IReadOnlyList<SimulatedNode> GetNodes() => _read();
+}

@@ -30,6 +30,8 @@ public sealed class WatchHandler
         var bookmarks = (string?)query["allowWatchBookmarks"] == "true";
         var timeout = int.TryParse(query["timeoutSeconds"], CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
         var rvText = (string?)query["resourceVersion"];
+        var table = TableRenderer.Wanted(context.Request.Headers.Accept.ToString());
+        JsonObject Shape(JsonObject o) => table ? TableRenderer.Render(type, [o], _store.ResourceVersion, _time.GetUtcNow()) : o;
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         using var deadline = new CancellationTokenSource(timeout, _time);
@@ -45,7 +47,7 @@ public sealed class WatchHandler
             var (items, _, reader) = _store.ListAndSubscribe(type, path.Namespace, stop.Token);
             await context.Response.StartAsync(stop.Token);
             foreach (var item in items.Where(o => labels(o) && fields(o)))
-                await WriteAsync(context, "ADDED", Stamp(type, item), stop.Token);
+                await WriteAsync(context, "ADDED", Shape(Stamp(type, item)), stop.Token);
             events = reader;
         }
         else
@@ -88,7 +90,7 @@ public sealed class WatchHandler
                     lastSent = e.ResourceVersion;
                     if (e.StoreKey != type.StoreKey || (path.Namespace is not null && e.Namespace != path.Namespace)) continue;
                     if (!labels(e.Object) || !fields(e.Object)) continue;
-                    await WriteAsync(context, e.Type, Stamp(type, (JsonObject)e.Object.DeepClone()), stop.Token);
+                    await WriteAsync(context, e.Type, Shape(Stamp(type, (JsonObject)e.Object.DeepClone())), stop.Token);
                 }
             }
         }

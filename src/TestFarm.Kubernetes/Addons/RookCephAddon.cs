@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+using TestFarm.Core.Cluster;
+using TestFarm.Kubernetes.Manifests;
+using TestFarm.Kubernetes.Readiness;
+
+namespace TestFarm.Kubernetes.Addons;
+
+/// <summary>
+/// Rook/Ceph: upstream crds, common and operator manifests, then a CephCluster whose OSDs are the
+/// nodes' rook-osd drives. Ready when the operator rolled out, every pod in rook-ceph is Ready and the
+/// CephCluster reports HEALTH_OK.
+/// </summary>
+public sealed class RookCephAddon : IClusterAddon
+{
+    public const string Namespace = "rook-ceph";
+    public const string ClusterName = "rook-ceph";
+    public static readonly ResourceKind CephCluster = new("ceph.rook.io/v1", "CephCluster");
+    private static readonly string[] OperatorFiles = ["crds.yaml", "common.yaml", "operator.yaml"];
+    private readonly AddonOptions _options;
+
+    public RookCephAddon(AddonOptions options) => _options = options;
+
+    public string Name => "rook-ceph";
+
+    public async Task<AddonReport> InstallAsync(AddonContext context, CancellationToken cancellationToken = default)
+    {
+        var root = ManifestLocator.Resolve(_options.ManifestsRoot);
+        var folder = $"rook-{_options.RookVersion}";
+        var files = OperatorFiles.Select(f => ManifestLocator.File(root, folder, f)).ToList();
+        var applier = new ManifestApplier(context.Api, context.Discovery, context.Time);
+        var details = new List<string>();
+        foreach (var file in files)
+        {
+            var applied = await applier.ApplyFilesAsync([file], cancellationToken);
+            details.Add($"applied {applied.Count} objects from {Path.GetFileName(file)} ({_options.RookVersion})");
+        }
+        var waiter = new ClusterWaiter(context.Api, context.Time, _options.PollInterval);
+        details.Add((await waiter.WaitRolloutAsync(new ResourceRef(ResourceKind.Deployment, "rook-ceph-operator", Namespace), _options.ReadyTimeout, cancellationToken)).Summary);
+
+        var osds = context.Nodes.Where(n => n.OsdDevices.Count > 0).ToList();
+        if (osds.Count == 0) throw new InvalidOperationException("no node has rook-osd drives: a CephCluster would have no OSDs");
+        await context.Api.ApplyAsync(ClusterObject(context.Nodes, _options.CephImage), cancellationToken);
+        details.Add($"CephCluster {ClusterName}: {osds.Sum(n => n.OsdDevices.Count)} OSDs on {osds.Count} nodes");
+
+        details.Add((await waiter.WaitPodsReadyAsync(Namespace, _options.ReadyTimeout, cancellationToken)).Summary);
+        details.Add((await waiter.UntilAsync(() => HealthAsync(context.Api, cancellationToken), _options.ReadyTimeout, cancellationToken)).Summary);
+        return new AddonReport(Name, _options.RookVersion, true, details);
+    }
+
+    /// <summary>The CephCluster's health as Rook reports it (HEALTH_OK is ready).</summary>
+    public static async Task<ReadinessState> HealthAsync(IClusterApi api, CancellationToken ct)
+    {
+        var cluster = await api.GetAsync(new ResourceRef(CephCluster, ClusterName, Namespace), ct);
+        var health = cluster?["status"]?["ceph"]?["health"]?.GetValue<string>() ?? "unknown";
+        return new ReadinessState(health == "HEALTH_OK", $"CephCluster {ClusterName} health {health}");
+    }
+
+    public static JsonObject ClusterObject(IReadOnlyList<AddonNode> nodes, string image) => new()
+    {
+        ["apiVersion"] = CephCluster.ApiVersion,
+        ["kind"] = CephCluster.Kind,
+        ["metadata"] = new JsonObject { ["name"] = ClusterName, ["namespace"] = Namespace },
+        ["spec"] = new JsonObject
+        {
+            ["cephVersion"] = new JsonObject { ["image"] = image },
+            ["dataDirHostPath"] = "/var/lib/rook",
+            ["mon"] = new JsonObject { ["count"] = Math.Min(3, Math.Max(1, nodes.Count)), ["allowMultiplePerNode"] = nodes.Count < 3 },
+            ["mgr"] = new JsonObject { ["count"] = 1 },
+            ["storage"] = new JsonObject
+            {
+                ["useAllNodes"] = false,
+                ["useAllDevices"] = false,
+                ["nodes"] = new JsonArray(nodes.Where(n => n.OsdDevices.Count > 0).Select(n => (JsonNode)new JsonObject
+                {
+                    ["name"] = n.Name,
+                    ["devices"] = new JsonArray(n.OsdDevices.Select(d => (JsonNode)new JsonObject { ["name"] = d }).ToArray()),
+                }).ToArray()),
+            },
+        },
+    };
+}

@@ -1,0 +1,218 @@
+using System.Text.Json.Nodes;
+
+namespace TestFarm.Lab.Cluster;
+
+/// <summary>
+/// Deployments, DaemonSets (one pod per matching node) and StatefulSets get pods; missing pods are
+/// recreated; pods become Ready a delay after creation while their node is Ready; workload status follows.
+/// </summary>
+public sealed class WorkloadController
+{
+    private readonly ResourceCatalog _catalog;
+    private readonly ObjectStore _store;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _podReadyDelay;
+    private readonly Dictionary<string, DateTimeOffset> _podBorn = [];
+    private int _serial;
+
+    public WorkloadController(ResourceCatalog catalog, ObjectStore store, TimeProvider time, TimeSpan podReadyDelay)
+    {
+        _catalog = catalog;
+        _store = store;
+        _time = time;
+        _podReadyDelay = podReadyDelay;
+    }
+
+    private ResourceType Pods => _catalog.Find("", "v1", "pods")!;
+
+    public void Reconcile()
+    {
+        var nodes = _store.List(_catalog.Find("", "v1", "nodes")!, null);
+        var readyNodes = nodes.Where(NodeController.IsReady).ToList();
+        foreach (var pod in _store.List(Pods, null)) UpdatePodReadiness(pod, readyNodes);
+        foreach (var kind in new[] { "deployments", "daemonsets", "statefulsets" })
+        {
+            var type = _catalog.Find("apps", "v1", kind)!;
+            foreach (var workload in _store.List(type, null)) ReconcileWorkload(type, workload, nodes, readyNodes);
+        }
+    }
+
+    private void ReconcileWorkload(ResourceType type, JsonObject workload, IReadOnlyList<JsonObject> nodes, IReadOnlyList<JsonObject> readyNodes)
+    {
+        var ns = workload["metadata"]!["namespace"]!.GetValue<string>();
+        var name = workload["metadata"]!["name"]!.GetValue<string>();
+        var uid = workload["metadata"]!["uid"]!.GetValue<string>();
+        var template = workload["spec"]?["template"] as JsonObject ?? new JsonObject();
+        var nodeSelector = template["spec"]?["nodeSelector"] as JsonObject;
+        var owned = _store.List(Pods, ns).Where(p => OwnerUid(p) == uid).ToList();
+
+        if (type.Kind == "DaemonSet")
+        {
+            var targets = nodes.Where(n => Selectors.Matches(nodeSelector, Selectors.LabelsOf(n))).Select(NameOf).ToList();
+            foreach (var node in targets.Where(n => owned.All(p => p["spec"]?["nodeName"]?.GetValue<string>() != n)))
+                owned.Add(CreatePod(workload, type, template, $"{name}-{Suffix()}", node));
+            foreach (var extra in owned.Where(p => !targets.Contains(p["spec"]?["nodeName"]?.GetValue<string>() ?? "")).ToList())
+            {
+                _store.Delete(Pods, ns, NameOf(extra));
+                owned.Remove(extra);
+            }
+            var ready = owned.Count(IsPodReady);
+            SetStatus(type, workload, new JsonObject
+            {
+                ["observedGeneration"] = workload["metadata"]!["generation"]!.DeepClone(),
+                ["desiredNumberScheduled"] = targets.Count,
+                ["currentNumberScheduled"] = owned.Count,
+                ["updatedNumberScheduled"] = owned.Count,
+                ["numberReady"] = ready,
+                ["numberAvailable"] = ready,
+                ["numberUnavailable"] = targets.Count - ready,
+                ["numberMisscheduled"] = 0,
+            });
+            return;
+        }
+
+        var desired = Admission.Int(workload["spec"]?["replicas"], 1);
+        var candidates = readyNodes.Where(n => Selectors.Matches(nodeSelector, Selectors.LabelsOf(n))).Select(NameOf).ToList();
+        if (type.Kind == "StatefulSet")
+        {
+            for (var i = 0; i < desired; i++)
+            {
+                var podName = $"{name}-{i}";
+                if (owned.All(p => NameOf(p) != podName))
+                    owned.Add(CreatePod(workload, type, template, podName, candidates.Count > 0 ? candidates[i % candidates.Count] : null));
+            }
+            foreach (var extra in owned.Where(p => !Enumerable.Range(0, desired).Any(i => NameOf(p) == $"{name}-{i}")).ToList())
+            {
+                _store.Delete(Pods, ns, NameOf(extra));
+                owned.Remove(extra);
+            }
+        }
+        else
+        {
+            var hash = uid.Replace("-", "", StringComparison.Ordinal)[..10];
+            while (owned.Count < desired)
+                owned.Add(CreatePod(workload, type, template, $"{name}-{hash}-{Suffix()}", candidates.Count > 0 ? candidates[owned.Count % candidates.Count] : null));
+            foreach (var extra in owned.Skip(desired).ToList())
+            {
+                _store.Delete(Pods, ns, NameOf(extra));
+                owned.Remove(extra);
+            }
+        }
+        var readyCount = owned.Count(IsPodReady);
+        var status = new JsonObject
+        {
+            ["observedGeneration"] = workload["metadata"]!["generation"]!.DeepClone(),
+            ["replicas"] = owned.Count,
+            ["updatedReplicas"] = owned.Count,
+            ["readyReplicas"] = readyCount,
+            ["availableReplicas"] = readyCount,
+        };
+        if (type.Kind == "StatefulSet")
+        {
+            status["currentReplicas"] = owned.Count;
+            status["currentRevision"] = $"{name}-1";
+            status["updateRevision"] = $"{name}-1";
+        }
+        else
+        {
+            var available = readyCount >= desired;
+            var old = workload["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "Available");
+            var since = old?["status"]?.GetValue<string>() == (available ? "True" : "False") ? old!["lastTransitionTime"]!.GetValue<string>() : _store.Now;
+            var availableCondition = Admission.Condition("Available", available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", since, available ? "True" : "False");
+            availableCondition["lastUpdateTime"] = since;
+            var progressing = Admission.Condition("Progressing", "NewReplicaSetAvailable", workload["metadata"]!["creationTimestamp"]!.GetValue<string>());
+            status["unavailableReplicas"] = Math.Max(0, desired - readyCount);
+            status["conditions"] = new JsonArray(availableCondition, progressing);
+        }
+        SetStatus(type, workload, status);
+    }
+
+    private void SetStatus(ResourceType type, JsonObject workload, JsonObject status)
+    {
+        if (JsonNode.DeepEquals(workload["status"], status)) return;
+        workload["status"] = status;
+        _store.Put(type, workload);
+    }
+
+    private JsonObject CreatePod(JsonObject workload, ResourceType type, JsonObject template, string name, string? node)
+    {
+        var meta = workload["metadata"]!;
+        while (_store.Get(Pods, meta["namespace"]!.GetValue<string>(), name) is not null) name += "x";
+        var spec = (template["spec"]?.DeepClone() as JsonObject) ?? new JsonObject();
+        if (node is not null) spec["nodeName"] = node;
+        var pod = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name,
+                ["namespace"] = meta["namespace"]!.DeepClone(),
+                ["labels"] = template["metadata"]?["labels"]?.DeepClone() ?? new JsonObject(),
+                ["annotations"] = new JsonObject { [NodeController.SimulatedAnnotation] = "true" },
+                ["ownerReferences"] = new JsonArray(new JsonObject
+                {
+                    ["apiVersion"] = type.GroupVersion, ["kind"] = type.Kind, ["name"] = meta["name"]!.DeepClone(),
+                    ["uid"] = meta["uid"]!.DeepClone(), ["controller"] = true, ["blockOwnerDeletion"] = true,
+                }),
+            },
+            ["spec"] = spec,
+            ["status"] = new JsonObject { ["phase"] = "Pending" },
+        };
+        var stored = _store.Put(Pods, pod);
+        _podBorn[stored["metadata"]!["uid"]!.GetValue<string>()] = _time.GetUtcNow();
+        return stored;
+    }
+
+    private void UpdatePodReadiness(JsonObject pod, IReadOnlyList<JsonObject> readyNodes)
+    {
+        var uid = pod["metadata"]!["uid"]!.GetValue<string>();
+        if (!_podBorn.TryGetValue(uid, out var born)) _podBorn[uid] = born = _time.GetUtcNow();
+        var nodeName = pod["spec"]?["nodeName"]?.GetValue<string>();
+        var nodeReady = nodeName is not null && readyNodes.Any(n => NameOf(n) == nodeName);
+        var ready = nodeReady && _time.GetUtcNow() - born >= _podReadyDelay;
+        var currentPhase = pod["status"]?["phase"]?.GetValue<string>();
+        var phase = ready || (nodeName is not null && currentPhase == "Running") ? "Running" : "Pending";
+        if (pod["status"]?["conditions"] is not null && IsPodReady(pod) == ready && currentPhase == phase) return;
+        var readyText = ready ? "True" : "False";
+        var now = _store.Now;
+        var containers = (pod["spec"]?["containers"]?.AsArray() ?? []).Select(c => (JsonNode)new JsonObject
+        {
+            ["name"] = c?["name"]?.DeepClone(),
+            ["image"] = c?["image"]?.DeepClone(),
+            ["ready"] = ready,
+            ["started"] = ready,
+            ["restartCount"] = 0,
+            ["state"] = ready ? new JsonObject { ["running"] = new JsonObject { ["startedAt"] = now } }
+                              : new JsonObject { ["waiting"] = new JsonObject { ["reason"] = nodeReady ? "ContainerCreating" : "NodeNotReady" } },
+        }).ToArray();
+        pod["status"] = new JsonObject
+        {
+            ["phase"] = phase,
+            ["conditions"] = new JsonArray(
+                Admission.Condition("PodScheduled", "Scheduled", now, nodeName is null ? "False" : "True"),
+                Admission.Condition("ContainersReady", ready ? "ContainersReady" : "ContainersNotReady", now, readyText),
+                Admission.Condition("Ready", ready ? "PodReady" : "ContainersNotReady", now, readyText)),
+            ["containerStatuses"] = new JsonArray(containers),
+            ["hostIP"] = nodeName is null ? null : "10.10.0.10",
+            ["podIP"] = nodeName is null ? null : $"10.244.{Math.Abs(uid.GetHashCode(StringComparison.Ordinal)) % 250}.{(Math.Abs(uid.GetHashCode(StringComparison.Ordinal)) / 250 % 250) + 1}",
+            ["startTime"] = pod["metadata"]!["creationTimestamp"]!.DeepClone(),
+        };
+        _store.Put(Pods, pod);
+    }
+
+    public static bool IsPodReady(JsonObject pod) =>
+        pod["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True") == true;
+
+    private static string? OwnerUid(JsonObject pod) =>
+        pod["metadata"]?["ownerReferences"]?.AsArray().FirstOrDefault(r => r?["controller"]?.GetValue<bool>() == true)?["uid"]?.GetValue<string>();
+
+    private static string NameOf(JsonObject o) => o["metadata"]!["name"]!.GetValue<string>();
+
+    private string Suffix()
+    {
+        const string chars = "bcdfghjklmnpqrstvwxz2456789";
+        var n = Interlocked.Increment(ref _serial) * 7919 + Random.Shared.Next(1000);
+        return new string(Enumerable.Range(0, 5).Select(i => chars[(n / (int)Math.Pow(chars.Length, i) + i) % chars.Length]).ToArray());
+    }
+}

@@ -3,9 +3,9 @@ using TestFarm.Core.Results;
 namespace TestFarm.Orchestration.Pipeline;
 
 /// <summary>Turns what a cell gathered into its <see cref="CellResult"/>.</summary>
-public static class CellOutcome
+internal static class CellOutcome
 {
-    internal static CellResult Build(CellRequest request, CellState state, IReadOnlyList<PhaseTiming> phases, string? infraPhase, string? infraError)
+    public static CellResult Build(CellRequest request, CellState state, IReadOnlyList<PhaseTiming> phases, string? infraPhase, string? infraError)
     {
         var tests = state.Tests.ToList();
         if (infraPhase is not null)
@@ -24,23 +24,14 @@ public static class CellOutcome
             Arch = state.Machines.FirstOrDefault()?.Profile.Arch.ToString().ToLowerInvariant() ?? "unknown",
             Topology = request.Cell.Topology.Name,
             BuildId = request.BuildId,
-            Verdict = CellVerdict(tests),
+            // Phase failures are already tests (one infra-error each), so the tests alone decide.
+            Verdict = VerdictAggregation.ForCell(tests),
             Tests = tests,
             Phases = phases,
             Evidence = state.Evidence,
             Drift = state.Drift,
             Machines = state.Machines.Select(m => m.Machine.Id).ToList(),
+            Recoveries = state.Recoveries,
         };
-    }
-
-    /// <summary>Infra errors win over product failures; quarantined tests never fail a cell.</summary>
-    public static Verdict CellVerdict(IReadOnlyList<TestResult> tests)
-    {
-        var counted = tests.Where(t => !t.Quarantined).ToList();
-        if (counted.Any(t => t.Verdict == Verdict.InfraError)) return Verdict.InfraError;
-        if (counted.Any(t => t.Verdict == Verdict.Failed)) return Verdict.Failed;
-        if (counted.Any(t => t.Verdict == Verdict.Flaky)) return Verdict.Flaky;
-        if (counted.Count > 0 && counted.All(t => t.Verdict == Verdict.Skipped)) return Verdict.Skipped;
-        return Verdict.Passed;
     }
 }

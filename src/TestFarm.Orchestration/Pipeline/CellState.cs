@@ -12,4 +12,5 @@ internal sealed class CellState
     public List<TestResult> Tests { get; } = [];
     public List<string> Drift { get; } = [];
     public Dictionary<string, string> Evidence { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, TimeSpan> Recoveries { get; } = new(StringComparer.Ordinal);
 }

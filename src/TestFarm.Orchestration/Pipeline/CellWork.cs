@@ -81,7 +81,9 @@ internal sealed class CellWork(
         {
             try
             {
-                state.Tests.AddRange(await suites.RunAsync(suite, context, ct));
+                var outcome = await suites.RunAsync(suite, context, ct);
+                state.Tests.AddRange(outcome.Tests);
+                foreach (var (probe, took) in outcome.Recoveries) state.Recoveries[$"{suite.Name}/{probe}"] = took;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

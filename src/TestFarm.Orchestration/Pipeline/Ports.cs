@@ -75,10 +75,13 @@ public sealed record SuiteContext
     public required string ArtifactsDirectory { get; init; }
 }
 
-/// <summary>Runs one suite's steps and returns a result per test.</summary>
+/// <summary>What one suite produced: a result per test, and recovery times measured by its probes.</summary>
+public sealed record SuiteOutcome(IReadOnlyList<TestResult> Tests, IReadOnlyDictionary<string, TimeSpan> Recoveries);
+
+/// <summary>Runs one suite's steps.</summary>
 public interface ISuiteRunner
 {
-    Task<IReadOnlyList<TestResult>> RunAsync(Suite suite, SuiteContext context, CancellationToken cancellationToken);
+    Task<SuiteOutcome> RunAsync(Suite suite, SuiteContext context, CancellationToken cancellationToken);
 }
 
 /// <summary>Where the live view hears of phases starting and ending.</summary>

@@ -29,6 +29,7 @@ public sealed class CellPipelineTests
         Assert.That(reservations.ReleasedSuspect, Is.Empty);
         Assert.That(result.Evidence["kubernetes"], Is.EqualTo("v1.32.4"));
         Assert.That(result.Evidence["image.m1"], Is.EqualTo("sha256:abc"));
+        Assert.That(result.Recoveries["smoke/vip"], Is.EqualTo(TimeSpan.FromSeconds(3)));
     }
 
     [Test]
@@ -37,7 +38,7 @@ public sealed class CellPipelineTests
         var reservations = new FakeReservations(Sample.Machine("m1"));
         var result = await Pipeline(reservations).RunAsync(Sample.Request(ScriptedSuites.Suite("smoke", "Passed", "Failed")), CancellationToken.None);
         Assert.That(result.Verdict, Is.EqualTo(Verdict.Failed));
-        Assert.That(CellOutcome.CellVerdict([result.Tests[0], result.Tests[1] with { Quarantined = true }]), Is.EqualTo(Verdict.Passed));
+        Assert.That(VerdictAggregation.ForCell([result.Tests[0], result.Tests[1] with { Quarantined = true }]), Is.EqualTo(Verdict.Passed));
     }
 
     [Test]

@@ -111,14 +111,14 @@ internal sealed class FakeClusters : IClusterBringUp
 /// <summary>Each step of a suite becomes one test whose verdict is the step's name ("Passed", "Failed", "throw").</summary>
 internal sealed class ScriptedSuites : ISuiteRunner
 {
-    public Task<IReadOnlyList<TestResult>> RunAsync(Suite suite, SuiteContext context, CancellationToken cancellationToken)
+    public Task<SuiteOutcome> RunAsync(Suite suite, SuiteContext context, CancellationToken cancellationToken)
     {
         if (suite.Steps.Any(s => s.Name == "throw")) throw new InvalidOperationException("sonobuoy unreachable");
         IReadOnlyList<TestResult> results = [.. suite.Steps.Select(s => new TestResult
         {
             TestId = $"{suite.Name}/{s.Name}", Name = s.Name, Suite = suite.Name, Verdict = Enum.Parse<Verdict>(s.Name),
         })];
-        return Task.FromResult(results);
+        return Task.FromResult(new SuiteOutcome(results, new Dictionary<string, TimeSpan> { ["vip"] = TimeSpan.FromSeconds(3) }));
     }
 
     public static Suite Suite(string name, params string[] verdicts) =>

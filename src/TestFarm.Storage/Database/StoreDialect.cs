@@ -22,6 +22,8 @@ public abstract class StoreDialect
     public abstract bool IsUniqueViolation(DbException e);
     public abstract bool IsTransient(DbException e);
     public abstract string AutoIdColumn { get; }
+    /// <summary>A condition "column is one of the list parameter" (Dapper expands lists on SQLite, passes arrays to PostgreSQL).</summary>
+    public abstract string InList(string column, string parameter);
     /// <summary>SQL run inside the migration transaction before anything else (serialises concurrent migrators).</summary>
     public abstract string MigrationLock { get; }
     public abstract string AppendOnlyTrigger(string table);
@@ -51,6 +53,7 @@ public sealed class SqliteDialect : StoreDialect
     public override string ForUpdateSkipLocked => "";
     public override string AutoIdColumn => "seq INTEGER PRIMARY KEY AUTOINCREMENT";
     public override string MigrationLock => "SELECT 1";
+    public override string InList(string column, string parameter) => $"{column} IN @{parameter}";
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
@@ -94,6 +97,7 @@ public sealed class PostgresDialect : StoreDialect
     public override string ForUpdateSkipLocked => " FOR UPDATE SKIP LOCKED";
     public override string AutoIdColumn => "seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY";
     public override string MigrationLock => "SELECT pg_advisory_xact_lock(74657374)";
+    public override string InList(string column, string parameter) => $"{column} = ANY(@{parameter})";
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
 

@@ -15,7 +15,7 @@ public sealed partial class SqlFarmStore
             return ClaimResult.Refused("machine list is empty or has duplicates");
         return await ClaimCoreAsync(holder, requestId, ttl, async (c, tx) =>
         {
-            var rows = (await c.QueryAsync<MachineRow>($"SELECT {MachineColumns} FROM machines WHERE id IN @machineIds ORDER BY id{_db.ForUpdate}", new { machineIds }, tx).ConfigureAwait(false)).ToList();
+            var rows = (await c.QueryAsync<MachineRow>($"SELECT {MachineColumns} FROM machines WHERE {_db.InList("id", "machineIds")} ORDER BY id{_db.ForUpdate}", new { machineIds = machineIds.ToArray() }, tx).ConfigureAwait(false)).ToList();
             var missing = machineIds.Except(rows.Select(r => r.id), StringComparer.Ordinal).ToList();
             if (missing.Count > 0) return (null, $"unknown machines: {string.Join(", ", missing)}");
             var busy = rows.Where(r => r.state != nameof(MachineState.Available)).Select(r => $"{r.id} is {r.state}").ToList();

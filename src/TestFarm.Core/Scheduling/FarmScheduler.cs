@@ -13,6 +13,8 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
     public GangChooser Chooser => chooser;
     public PolicyOptions Options => options;
 
+    public TimeSpan Estimate(ReservationRequest request) => estimator.Estimate(request);
+
     public double Score(ReservationRequest r, DateTimeOffset now, IReadOnlyDictionary<string, int> heldByRepository, int poolSize) =>
         options.Weight(r.Priority)
         + options.AgingPerHour * Math.Max(0, (now - r.SubmittedAt).TotalHours)

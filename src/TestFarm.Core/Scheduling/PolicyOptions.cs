@@ -14,8 +14,8 @@ public sealed record PolicyOptions
         [PriorityClass.Manual] = 1,
     };
 
-    /// <summary>Score gained per hour of waiting (starvation aging). Default 20: a nightly passes a fresh PR after 4.5 h.</summary>
-    public double AgingPerHour { get; init; } = 20;
+    /// <summary>Score gained per hour of waiting (starvation aging). Default 10: a nightly passes a fresh PR after 9 h.</summary>
+    public double AgingPerHour { get; init; } = 10;
 
     /// <summary>Score lost per unit of the pool a repository already holds (0..1 share × this). Default 60.</summary>
     public double FairSharePenalty { get; init; } = 60;
@@ -28,6 +28,18 @@ public sealed record PolicyOptions
 
     /// <summary>Use EASY backfill; false gives strict priority order (a blocked head blocks all).</summary>
     public bool Backfill { get; init; } = true;
+
+    /// <summary>
+    /// Share of each profile's machines that requests below <see cref="HeadroomFloor"/> (nightly, manual) may not
+    /// take, kept for pull requests and releases. Default 0.2; 0 disables.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0.0, 0.9)]
+    public double Headroom { get; init; } = 0.2;
+
+    /// <summary>Lowest class that may use the headroom. Default PullRequest.</summary>
+    public PriorityClass HeadroomFloor { get; init; } = PriorityClass.PullRequest;
+
+    public bool UsesHeadroom(PriorityClass p) => Weight(p) >= Weight(HeadroomFloor);
 
     public double Weight(PriorityClass p) => Weights.TryGetValue(p, out var w) ? w : 0;
 }

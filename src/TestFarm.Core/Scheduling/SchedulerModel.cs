@@ -1,9 +1,14 @@
 using TestFarm.Core.Machines;
+using TestFarm.Core.Plans;
 
 namespace TestFarm.Core.Scheduling;
 
 /// <summary>Machines held by a running request and when they are expected back.</summary>
-public sealed record RunningHold(string RequestId, string Repository, IReadOnlyList<string> Machines, DateTimeOffset ExpectedEnd);
+public sealed record RunningHold(string RequestId, string Repository, IReadOnlyList<string> Machines, DateTimeOffset ExpectedEnd)
+{
+    /// <summary>Priority of the holder; null counts as high (never against the headroom of low classes).</summary>
+    public PriorityClass? Priority { get; init; }
+}
 
 /// <summary>The state one decision looks at.</summary>
 public sealed record SchedulerInput

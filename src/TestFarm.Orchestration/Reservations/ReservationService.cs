@@ -78,7 +78,7 @@ public sealed class ReservationService(
         foreach (var q in all.Where(q => q.State == RequestState.Granted && q.LeaseId is not null && active.ContainsKey(q.LeaseId)))
         {
             var lease = active[q.LeaseId!];
-            running.Add(new RunningHold(q.Request.Id, q.Request.Repository, lease.Machines, lease.GrantedAt + scheduler.Estimate(q.Request)));
+            running.Add(new RunningHold(q.Request.Id, q.Request.Repository, lease.Machines, lease.GrantedAt + scheduler.Estimate(q.Request)) { Priority = q.Request.Priority });
         }
         return new SchedulerInput
         {

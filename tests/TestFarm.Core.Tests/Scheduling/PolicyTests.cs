@@ -29,8 +29,8 @@ public sealed class PolicyTests
             Machines = PoolOf("x86", 1), Now = T0 + waited,
             Queue = [Req("nightly", "x86", 1, at: T0), Req("pr", "x86", 1, PriorityClass.PullRequest, at: T0 + waited)],
         };
-        Assert.That(s.Order(At(TimeSpan.FromHours(4)))[0].Id, Is.EqualTo("pr"));
-        Assert.That(s.Order(At(TimeSpan.FromHours(5)))[0].Id, Is.EqualTo("nightly"));
+        Assert.That(s.Order(At(TimeSpan.FromHours(8)))[0].Id, Is.EqualTo("pr"));
+        Assert.That(s.Order(At(TimeSpan.FromHours(10)))[0].Id, Is.EqualTo("nightly"));
     }
 
     [Test]
@@ -90,7 +90,7 @@ public sealed class PolicyTests
     public void Backfill_never_delays_the_heads_reserved_start(int seed)
     {
         var rng = new Random(seed);
-        var s = Scheduler(new PolicyOptions { FairSharePenalty = 0, AgingPerHour = 0 });
+        var s = Scheduler(new PolicyOptions { FairSharePenalty = 0, AgingPerHour = 0, Headroom = 0 });
         var machines = PoolOf("x86", 12);
         var queue = Enumerable.Range(0, 40).Select(i => Req($"r{i:D2}", "x86", 1 + rng.Next(8), (PriorityClass)rng.Next(4),
             TimeSpan.FromMinutes(15 * (1 + rng.Next(16))), T0 + TimeSpan.FromSeconds(i))).ToList();
@@ -118,5 +118,20 @@ public sealed class PolicyTests
         Assert.That(queue, Is.Empty);
         Assert.That(starts, Is.EqualTo(40));
         Assert.That(promised, Is.Not.Empty, "the trace must make some head wait");
+    }
+
+    [Test]
+    public void Low_classes_leave_headroom_free_for_pull_requests()
+    {
+        var s = Scheduler(new PolicyOptions { Headroom = 0.25 });
+        var input = new SchedulerInput
+        {
+            Machines = PoolOf("x86", 8), Now = T0,
+            Queue = [Req("n1", "x86", 3), Req("n2", "x86", 3), Req("m1", "x86", 1, PriorityClass.Manual)],
+        };
+        var d = s.Decide(input);
+        Assert.That(d.Start.Select(p => p.Request.Id), Is.EqualTo(new[] { "n1", "n2" }), "6 of 8 machines is the most low classes may hold");
+        var withPr = s.Decide(input with { Queue = [.. input.Queue, Req("pr", "x86", 2, PriorityClass.PullRequest)] });
+        Assert.That(withPr.Start.Select(p => p.Request.Id), Is.EqualTo(new[] { "pr", "n1", "n2" }));
     }
 }

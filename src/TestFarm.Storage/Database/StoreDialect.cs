@@ -27,6 +27,9 @@ public abstract class StoreDialect
     /// <summary>SQL run inside the migration transaction before anything else (serialises concurrent migrators).</summary>
     public abstract string MigrationLock { get; }
     public abstract string AppendOnlyTrigger(string table);
+
+    /// <summary>In-process gate for writers (SQLite: one writer at a time without busy-wait sleeps); null when the database queues writers itself.</summary>
+    public virtual SemaphoreSlim? WriteGate => null;
 }
 
 public sealed class SqliteDialect : StoreDialect
@@ -46,7 +49,10 @@ public sealed class SqliteDialect : StoreDialect
         }.ToString();
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
     public string Path { get; }
+    public override SemaphoreSlim? WriteGate => Gates.GetOrAdd(Path, _ => new SemaphoreSlim(1, 1));
     public override StoreKind Kind => StoreKind.Sqlite;
     public override string Place => $"sqlite {Path}";
     public override string ForUpdate => "";
@@ -60,7 +66,7 @@ public sealed class SqliteDialect : StoreDialect
         var c = new SqliteConnection(_connectionString);
         await c.OpenAsync(ct).ConfigureAwait(false);
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        cmd.CommandText = "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;";
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return c;
     }

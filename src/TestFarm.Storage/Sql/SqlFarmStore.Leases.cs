@@ -3,6 +3,7 @@ using Dapper;
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Scheduling;
+using TestFarm.Storage.Database;
 
 namespace TestFarm.Storage.Sql;
 
@@ -28,11 +29,29 @@ public sealed partial class SqlFarmStore
         ArgumentException.ThrowIfNullOrWhiteSpace(holder);
         return await ClaimCoreAsync(holder, request.Id, ttl, async (c, tx) =>
         {
-            var sql = $"SELECT {MachineColumns} FROM machines WHERE state = 'Available'" + (request.Profile is null ? "" : " AND profile = @Profile")
-                + $" ORDER BY id{_db.ForUpdateSkipLocked}";
+            // Choose among Available rows without locking them all, then lock just the chosen ones, skipping rows
+            // another claimer holds; retry around the skipped ones a few times.
+            var sql = $"SELECT {MachineColumns} FROM machines WHERE state = 'Available'" + (request.Profile is null ? "" : " AND profile = @Profile") + " ORDER BY id";
             var rows = (await c.QueryAsync<MachineRow>(sql, new { request.Profile }, tx).ConfigureAwait(false)).Select(r => r.ToRecord()).ToList();
-            var choice = chooser.Choose(request, rows);
-            return choice is null ? (null, $"request {request.Id}: {rows.Count} available machines (not locked by others) cannot satisfy it") : (choice.MachineIds, null);
+            if (_db.Kind == StoreKind.Postgres && rows.Count > 0)
+            {
+                // Concurrent claimers start at different rows so they do not all fight over the first ones.
+                var offset = Random.Shared.Next(rows.Count);
+                rows = [.. rows.Skip(offset), .. rows.Take(offset)];
+            }
+            var skipped = new HashSet<string>(StringComparer.Ordinal);
+            for (var attempt = 0; attempt < 8; attempt++)
+            {
+                var choice = chooser.Choose(request, rows.Where(r => !skipped.Contains(r.Id)).ToList());
+                if (choice is null) break;
+                if (_db.Kind == StoreKind.Sqlite) return (choice.MachineIds, null);
+                var ids = choice.MachineIds.ToArray();
+                var locked = (await c.QueryAsync<string>($"SELECT id FROM machines WHERE {_db.InList("id", "ids")} AND state = 'Available'{_db.ForUpdateSkipLocked}",
+                    new { ids }, tx).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+                if (locked.Count == ids.Length) return (choice.MachineIds, null);
+                skipped.UnionWith(ids.Where(id => !locked.Contains(id)));
+            }
+            return (null, $"request {request.Id}: {rows.Count - skipped.Count} available machines (not locked by others) cannot satisfy it");
         }, ct).ConfigureAwait(false);
     }
 

@@ -66,6 +66,8 @@ public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQ
         for (var attempt = 1; ; attempt++)
         {
             var committing = false;
+            var gate = _db.WriteGate;
+            if (gate is not null) await gate.WaitAsync(ct).ConfigureAwait(false);
             try
             {
                 await using var c = await _db.OpenAsync(ct).ConfigureAwait(false);
@@ -86,6 +88,10 @@ public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQ
             catch (InvalidOperationException e) when (e.InnerException is DbException or System.IO.IOException)
             {
                 throw new StoreException(_db.Place, operation, e.Message, e);
+            }
+            finally
+            {
+                gate?.Release();
             }
         }
     }

@@ -27,14 +27,18 @@ public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
         var clients = new Option<int>("--clients") { DefaultValueFactory = _ => 64, Description = "Concurrent claimers." };
         var seconds = new Option<int>("--seconds") { DefaultValueFactory = _ => 10, Description = "How long to run." };
         var machines = new Option<int>("--machines") { DefaultValueFactory = _ => 256, Description = "Machines in the pool." };
-        var command = new Command("claims", "Concurrent gang claims against the store: claims/s and double holds.") { db, clients, seconds, machines };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(db)!, parse.GetValue(clients), parse.GetValue(seconds), parse.GetValue(machines), ct));
+        var schemaOption = new Option<string?>("--schema") { Description = "PostgreSQL schema to use and keep (several processes can race on one)." };
+        var ttl = new Option<int>("--ttl-seconds") { DefaultValueFactory = _ => 600, Description = "Lease TTL." };
+        var command = new Command("claims", "Concurrent gang claims against the store: claims/s and double holds.") { db, clients, seconds, machines, schemaOption, ttl };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(db)!, parse.GetValue(clients), parse.GetValue(seconds), parse.GetValue(machines),
+            parse.GetValue(schemaOption), TimeSpan.FromSeconds(parse.GetValue(ttl)), ct));
         return command;
     }
 
-    private async Task<int> RunAsync(string db, int clients, int seconds, int machineCount, CancellationToken ct)
+    private async Task<int> RunAsync(string db, int clients, int seconds, int machineCount, string? sharedSchema, TimeSpan ttl, CancellationToken ct)
     {
         string? schema = null;
+        var holderPrefix = $"pid{Environment.ProcessId}";
         string? admin = null;
         var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"tf-claims-{Guid.NewGuid():N}");
         StoreDialect dialect;
@@ -47,9 +51,9 @@ public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
         {
             admin = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
             if (string.IsNullOrWhiteSpace(admin)) { Console.Error.WriteLine("TESTFARM_POSTGRES is not set"); return ExitCodes.Usage; }
-            schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
-            await ExecAsync(admin, $"CREATE SCHEMA {schema}", ct).ConfigureAwait(false);
-            dialect = new PostgresDialect(new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema, MaxPoolSize = clients + 10 }.ConnectionString);
+            var name = sharedSchema ?? "bench_" + Guid.NewGuid().ToString("N")[..12];
+            if (sharedSchema is null) { schema = name; await ExecAsync(admin, $"CREATE SCHEMA {name}", ct).ConfigureAwait(false); }
+            dialect = new PostgresDialect(new NpgsqlConnectionStringBuilder(admin) { SearchPath = name, MaxPoolSize = clients + 10 }.ConnectionString);
         }
         else { Console.Error.WriteLine($"--db must be sqlite or postgres, was {db}"); return ExitCodes.Usage; }
 
@@ -77,13 +81,14 @@ public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
                     };
                     try
                     {
-                        var r = await store.ClaimAsync($"client-{w}", request, chooser, TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
+                        var r = await store.ClaimAsync($"{holderPrefix}-client-{w}", request, chooser, ttl, ct).ConfigureAwait(false);
                         if (!r.Granted) { Interlocked.Increment(ref refused); continue; }
                         Interlocked.Increment(ref claims);
-                        await store.ReleaseAsync(r.Lease!.Id, $"client-{w}", "bench", ct).ConfigureAwait(false);
+                        await store.ReleaseAsync(r.Lease!.Id, $"{holderPrefix}-client-{w}", "bench", ct).ConfigureAwait(false);
                         foreach (var id in r.Lease.Machines) await store.TransitionAsync(id, MachineState.Available, "bench clean", ct).ConfigureAwait(false);
                     }
                     catch (StoreException) { Interlocked.Increment(ref errors); }
+                    catch (TestFarm.Core.Leases.LeaseRefusedException) { Interlocked.Increment(ref errors); }
                 }
             }, ct)).ToArray();
             await Task.WhenAll(workers).ConfigureAwait(false);
@@ -94,7 +99,7 @@ public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
             Console.WriteLine(string.Create(inv, $"db={db} clients={clients} seconds={elapsed:F1} machines={machineCount} claims={claims} refused={refused} errors={errors}"));
             Console.WriteLine(string.Create(inv, $"claims/s={rate:F1} double-held={audit.DoubleHeldNow} stale-holds={audit.StaleHolds} broken-histories={audit.BrokenHistories}"));
             var ok = audit.Clean;
-            if (db == "postgres")
+            if (db == "postgres" && sharedSchema is null)
             {
                 var tps = await PgbenchAsync(admin!, clients, seconds, ct).ConfigureAwait(false);
                 if (tps is { } t)

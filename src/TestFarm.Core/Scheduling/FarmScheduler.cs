@@ -1,0 +1,168 @@
+using TestFarm.Core.Machines;
+
+namespace TestFarm.Core.Scheduling;
+
+/// <summary>
+/// The farm's policy, pure and deterministic: requests ordered by priority weight + aging − fair-share penalty;
+/// in that order each starts if its gang fits the free machines; the first that does not becomes the head and
+/// gets a reservation (earliest time its gang fits as holds end); later requests backfill only if they end by
+/// then or leave the head's reserved machines alone (EASY backfill).
+/// </summary>
+public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, IDurationEstimator estimator)
+{
+    public GangChooser Chooser => chooser;
+    public PolicyOptions Options => options;
+
+    public TimeSpan Estimate(ReservationRequest request) => estimator.Estimate(request);
+
+    public double Score(ReservationRequest r, DateTimeOffset now, IReadOnlyDictionary<string, int> heldByRepository, int poolSize) =>
+        options.Weight(r.Priority)
+        + options.AgingPerHour * Math.Max(0, (now - r.SubmittedAt).TotalHours)
+        - options.FairSharePenalty * (poolSize == 0 ? 0 : heldByRepository.GetValueOrDefault(r.Repository) / (double)poolSize);
+
+    public IReadOnlyList<ReservationRequest> Order(SchedulerInput input)
+    {
+        var held = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var h in input.Running) held[h.Repository] = held.GetValueOrDefault(h.Repository) + h.Machines.Count;
+        var pool = input.Machines.Count(m => m.State != MachineState.Retired);
+        return input.Queue
+            .Select(r => (r, s: Score(r, input.Now, held, pool)))
+            .OrderByDescending(x => x.s).ThenBy(x => x.r.SubmittedAt).ThenBy(x => x.r.Id, StringComparer.Ordinal)
+            .Select(x => x.r).ToList();
+    }
+
+    public SchedulingDecision Decide(SchedulerInput input)
+    {
+        var order = Order(input);
+        var free = new FreePool(input.Machines.Where(m => m.State == MachineState.Available));
+        var headroom = new Headroom(options, input);
+        var start = new List<Placement>();
+        HeadReservation? head = null;
+        HashSet<string>? reserved = null;
+        foreach (var r in order)
+        {
+            var estimate = estimator.Estimate(r);
+            if (!headroom.Allows(r)) continue;
+            if (head is null)
+            {
+                var choice = free.Choose(chooser, r, exclude: null);
+                if (choice is not null)
+                {
+                    free.Take(choice);
+                    headroom.Took(r, choice);
+                    start.Add(new Placement(r, choice, Backfilled: false, estimate));
+                    continue;
+                }
+                head = Reserve(r, input, free, start);
+                if (head is null) continue;
+                if (!options.Backfill) break;
+                reserved = head.Machines.ToHashSet(StringComparer.Ordinal);
+                continue;
+            }
+            var endsBeforeHead = input.Now + estimate <= head.Start;
+            var fill = free.Choose(chooser, r, endsBeforeHead ? null : reserved);
+            if (fill is null) continue;
+            free.Take(fill);
+            headroom.Took(r, fill);
+            start.Add(new Placement(r, fill, Backfilled: true, estimate));
+        }
+        return new SchedulingDecision(start, head, order.Select(r => r.Id).ToList());
+    }
+
+    /// <summary>Earliest time the head's gang fits as running holds end (and cleaning machines return).</summary>
+    public HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow)
+    {
+        var returns = new List<(DateTimeOffset At, string Machine)>();
+        var byId = input.Machines.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        foreach (var h in input.Running) returns.AddRange(h.Machines.Select(m => (h.ExpectedEnd > input.Now ? h.ExpectedEnd : input.Now, m)));
+        foreach (var p in startingNow) returns.AddRange(p.Choice.MachineIds.Select(m => (input.Now + p.Estimate, m)));
+        returns.AddRange(input.Machines.Where(m => m.State == MachineState.Cleaning).Select(m => (input.Now + options.CleaningDuration, m.Id)));
+        // Returning machines come first, so the reservation leaves free machines to backfill where it can.
+        var freeNow = free.Snapshot(head);
+        var returning = new List<MachineRecord>();
+        var needed = head.MachineCount;
+        foreach (var batch in returns.Where(x => byId.ContainsKey(x.Machine)).GroupBy(x => x.At).OrderBy(g => g.Key))
+        {
+            returning.AddRange(batch.Select(x => byId[x.Machine] with { State = MachineState.Available })
+                .Where(m => head.Profile is null || m.Profile == head.Profile));
+            if (returning.Count + freeNow.Count < needed) continue;
+            var choice = chooser.Choose(head, [.. returning, .. freeNow]);
+            if (choice is not null) return new HeadReservation(head.Id, batch.Key, choice.MachineIds);
+        }
+        return null;
+    }
+}
+
+/// <summary>Counts what low classes hold per profile, so they leave <see cref="PolicyOptions.Headroom"/> free for high classes.</summary>
+internal sealed class Headroom
+{
+    private readonly PolicyOptions _options;
+    private readonly Dictionary<string, int> _total = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _lowHeld = new(StringComparer.Ordinal);
+
+    public Headroom(PolicyOptions options, SchedulerInput input)
+    {
+        _options = options;
+        if (options.Headroom <= 0) return;
+        var profileOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var m in input.Machines.Where(m => m.State != MachineState.Retired))
+        {
+            _total[m.Profile] = _total.GetValueOrDefault(m.Profile) + 1;
+            profileOf[m.Id] = m.Profile;
+        }
+        foreach (var h in input.Running.Where(h => h.Priority is { } p && !options.UsesHeadroom(p)))
+            foreach (var id in h.Machines)
+                if (profileOf.TryGetValue(id, out var p)) _lowHeld[p] = _lowHeld.GetValueOrDefault(p) + 1;
+    }
+
+    public bool Allows(ReservationRequest r)
+    {
+        if (_options.Headroom <= 0 || _options.UsesHeadroom(r.Priority) || r.Profile is null) return true;
+        var total = _total.GetValueOrDefault(r.Profile);
+        return _lowHeld.GetValueOrDefault(r.Profile) + r.MachineCount <= Math.Max(r.MachineCount, (int)Math.Floor(total * (1 - _options.Headroom)));
+    }
+
+    public void Took(ReservationRequest r, GangChoice choice)
+    {
+        if (_options.Headroom <= 0 || _options.UsesHeadroom(r.Priority) || r.Profile is null) return;
+        _lowHeld[r.Profile] = _lowHeld.GetValueOrDefault(r.Profile) + choice.MachineIds.Count;
+    }
+}
+
+/// <summary>Available machines grouped by profile, so each request looks only at its own profile.</summary>
+public sealed class FreePool
+{
+    private readonly Dictionary<string, List<MachineRecord>> _byProfile = new(StringComparer.Ordinal);
+    private int _count;
+
+    public FreePool(IEnumerable<MachineRecord> machines)
+    {
+        foreach (var m in machines.OrderBy(m => m.Id, StringComparer.Ordinal))
+        {
+            if (!_byProfile.TryGetValue(m.Profile, out var list)) _byProfile[m.Profile] = list = [];
+            list.Add(m);
+            _count++;
+        }
+    }
+
+    public List<MachineRecord> Snapshot(ReservationRequest r) =>
+        r.Profile is null ? _byProfile.Values.SelectMany(l => l).ToList() : _byProfile.TryGetValue(r.Profile, out var l) ? [.. l] : [];
+
+    public GangChoice? Choose(GangChooser chooser, ReservationRequest r, HashSet<string>? exclude)
+    {
+        List<MachineRecord> candidates = r.Profile is null
+            ? _byProfile.Values.SelectMany(l => l).ToList()
+            : _byProfile.TryGetValue(r.Profile, out var l) ? l : [];
+        if (candidates.Count < r.MachineCount) return null;
+        if (exclude is { Count: > 0 }) candidates = candidates.Where(m => !exclude.Contains(m.Id)).ToList();
+        return candidates.Count < r.MachineCount ? null : chooser.Choose(r, candidates);
+    }
+
+    public void Take(GangChoice choice)
+    {
+        var ids = choice.MachineIds.ToHashSet(StringComparer.Ordinal);
+        foreach (var list in _byProfile.Values) _count -= list.RemoveAll(m => ids.Contains(m.Id));
+    }
+
+    public int Count => _count;
+}

@@ -1,0 +1,65 @@
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Machines;
+using TestFarm.Core.Plans;
+
+namespace TestFarm.Core.Scheduling;
+
+/// <summary>The machines picked for one request, by role; spares under the role name "spare".</summary>
+public sealed record GangChoice(IReadOnlyList<(string Role, string MachineId)> Assignments)
+{
+    public IReadOnlyList<string> MachineIds => Assignments.Select(a => a.MachineId).ToList();
+}
+
+/// <summary>
+/// All-or-nothing choice of machines for a request: every role gets its count, spares come on top, and with
+/// <c>SameL2Domain</c> every machine shares one domain. Returns null when the candidates cannot satisfy it.
+/// Pure and deterministic: candidates are considered in the order given.
+/// </summary>
+public sealed class GangChooser(IReadOnlyDictionary<string, HardwareProfile> profiles, IMachineMatcher? matcher = null)
+{
+    private readonly IMachineMatcher _matcher = matcher ?? SimpleMachineMatcher.Instance;
+
+    public IReadOnlyDictionary<string, HardwareProfile> Profiles => profiles;
+
+    public bool Fits(MachineRecord machine, ReservationRequest request, Selector selector)
+    {
+        if (request.Profile is { } p && !string.Equals(machine.Profile, p, StringComparison.Ordinal)) return false;
+        return profiles.TryGetValue(machine.Profile, out var profile) && _matcher.Matches(machine, profile, selector);
+    }
+
+    public GangChoice? Choose(ReservationRequest request, IReadOnlyList<MachineRecord> candidates)
+    {
+        if (!request.Topology.SameL2Domain) return ChooseIn(request, candidates);
+        foreach (var domain in candidates.GroupBy(m => m.L2Domain, StringComparer.Ordinal).OrderByDescending(g => g.Count()))
+        {
+            var choice = ChooseIn(request, domain.ToList());
+            if (choice is not null) return choice;
+        }
+        return null;
+    }
+
+    private GangChoice? ChooseIn(ReservationRequest request, IReadOnlyList<MachineRecord> candidates)
+    {
+        if (candidates.Count < request.MachineCount) return null;
+        var roles = request.Topology.Roles
+            .Select(r => (Role: r, Matching: candidates.Where(m => Fits(m, request, r.Selector)).ToList()))
+            .OrderBy(x => x.Matching.Count)
+            .ToList();
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var picks = new List<(string, string)>(request.MachineCount);
+        foreach (var (role, matching) in roles)
+        {
+            var free = matching.Where(m => !taken.Contains(m.Id)).Take(role.Count).ToList();
+            if (free.Count < role.Count) return null;
+            foreach (var m in free) { taken.Add(m.Id); picks.Add((role.Name, m.Id)); }
+        }
+        if (request.Spares > 0)
+        {
+            var spareSelector = request.Topology.Roles.Count > 0 ? request.Topology.Roles[^1].Selector : Selector.Any;
+            var spares = candidates.Where(m => !taken.Contains(m.Id) && Fits(m, request, spareSelector)).Take(request.Spares).ToList();
+            if (spares.Count < request.Spares) return null;
+            picks.AddRange(spares.Select(m => ("spare", m.Id)));
+        }
+        return new GangChoice(picks);
+    }
+}

@@ -1,0 +1,81 @@
+using TestFarm.Core.Plans;
+
+namespace TestFarm.Core.Scheduling;
+
+/// <summary>Knobs of the farm's scheduling policy. Defaults suit a farm of tens to hundreds of machines.</summary>
+public sealed record PolicyOptions
+{
+    /// <summary>Base score per priority class.</summary>
+    public IReadOnlyDictionary<PriorityClass, double> Weights { get; init; } = new Dictionary<PriorityClass, double>
+    {
+        [PriorityClass.ReleaseQualification] = 1000,
+        [PriorityClass.PullRequest] = 100,
+        [PriorityClass.Nightly] = 10,
+        [PriorityClass.Manual] = 1,
+    };
+
+    /// <summary>Score gained per hour of waiting (starvation aging). Default 10: a nightly passes a fresh PR after 9 h.</summary>
+    public double AgingPerHour { get; init; } = 10;
+
+    /// <summary>Score lost per unit of the pool a repository already holds (0..1 share × this). Default 60.</summary>
+    public double FairSharePenalty { get; init; } = 60;
+
+    /// <summary>Hold time assumed when neither history nor the plan says. Default 2 h.</summary>
+    public TimeSpan DefaultDuration { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>Time a Cleaning machine needs before it is Available again. Default 15 min.</summary>
+    public TimeSpan CleaningDuration { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Use EASY backfill; false gives strict priority order (a blocked head blocks all).</summary>
+    public bool Backfill { get; init; } = true;
+
+    /// <summary>
+    /// Share of each profile's machines that requests below <see cref="HeadroomFloor"/> (nightly, manual) may not
+    /// take, kept for pull requests and releases. Default 0.2; 0 disables.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0.0, 0.9)]
+    public double Headroom { get; init; } = 0.2;
+
+    /// <summary>Lowest class that may use the headroom. Default PullRequest.</summary>
+    public PriorityClass HeadroomFloor { get; init; } = PriorityClass.PullRequest;
+
+    public bool UsesHeadroom(PriorityClass p) => Weight(p) >= Weight(HeadroomFloor);
+
+    public double Weight(PriorityClass p) => Weights.TryGetValue(p, out var w) ? w : 0;
+}
+
+/// <summary>Expected hold time of a request.</summary>
+public interface IDurationEstimator
+{
+    TimeSpan Estimate(ReservationRequest request);
+}
+
+/// <summary>
+/// Median of past hold times per plan × profile; without history the request's own estimate (the plan's
+/// timeouts, see <see cref="FromPlanTimeouts"/>), else the default.
+/// </summary>
+public sealed class HistoryDurationEstimator(TimeSpan fallback) : IDurationEstimator
+{
+    private readonly Dictionary<(string, string), List<TimeSpan>> _history = [];
+
+    public void Record(string plan, string profile, TimeSpan duration)
+    {
+        if (!_history.TryGetValue((plan, profile), out var list)) _history[(plan, profile)] = list = [];
+        list.Add(duration);
+        if (list.Count > 101) list.RemoveAt(0);
+    }
+
+    public TimeSpan Estimate(ReservationRequest request)
+    {
+        if (_history.TryGetValue((request.Plan, request.Profile ?? ""), out var list) && list.Count > 0)
+        {
+            var sorted = list.Order().ToList();
+            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        }
+        return request.EstimatedDuration ?? fallback;
+    }
+
+    /// <summary>The plan's phase timeouts summed: the longest a cell may take, a safe default estimate.</summary>
+    public static TimeSpan? FromPlanTimeouts(Plan plan) =>
+        plan.Timeouts.Count == 0 ? null : plan.Timeouts.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b);
+}

@@ -1,0 +1,83 @@
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Machines;
+using TestFarm.Core.Plans;
+
+namespace TestFarm.Core.Scheduling.Simulation;
+
+/// <summary>One request of a simulated week: when it arrives, what it asks, how long it really holds.</summary>
+public sealed record SimJob(ReservationRequest Request, TimeSpan ActualDuration, string Kind);
+
+/// <summary>A simulated farm and its load, generated from a seed.</summary>
+public sealed record SimTrace(IReadOnlyList<MachineRecord> Machines, IReadOnlyDictionary<string, HardwareProfile> Profiles, IReadOnlyList<SimJob> Jobs, DateTimeOffset Start);
+
+/// <summary>
+/// Generates a week of load: a nightly full matrix every night (each profile × 6 Kubernetes versions, at 03:00 × 3- and 5-node topologies),
+/// pull-request matrices arriving in working hours with bursts (weekdays 9-18 h, double rate 10-11 and 14-15 h),
+/// and two release qualifications (every profile × 8 nodes). Durations per profile: reimage + deploy + test,
+/// actual = estimate × U(0.8, 1.25).
+/// </summary>
+public static class SimTraceGenerator
+{
+    public static readonly DateTimeOffset Monday = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+
+    public static SimTrace Generate(int machines, int profiles, int days, int seed)
+    {
+        var rng = new Random(seed);
+        var profileMap = Enumerable.Range(0, profiles).ToDictionary(i => $"p{i}", i => new HardwareProfile
+        {
+            Name = $"p{i}", Arch = i % 3 == 2 ? CpuArchitecture.Arm64 : CpuArchitecture.Amd64,
+            Cpu = new CpuSpec { Vendor = "v", Model = "m", Cores = 32 }, MemoryGiB = 256,
+        });
+        var pool = Enumerable.Range(0, machines).Select(i => new MachineRecord
+        {
+            Id = $"m{i:D5}", Profile = $"p{i % profiles}", L2Domain = $"rack{i % 4}", State = MachineState.Available,
+        }).ToList();
+        // Per-profile base time of one cell: reimage 10-25 min + deploy 20-40 min + tests (kind-specific).
+        var setup = Enumerable.Range(0, profiles).Select(_ => TimeSpan.FromMinutes(rng.Next(10, 26) + rng.Next(20, 41))).ToArray();
+        var jobs = new List<SimJob>();
+        var n = 0;
+
+        void Add(string kind, PriorityClass priority, string repo, int profile, int count, DateTimeOffset at, TimeSpan tests)
+        {
+            var estimate = setup[profile] + tests;
+            var actual = TimeSpan.FromMinutes(estimate.TotalMinutes * (0.8 + 0.45 * rng.NextDouble()));
+            var request = new ReservationRequest
+            {
+                Id = $"{kind}-{n++:D5}", Plan = kind, Profile = $"p{profile}", Priority = priority, Repository = repo, SubmittedAt = at,
+                EstimatedDuration = estimate,
+                Topology = new Topology { Name = $"n{count}", Roles = [new TopologyRole { Name = "node", Count = count }] },
+            };
+            jobs.Add(new SimJob(request, actual, kind));
+        }
+
+        for (var d = 0; d < days; d++)
+        {
+            var day = Monday.AddDays(d);
+            for (var p = 0; p < profiles; p++)
+            {
+                for (var version = 0; version < 6; version++)
+                {
+                    Add("nightly", PriorityClass.Nightly, "nightly", p, 3, day.AddHours(3), TimeSpan.FromMinutes(150 + rng.Next(60)));
+                    Add("nightly", PriorityClass.Nightly, "nightly", p, 5, day.AddHours(3), TimeSpan.FromMinutes(180 + rng.Next(60)));
+                }
+            }
+            if (d % 7 >= 5) continue;
+            for (var minute = 9 * 60; minute < 18 * 60; minute++)
+            {
+                var burst = minute is >= 600 and < 660 or >= 840 and < 900;
+                var ratePerMinute = (burst ? 16.0 : 6.0) / 60;
+                if (rng.NextDouble() >= ratePerMinute) continue;
+                var repo = $"repo-{rng.Next(4)}";
+                var at = day.AddMinutes(minute);
+                foreach (var p in Enumerable.Range(0, profiles).OrderBy(_ => rng.Next()).Take(2))
+                    Add("pr", PriorityClass.PullRequest, repo, p, 1 + rng.Next(3), at, TimeSpan.FromMinutes(rng.Next(20, 61)));
+            }
+        }
+        foreach (var releaseDay in new[] { 1, Math.Min(4, days - 1) }.Distinct())
+        {
+            for (var p = 0; p < profiles; p++)
+                Add("release", PriorityClass.ReleaseQualification, "release", p, 8, Monday.AddDays(releaseDay).AddHours(12), TimeSpan.FromHours(6 + rng.Next(5)));
+        }
+        return new SimTrace(pool, profileMap, jobs.OrderBy(j => j.Request.SubmittedAt).ThenBy(j => j.Request.Id, StringComparer.Ordinal).ToList(), Monday);
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace TestFarm.Orchestration.Reservations;
+
+internal static partial class ReservationLog
+{
+    [LoggerMessage(EventId = 5101, EventName = "ReaperRan", Level = LogLevel.Debug, Message = "Lease reaper ran, {Count} leases reaped")]
+    public static partial void ReaperRan(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5102, EventName = "RequestRejected", Level = LogLevel.Warning, Message = "Request {RequestId} rejected: {Reason}")]
+    public static partial void Rejected(ILogger logger, string requestId, string reason);
+
+    [LoggerMessage(EventId = 5103, EventName = "RequestStarted", Level = LogLevel.Information, Message = "Request {RequestId} granted lease {LeaseId} (backfilled: {Backfilled})")]
+    public static partial void Started(ILogger logger, string requestId, string leaseId, bool backfilled);
+
+    [LoggerMessage(EventId = 5104, EventName = "ClaimLost", Level = LogLevel.Information, Message = "Request {RequestId} lost its machines to another instance: {Reason}")]
+    public static partial void ClaimLost(ILogger logger, string requestId, string reason);
+}

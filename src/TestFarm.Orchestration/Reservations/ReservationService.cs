@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TestFarm.Core.Leases;
+using TestFarm.Core.Machines;
+using TestFarm.Core.Pool;
+using TestFarm.Core.Scheduling;
+
+namespace TestFarm.Orchestration.Reservations;
+
+/// <summary>A request that got its machines in this round.</summary>
+public sealed record GrantedRequest(ReservationRequest Request, Lease Lease, bool Backfilled);
+
+/// <summary>
+/// Glue between the pure policy and the store: registers the pool, admits and queues requests, runs one
+/// scheduling round (decide, then claim each placement all-or-nothing; a placement lost to another instance
+/// simply stays queued), reports the queue, and completes requests.
+/// </summary>
+public sealed class ReservationService(
+    FarmScheduler scheduler, IMachineStore machines, ILeaseStore leases, IRequestQueue queue, TimeProvider time, ILogger<ReservationService>? log = null)
+{
+    private readonly ILogger _log = (ILogger?)log ?? NullLogger.Instance;
+    private readonly QueueExplainer _explainer = new(scheduler);
+
+    public Task RegisterPoolAsync(PoolInventory pool, CancellationToken ct = default) =>
+        machines.RegisterAsync(pool.Machines.Select(m => new MachineRegistration(m.Id, m.Profile, m.Location.L2Domain)).ToList(), ct);
+
+    /// <summary>Admission control then enqueue. A rejected request is recorded as Rejected with its reasons.</summary>
+    public async Task<AdmissionResult> SubmitAsync(ReservationRequest request, CancellationToken ct = default)
+    {
+        var admission = _explainer.Admit(request, await machines.ListMachinesAsync(ct).ConfigureAwait(false));
+        await queue.EnqueueAsync(request, ct).ConfigureAwait(false);
+        if (!admission.Admitted)
+        {
+            var reason = string.Join("; ", admission.Reasons);
+            ReservationLog.Rejected(_log, request.Id, reason);
+            await queue.SetStateAsync(request.Id, RequestState.Rejected, reason, ct: ct).ConfigureAwait(false);
+        }
+        return admission;
+    }
+
+    /// <summary>One round: decides with the farm policy and claims every placement for <paramref name="holder"/>.</summary>
+    public async Task<IReadOnlyList<GrantedRequest>> ScheduleAsync(string holder, TimeSpan ttl, CancellationToken ct = default)
+    {
+        var input = await SnapshotAsync(ct).ConfigureAwait(false);
+        if (input.Queue.Count == 0) return [];
+        var decision = scheduler.Decide(input);
+        var granted = new List<GrantedRequest>();
+        foreach (var p in decision.Start)
+        {
+            var claim = await leases.ClaimMachinesAsync(holder, p.Request.Id, p.Choice.MachineIds, ttl, ct).ConfigureAwait(false);
+            if (!claim.Granted) { ReservationLog.ClaimLost(_log, p.Request.Id, claim.Refusal!); continue; }
+            await queue.SetStateAsync(p.Request.Id, RequestState.Granted, p.Backfilled ? "granted (backfilled)" : "granted", claim.Lease!.Id, ct).ConfigureAwait(false);
+            ReservationLog.Started(_log, p.Request.Id, claim.Lease.Id, p.Backfilled);
+            granted.Add(new GrantedRequest(p.Request, claim.Lease, p.Backfilled));
+        }
+        return granted;
+    }
+
+    /// <summary>Position, blocking constraint and ETA of each queued request.</summary>
+    public async Task<IReadOnlyList<QueueEntryStatus>> QueueStatusAsync(CancellationToken ct = default)
+    {
+        var input = await SnapshotAsync(ct).ConfigureAwait(false);
+        return _explainer.Explain(input, scheduler.Decide(input));
+    }
+
+    /// <summary>Releases the request's lease (machines to Cleaning) and marks the request Done.</summary>
+    public async Task CompleteAsync(GrantedRequest granted, string holder, string reason, CancellationToken ct = default)
+    {
+        await leases.ReleaseAsync(granted.Lease.Id, holder, reason, ct).ConfigureAwait(false);
+        await queue.SetStateAsync(granted.Request.Id, RequestState.Done, reason, granted.Lease.Id, ct).ConfigureAwait(false);
+    }
+
+    private async Task<SchedulerInput> SnapshotAsync(CancellationToken ct)
+    {
+        var all = await queue.ListAsync(null, ct).ConfigureAwait(false);
+        var active = (await leases.ListLeasesAsync(activeOnly: true, ct).ConfigureAwait(false)).ToDictionary(l => l.Id, StringComparer.Ordinal);
+        var running = new List<RunningHold>();
+        foreach (var q in all.Where(q => q.State == RequestState.Granted && q.LeaseId is not null && active.ContainsKey(q.LeaseId)))
+        {
+            var lease = active[q.LeaseId!];
+            running.Add(new RunningHold(q.Request.Id, q.Request.Repository, lease.Machines, lease.GrantedAt + scheduler.Estimate(q.Request)) { Priority = q.Request.Priority });
+        }
+        return new SchedulerInput
+        {
+            Machines = await machines.ListMachinesAsync(ct).ConfigureAwait(false),
+            Queue = all.Where(q => q.State == RequestState.Queued).Select(q => q.Request).ToList(),
+            Running = running,
+            Now = time.GetUtcNow(),
+        };
+    }
+}

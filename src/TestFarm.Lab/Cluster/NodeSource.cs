@@ -21,17 +21,6 @@ public sealed record SimulatedNode
     /// <summary>A node shaped by a hardware profile: arch, CPU, memory, rook-osd drives named as Linux would.</summary>
     public static SimulatedNode FromProfile(string name, HardwareProfile profile, IReadOnlyList<string>? roles = null, bool poweredOn = true)
     {
-        var osd = new List<string>();
-        var nvme = 0;
-        var sd = 0;
-        foreach (var storage in profile.Storage)
-        {
-            for (var i = 0; i < storage.Count; i++)
-            {
-                var device = storage.Kind == StorageKind.Nvme ? $"nvme{nvme++}n1" : "sd" + (char)('a' + sd++);
-                if (storage.Role == StorageRole.RookOsd) osd.Add(device);
-            }
-        }
         return new SimulatedNode
         {
             Name = name,
@@ -42,7 +31,7 @@ public sealed record SimulatedNode
             PoweredOn = poweredOn,
             CpuCores = profile.Cpu.Cores * profile.Cpu.Sockets,
             MemoryGiB = profile.MemoryGiB,
-            OsdDevices = osd,
+            OsdDevices = DeviceNames.RookOsd(profile),
         };
     }
 }

@@ -1,0 +1,86 @@
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Plans;
+using TestFarm.Kubernetes.Addons;
+using TestFarm.Kubernetes.Client;
+using TestFarm.Kubernetes.Deploy;
+using TestFarm.Kubernetes.Readiness;
+using TestFarm.Orchestration.Pipeline;
+
+namespace TestFarm.Orchestration.Adapters;
+
+/// <summary>Settings of cluster bring-up that do not come from the plan.</summary>
+public sealed record BringUpOptions
+{
+    /// <summary>Folder with metallb-v*/ and rook-v*/ manifests; null = the locator's default.</summary>
+    public string? ManifestsRoot { get; init; }
+    /// <summary>LoadBalancer addresses MetalLB may hand out in the cell's L2 domain.</summary>
+    public IReadOnlyList<string> AddressRanges { get; init; } = ["192.168.10.240-192.168.10.250"];
+    public TimeSpan NodesReadyTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan AddOnReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Where each cell's kubeconfig and deploy log are kept.</summary>
+    public required string ArtifactsRoot { get; init; }
+}
+
+/// <summary>
+/// Deploys a cell's cluster with the deployer its plan names, waits for every node to be Ready, then
+/// installs the plan's add-ons (MetalLB, Rook/Ceph) and waits until each reports ready.
+/// </summary>
+public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, BringUpOptions options, TimeProvider time) : IClusterBringUp
+{
+    public async Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, CancellationToken cancellationToken)
+    {
+        var deployer = deployers.FirstOrDefault(d => d.Name == plan.Cluster.Deployer)
+            ?? throw new DeployException($"plan {plan.Name}: no deployer '{plan.Cluster.Deployer}' here (have: {string.Join(", ", deployers.Select(d => d.Name))})");
+        var directory = Path.Combine(options.ArtifactsRoot, cell.Id.Replace('/', '_'));
+        Directory.CreateDirectory(directory);
+        var deployed = await deployer.DeployAsync(new DeployRequest
+        {
+            CellId = cell.Id,
+            KubernetesVersion = plan.Cluster.KubernetesVersion,
+            ArtifactDirectory = directory,
+            Machines = [.. lease.Machines.Select(m => new ClusterMachine(
+                m.Machine.Id, m.Machine.Labels.GetValueOrDefault("address", m.Machine.Id), Roles(m.Role)))],
+        }, cancellationToken);
+
+        var client = KubernetesClient.FromKubeconfigFile(deployed.KubeconfigPath, time: time);
+        var nodes = await new ClusterWaiter(client, time).WaitNodesReadyAsync(lease.Machines.Count, options.NodesReadyTimeout, cancellationToken);
+        if (!nodes.Ready) throw new DeployException($"nodes not Ready after {options.NodesReadyTimeout}: {nodes.Summary}");
+        return new ClusterHandle(client, new Dictionary<string, string>
+        {
+            ["kubernetes"] = deployed.KubernetesVersion,
+            ["deployer"] = deployed.Deployer,
+        }, deployed.KubeconfigPath);
+    }
+
+    public async Task WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken)
+    {
+        if (plan.Cluster.AddOns.Count == 0) return;
+        var client = cluster.Api as KubernetesClient
+            ?? throw new InvalidOperationException("add-ons need the farm's Kubernetes client");
+        var addons = new ClusterAddons(new AddonOptions
+        {
+            ManifestsRoot = options.ManifestsRoot,
+            MetalLbVersion = Version(plan, "metallb") ?? new AddonOptions().MetalLbVersion,
+            RookVersion = Version(plan, "rook-ceph") ?? new AddonOptions().RookVersion,
+            AddressRanges = options.AddressRanges,
+            ReadyTimeout = options.AddOnReadyTimeout,
+        });
+        var reports = await addons.InstallAllAsync(new AddonContext(client, client.Discovery,
+            [.. lease.Machines.Select(m => new AddonNode(m.Machine.Id, DeviceNames.RookOsd(m.Profile)))], time), cancellationToken);
+        var versions = (Dictionary<string, string>)cluster.Versions;
+        foreach (var report in reports) versions[report.Name] = report.Version;
+        var notReady = reports.Where(r => !r.Ready).ToList();
+        if (notReady.Count > 0)
+            throw new DeployException("add-ons not ready: " + string.Join("; ", notReady.Select(r => $"{r.Name} {r.Version}: {string.Join(", ", r.Details)}")));
+    }
+
+    private static string? Version(Plan plan, string name) =>
+        plan.Cluster.AddOns.FirstOrDefault(a => a.Name == name)?.Version is { } v ? (v.StartsWith('v') ? v : "v" + v) : null;
+
+    private static NodeRole[] Roles(string role) => role switch
+    {
+        "control-plane" => [NodeRole.ControlPlane, NodeRole.Etcd],
+        "etcd" => [NodeRole.Etcd],
+        _ => [NodeRole.Worker],
+    };
+}

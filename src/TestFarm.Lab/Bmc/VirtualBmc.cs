@@ -42,6 +42,9 @@ public sealed class VirtualBmc : IAsyncDisposable
     public string BootMode { get; private set; }
     public Uri? MediaImage { get; private set; }
 
+    /// <summary>Open Redfish sessions.</summary>
+    public int SessionCount => Sessions.Count;
+
     internal ConcurrentDictionary<string, LabSession> Sessions { get; } = new(StringComparer.Ordinal);
     internal ConcurrentDictionary<string, LabTask> Tasks { get; } = new(StringComparer.Ordinal);
 

@@ -19,6 +19,8 @@ public sealed record LabOptions
     /// <summary>Folder for QEMU consoles, sockets and TFTP roots; a temp folder when null.</summary>
     public string? WorkDirectory { get; init; }
     public string QemuBinary { get; init; } = "qemu-system-x86_64";
+    /// <summary>Let QEMU machines use KVM when /dev/kvm opens (TCG otherwise).</summary>
+    public bool UseKvm { get; init; }
     public Core.Hardware.HardwareProfile QemuProfile { get; init; } = DefaultProfiles.QemuAmd64;
     /// <summary>Durations per profile name; <see cref="DefaultTimings"/> for the rest.</summary>
     public IReadOnlyDictionary<string, SimulatedTimings> Timings { get; init; } = new Dictionary<string, SimulatedTimings>();

@@ -103,6 +103,7 @@ public sealed class VirtualLab : IAsyncDisposable
             var qemu = new QemuMachine(new QemuOptions
             {
                 Binary = options.QemuBinary,
+                UseKvmIfAvailable = options.UseKvm,
                 WorkDirectory = Path.Combine(work!, id),
                 Mac = LabInventory.Mac(n, 0),
                 BootUrl = options.BootUrl,

@@ -14,7 +14,9 @@ internal static class ErrorGuard
         {
             await next(context).ConfigureAwait(false);
             if (context.Response.HasStarted) return;
-            if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+            if (context.Response.StatusCode == StatusCodes.Status404NotFound)
+                await RedfishErrors.NotFound(context).ExecuteAsync(context).ConfigureAwait(false);
+            else if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
                 await RedfishErrors.Error(405, "OperationNotAllowed", $"The method {context.Request.Method} is not allowed on {context.Request.Path}.")
                     .ExecuteAsync(context).ConfigureAwait(false);
             else if (context.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType)

@@ -75,7 +75,6 @@ public sealed class VirtualLab : IAsyncDisposable
         app.Use(gate.InvokeAsync);
         app.MapRedfish(time);
         app.MapLabAdmin(id => machines.GetValueOrDefault(id), () => machines.Values);
-        app.MapFallback((HttpContext c) => RedfishErrors.NotFound(c));
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

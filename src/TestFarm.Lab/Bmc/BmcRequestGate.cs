@@ -39,7 +39,7 @@ internal sealed class BmcRequestGate(Func<string, VirtualBmc?> find, LabCredenti
         }
         if (faults.ErrorRate > 0 && Random.Shared.NextDouble() < faults.ErrorRate)
         {
-            await RedfishErrors.Error(faults.ErrorStatus, "InternalError", "The request failed due to an internal service error (injected fault).")
+            await RedfishErrors.Error(faults.EffectiveErrorStatus, "InternalError", "The request failed due to an internal service error (injected fault).")
                 .ExecuteAsync(context).ConfigureAwait(false);
             return;
         }

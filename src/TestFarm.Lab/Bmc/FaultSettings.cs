@@ -8,8 +8,12 @@ public sealed record FaultSettings
 {
     /// <summary>Share (0..1) of Redfish requests answered with <see cref="ErrorStatus"/>.</summary>
     public double ErrorRate { get; init; }
-    /// <summary>The 5xx status of injected errors.</summary>
-    public int ErrorStatus { get; init; } = 500;
+    /// <summary>The 5xx status of injected errors; 0 means 500.</summary>
+    public int ErrorStatus { get; init; }
+
+    /// <summary>The status an injected error is answered with.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int EffectiveErrorStatus => ErrorStatus == 0 ? 500 : ErrorStatus;
     /// <summary>Added to every Redfish request, on the lab's clock.</summary>
     public TimeSpan Latency { get; init; }
     /// <summary>Share (0..1) of Redfish requests that never get an answer (until the client gives up).</summary>
@@ -33,7 +37,7 @@ public sealed record FaultSettings
         var errors = new List<string>();
         if (ErrorRate is < 0 or > 1) errors.Add($"errorRate must be within 0..1, was {ErrorRate}");
         if (TimeoutRate is < 0 or > 1) errors.Add($"timeoutRate must be within 0..1, was {TimeoutRate}");
-        if (ErrorStatus is < 500 or > 599) errors.Add($"errorStatus must be a 5xx status, was {ErrorStatus}");
+        if (ErrorStatus != 0 && ErrorStatus is < 500 or > 599) errors.Add($"errorStatus must be a 5xx status, was {ErrorStatus}");
         if (Latency < TimeSpan.Zero) errors.Add($"latency must not be negative, was {Latency}");
         if (MissingNics < 0) errors.Add($"missingNics must not be negative, was {MissingNics}");
         if (MissingDrives < 0) errors.Add($"missingDrives must not be negative, was {MissingDrives}");

@@ -48,7 +48,7 @@ public sealed class BadInputTests
         var body = await LabHttp.BodyAsync(response);
         Assert.That(body["error"]!["@Message.ExtendedInfo"]![0]!["MessageId"]!.GetValue<string>(), Is.EqualTo("Base.1.8.ActionParameterValueNotInList"));
         Assert.That(body["error"]!["@Message.ExtendedInfo"]![0]!["MessageArgs"]![0]!.GetValue<string>(), Is.EqualTo("\"Explode\""));
-        Assert.That(_bmc.Backend.PowerState, Is.EqualTo(Machines.MachinePowerState.Off));
+        Assert.That(_bmc.Backend.PowerState, Is.EqualTo(TestFarm.Lab.Machines.MachinePowerState.Off));
     }
 
     [Test]

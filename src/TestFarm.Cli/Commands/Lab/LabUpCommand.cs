@@ -23,7 +23,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
     private readonly Option<string> _user = new("--user") { Description = "BMC user", DefaultValueFactory = _ => "admin" };
     private readonly Option<string?> _password = new("--password") { Description = $"BMC password (default: ${PasswordEnv}, else generated)" };
     private readonly Option<string?> _poolOut = new("--pool-out") { Description = "Write the lab's pool file here" };
-    private readonly Option<Uri?> _bootUrl = new("--boot-url") { Description = "Host-side URL that QEMU machines' iPXE chains to on a Pxe boot" };
+    private readonly Option<string?> _bootUrl = new("--boot-url") { Description = "Host-side URL that QEMU machines' iPXE chains to on a Pxe boot" };
     private readonly Option<bool> _kvm = new("--kvm") { Description = "Let QEMU use KVM when /dev/kvm opens" };
     private readonly Option<string?> _workDir = new("--work-dir") { Description = "Folder for QEMU consoles and TFTP roots" };
 
@@ -52,10 +52,16 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
             await Console.Error.WriteLineAsync($"lab up: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.InvalidInput;
         }
+        Uri? bootUrl = null;
+        if (parse.GetValue(_bootUrl) is { } bootText && !Uri.TryCreate(bootText, UriKind.Absolute, out bootUrl))
+        {
+            await Console.Error.WriteLineAsync($"lab up: --boot-url '{bootText}' is not an absolute URL").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
         var options = new LabOptions
         {
             SimulatedMachines = parse.GetValue(_machines), QemuMachines = parse.GetValue(_qemu), Port = parse.GetValue(_port),
-            User = parse.GetValue(_user)!, Password = password, BootUrl = parse.GetValue(_bootUrl), UseKvm = parse.GetValue(_kvm),
+            User = parse.GetValue(_user)!, Password = password, BootUrl = bootUrl, UseKvm = parse.GetValue(_kvm),
             WorkDirectory = parse.GetValue(_workDir),
         };
         var errors = options.Validate();

@@ -8,7 +8,7 @@ public static class DefaultProfiles
     /// <summary>What a lab QEMU machine really is: q35, one vCPU, 512 MiB, one virtio NIC, no disk.</summary>
     public static HardwareProfile QemuAmd64 { get; } = new()
     {
-        Name = "qemu-amd64",
+        Name = "lab-qemu-amd64",
         Arch = CpuArchitecture.Amd64,
         Cpu = new CpuSpec { Vendor = "QEMU", Model = "QEMU Virtual CPU", Sockets = 1, Cores = 1 },
         MemoryGiB = 1,

@@ -19,6 +19,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
     private readonly Option<int> _qemu = new("--qemu") { Description = "QEMU machines (qemu-system-x86_64, TCG)", DefaultValueFactory = _ => 0 };
     private readonly Option<string?> _profiles = new("--profiles") { Description = "Comma-separated hardware profile names (hardware-profiles/<name>.yaml), assigned round robin" };
     private readonly Option<string> _profileDir = new("--profile-dir") { Description = "Folder of hardware profile files", DefaultValueFactory = _ => "hardware-profiles" };
+    private readonly Option<string?> _qemuProfile = new("--qemu-profile") { Description = "Hardware profile the QEMU machines report (default: built-in lab-qemu-amd64)" };
     private readonly Option<int> _port = new("--port") { Description = "Port on 127.0.0.1 (0: a free one)", DefaultValueFactory = _ => 0 };
     private readonly Option<string> _user = new("--user") { Description = "BMC user", DefaultValueFactory = _ => "admin" };
     private readonly Option<string?> _password = new("--password") { Description = $"BMC password (default: ${PasswordEnv}, else generated)" };
@@ -30,7 +31,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
     public Command Build()
     {
         var command = new Command("up", "Start the lab in the foreground: virtual BMCs over simulated and QEMU machines.");
-        foreach (var option in new Option[] { _machines, _qemu, _profiles, _profileDir, _port, _user, _password, _poolOut, _bootUrl, _kvm, _workDir })
+        foreach (var option in new Option[] { _machines, _qemu, _profiles, _profileDir, _qemuProfile, _port, _user, _password, _poolOut, _bootUrl, _kvm, _workDir })
             command.Options.Add(option);
         command.SetAction(RunAsync);
         return command;
@@ -42,10 +43,12 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
         var generated = password is null;
         password ??= Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
         IReadOnlyList<Core.Hardware.HardwareProfile> profiles;
+        var qemuProfile = DefaultProfiles.QemuAmd64;
         try
         {
             var names = (parse.GetValue(_profiles) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             profiles = ProfileFileReader.Load(names, parse.GetValue(_profileDir)!);
+            if (parse.GetValue(_qemuProfile) is { } qemuName) qemuProfile = ProfileFileReader.Load([qemuName], parse.GetValue(_profileDir)!)[0];
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
@@ -62,7 +65,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
         {
             SimulatedMachines = parse.GetValue(_machines), QemuMachines = parse.GetValue(_qemu), Port = parse.GetValue(_port),
             User = parse.GetValue(_user)!, Password = password, BootUrl = bootUrl, UseKvm = parse.GetValue(_kvm),
-            WorkDirectory = parse.GetValue(_workDir),
+            WorkDirectory = parse.GetValue(_workDir), QemuProfile = qemuProfile,
         };
         var errors = options.Validate();
         if (errors.Count > 0)

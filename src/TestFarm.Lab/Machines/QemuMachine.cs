@@ -169,13 +169,25 @@ public sealed class QemuMachine : IMachineBackend
         return path;
     }
 
+    /// <summary>Copies QEMU's stdout (the serial console) and stderr into the console log, unbuffered so it can be read live.</summary>
     private async Task PumpConsoleAsync(Process process)
     {
-        await using var log = new FileStream(ConsoleLogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        var stdout = process.StandardOutput.BaseStream.CopyToAsync(log);
-        var stderr = process.StandardError.BaseStream.CopyToAsync(log);
-        try { await Task.WhenAll(stdout, stderr).ConfigureAwait(false); }
+        await using var log = new FileStream(ConsoleLogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        var gate = new SemaphoreSlim(1, 1);
+        async Task CopyAsync(Stream from)
+        {
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                await gate.WaitAsync().ConfigureAwait(false);
+                try { await log.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false); }
+                finally { gate.Release(); }
+            }
+        }
+        try { await Task.WhenAll(CopyAsync(process.StandardOutput.BaseStream), CopyAsync(process.StandardError.BaseStream)).ConfigureAwait(false); }
         catch (IOException) { }
+        finally { gate.Dispose(); }
     }
 
     private async Task StopLockedAsync(CancellationToken cancellationToken)

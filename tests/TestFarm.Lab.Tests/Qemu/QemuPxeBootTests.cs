@@ -42,6 +42,7 @@ public sealed class QemuPxeBootTests
         var console = File.Exists(machine.Backend.ConsoleLogPath) ? await ReadSharedAsync(machine.Backend.ConsoleLogPath!) : "(no console)";
         Assert.That(finished, Is.SameAs(arrived.Task), $"iPXE never fetched {bootUrl}; console:\n{console}");
         Assert.That(requests, Has.Some.EqualTo(machine.ProvisioningMac), "iPXE sent its MAC as ?mac=");
+        Assert.That(console, Does.Contain("chain.ipxe"), "the serial console was captured, showing iPXE fetching chain.ipxe by TFTP");
         TestContext.Out.WriteLine($"console log {machine.Backend.ConsoleLogPath}:\n{console}");
 
         var off = await http.PostAsync($"{machine.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"ForceOff"}"""));

@@ -77,7 +77,14 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        await using var lab = await VirtualLab.StartAsync(options, profiles, time, cancellationToken: stop.Token).ConfigureAwait(false);
+        VirtualLab started;
+        try { started = await VirtualLab.StartAsync(options, profiles, time, cancellationToken: stop.Token).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is FileNotFoundException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"lab up: could not start the lab: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.FarmFailure;
+        }
+        await using var lab = started;
         Console.WriteLine($"lab up at {lab.BaseAddress} ({options.SimulatedMachines} simulated, {options.QemuMachines} QEMU); admin: {lab.BaseAddress}lab/machines");
         foreach (var m in lab.Machines)
             Console.WriteLine($"{m.Id}\t{m.Profile.Name}\t{lab.BmcUrl(m.Id)}\t{m.ProvisioningMac}{(m.Backend.ConsoleLogPath is { } log ? "\tconsole " + log : "")}");

@@ -32,10 +32,15 @@ public sealed record LabInventory
         if (nics.Count == 0)
             nics.Add(new LabNic("NIC1", Mac(machineIndex, 0), 1000, "Red Hat", "virtio", "virtio_net", NicRole.Provisioning));
         var drives = new List<LabDrive>();
+        int nvme = 0, sd = 0;
         foreach (var spec in profile.Storage)
         {
             for (var i = 0; i < spec.Count; i++)
-                drives.Add(new LabDrive($"Drive{drives.Count + 1}", spec.Kind, (long)spec.SizeGB * 1_000_000_000, spec.Role));
+            {
+                // Named as Linux would (and as the simulated cluster names OSD devices): nvme0n1…, sda….
+                var device = spec.Kind == StorageKind.Nvme ? $"nvme{nvme++}n1" : "sd" + (char)('a' + sd++);
+                drives.Add(new LabDrive($"Drive{drives.Count + 1}", spec.Kind, (long)spec.SizeGB * 1_000_000_000, spec.Role, device));
+            }
         }
         return new LabInventory { Cpus = cpus, Dimms = dimms, Nics = nics, Drives = drives };
     }
@@ -50,7 +55,7 @@ public sealed record LabDimm(string Id, int CapacityMiB);
 
 public sealed record LabNic(string Id, string Mac, int SpeedMbps, string Vendor, string Model, string Driver, NicRole Role);
 
-public sealed record LabDrive(string Id, StorageKind Kind, long CapacityBytes, StorageRole Role)
+public sealed record LabDrive(string Id, StorageKind Kind, long CapacityBytes, StorageRole Role, string LinuxDevice)
 {
     public string MediaType => Kind == StorageKind.Hdd ? "HDD" : "SSD";
     public string Protocol => Kind switch { StorageKind.Nvme => "NVMe", StorageKind.Ssd => "SATA", _ => "SAS" };

@@ -40,6 +40,11 @@ public sealed class PoolAndProfileTests
         Assert.That(inventory.Nics.Select(n => n.SpeedMbps), Is.EqualTo(new[] { 1000, 1000, 100000, 100000 }));
         Assert.That(inventory.Drives.Count(d => d.Protocol == "NVMe"), Is.EqualTo(4));
         Assert.That(inventory.Dimms.Sum(d => d.CapacityMiB), Is.EqualTo(512 * 1024));
+        Assert.That(inventory.Drives.Select(d => d.LinuxDevice), Is.EqualTo(new[] { "sda", "sdb", "nvme0n1", "nvme1n1", "nvme2n1", "nvme3n1" }));
+
+        lab.Machines[0].SetDrivePulled("Drive4", pulled: true);
+        var osds = lab.Machines[0].VisibleDrives.Where(d => d.Role == StorageRole.RookOsd).Select(d => d.LinuxDevice);
+        Assert.That(osds, Is.EqualTo(new[] { "nvme0n1", "nvme2n1", "nvme3n1" }), "a pulled drive leaves the OSD devices the cluster sees");
     }
 
     [Test]

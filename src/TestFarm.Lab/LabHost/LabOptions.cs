@@ -1,0 +1,47 @@
+using TestFarm.Lab.Bmc;
+using TestFarm.Lab.Machines;
+
+namespace TestFarm.Lab.LabHost;
+
+/// <summary>What lab to start: how many machines of each backend, on which port, with which credentials.</summary>
+public sealed record LabOptions
+{
+    /// <summary>Simulated machines, named <c>sim-0001</c>…; profiles assigned round robin.</summary>
+    public int SimulatedMachines { get; init; } = 3;
+    /// <summary>QEMU machines, named <c>qemu-01</c>…; they use <see cref="QemuProfile"/>.</summary>
+    public int QemuMachines { get; init; }
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; init; }
+    public string User { get; init; } = "admin";
+    public required string Password { get; init; }
+    /// <summary>Host-side URL the QEMU machines' iPXE chains to on a Pxe boot.</summary>
+    public Uri? BootUrl { get; init; }
+    /// <summary>Folder for QEMU consoles, sockets and TFTP roots; a temp folder when null.</summary>
+    public string? WorkDirectory { get; init; }
+    public string QemuBinary { get; init; } = "qemu-system-x86_64";
+    /// <summary>Let QEMU machines use KVM when /dev/kvm opens (TCG otherwise).</summary>
+    public bool UseKvm { get; init; }
+    public Core.Hardware.HardwareProfile QemuProfile { get; init; } = DefaultProfiles.QemuAmd64;
+    /// <summary>Durations per profile name; <see cref="DefaultTimings"/> for the rest.</summary>
+    public IReadOnlyDictionary<string, SimulatedTimings> Timings { get; init; } = new Dictionary<string, SimulatedTimings>();
+    public SimulatedTimings DefaultTimings { get; init; } = SimulatedTimings.Default;
+    /// <summary>Faults per machine id, applied at start (and changeable through the admin endpoint).</summary>
+    public IReadOnlyDictionary<string, FaultSettings> Faults { get; init; } = new Dictionary<string, FaultSettings>();
+    /// <summary>Site/rack/L2 domain written into the pool file.</summary>
+    public string Site { get; init; } = "lab";
+
+    /// <summary>Every wrong value, named with the option and the value.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (SimulatedMachines < 0) errors.Add($"SimulatedMachines must not be negative, was {SimulatedMachines}");
+        if (QemuMachines < 0) errors.Add($"QemuMachines must not be negative, was {QemuMachines}");
+        if (SimulatedMachines + QemuMachines > 65535) errors.Add($"at most 65535 machines, was {SimulatedMachines + QemuMachines}");
+        if (Port is < 0 or > 65535) errors.Add($"Port must be within 0..65535, was {Port}");
+        if (string.IsNullOrEmpty(User)) errors.Add("User must not be empty");
+        if (string.IsNullOrEmpty(Password)) errors.Add("Password must not be empty");
+        foreach (var (id, faults) in Faults)
+            errors.AddRange(faults.Validate().Select(e => $"Faults[{id}]: {e}"));
+        return errors;
+    }
+}

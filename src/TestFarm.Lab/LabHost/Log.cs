@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+
+namespace TestFarm.Lab.LabHost;
+
+/// <summary>Source-generated log messages of the lab (EventIds 4000-4099).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 4000, EventName = "LabStarted", Level = LogLevel.Information,
+        Message = "Lab started at {BaseAddress}: {Simulated} simulated and {Qemu} QEMU machines")]
+    public static partial void LabStarted(ILogger logger, Uri baseAddress, int simulated, int qemu);
+
+    [LoggerMessage(EventId = 4001, EventName = "LabStopped", Level = LogLevel.Information, Message = "Lab at {BaseAddress} stopped")]
+    public static partial void LabStopped(ILogger logger, Uri baseAddress);
+
+    [LoggerMessage(EventId = 4002, EventName = "MachineStopFailed", Level = LogLevel.Warning, Message = "Lab machine {MachineId} did not stop cleanly")]
+    public static partial void MachineStopFailed(ILogger logger, string machineId, Exception exception);
+
+    [LoggerMessage(EventId = 4003, EventName = "RequestFailed", Level = LogLevel.Error, Message = "Lab request {Method} {Path} failed")]
+    public static partial void RequestFailed(ILogger logger, string method, string path, Exception exception);
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Pool;
+using TestFarm.Lab.Bmc;
+using TestFarm.Lab.Machines;
+
+namespace TestFarm.Lab.LabHost;
+
+/// <summary>
+/// The running lab: N virtual BMCs on one Kestrel port (127.0.0.1), each at <c>/bmc/&lt;id&gt;/redfish/v1</c>,
+/// over simulated or QEMU machines, plus the admin endpoints under <c>/lab</c>. Dispose stops it and
+/// kills every QEMU it started.
+/// </summary>
+public sealed class VirtualLab : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Dictionary<string, VirtualBmc> _machines;
+    private readonly ILogger _log;
+    private readonly string? _ownedWorkDirectory;
+    private int _disposed;
+
+    private VirtualLab(WebApplication app, Dictionary<string, VirtualBmc> machines, Uri baseAddress, LabOptions options, ILogger log, string? ownedWorkDirectory)
+    {
+        _app = app;
+        _machines = machines;
+        BaseAddress = baseAddress;
+        Options = options;
+        _log = log;
+        _ownedWorkDirectory = ownedWorkDirectory;
+    }
+
+    /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
+    public Uri BaseAddress { get; }
+    public LabOptions Options { get; }
+    public IReadOnlyList<VirtualBmc> Machines => [.. _machines.Values.OrderBy(m => m.Index)];
+    public VirtualBmc this[string id] => _machines.TryGetValue(id, out var m) ? m : throw new KeyNotFoundException($"no lab machine '{id}'");
+    public VirtualBmc? Find(string id) => _machines.GetValueOrDefault(id);
+
+    /// <summary>The BMC base URL of a machine (its Redfish root is this plus <c>/redfish/v1</c>).</summary>
+    public Uri BmcUrl(string id) => new(BaseAddress, $"/bmc/{this[id].Id}");
+
+    /// <summary>
+    /// Starts the lab. Simulated machines take the <paramref name="profiles"/> round robin (a built-in
+    /// profile when the list is empty); QEMU machines use <see cref="LabOptions.QemuProfile"/>.
+    /// </summary>
+    public static async Task<VirtualLab> StartAsync(LabOptions options, IReadOnlyList<HardwareProfile> profiles, TimeProvider time,
+        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException("invalid lab options: " + string.Join("; ", errors), nameof(options));
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var log = loggerFactory.CreateLogger("TestFarm.Lab");
+        var owned = options.WorkDirectory is null && options.QemuMachines > 0
+            ? Path.Combine(Path.GetTempPath(), $"testfarm-lab-{Guid.NewGuid():N}") : null;
+        var work = options.WorkDirectory ?? owned;
+        var machines = CreateMachines(options, profiles.Count > 0 ? profiles : [DefaultProfiles.GenericAmd64], time, work);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        builder.Services.AddSingleton(new LabCredentials(options.User, options.Password));
+        builder.Services.AddSingleton(time);
+        builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.TypeInfoResolverChain.Insert(0, LabJsonContext.Default));
+        var app = builder.Build();
+        var gate = new BmcRequestGate(id => machines.GetValueOrDefault(id), new LabCredentials(options.User, options.Password), time);
+        app.Use(ErrorGuard.InvokeAsync);
+        app.Use(gate.InvokeAsync);
+        app.MapRedfish(time);
+        app.MapLabAdmin(id => machines.GetValueOrDefault(id), () => machines.Values);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var baseAddress = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        var lab = new VirtualLab(app, machines, baseAddress, options, log, owned);
+        Log.LabStarted(log, baseAddress, options.SimulatedMachines, options.QemuMachines);
+        return lab;
+    }
+
+    private static Dictionary<string, VirtualBmc> CreateMachines(LabOptions options, IReadOnlyList<HardwareProfile> profiles, TimeProvider time, string? work)
+    {
+        var machines = new Dictionary<string, VirtualBmc>(StringComparer.Ordinal);
+        var index = 0;
+        for (var i = 0; i < options.SimulatedMachines; i++)
+        {
+            var id = $"sim-{i + 1:D4}";
+            var profile = profiles[i % profiles.Count];
+            var timings = options.Timings.GetValueOrDefault(profile.Name, options.DefaultTimings);
+            machines[id] = new VirtualBmc(id, ++index, profile, new SimulatedMachine(time, timings), options.Faults.GetValueOrDefault(id));
+        }
+        for (var i = 0; i < options.QemuMachines; i++)
+        {
+            var id = $"qemu-{i + 1:D2}";
+            var n = ++index;
+            var qemu = new QemuMachine(new QemuOptions
+            {
+                Binary = options.QemuBinary,
+                UseKvmIfAvailable = options.UseKvm,
+                WorkDirectory = Path.Combine(work!, id),
+                Mac = LabInventory.Mac(n, 0),
+                BootUrl = options.BootUrl,
+            });
+            machines[id] = new VirtualBmc(id, n, options.QemuProfile, qemu, options.Faults.GetValueOrDefault(id));
+        }
+        return machines;
+    }
+
+    /// <summary>The lab as a pool in the shared format: full BMC URLs, credentials by reference.</summary>
+    public PoolInventory ToPool(string passwordEnv = "TESTFARM_LAB_BMC_PASSWORD") => new()
+    {
+        Machines = [.. Machines.Select(m => new PoolMachine
+        {
+            Id = m.Id,
+            Profile = m.Profile.Name,
+            Bmc = new BmcEndpoint
+            {
+                Url = BmcUrl(m.Id),
+                Auth = BmcAuthMode.Session,
+                Credentials = new CredentialReference { User = Options.User, PasswordEnv = passwordEnv },
+            },
+            ProvisioningMac = m.ProvisioningMac,
+            Location = new MachineLocation { Site = Options.Site, Rack = $"rack-{(m.Index - 1) / 40 + 1}", L2Domain = "lab" },
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { ["backend"] = m.Backend is QemuMachine ? "qemu" : "simulated" },
+        })],
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        foreach (var machine in _machines.Values)
+        {
+            try { await machine.DisposeAsync().ConfigureAwait(false); }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or QmpException) { Log.MachineStopFailed(_log, machine.Id, ex); }
+        }
+        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        if (_ownedWorkDirectory is not null)
+        {
+            try { Directory.Delete(_ownedWorkDirectory, recursive: true); }
+            catch (IOException) { }
+        }
+        Log.LabStopped(_log, BaseAddress);
+    }
+}

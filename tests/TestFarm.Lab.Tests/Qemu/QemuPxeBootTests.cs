@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TestFarm.Lab.LabHost;
+using TestFarm.Lab.Machines;
+
+namespace TestFarm.Lab.Tests.Qemu;
+
+/// <summary>A QEMU lab machine told Pxe once and reset really network-boots through iPXE.</summary>
+public sealed class QemuPxeBootTests
+{
+    [Test]
+    public async Task Pxe_once_and_reset_boots_ipxe_which_fetches_the_boot_url_with_the_mac()
+    {
+        if (!QemuOptions.IsAvailable()) Assert.Ignore("qemu-system-x86_64 is missing: the QEMU network boot was NOT checked");
+        var requests = new ConcurrentQueue<string>();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var boot = await StartBootServerAsync(requests, arrived);
+        var bootUrl = new Uri(GetAddress(boot), "/boot.ipxe");
+
+        await using var lab = await VirtualLab.StartAsync(
+            new LabOptions { SimulatedMachines = 0, QemuMachines = 1, Password = "lab-secret", BootUrl = bootUrl }, [], TimeProvider.System);
+        var machine = lab["qemu-01"];
+        using var http = LabHttp.Client(lab.BaseAddress);
+
+        var patch = await http.PatchAsync($"{machine.RootPath}/Systems/1",
+            LabHttp.Json("""{"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}}"""));
+        Assert.That(patch.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var reset = await http.PostAsync($"{machine.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"ForceRestart"}"""));
+        Assert.That(reset.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(machine.Backend.PowerState, Is.EqualTo(MachinePowerState.On));
+        Assert.That(machine.Backend.CurrentBoot, Is.EqualTo(BootDevice.Pxe));
+        Assert.That(machine.BootEnabled, Is.EqualTo("Disabled"), "a one-time override is consumed by the reset");
+
+        var finished = await Task.WhenAny(arrived.Task, Task.Delay(TimeSpan.FromSeconds(90)));
+        var console = File.Exists(machine.Backend.ConsoleLogPath) ? await ReadSharedAsync(machine.Backend.ConsoleLogPath!) : "(no console)";
+        Assert.That(finished, Is.SameAs(arrived.Task), $"iPXE never fetched {bootUrl}; console:\n{console}");
+        Assert.That(requests, Has.Some.EqualTo(machine.ProvisioningMac), "iPXE sent its MAC as ?mac=");
+        Assert.That(console, Does.Contain("chain.ipxe"), "the serial console was captured, showing iPXE fetching chain.ipxe by TFTP");
+        TestContext.Out.WriteLine($"console log {machine.Backend.ConsoleLogPath}:\n{console}");
+
+        var off = await http.PostAsync($"{machine.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"ForceOff"}"""));
+        Assert.That(off.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(machine.Backend.PowerState, Is.EqualTo(MachinePowerState.Off), "ForceOff through QMP ends the QEMU process");
+    }
+
+    private static async Task<string> ReadSharedAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+
+    private static Uri GetAddress(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    private static async Task<WebApplication> StartBootServerAsync(ConcurrentQueue<string> requests, TaskCompletionSource arrived)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.MapGet("/boot.ipxe", (HttpContext c) =>
+        {
+            requests.Enqueue(c.Request.Query["mac"].ToString());
+            arrived.TrySetResult();
+            return Results.Text("#!ipxe\necho TestFarm test boot script reached\nsleep 300\n", "text/plain");
+        });
+        await app.StartAsync();
+        return app;
+    }
+}

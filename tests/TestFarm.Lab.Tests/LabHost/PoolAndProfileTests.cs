@@ -53,7 +53,7 @@ public sealed class PoolAndProfileTests
         using var dir = new TempDirectory();
         await File.WriteAllTextAsync(dir.File("bad.yaml"), Profile.Replace("name: xeon-test", "name: bad").Replace("kind: nvme", "kind: tape"));
         Assert.That(() => ProfileFileReader.Load(["bad"], dir.Path),
-            Throws.InstanceOf<InvalidDataException>().With.Message.Contains("bad.yaml: storage[1].kind 'tape'"));
+            Throws.InstanceOf<InvalidDataException>().With.Message.Match(@"bad\.yaml:\d+:\d+: .*'tape'"));
         Assert.That(() => ProfileFileReader.Load(["missing"], dir.Path), Throws.InstanceOf<FileNotFoundException>());
     }
 

@@ -49,7 +49,7 @@ public sealed class RedfishInspectCommand(TimeProvider time) : ICliCommand
             var file = System.IO.Path.Combine(args.ProfilesDir, args.Profile + ".yaml");
             try
             {
-                hardware = ProfileFile.Load(file);
+                hardware = TestFarm.Lab.LabHost.ProfileFileReader.Read(file);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
             {

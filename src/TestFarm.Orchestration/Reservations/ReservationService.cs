@@ -8,7 +8,11 @@ using TestFarm.Core.Scheduling;
 namespace TestFarm.Orchestration.Reservations;
 
 /// <summary>A request that got its machines in this round.</summary>
-public sealed record GrantedRequest(ReservationRequest Request, Lease Lease, bool Backfilled);
+public sealed record GrantedRequest(ReservationRequest Request, Lease Lease, bool Backfilled)
+{
+    /// <summary>Which machine plays which topology role (spares as <c>spare</c>), in the lease's order.</summary>
+    public IReadOnlyList<(string Role, string MachineId)> Assignments { get; init; } = [];
+}
 
 /// <summary>
 /// Glue between the pure policy and the store: registers the pool, admits and queues requests, runs one
@@ -51,7 +55,7 @@ public sealed class ReservationService(
             if (!claim.Granted) { ReservationLog.ClaimLost(_log, p.Request.Id, claim.Refusal!); continue; }
             await queue.SetStateAsync(p.Request.Id, RequestState.Granted, p.Backfilled ? "granted (backfilled)" : "granted", claim.Lease!.Id, ct).ConfigureAwait(false);
             ReservationLog.Started(_log, p.Request.Id, claim.Lease.Id, p.Backfilled);
-            granted.Add(new GrantedRequest(p.Request, claim.Lease, p.Backfilled));
+            granted.Add(new GrantedRequest(p.Request, claim.Lease, p.Backfilled) { Assignments = p.Choice.Assignments });
         }
         return granted;
     }

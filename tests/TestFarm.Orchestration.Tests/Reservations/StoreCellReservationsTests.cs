@@ -1,0 +1,80 @@
+using TestFarm.Core.Machines;
+using TestFarm.Core.Plans;
+using TestFarm.Orchestration.Adapters;
+using TestFarm.Orchestration.Reservations;
+using TestFarm.Storage.Sql;
+using TestFarm.Testing;
+using static TestFarm.Orchestration.Tests.Reservations.ReservationTestPool;
+
+namespace TestFarm.Orchestration.Tests.Reservations;
+
+[CancelAfter(60_000)]
+public sealed class StoreCellReservationsTests
+{
+    private static readonly Plan PrPlan = new()
+    {
+        Name = "pr", Priority = PriorityClass.PullRequest,
+        Trigger = new PlanTrigger { Kind = TriggerKind.PullRequest }, Matrix = new PlanMatrix(),
+        Cluster = new ClusterSpec { Deployer = "lab", KubernetesVersion = "1.32.3" },
+    };
+
+    private static MatrixCell Cell(string name) => new()
+    {
+        Id = $"pr/x86/{name}", Plan = "pr", Profile = "x86",
+        Topology = new Topology
+        {
+            Name = name,
+            Roles = [new TopologyRole { Name = "control-plane", Count = 1 }, new TopologyRole { Name = "worker", Count = 1 }],
+        },
+    };
+
+    [Test]
+    public async Task Two_cells_share_three_machines_one_after_the_other_and_a_suspect_machine_is_not_handed_out_again()
+    {
+        using var dir = new TempDirectory();
+        var time = new FakeTimeProvider();
+        var store = await SqlFarmStore.OpenSqliteAsync(dir.File("farm.db"), time);
+        var service = new ReservationService(Scheduler(), store, store, store, time);
+        var pool = Pool(3);
+        await service.RegisterPoolAsync(pool);
+        using var reservations = new StoreCellReservations(service, store, store, pool, Profiles,
+            new ReservationSettings { Holder = "farm-a", RunId = "run-1" }, time);
+
+        var first = await reservations.ReserveAsync(Cell("a"), PrPlan, CancellationToken.None);
+        Assert.That(first.Machines.Select(m => m.Role), Is.EqualTo(new[] { "control-plane", "worker" }));
+        Assert.That(first.Machines.Select(m => m.Profile.Name), Has.All.EqualTo("x86"));
+
+        var second = reservations.ReserveAsync(Cell("b"), PrPlan, CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(second.IsCompleted, Is.False, "one machine is free, the cell needs two");
+
+        await reservations.HeartbeatAsync(first, CancellationToken.None);
+        var bad = first.Machines[1].Machine.Id;
+        await reservations.ReleaseAsync(first, new Dictionary<string, string> { [bad] = "agent-callback: no callback" }, CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var granted = await second.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(granted.Machines.Select(m => m.Machine.Id), Does.Not.Contain(bad));
+        var states = (await store.ListMachinesAsync()).ToDictionary(m => m.Id, m => m.State);
+        Assert.That(states[bad], Is.EqualTo(MachineState.Suspect));
+        Assert.That(granted.Machines.Select(m => states[m.Machine.Id]), Has.All.EqualTo(MachineState.Reserved));
+        Assert.That(async () => await reservations.ReleaseAsync(first, new Dictionary<string, string>(), CancellationToken.None),
+            Throws.InvalidOperationException.With.Message.Contains("is not held by farm-a"));
+    }
+
+    [Test]
+    public async Task A_cell_no_pool_could_ever_satisfy_is_refused_with_the_reason()
+    {
+        using var dir = new TempDirectory();
+        var time = new FakeTimeProvider();
+        var store = await SqlFarmStore.OpenSqliteAsync(dir.File("farm.db"), time);
+        var service = new ReservationService(Scheduler(), store, store, store, time);
+        var pool = Pool(1);
+        await service.RegisterPoolAsync(pool);
+        using var reservations = new StoreCellReservations(service, store, store, pool, Profiles,
+            new ReservationSettings { Holder = "farm-a", RunId = "run-1" }, time);
+
+        Assert.That(async () => await reservations.ReserveAsync(Cell("a"), PrPlan, CancellationToken.None),
+            Throws.InvalidOperationException.With.Message.Contains("cell pr/x86/a cannot be admitted").And.Message.Contains("never satisfiable"));
+    }
+}

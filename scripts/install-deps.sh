@@ -40,7 +40,7 @@ fi
 # The lab's default kernel: taken from Debian's package without installing it.
 if [ ! -f .tools/kernel/vmlinuz ]; then
   echo "==> lab kernel: apt-get download linux-image-cloud-amd64 + dpkg -x"
-  work=$(mktemp -d)
+  work=$(mktemp -d); chown _apt "$work" 2>/dev/null || true   # apt downloads as _apt
   dep=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
   (cd "$work" && apt-get download -q "$dep" >/dev/null && dpkg -x ./*.deb root)
   mkdir -p .tools/kernel

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Pool;
 using TestFarm.Lab.Bmc;
+using TestFarm.Lab.Agent;
 using TestFarm.Lab.Machines;
 
 namespace TestFarm.Lab.LabHost;
@@ -36,6 +37,8 @@ public sealed class VirtualLab : IAsyncDisposable
         _log = log;
         _ownedWorkDirectory = ownedWorkDirectory;
     }
+
+    private SimulatedAgents? _agents;
 
     /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
     public Uri BaseAddress { get; }
@@ -80,6 +83,7 @@ public sealed class VirtualLab : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseAddress = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
         var lab = new VirtualLab(app, machines, baseAddress, options, log, owned);
+        if (options.BootUrl is not null) lab._agents = new SimulatedAgents(machines.Values, options.BootUrl, time);
         Log.LabStarted(log, baseAddress, options.SimulatedMachines, options.QemuMachines);
         return lab;
     }
@@ -134,6 +138,7 @@ public sealed class VirtualLab : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (_agents is not null) await _agents.DisposeAsync().ConfigureAwait(false);
         foreach (var machine in _machines.Values)
         {
             try { await machine.DisposeAsync().ConfigureAwait(false); }

@@ -1,0 +1,92 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using TestFarm.Core.Hardware;
+using TestFarm.Lab.Bmc;
+using TestFarm.Lab.Machines;
+
+namespace TestFarm.Lab.Agent;
+
+/// <summary>
+/// What the lab image's agent does, done by a simulated machine: when it network-boots it fetches its iPXE
+/// script from the farm by MAC, reads the agent's kernel parameters from it, reports the hardware it has
+/// (pulled drives and missing NICs left out, as real hardware would show them), then polls for actions and
+/// answers a wipe until it is powered off. Only simulated machines need it: QEMU machines run the real agent.
+/// </summary>
+public sealed class SimulatedAgent(VirtualBmc machine, Uri bootUrl, HttpClient http, TimeProvider time)
+{
+    /// <summary>How often the agent asks for an action, as the lab image does.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Runs one boot: returns when the machine is powered off, the farm has nothing for it, or on cancellation.</summary>
+    public async Task RunBootAsync(CancellationToken cancellationToken)
+    {
+        var script = await GetAsync($"{bootUrl.ToString().TrimEnd('/')}/boot/v1/ipxe?mac={Uri.EscapeDataString(machine.ProvisioningMac)}", cancellationToken);
+        if (script is null) return; // no boot pending for this machine: it would sit at the iPXE prompt
+        var args = KernelArguments(script);
+        if (!args.TryGetValue("testfarm.url", out var url) || !args.TryGetValue("testfarm.token", out var token)) return;
+        using var booted = await http.PostAsync($"{url}/agent/v1/booted",
+            new StringContent(BootedReport(token, args.GetValueOrDefault("testfarm.build", "")), Encoding.UTF8, "application/json"), cancellationToken);
+        if (!booted.IsSuccessStatusCode) return;
+        var session = (await booted.Content.ReadAsStringAsync(cancellationToken)).Trim().Split(' ').LastOrDefault();
+        while (!cancellationToken.IsCancellationRequested && machine.Backend.PowerState == MachinePowerState.On)
+        {
+            var action = await GetAsync($"{url}/agent/v1/action?session={session}", cancellationToken);
+            var words = (action ?? "").Trim().Split(' ', 2);
+            if (words[0] == "wipe" && words.Length == 2) await PostCleanedAsync(url, words[1], cancellationToken);
+            else if (words[0] == "poweroff" || action is null) return;
+            await Task.Delay(PollInterval, time, cancellationToken);
+        }
+    }
+
+    private async Task PostCleanedAsync(string url, string token, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["token"] = token,
+            ["wiped"] = new JsonArray([.. machine.VisibleDrives.Select(d => (JsonNode)d.LinuxDevice)]),
+            ["failed"] = new JsonArray(),
+        };
+        using var response = await http.PostAsync($"{url}/agent/v1/cleaned",
+            new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), cancellationToken);
+    }
+
+    /// <summary>The report the lab image's agent sends, built from what this machine shows.</summary>
+    public string BootedReport(string token, string buildId)
+    {
+        var nics = machine.VisibleNics.Where(n => !machine.IsNicDown(n.Id)).ToList();
+        var cores = machine.Inventory.Cpus.Sum(c => c.Cores);
+        return new JsonObject
+        {
+            ["token"] = token,
+            ["buildId"] = buildId,
+            ["macs"] = new JsonArray([.. nics.Select(n => (JsonNode)n.Mac)]),
+            ["cpu"] = new JsonObject { ["count"] = cores, ["sockets"] = machine.Inventory.Cpus.Count },
+            ["memoryKiB"] = machine.Inventory.Dimms.Sum(d => (long)d.CapacityMiB) * 1024,
+            ["nics"] = new JsonArray([.. nics.Select((n, i) => (JsonNode)new JsonObject
+            {
+                ["name"] = $"eth{i}", ["mac"] = n.Mac, ["driver"] = n.Driver, ["speedMbps"] = n.SpeedMbps,
+            })]),
+            ["disks"] = new JsonArray([.. machine.VisibleDrives.Select(d => (JsonNode)new JsonObject
+            {
+                ["name"] = d.LinuxDevice, ["sizeBytes"] = d.CapacityBytes, ["rotational"] = d.Kind == StorageKind.Hdd,
+            })]),
+        }.ToJsonString();
+    }
+
+    /// <summary>The <c>key=value</c> words of the script's <c>kernel</c> line.</summary>
+    public static IReadOnlyDictionary<string, string> KernelArguments(string script)
+    {
+        var kernel = script.Split('\n').FirstOrDefault(l => l.StartsWith("kernel ", StringComparison.Ordinal)) ?? "";
+        return kernel.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => w.Split('=', 2)).Where(kv => kv.Length == 2)
+            .GroupBy(kv => kv[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
+    }
+
+    private async Task<string?> GetAsync(string url, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(url, cancellationToken);
+        return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(cancellationToken) : null;
+    }
+
+}

@@ -52,9 +52,9 @@ public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, B
         }, deployed.KubeconfigPath);
     }
 
-    public async Task WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, string>> WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken)
     {
-        if (plan.Cluster.AddOns.Count == 0) return;
+        if (plan.Cluster.AddOns.Count == 0) return new Dictionary<string, string>();
         var client = cluster.Api as KubernetesClient
             ?? throw new InvalidOperationException("add-ons need the farm's Kubernetes client");
         var addons = new ClusterAddons(new AddonOptions
@@ -67,11 +67,10 @@ public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, B
         });
         var reports = await addons.InstallAllAsync(new AddonContext(client, client.Discovery,
             [.. lease.Machines.Select(m => new AddonNode(m.Machine.Id, DeviceNames.RookOsd(m.Profile)))], time), cancellationToken);
-        var versions = (Dictionary<string, string>)cluster.Versions;
-        foreach (var report in reports) versions[report.Name] = report.Version;
         var notReady = reports.Where(r => !r.Ready).ToList();
         if (notReady.Count > 0)
             throw new DeployException("add-ons not ready: " + string.Join("; ", notReady.Select(r => $"{r.Name} {r.Version}: {string.Join(", ", r.Details)}")));
+        return reports.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
     }
 
     private static string? Version(Plan plan, string name) =>

@@ -18,8 +18,9 @@ internal sealed class CellWork(
             ct => clusters.DeployAsync(request.Cell, request.Plan, lease with { Machines = state.Machines }, ct), cancellationToken);
         foreach (var (k, v) in cluster.Versions) state.Evidence[k] = v;
 
-        await phases.RunAsync(PipelinePhases.AddOns, CellPipeline.Deadline(request, PipelinePhases.AddOns),
+        var addOns = await phases.RunAsync(PipelinePhases.AddOns, CellPipeline.Deadline(request, PipelinePhases.AddOns),
             ct => clusters.WaitAddOnsReadyAsync(cluster, request.Plan, lease with { Machines = state.Machines }, ct), cancellationToken);
+        foreach (var (k, v) in addOns) state.Evidence[k] = v;
 
         var clients = new Dictionary<string, IBmcClient>(StringComparer.Ordinal);
         try

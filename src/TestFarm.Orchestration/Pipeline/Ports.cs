@@ -61,7 +61,8 @@ public interface IClusterBringUp
 {
     Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, CancellationToken cancellationToken);
 
-    Task WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken);
+    /// <summary>Installs the plan's add-ons and waits until each is ready; returns their versions by name.</summary>
+    Task<IReadOnlyDictionary<string, string>> WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken);
 }
 
 /// <summary>What a suite sees of its cell.</summary>

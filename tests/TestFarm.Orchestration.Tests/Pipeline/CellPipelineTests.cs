@@ -28,6 +28,7 @@ public sealed class CellPipelineTests
         Assert.That(_provisioner.Cleaned.Order(), Is.EqualTo(new[] { "m1", "m2" }));
         Assert.That(reservations.ReleasedSuspect, Is.Empty);
         Assert.That(result.Evidence["kubernetes"], Is.EqualTo("v1.32.4"));
+        Assert.That(result.Evidence["metallb"], Is.EqualTo("v0.15.3"));
         Assert.That(result.Evidence["image.m1"], Is.EqualTo("sha256:abc"));
         Assert.That(result.Recoveries["smoke/vip"], Is.EqualTo(TimeSpan.FromSeconds(3)));
     }

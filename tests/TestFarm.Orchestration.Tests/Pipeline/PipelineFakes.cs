@@ -96,7 +96,8 @@ internal sealed class FakeClusters : IClusterBringUp
         return new ClusterHandle(new NoClusterApi(), new Dictionary<string, string> { ["kubernetes"] = "v1.32.4" }, null);
     }
 
-    public Task WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task<IReadOnlyDictionary<string, string>> WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string> { ["metallb"] = "v0.15.3" });
 
     private sealed class NoClusterApi : IClusterApi
     {

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using TestFarm.Cli.Commands.Validate;
+using TestFarm.Core.Configuration;
+using TestFarm.Core.Results;
+
+namespace TestFarm.Cli.Commands.Nightly;
+
+/// <summary>
+/// <c>testfarm lab nightly [--out DIR] [--plan NAME]</c>: the main job with no hardware and no outside service.
+/// Exit 0 when the run completed (whatever the product verdicts), 1 on invalid configuration, 3 when the farm
+/// itself failed.
+/// </summary>
+public sealed class LabNightlyCommand(IEnumerable<IStepValidator> stepValidators, TimeProvider time) : ICliCommand
+{
+    public string Path => "lab nightly";
+
+    public Command Build()
+    {
+        var outDir = new Option<string?>("--out") { Description = "Where reports go (default ./out/<run-id>/)" };
+        var plan = new Option<string>("--plan") { Description = "The plan to run", DefaultValueFactory = _ => "nightly" };
+        var spares = new Option<int>("--spares") { Description = "Spare lab machines per profile", DefaultValueFactory = _ => 1 };
+        var verbose = new Option<bool>("--verbose") { Description = "Log the farm's work to stderr" };
+        var command = new Command("nightly", "Run a plan (default: nightly) end to end in the built-in lab and write its reports.")
+        {
+            outDir, plan, spares, verbose,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(spares) is < 0 or > 16)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"lab nightly: --spares must be 0 to 16, was {parse.GetValue(spares)}");
+                return ExitCodes.Usage;
+            }
+            return await RunAsync(new LabNightlyOptions
+            {
+                Root = Directory.GetCurrentDirectory(), Out = parse.GetValue(outDir), Plan = parse.GetValue(plan)!,
+                SparesPerProfile = parse.GetValue(spares),
+            }, parse.GetValue(verbose), parse.InvocationConfiguration.Error, ct);
+        });
+        return command;
+    }
+
+    public async Task<int> RunAsync(LabNightlyOptions options, bool verbose, TextWriter error, CancellationToken cancellationToken)
+    {
+        var config = ConfigFileReader.Load(options.Root, null, stepValidators);
+        if (!config.IsValid)
+        {
+            foreach (var e in config.Errors) await error.WriteLineAsync(e.ToString());
+            return ExitCodes.InvalidInput;
+        }
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.None).AddSimpleConsole(o => o.SingleLine = true));
+        var board = new ProgressBoard(time);
+        var console = AnsiConsole.Console;
+        try
+        {
+            var outcome = await ProgressView.ShowWhileAsync(console, board,
+                new LabNightly(options, board, time, loggers).RunAsync(config, cancellationToken));
+            ProgressView.WriteVerdicts(console, outcome.Run);
+            console.WriteLine($"reports: {outcome.OutDirectory} (report.html, report.md, junit.xml, allure-results/)");
+            console.WriteLine($"run verdict: {VerdictAggregation.ForRun(outcome.Run.Cells)}");
+            return ExitCodes.Success;
+        }
+        catch (FarmSetupException ex)
+        {
+            await error.WriteLineAsync($"lab nightly: {ex.Message}");
+            return ExitCodes.FarmFailure;
+        }
+    }
+}

@@ -49,6 +49,10 @@ public sealed class KubectlAgainstSimulatedClusterTests : IDisposable
             "-n", "metallb-system", "--timeout=30s");
         Assert.That(wait.ExitCode, Is.EqualTo(0), wait.ToString());
         Assert.That(wait.Stdout, Does.Contain("condition met"));
+        // The speakers (a DaemonSet) come up on their own schedule: wait for them as a user would.
+        var speakers = await _kubectl.RunAsync(Bound, "wait", "--for=condition=Ready", "pod", "-l", "component=speaker",
+            "-n", "metallb-system", "--timeout=30s");
+        Assert.That(speakers.ExitCode, Is.EqualTo(0), speakers.ToString());
 
         var get = await _kubectl.RunAsync(Bound, "get", "nodes,pods", "-A");
         Assert.That(get.ExitCode, Is.EqualTo(0), get.ToString());

@@ -29,7 +29,7 @@ public sealed class WorkloadController
     {
         var nodes = _store.List(_catalog.Find("", "v1", "nodes")!, null);
         var readyNodes = nodes.Where(NodeController.IsReady).ToList();
-        foreach (var pod in _store.List(Pods, null)) UpdatePodReadiness(pod, readyNodes);
+        foreach (var pod in _store.List(Pods, null)) UpdatePodReadiness(Schedule(pod, readyNodes), readyNodes);
         foreach (var kind in new[] { "deployments", "daemonsets", "statefulsets" })
         {
             var type = _catalog.Find("apps", "v1", kind)!;
@@ -162,6 +162,23 @@ public sealed class WorkloadController
         var stored = _store.Put(Pods, pod);
         _podBorn[stored["metadata"]!["uid"]!.GetValue<string>()] = _time.GetUtcNow();
         return stored;
+    }
+
+    /// <summary>
+    /// The scheduler's part for pods no controller placed (a bare pod): bind it to a Ready node whose labels
+    /// match its nodeSelector, the same node for the same pod name. A pod no node fits stays Pending.
+    /// </summary>
+    private JsonObject Schedule(JsonObject pod, IReadOnlyList<JsonObject> readyNodes)
+    {
+        if (pod["spec"]?["nodeName"] is not null || pod["spec"] is not JsonObject spec) return pod;
+        var selector = spec["nodeSelector"] as JsonObject;
+        var fits = readyNodes.Where(n => selector is null || selector.All(kv =>
+            n["metadata"]?["labels"]?[kv.Key]?.GetValue<string>() == kv.Value?.GetValue<string>())).OrderBy(NameOf, StringComparer.Ordinal).ToList();
+        if (fits.Count == 0) return pod;
+        var name = pod["metadata"]!["name"]!.GetValue<string>();
+        var bound = (JsonObject)pod.DeepClone();
+        bound["spec"]!["nodeName"] = NameOf(fits[(int)((uint)StringComparer.Ordinal.GetHashCode(name) % (uint)fits.Count)]);
+        return _store.Put(Pods, bound);
     }
 
     private void UpdatePodReadiness(JsonObject pod, IReadOnlyList<JsonObject> readyNodes)

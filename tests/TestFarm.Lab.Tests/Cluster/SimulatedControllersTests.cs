@@ -57,6 +57,42 @@ public sealed class SimulatedControllersTests
     }
 
     [Test]
+    public async Task A_bare_pod_is_bound_to_a_ready_node_matching_its_selector_and_becomes_ready()
+    {
+        var time = new FakeTimeProvider();
+        await using var cluster = await SimulatedCluster.StartAsync(Options, StaticNodeSource.Generic(2), time);
+        var pods = cluster.Catalog.Find("", "v1", "pods")!;
+        cluster.Store.Put(pods, new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = "probe", ["namespace"] = "default" },
+            ["spec"] = new JsonObject
+            {
+                ["nodeSelector"] = new JsonObject { ["kubernetes.io/hostname"] = "node-2" },
+                ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "busybox" }),
+            },
+        });
+        cluster.Store.Put(pods, new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = "nowhere", ["namespace"] = "default" },
+            ["spec"] = new JsonObject
+            {
+                ["nodeSelector"] = new JsonObject { ["kubernetes.io/hostname"] = "node-9" },
+                ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "busybox" }),
+            },
+        });
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(cluster.Store.Get(pods, "default", "probe")!["spec"]!["nodeName"]!.GetValue<string>(), Is.EqualTo("node-2"));
+        time.Advance(TimeSpan.FromSeconds(6));
+        Assert.That(WorkloadController.IsPodReady(cluster.Store.Get(pods, "default", "probe")!), Is.True);
+        var pending = cluster.Store.Get(pods, "default", "nowhere")!;
+        Assert.That(pending["spec"]!["nodeName"], Is.Null);
+        Assert.That(pending["status"]!["phase"]!.GetValue<string>(), Is.EqualTo("Pending"));
+    }
+
+    [Test]
     public async Task Deleted_pods_are_recreated()
     {
         var time = new FakeTimeProvider();

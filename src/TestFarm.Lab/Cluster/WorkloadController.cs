@@ -170,14 +170,12 @@ public sealed class WorkloadController
     /// </summary>
     private JsonObject Schedule(JsonObject pod, IReadOnlyList<JsonObject> readyNodes)
     {
-        if (pod["spec"]?["nodeName"] is not null || pod["spec"] is not JsonObject spec) return pod;
-        var selector = spec["nodeSelector"] as JsonObject;
-        var fits = readyNodes.Where(n => selector is null || selector.All(kv =>
-            n["metadata"]?["labels"]?[kv.Key]?.GetValue<string>() == kv.Value?.GetValue<string>())).OrderBy(NameOf, StringComparer.Ordinal).ToList();
+        if (pod["spec"] is not JsonObject spec || spec["nodeName"] is not null) return pod;
+        var nodeSelector = spec["nodeSelector"] as JsonObject;
+        var fits = readyNodes.Where(n => Selectors.Matches(nodeSelector, Selectors.LabelsOf(n))).Select(NameOf).Order(StringComparer.Ordinal).ToList();
         if (fits.Count == 0) return pod;
-        var name = pod["metadata"]!["name"]!.GetValue<string>();
         var bound = (JsonObject)pod.DeepClone();
-        bound["spec"]!["nodeName"] = NameOf(fits[(int)((uint)StringComparer.Ordinal.GetHashCode(name) % (uint)fits.Count)]);
+        bound["spec"]!["nodeName"] = fits[(int)((uint)StringComparer.Ordinal.GetHashCode(NameOf(pod)) % (uint)fits.Count)];
         return _store.Put(Pods, bound);
     }
 

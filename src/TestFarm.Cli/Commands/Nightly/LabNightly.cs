@@ -49,14 +49,15 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         await using var boot = await BootServiceHost.StartAsync(IPAddress.Loopback, 0, port => new Uri($"http://127.0.0.1:{port}"), time, cancellationToken: cancellationToken);
         boot.Artifacts.AddImage(image, Path.Combine(outDir, "image"));
 
+        var machines = LabMachines(cells, plan, profiles);
         var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         await using var lab = await VirtualLab.StartAsync(new LabOptions
         {
-            SimulatedMachines = LabMachines(cells, plan, profiles).Count,
+            SimulatedMachines = machines.Count,
             Password = password,
             BootUrl = boot.Options.PublicBaseUrl,
             DefaultTimings = new SimulatedTimings { Post = TimeSpan.FromSeconds(2), Boot = TimeSpan.FromSeconds(3), Shutdown = TimeSpan.FromSeconds(1) },
-        }, LabMachines(cells, plan, profiles), time, loggers, cancellationToken);
+        }, machines, time, loggers, cancellationToken);
         var pool = lab.ToPool();
 
         var store = await SqlFarmStore.OpenSqliteAsync(Path.Combine(outDir, "farm.db"), time, ct: cancellationToken);

@@ -67,4 +67,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 6030, EventName = "QemuStarted", Level = LogLevel.Information,
         Message = "QEMU for machine {MachineId} started (pid {Pid}, accel {Accel})")]
     public static partial void QemuStarted(ILogger logger, string machineId, int pid, string accel);
+
+    [LoggerMessage(EventId = 6017, EventName = "AgentSilent", Level = LogLevel.Warning,
+        Message = "Agent of machine {MachineId} silent for {Seconds:F0} s: taken as gone, its session closed")]
+    public static partial void AgentSilent(ILogger logger, string machineId, double seconds);
 }

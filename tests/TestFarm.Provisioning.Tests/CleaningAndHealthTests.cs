@@ -42,6 +42,36 @@ public sealed class CleaningAndHealthTests : FaultTestBase
     }
 
     [Test]
+    public async Task An_agent_silent_since_a_power_cycle_is_not_waited_for_the_cleaning_image_is_booted()
+    {
+        await Drive(Reimager.ReimageAsync(Bmc, Request()));
+        Time.Advance(Policy.AgentSilence + TimeSpan.FromSeconds(1)); // rebooted into its disk: no agent polls any more
+
+        var outcome = await Drive(Cleaner.CleanAsync(Bmc, Clean(untrusted: true, ProvisioningSamples.Image("cleaner"))));
+
+        Assert.That(outcome.Status, Is.EqualTo(ProvisioningStatus.Succeeded), outcome.Error);
+        Assert.That(Sim.Boots, Is.EqualTo(new[] { BootTarget.Pxe, BootTarget.Pxe }), "booted once for the image, once to clean");
+        Assert.That(outcome.Phases.Single(p => p.Phase == "wipe").Duration, Is.LessThan(TimeSpan.FromSeconds(5)));
+    }
+
+    [Test]
+    public async Task An_agent_that_keeps_polling_is_asked_to_wipe_however_long_the_lease_was()
+    {
+        await Drive(Reimager.ReimageAsync(Bmc, Request()));
+        var session = Sessions.SessionOf(Sim.Machine.Id)!;
+        for (var i = 0; i < 120; i++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+            Assert.That(Sessions.Poll(session.Id), Is.SameAs(session));
+        }
+
+        var outcome = await Drive(Cleaner.CleanAsync(Bmc, Clean(untrusted: true, ProvisioningSamples.Image("cleaner"))));
+
+        Assert.That(outcome.Status, Is.EqualTo(ProvisioningStatus.Succeeded), outcome.Error);
+        Assert.That(Sim.Boots, Is.EqualTo(new[] { BootTarget.Pxe }), "no second boot: the running agent wiped");
+    }
+
+    [Test]
     public async Task After_an_untrusted_lease_a_wipe_cannot_be_skipped()
     {
         var outcome = await Drive(Cleaner.CleanAsync(Bmc, Clean(untrusted: true)));

@@ -59,6 +59,12 @@ public sealed record ProvisioningPolicy
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(30);
     /// <summary>How often the lease heartbeat is called while a phase runs.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// An agent that has not polled for this long is taken as gone (the machine was power-cycled and booted
+    /// its disk, or hangs): cleaning then boots the cleaning image instead of waiting for it. The lab
+    /// image's agent polls every second.
+    /// </summary>
+    public TimeSpan AgentSilence { get; init; } = TimeSpan.FromSeconds(20);
 
     public PhasePolicy For(ProvisioningPhase phase) => phase switch
     {

@@ -48,7 +48,7 @@ public static class BootEndpoints
         });
         endpoints.MapGet("/agent/v1/action", (string? session, BootSessions sessions) =>
         {
-            var s = session is null ? null : sessions.Session(session);
+            var s = session is null ? null : sessions.Poll(session);
             return s is null ? Results.Text("poweroff\n", "text/plain", statusCode: 404) : Results.Text(s.NextActionLine(sessions.Time.GetUtcNow()) + "\n", "text/plain");
         });
         endpoints.MapPost("/agent/v1/cleaned", async (HttpContext http, BootSessions sessions) =>

@@ -83,7 +83,7 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
             };
             if (check == TokenCheck.Accepted)
             {
-                session = new AgentSession(BootTicket.NewToken(), ticket!.MachineId);
+                session = new AgentSession(BootTicket.NewToken(), ticket!.MachineId) { LastSeen = time.GetUtcNow() };
                 if (_sessionsByMachine.Remove(ticket.MachineId, out var old)) _sessionsById.Remove(old.Id);
                 _sessionsById[session.Id] = session;
                 _sessionsByMachine[ticket.MachineId] = session;
@@ -117,6 +117,35 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
     public AgentSession? Session(string sessionId)
     {
         lock (_gate) { return _sessionsById.GetValueOrDefault(sessionId); }
+    }
+
+    /// <summary>An agent's poll for its next action: marks the session as seen now.</summary>
+    public AgentSession? Poll(string sessionId)
+    {
+        lock (_gate)
+        {
+            var session = _sessionsById.GetValueOrDefault(sessionId);
+            session?.LastSeen = time.GetUtcNow();
+            return session;
+        }
+    }
+
+    /// <summary>
+    /// The machine's agent session if its agent was heard from within <paramref name="silence"/>; a session
+    /// whose agent fell silent (the machine rebooted into its disk, or hangs) is closed and null returned.
+    /// </summary>
+    public AgentSession? LiveSessionOf(string machineId, TimeSpan silence)
+    {
+        AgentSession? stale;
+        lock (_gate)
+        {
+            var session = _sessionsByMachine.GetValueOrDefault(machineId);
+            if (session is null || time.GetUtcNow() - session.LastSeen <= silence) return session;
+            stale = session;
+        }
+        Log.AgentSilent(_log, machineId, (time.GetUtcNow() - stale.LastSeen).TotalSeconds);
+        CloseSession(machineId);
+        return null;
     }
 
     /// <summary>Queues a wipe for the machine's agent; the task completes when it reports cleaned.</summary>
@@ -198,6 +227,8 @@ public sealed class AgentSession(string id, string machineId)
     public string Id { get; } = id;
     public string MachineId { get; } = machineId;
     internal AgentAction? Pending { get; set; }
+    /// <summary>When the agent last called back or polled.</summary>
+    public DateTimeOffset LastSeen { get; internal set; }
     internal HashSet<string> Done { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The line the agent reads: <c>none</c> or <c>wipe TOKEN</c>.</summary>

@@ -39,9 +39,9 @@ public sealed class Cleaner(BootSessions sessions, Reimager reimager, Provisioni
         ProvisioningOutcome outcome;
         try
         {
-            if (sessions.SessionOf(id) is null && request.CleaningImage is { } image)
+            if (sessions.LiveSessionOf(id, policy.AgentSilence) is null && request.CleaningImage is { } image)
             {
-                // No agent to ask: boot the cleaning image (never fast-tracked).
+                // No agent to ask (never booted, or silent since a power cycle): boot the cleaning image (never fast-tracked).
                 var boot = await reimager.ReimageAsync(bmc, new ReimageRequest
                 {
                     Machine = request.Machine, Profile = request.Profile, Image = image, Heartbeat = request.Heartbeat,

@@ -40,7 +40,7 @@ public sealed class LabSimulatedEndToEndTests
         var timings = new SimulatedTimings { Post = TimeSpan.FromMilliseconds(200), Boot = TimeSpan.FromMilliseconds(200), Shutdown = TimeSpan.Zero };
         await using var lab = await VirtualLab.StartAsync(new LabOptions
         {
-            SimulatedMachines = 2, Password = "lab-secret", BootUrl = host.Options.PublicBaseUrl, DefaultTimings = timings,
+            SimulatedMachines = 2, Password = "lab-secret", BootUrl = new Uri(host.Options.PublicBaseUrl, "boot/v1/ipxe"), DefaultTimings = timings,
         }, [profile], time, cancellationToken: ct);
         var pool = lab.ToPool();
         var bmcs = new RedfishClientFactory(new RedfishOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, time)

@@ -8,7 +8,7 @@ namespace TestFarm.Lab.Agent;
 
 /// <summary>
 /// What the lab image's agent does, done by a simulated machine: when it network-boots it fetches its iPXE
-/// script from the farm by MAC, reads the agent's kernel parameters from it, reports the hardware it has
+/// script from <c>bootUrl?mac=</c> (the URL the QEMU machines' iPXE chains to, e.g. the farm's <c>/boot/v1/ipxe</c>), reads the agent's kernel parameters from it, reports the hardware it has
 /// (pulled drives and missing NICs left out, as real hardware would show them), then polls for actions and
 /// answers a wipe until it is powered off. Only simulated machines need it: QEMU machines run the real agent.
 /// </summary>
@@ -20,10 +20,11 @@ public sealed class SimulatedAgent(VirtualBmc machine, Uri bootUrl, HttpClient h
     /// <summary>Runs one boot: returns when the machine is powered off, the farm has nothing for it, or on cancellation.</summary>
     public async Task RunBootAsync(CancellationToken cancellationToken)
     {
-        var script = await GetAsync($"{bootUrl.ToString().TrimEnd('/')}/boot/v1/ipxe?mac={Uri.EscapeDataString(machine.ProvisioningMac)}", cancellationToken);
+        var script = await GetAsync($"{FromLabNetwork(bootUrl.ToString())}?mac={Uri.EscapeDataString(machine.ProvisioningMac)}", cancellationToken);
         if (script is null) return; // no boot pending for this machine: it would sit at the iPXE prompt
         var args = KernelArguments(script);
-        if (!args.TryGetValue("testfarm.url", out var url) || !args.TryGetValue("testfarm.token", out var token)) return;
+        if (!args.TryGetValue("testfarm.url", out var guestUrl) || !args.TryGetValue("testfarm.token", out var token)) return;
+        var url = FromLabNetwork(guestUrl).TrimEnd('/');
         using var booted = await http.PostAsync($"{url}/agent/v1/booted",
             new StringContent(BootedReport(token, args.GetValueOrDefault("testfarm.build", "")), Encoding.UTF8, "application/json"), cancellationToken);
         if (!booted.IsSuccessStatusCode) return;
@@ -71,6 +72,17 @@ public sealed class SimulatedAgent(VirtualBmc machine, Uri bootUrl, HttpClient h
                 ["name"] = d.LinuxDevice, ["sizeBytes"] = d.CapacityBytes, ["rotational"] = d.Kind == StorageKind.Hdd,
             })]),
         }.ToJsonString();
+    }
+
+    /// <summary>
+    /// A URL as a machine on the lab network sees the farm, made reachable from this process: simulated
+    /// machines share the network of the QEMU machines, where 10.0.2.2 is the host's loopback (QEMU user
+    /// networking), so a farm that serves QEMU machines too hands out 10.0.2.2 URLs.
+    /// </summary>
+    public static string FromLabNetwork(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Host != "10.0.2.2") return url;
+        return new UriBuilder(uri) { Host = "127.0.0.1" }.Uri.ToString();
     }
 
     /// <summary>The <c>key=value</c> words of the script's <c>kernel</c> line.</summary>

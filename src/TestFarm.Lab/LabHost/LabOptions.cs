@@ -14,7 +14,10 @@ public sealed record LabOptions
     public int Port { get; init; }
     public string User { get; init; } = "admin";
     public required string Password { get; init; }
-    /// <summary>Host-side URL the QEMU machines' iPXE chains to on a Pxe boot.</summary>
+    /// <summary>
+    /// Host-side URL of the boot script a machine fetches on a Pxe boot, with <c>?mac=</c> appended (the farm's
+    /// <c>/boot/v1/ipxe</c>): QEMU machines' iPXE chains to it, simulated machines' agents fetch it.
+    /// </summary>
     public Uri? BootUrl { get; init; }
     /// <summary>Folder for QEMU consoles, sockets and TFTP roots; a temp folder when null.</summary>
     public string? WorkDirectory { get; init; }

@@ -110,6 +110,9 @@ public sealed class VirtualLab : IAsyncDisposable
                 WorkDirectory = Path.Combine(work!, id),
                 Mac = LabInventory.Mac(n, 0),
                 BootUrl = options.BootUrl,
+                MemoryMiB = Math.Clamp(options.QemuProfile.MemoryGiB * 1024, 256, 2048),
+                // The profile's drives as virtio disks, so boot verification and the wipe see what was declared.
+                DiskBytes = [.. options.QemuProfile.Storage.SelectMany(d => Enumerable.Repeat(d.SizeGB * 1_000_000_000L, d.Count))],
             });
             machines[id] = new VirtualBmc(id, n, options.QemuProfile, qemu, options.Faults.GetValueOrDefault(id));
         }

@@ -137,6 +137,17 @@ public sealed class QemuMachine : IMachineBackend
             "-qmp", $"unix:{QmpSocket},server=on,wait=off",
             "-netdev", netdev, "-device", $"virtio-net-pci,netdev=n0,mac={_options.Mac}",
         };
+        for (var i = 0; i < _options.DiskBytes.Count; i++)
+        {
+            var disk = Path.Combine(_options.WorkDirectory, $"disk{i}.raw");
+            if (!File.Exists(disk))
+            {
+                using var file = File.Create(disk);
+                file.SetLength(_options.DiskBytes[i]); // sparse: costs nothing until written
+            }
+            args.Add("-drive");
+            args.Add($"file={disk},format=raw,if=virtio");
+        }
         if (iso is not null) { args.Add("-cdrom"); args.Add(iso); }
         args.Add("-boot");
         args.Add(device switch

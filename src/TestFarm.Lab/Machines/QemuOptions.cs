@@ -19,6 +19,8 @@ public sealed record QemuOptions
     /// rewritten to 10.0.2.2 (the host as seen from QEMU's user network). <c>?mac=${net0/mac}</c> is appended.
     /// </summary>
     public Uri? BootUrl { get; init; }
+    /// <summary>Sizes of the virtio disks (sparse raw files in the work directory, created on first start).</summary>
+    public IReadOnlyList<long> DiskBytes { get; init; } = [];
     public TimeSpan QmpTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan MediaDownloadTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

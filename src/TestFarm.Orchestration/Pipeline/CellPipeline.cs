@@ -22,6 +22,21 @@ public sealed class CellPipeline(
     public async Task<CellResult> RunAsync(CellRequest request, CancellationToken cancellationToken)
     {
         var cell = request.Cell;
+        using var activity = FarmTelemetry.Source.StartActivity("cell");
+        activity?.SetTag(FarmTelemetry.Tags.RunId, request.RunId);
+        activity?.SetTag(FarmTelemetry.Tags.Plan, request.Plan.Name);
+        activity?.SetTag(FarmTelemetry.Tags.CellId, cell.Id);
+        activity?.SetTag(FarmTelemetry.Tags.Profile, cell.Profile);
+        using var scope = logger.BeginScope(new Dictionary<string, object?> { ["RunId"] = request.RunId, ["CellId"] = cell.Id });
+        var result = await RunCellAsync(request, cancellationToken);
+        activity?.SetTag(FarmTelemetry.Tags.Verdict, result.Verdict.ToString());
+        if (result.Phases.FirstOrDefault(p => !p.Succeeded) is { } failed) FarmTelemetry.Fail(activity, $"phase {failed.Phase}: {failed.Error}");
+        return result;
+    }
+
+    private async Task<CellResult> RunCellAsync(CellRequest request, CancellationToken cancellationToken)
+    {
+        var cell = request.Cell;
         var phases = new PhaseRecorder(cell.Id, time, progress);
         var state = new CellState();
         CellLease lease;
@@ -39,6 +54,8 @@ public sealed class CellPipeline(
         state.Machines = [.. lease.Machines];
         var held = string.Join(",", lease.Machines.Select(m => m.Machine.Id));
         Log.CellReserved(logger, cell.Id, lease.LeaseId, held);
+        System.Diagnostics.Activity.Current?.SetTag(FarmTelemetry.Tags.Machines, held);
+        System.Diagnostics.Activity.Current?.SetTag(FarmTelemetry.Tags.LeaseId, lease.LeaseId);
         await using var heartbeat = new LeaseHeartbeat(reservations, lease, request.HeartbeatInterval, time, logger);
         string? infraPhase = null, infraError = null;
         try

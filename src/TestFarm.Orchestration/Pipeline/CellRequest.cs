@@ -10,6 +10,8 @@ public sealed record CellRequest
     public required Plan Plan { get; init; }
     public required IReadOnlyList<Suite> Suites { get; init; }
     public required string BuildId { get; init; }
+    /// <summary>The run this cell belongs to, for logs and traces.</summary>
+    public string? RunId { get; init; }
     /// <summary>False for code from untrusted pull-request authors: cleaning is then never fast-tracked.</summary>
     public bool Trusted { get; init; } = true;
     public required string ArtifactsDirectory { get; init; }

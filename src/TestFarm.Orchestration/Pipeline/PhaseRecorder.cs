@@ -18,42 +18,71 @@ internal sealed class PhaseRecorder(string cellId, TimeProvider time, IRunProgre
     /// <summary>
     /// Runs <paramref name="work"/> as <paramref name="phase"/>. A deadline that passes cancels the work and is
     /// reported as a <see cref="PhaseFailedException"/>; so is any other exception, wrapped with the phase.
+    /// Work that does not stop within <see cref="AbandonAfter"/> of its deadline is abandoned, so a phase
+    /// never outlives its deadline by more than that, whatever the work does with its token.
     /// </summary>
     public async Task<T> RunAsync<T>(string phase, TimeSpan deadline, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
+        using var activity = FarmTelemetry.Source.StartActivity($"phase {phase}");
+        activity?.SetTag(FarmTelemetry.Tags.CellId, cellId);
+        activity?.SetTag(FarmTelemetry.Tags.Phase, phase);
         progress.PhaseStarted(cellId, phase);
         var start = time.GetUtcNow();
         using var timeout = new CancellationTokenSource(deadline, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var recorded = false;
         try
         {
-            var result = await work(linked.Token);
-            Record(phase, start, succeeded: true, error: null);
+            var task = work(linked.Token);
+            using (var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
+            {
+                await Task.WhenAny(task, Task.Delay(Timeout.InfiniteTimeSpan, stopWaiting.Token));
+                stopWaiting.Cancel(); // synchronously: continuing on the caller, as a plain await would
+            }
+            if (!task.IsCompleted)
+            {
+                try { await task.WaitAsync(AbandonAfter, time, CancellationToken.None); }
+                catch (TimeoutException)
+                {
+                    var abandoned = timeout.IsCancellationRequested
+                        ? $"{phase} did not finish within {deadline} and did not stop within {AbandonAfter} of it: abandoned"
+                        : $"{phase} was cancelled and did not stop within {AbandonAfter}: abandoned";
+                    Record(phase, start, succeeded: false, abandoned, activity);
+                    recorded = true;
+                    throw new PhaseFailedException(phase, abandoned);
+                }
+            }
+            var result = await task;
+            Record(phase, start, succeeded: true, error: null, activity);
             return result;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             var error = $"{phase} did not finish within {deadline}";
-            Record(phase, start, succeeded: false, error);
+            Record(phase, start, succeeded: false, error, activity);
             throw new PhaseFailedException(phase, error);
         }
-        catch (PhaseFailedException ex)
+        catch (PhaseFailedException ex) when (!recorded)
         {
-            Record(phase, start, succeeded: false, ex.Message);
+            Record(phase, start, succeeded: false, ex.Message, activity);
             throw;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not PhaseFailedException)
         {
-            Record(phase, start, succeeded: false, ex.Message);
+            Record(phase, start, succeeded: false, ex.Message, activity);
             throw new PhaseFailedException(phase, ex.Message, ex);
         }
     }
 
+    /// <summary>How long work may take to stop after its deadline passed before it is abandoned.</summary>
+    public TimeSpan AbandonAfter { get; init; } = TimeSpan.FromSeconds(30);
+
     public Task RunAsync(string phase, TimeSpan deadline, Func<CancellationToken, Task> work, CancellationToken cancellationToken) =>
         RunAsync(phase, deadline, async ct => { await work(ct); return true; }, cancellationToken);
 
-    private void Record(string phase, DateTimeOffset start, bool succeeded, string? error)
+    private void Record(string phase, DateTimeOffset start, bool succeeded, string? error, System.Diagnostics.Activity? activity)
     {
+        if (error is not null) FarmTelemetry.Fail(activity, error);
         Add(new PhaseTiming { Phase = phase, Start = start, Duration = time.GetUtcNow() - start, Succeeded = succeeded, Error = error });
         progress.PhaseEnded(cellId, phase, succeeded, error);
     }

@@ -10,6 +10,9 @@ public sealed class RunCoordinator(CellPipeline pipeline, TimeProvider time, ILo
     public async Task<RunResult> RunAsync(RunRequest run, IReadOnlyList<CellRequest> cells, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(run.MaxParallelCells, 1);
+        using var activity = FarmTelemetry.Source.StartActivity("run");
+        activity?.SetTag(FarmTelemetry.Tags.RunId, run.RunId);
+        activity?.SetTag(FarmTelemetry.Tags.Plan, run.Plan.Name);
         var started = time.GetUtcNow();
         using var gate = new SemaphoreSlim(run.MaxParallelCells);
         var results = await Task.WhenAll(cells.Select(async cell =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using TestFarm.Cli.Commands.Nightly;
+using TestFarm.Lab.Machines;
 using TestFarm.Scenarios;
 using TestFarm.Testing;
 
@@ -8,8 +9,9 @@ namespace TestFarm.Cli.Tests.Nightly;
 
 /// <summary>
 /// The main job's whole path on a plan of the nightly's shape, kept small for CI: store, gang reservation,
-/// reimage through virtual BMCs and the boot service, verification, simulated cluster with the real MetalLB
-/// and Rook manifests, a suite, cleaning, release, and reports that agree with each other.
+/// reimage through virtual BMCs and the boot service — one machine a real QEMU guest that network-boots the
+/// lab image through iPXE, as <c>lab nightly --qemu 1</c> does — verification, simulated cluster with the real
+/// MetalLB and Rook manifests, a suite, cleaning, release, and reports that agree with each other.
 /// </summary>
 [CancelAfter(300_000), NonParallelizable]
 public sealed class LabNightlyEndToEndTests
@@ -20,6 +22,7 @@ public sealed class LabNightlyEndToEndTests
         matrix:
           profiles:
             - name: epyc-9354-e810
+            - name: lab-qemu-amd64
           topologies:
             - name: 1cp-1w
               roles:
@@ -39,11 +42,13 @@ public sealed class LabNightlyEndToEndTests
     public async Task A_plan_runs_through_the_whole_pipeline_in_the_lab_and_its_reports_agree(CancellationToken ct)
     {
         if (!File.Exists(Fixtures.Repo(".tools", "kernel", "vmlinuz"))) Assert.Fail("no lab kernel in .tools/kernel: run scripts/install-deps.sh");
+        if (!QemuOptions.IsAvailable()) Assert.Fail("qemu-system-x86_64 is not installed: run scripts/install-deps.sh");
         using var root = new TempDirectory("tf-nightly");
         Directory.CreateDirectory(Path.Combine(root.Path, "hardware-profiles"));
         Directory.CreateDirectory(Path.Combine(root.Path, "scenarios", "plans"));
         Directory.CreateDirectory(Path.Combine(root.Path, "scenarios", "suites"));
-        File.Copy(Fixtures.Repo("hardware-profiles", "epyc-9354-e810.yaml"), Path.Combine(root.Path, "hardware-profiles", "epyc-9354-e810.yaml"));
+        foreach (var profile in new[] { "epyc-9354-e810.yaml", "lab-qemu-amd64.yaml" })
+            File.Copy(Fixtures.Repo("hardware-profiles", profile), Path.Combine(root.Path, "hardware-profiles", profile));
         File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(root.Path, "scenarios", "suites", "conformance-quick.yaml"));
         await File.WriteAllTextAsync(Path.Combine(root.Path, "scenarios", "plans", "lab-smoke.yaml"), Plan, ct);
         await File.WriteAllTextAsync(Path.Combine(root.Path, "pool.yaml"), """
@@ -56,6 +61,14 @@ public sealed class LabNightlyEndToEndTests
                 profile: epyc-9354-e810
                 provisioningMac: "52:54:00:00:10:02"
                 bmc: { url: "http://127.0.0.1:8000/bmc/m2", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
+              - id: q1
+                profile: lab-qemu-amd64
+                provisioningMac: "52:54:00:00:10:03"
+                bmc: { url: "http://127.0.0.1:8000/bmc/q1", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
+              - id: q2
+                profile: lab-qemu-amd64
+                provisioningMac: "52:54:00:00:10:04"
+                bmc: { url: "http://127.0.0.1:8000/bmc/q2", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
             """, ct);
         Directory.CreateSymbolicLink(Path.Combine(root.Path, ".tools"), Fixtures.Repo(".tools"));
         Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
@@ -65,7 +78,11 @@ public sealed class LabNightlyEndToEndTests
         try
         {
             var command = new LabNightlyCommand(ScenariosServiceCollectionExtensions.BuiltInValidators(), TimeProvider.System);
-            var exit = await command.RunAsync(new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", Out = outDir }, verbose: false, error, ct);
+            var exit = await command.RunAsync(new LabNightlyOptions
+            {
+                // No spares: the lab-qemu cell needs both of its profile's machines, so the QEMU one is surely used.
+                Root = root.Path, Plan = "lab-smoke", Out = outDir, QemuMachines = 1, SparesPerProfile = 0,
+            }, verbose: false, error, ct);
             Assert.That(exit, Is.EqualTo(ExitCodes.Success), error.ToString());
         }
         finally
@@ -75,21 +92,35 @@ public sealed class LabNightlyEndToEndTests
         }
 
         var run = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "run.json"), ct))!;
-        var cell = run["cells"]!.AsArray().Single()!;
-        Assert.That(cell["cellId"]!.GetValue<string>(), Is.EqualTo("lab-smoke/epyc-9354-e810/1cp-1w"));
-        Assert.That(cell["phases"]!.AsArray().Where(p => !p!["phase"]!.GetValue<string>().Contains('/')).Select(p => p!["phase"]!.GetValue<string>()),
-            Is.EqualTo(new[] { "reserve", "reimage", "deploy", "addons", "suites", "clean", "release" }));
-        Assert.That(cell["phases"]!.AsArray().All(p => p!["succeeded"]!.GetValue<bool>()), Is.True, cell.ToJsonString());
-        Assert.That(cell["evidence"]!["metallb"]!.GetValue<string>(), Is.EqualTo("v0.15.3"));
-        Assert.That(cell["evidence"]!["rook-ceph"]!.GetValue<string>(), Is.EqualTo("v1.17.9"));
+        var cells = run["cells"]!.AsArray().Select(c => c!).ToList();
+        Assert.That(cells.Select(c => c["cellId"]!.GetValue<string>()),
+            Is.EqualTo(new[] { "lab-smoke/epyc-9354-e810/1cp-1w", "lab-smoke/lab-qemu-amd64/1cp-1w" }));
+        foreach (var cell in cells)
+        {
+            Assert.That(cell["phases"]!.AsArray().Where(p => !p!["phase"]!.GetValue<string>().Contains('/')).Select(p => p!["phase"]!.GetValue<string>()),
+                Is.EqualTo(new[] { "reserve", "reimage", "deploy", "addons", "suites", "clean", "release" }));
+            Assert.That(cell["phases"]!.AsArray().All(p => p!["succeeded"]!.GetValue<bool>()), Is.True, cell.ToJsonString());
+            Assert.That(cell["evidence"]!["metallb"]!.GetValue<string>(), Is.EqualTo("v0.15.3"));
+            Assert.That(cell["evidence"]!["rook-ceph"]!.GetValue<string>(), Is.EqualTo("v1.17.9"));
+            Assert.That(cell["verdict"]!.GetValue<string>(), Is.EqualTo("Passed"), cell.ToJsonString());
+        }
 
-        var tests = cell["tests"]!.AsArray().Count;
+        // The QEMU machine really booted the image: it is in the cell, verified with the image's digest, and its
+        // console shows the agent calling back and wiping its disks on cleaning.
+        var qemuCell = cells[1];
+        Assert.That(qemuCell["machines"]!.AsArray().Select(m => m!.GetValue<string>()), Does.Contain("qemu-01"));
+        Assert.That(qemuCell["evidence"]!["image.qemu-01"]!.GetValue<string>(), Does.StartWith("sha256:"));
+        var console = await File.ReadAllTextAsync(Path.Combine(outDir, "lab", "qemu-01", "console.log"), ct);
+        Assert.That(console, Does.Contain("testfarm-agent: booted reported").And.Contain("testfarm-agent: wipe done"));
+
+        var tests = cells.Sum(c => c["tests"]!.AsArray().Count);
         Assert.That(tests, Is.GreaterThan(0));
         var junit = XDocument.Load(Path.Combine(outDir, "junit.xml"));
         Assert.That(junit.Descendants("testcase").Count(), Is.EqualTo(tests), "JUnit lists every test of the run");
         Assert.That(Directory.GetFiles(Path.Combine(outDir, "allure-results"), "*-result.json"), Has.Length.EqualTo(tests), "Allure has a result per test");
         var html = await File.ReadAllTextAsync(Path.Combine(outDir, "report.html"), ct);
-        Assert.That(html, Does.Contain("lab-smoke/epyc-9354-e810/1cp-1w"));
-        Assert.That(File.Exists(Path.Combine(outDir, "report.md")), Is.True);
+        Assert.That(html, Does.Contain("lab-smoke/epyc-9354-e810/1cp-1w").And.Contain("lab-smoke/lab-qemu-amd64/1cp-1w"));
+        var markdown = await File.ReadAllTextAsync(Path.Combine(outDir, "report.md"), ct);
+        Assert.That(markdown, Does.Contain("lab-qemu-amd64"));
     }
 }

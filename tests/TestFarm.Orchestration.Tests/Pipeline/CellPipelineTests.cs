@@ -123,4 +123,53 @@ public sealed class CellPipelineTests
         }));
         Assert.That(result.Tests[0].Message, Is.EqualTo("sonobuoy unreachable"));
     }
+
+    [Test]
+    public async Task A_suite_deaf_to_its_deadline_is_abandoned_and_the_cell_still_cleans_and_releases()
+    {
+        var reservations = new FakeReservations(Sample.Machine("m1"));
+        var sample = Sample.Request(ScriptedSuites.Suite("chaos", "hang"));
+        var deadline = TimeSpan.FromMinutes(5);
+        var request = sample with { Plan = sample.Plan with { Timeouts = new Dictionary<string, TimeSpan> { [PipelinePhases.Suites] = deadline } } };
+        var run = Pipeline(reservations).RunAsync(request, CancellationToken.None);
+
+        for (var i = 0; i < 200 && !run.IsCompleted; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Yield();
+        }
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(result.Verdict, Is.EqualTo(Verdict.InfraError));
+        var suites = result.Phases.Single(p => p.Phase == PipelinePhases.Suites);
+        Assert.That(suites.Error, Does.Contain("abandoned"));
+        Assert.That(suites.Duration, Is.EqualTo(deadline + TimeSpan.FromSeconds(30)).Within(TimeSpan.FromSeconds(10)));
+        Assert.That(_provisioner.Cleaned, Is.EqualTo(new[] { "m1" }));
+        Assert.That(reservations.ReleasedSuspect, Is.Not.Null, "released");
+    }
+
+    [Test]
+    public async Task Every_phase_is_a_span_tagged_with_its_cell_and_failures_carry_an_error_status()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == FarmTelemetry.SourceName,
+            Sample = (ref _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var reservations = new FakeReservations(Sample.Machine("m1"));
+        var request = Sample.Request(ScriptedSuites.Suite("conformance", "throw"));
+
+        await Pipeline(reservations).RunAsync(request, CancellationToken.None);
+
+        var mine = spans.Where(a => (string?)a.GetTagItem(FarmTelemetry.Tags.CellId) == request.Cell.Id).ToList();
+        Assert.That(mine.Where(a => a.OperationName.StartsWith("phase ", StringComparison.Ordinal)).Select(a => a.GetTagItem(FarmTelemetry.Tags.Phase)),
+            Is.SupersetOf(PipelinePhases.All));
+        var cell = mine.Single(a => a.OperationName == "cell");
+        Assert.That(cell.GetTagItem(FarmTelemetry.Tags.Machines), Is.EqualTo("m1"));
+        Assert.That(cell.GetTagItem(FarmTelemetry.Tags.Verdict), Is.EqualTo("InfraError"));
+        Assert.That(mine.Where(a => a.OperationName.StartsWith("phase ", StringComparison.Ordinal)).All(p => p.Parent == cell), Is.True, "phases nest under the cell");
+    }
 }

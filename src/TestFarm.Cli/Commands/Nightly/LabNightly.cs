@@ -46,16 +46,22 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         Directory.CreateDirectory(outDir);
 
         var image = await BuildImageAsync(outDir, cancellationToken);
-        await using var boot = await BootServiceHost.StartAsync(IPAddress.Loopback, 0, port => new Uri($"http://127.0.0.1:{port}"), time, cancellationToken: cancellationToken);
+        var qemu = options.QemuMachines ?? (QemuOptions.IsAvailable() ? 1 : 0);
+        // QEMU guests reach the host's loopback as 10.0.2.2 (user networking); the simulated machines share that view.
+        var farmHost = qemu > 0 ? "10.0.2.2" : "127.0.0.1";
+        await using var boot = await BootServiceHost.StartAsync(IPAddress.Loopback, 0, port => new Uri($"http://{farmHost}:{port}"), time, cancellationToken: cancellationToken);
         boot.Artifacts.AddImage(image, Path.Combine(outDir, "image"));
 
-        var machines = LabMachines(cells, plan, profiles);
+        var machines = LabMachines(cells, plan, profiles, qemu);
         var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         await using var lab = await VirtualLab.StartAsync(new LabOptions
         {
             SimulatedMachines = machines.Count,
+            QemuMachines = qemu,
+            QemuProfile = qemu > 0 ? QemuProfile(profiles) : DefaultProfiles.QemuAmd64,
+            WorkDirectory = Path.Combine(outDir, "lab"),
             Password = password,
-            BootUrl = boot.Options.PublicBaseUrl,
+            BootUrl = new Uri(boot.Options.PublicBaseUrl, "boot/v1/ipxe"),
             DefaultTimings = new SimulatedTimings { Post = TimeSpan.FromSeconds(2), Boot = TimeSpan.FromSeconds(3), Shutdown = TimeSpan.FromSeconds(1) },
         }, machines, time, loggers, cancellationToken);
         var pool = lab.ToPool();
@@ -96,7 +102,7 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         var pipeline = new CellPipeline(cellReservations, provisioner, bringUp, suites, bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
         var requests = cells.Select(cell => new CellRequest
         {
-            Cell = cell, Plan = plan, BuildId = image.BuildId,
+            Cell = cell, Plan = plan, BuildId = image.BuildId, RunId = runId,
             Suites = [.. plan.Suites.Select(s => config.Suite(s) ?? throw new FarmSetupException($"plan {plan.Name}: no suite '{s}'"))],
             ArtifactsDirectory = Path.Combine(outDir, "cells", cell.Id.Replace('/', '_')),
         }).ToList();
@@ -108,11 +114,34 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         return new Outcome(run, outDir);
     }
 
-    /// <summary>Machines per profile: what the largest cell of that profile needs, plus spares.</summary>
-    private List<HardwareProfile> LabMachines(IReadOnlyList<MatrixCell> cells, Plan plan, Dictionary<string, HardwareProfile> profiles) =>
-        [.. cells.GroupBy(c => c.Profile, StringComparer.Ordinal)
-            .SelectMany(g => Enumerable.Repeat(profiles[g.Key],
-                g.Sum(c => c.Topology.Roles.Sum(r => r.Count)) + plan.Spares + options.SparesPerProfile))];
+    /// <summary>
+    /// The simulated machines, a profile each: per profile what its cells need plus spares, less the QEMU
+    /// machines standing in for lab-qemu-amd64 ones; <see cref="LabNightlyOptions.Machines"/> adds more,
+    /// spread over the plan's profiles.
+    /// </summary>
+    private List<HardwareProfile> LabMachines(IReadOnlyList<MatrixCell> cells, Plan plan, Dictionary<string, HardwareProfile> profiles, int qemu)
+    {
+        var perProfile = cells.GroupBy(c => c.Profile, StringComparer.Ordinal)
+            .Select(g => (Profile: profiles[g.Key], Count: g.Sum(c => c.Topology.Roles.Sum(r => r.Count)) + plan.Spares + options.SparesPerProfile))
+            .Select(p => p.Profile.Name == QemuProfileName ? p with { Count = Math.Max(0, p.Count - qemu) } : p)
+            .ToList();
+        var needed = perProfile.Sum(p => p.Count);
+        if (options.Machines is { } wanted)
+        {
+            if (wanted < needed)
+                throw new FarmSetupException($"--machines {wanted}: plan {plan.Name} needs at least {needed} simulated machines "
+                    + $"({string.Join(", ", perProfile.Select(p => $"{p.Count}× {p.Profile.Name}"))}, spares included)");
+            for (var i = 0; i < wanted - needed; i++)
+                perProfile[i % perProfile.Count] = perProfile[i % perProfile.Count] with { Count = perProfile[i % perProfile.Count].Count + 1 };
+        }
+        return [.. perProfile.SelectMany(p => Enumerable.Repeat(p.Profile, p.Count))];
+    }
+
+    private const string QemuProfileName = "lab-qemu-amd64";
+
+    private static HardwareProfile QemuProfile(Dictionary<string, HardwareProfile> profiles) =>
+        profiles.GetValueOrDefault(QemuProfileName)
+        ?? throw new FarmSetupException($"QEMU lab machines need the hardware profile {QemuProfileName} in hardware-profiles/ (or run with --qemu 0)");
 
     private async Task<BootImage> BuildImageAsync(string outDir, CancellationToken cancellationToken)
     {

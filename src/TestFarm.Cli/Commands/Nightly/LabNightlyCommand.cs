@@ -4,11 +4,12 @@ using Spectre.Console;
 using TestFarm.Cli.Commands.Validate;
 using TestFarm.Core.Configuration;
 using TestFarm.Core.Results;
+using TestFarm.Lab.Machines;
 
 namespace TestFarm.Cli.Commands.Nightly;
 
 /// <summary>
-/// <c>testfarm lab nightly [--out DIR] [--plan NAME]</c>: the main job with no hardware and no outside service.
+/// <c>testfarm lab nightly [--out DIR] [--plan NAME] [--qemu K] [--machines N]</c>: the main job with no hardware and no outside service.
 /// Exit 0 when the run completed (whatever the product verdicts), 1 on invalid configuration, 3 when the farm
 /// itself failed.
 /// </summary>
@@ -22,21 +23,28 @@ public sealed class LabNightlyCommand(IEnumerable<IStepValidator> stepValidators
         var plan = new Option<string>("--plan") { Description = "The plan to run", DefaultValueFactory = _ => "nightly" };
         var spares = new Option<int>("--spares") { Description = "Spare lab machines per profile", DefaultValueFactory = _ => 1 };
         var verbose = new Option<bool>("--verbose") { Description = "Log the farm's work to stderr" };
+        var qemu = new Option<int?>("--qemu") { Description = "QEMU machines that really network-boot (profile lab-qemu-amd64; default 1 when QEMU is installed)" };
+        var machines = new Option<int?>("--machines") { Description = "Simulated machines in the pool (default: what the plan needs plus spares)" };
         var command = new Command("nightly", "Run a plan (default: nightly) end to end in the built-in lab and write its reports.")
         {
-            outDir, plan, spares, verbose,
+            outDir, plan, spares, verbose, qemu, machines,
         };
         command.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(spares) is < 0 or > 16)
+            var usage = parse.GetValue(spares) is < 0 or > 16 ? $"--spares must be 0 to 16, was {parse.GetValue(spares)}"
+                : parse.GetValue(qemu) is < 0 or > 8 ? $"--qemu must be 0 to 8, was {parse.GetValue(qemu)}"
+                : parse.GetValue(qemu) > 0 && !QemuOptions.IsAvailable() ? "--qemu: qemu-system-x86_64 is not on PATH (run scripts/install-deps.sh)"
+                : parse.GetValue(machines) is < 1 or > 10_000 ? $"--machines must be 1 to 10000, was {parse.GetValue(machines)}"
+                : null;
+            if (usage is not null)
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"lab nightly: --spares must be 0 to 16, was {parse.GetValue(spares)}");
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"lab nightly: {usage}");
                 return ExitCodes.Usage;
             }
             return await RunAsync(new LabNightlyOptions
             {
                 Root = Directory.GetCurrentDirectory(), Out = parse.GetValue(outDir), Plan = parse.GetValue(plan)!,
-                SparesPerProfile = parse.GetValue(spares),
+                SparesPerProfile = parse.GetValue(spares), QemuMachines = parse.GetValue(qemu), Machines = parse.GetValue(machines),
             }, parse.GetValue(verbose), parse.InvocationConfiguration.Error, ct);
         });
         return command;
@@ -52,7 +60,7 @@ public sealed class LabNightlyCommand(IEnumerable<IStepValidator> stepValidators
         }
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.None).AddSimpleConsole(o => o.SingleLine = true));
         var board = new ProgressBoard(time);
-        var console = AnsiConsole.Console;
+        var console = ProgressView.CreateConsole();
         try
         {
             var outcome = await ProgressView.ShowWhileAsync(console, board,

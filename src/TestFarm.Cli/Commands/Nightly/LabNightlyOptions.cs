@@ -12,4 +12,11 @@ public sealed record LabNightlyOptions
     public int SparesPerProfile { get; init; } = 1;
     public string BuildId { get; init; } = "lab-nightly";
     public int MaxParallelCells { get; init; } = 4;
+    /// <summary>
+    /// Lab machines that are real QEMU processes network-booting the image (profile lab-qemu-amd64); they
+    /// stand in for that many of the profile's simulated machines. Null: 1 when QEMU is installed, else 0.
+    /// </summary>
+    public int? QemuMachines { get; init; }
+    /// <summary>Simulated machines in the pool; null: what the plan's cells need plus spares.</summary>
+    public int? Machines { get; init; }
 }

@@ -8,6 +8,21 @@ namespace TestFarm.Cli.Commands.Nightly;
 /// <summary>Draws the board live while a run goes on (a table on a terminal, lines otherwise) and the verdicts at the end.</summary>
 public static class ProgressView
 {
+    /// <summary>
+    /// The terminal when there is one (live table, colours); plain text, wide enough for the verdict table,
+    /// when the output goes to a file or a CI log.
+    /// </summary>
+    public static IAnsiConsole CreateConsole()
+    {
+        if (!Console.IsOutputRedirected) return AnsiConsole.Console;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 160;
+        return console;
+    }
+
     public static async Task<T> ShowWhileAsync<T>(IAnsiConsole console, ProgressBoard board, Task<T> run)
     {
         if (console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi)

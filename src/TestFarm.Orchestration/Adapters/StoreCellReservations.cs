@@ -61,6 +61,14 @@ public sealed class StoreCellReservations(
     public Task HeartbeatAsync(CellLease lease, CancellationToken cancellationToken) =>
         leases.HeartbeatAsync(lease.LeaseId, settings.Holder, cancellationToken);
 
+    public async Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken cancellationToken)
+    {
+        if (!_byLease.ContainsKey(lease.LeaseId))
+            throw new InvalidOperationException($"lease {lease.LeaseId} is not held by {settings.Holder}");
+        foreach (var machine in machineIds)
+            await machines.TransitionAsync(machine, to, $"{reason} (lease {lease.LeaseId})", cancellationToken);
+    }
+
     public async Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken)
     {
         if (!_byLease.TryRemove(lease.LeaseId, out var granted))

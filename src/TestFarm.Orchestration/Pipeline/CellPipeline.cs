@@ -60,7 +60,7 @@ public sealed class CellPipeline(
         string? infraPhase = null, infraError = null;
         try
         {
-            await new CellWork(request, lease, state, phases, provisioner, clusters, suites, bmcs, logger, heartbeat.BeatAsync)
+            await new CellWork(request, lease, state, phases, reservations, provisioner, clusters, suites, bmcs, logger, heartbeat.BeatAsync)
                 .RunAsync(cancellationToken);
         }
         catch (PhaseFailedException ex)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TestFarm.Core.Bmc;
+using TestFarm.Core.Machines;
 using TestFarm.Core.Results;
 
 namespace TestFarm.Orchestration.Pipeline;
@@ -7,7 +8,7 @@ namespace TestFarm.Orchestration.Pipeline;
 /// <summary>The phases between reservation and cleaning: reimage (with spares), deploy, add-ons, suites.</summary>
 internal sealed class CellWork(
     CellRequest request, CellLease lease, CellState state, PhaseRecorder phases,
-    IMachineProvisioner provisioner, IClusterBringUp clusters, ISuiteRunner suites, IBmcClientFactory bmcs,
+    ICellReservations reservations, IMachineProvisioner provisioner, IClusterBringUp clusters, ISuiteRunner suites, IBmcClientFactory bmcs,
     ILogger logger, Func<CancellationToken, Task> heartbeat)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -47,6 +48,7 @@ internal sealed class CellWork(
         var ready = new List<CellMachine>();
         while (pending.Count > 0)
         {
+            await reservations.MarkAsync(lease, [.. pending.Select(m => m.Machine.Id)], MachineState.Provisioning, $"reimage to build {request.BuildId}", ct);
             var results = await Task.WhenAll(pending.Select(m => provisioner.ReimageAsync(m, request.BuildId, request.Trusted, heartbeat, ct)));
             var retry = new List<CellMachine>();
             foreach (var (machine, result) in pending.Zip(results))
@@ -66,6 +68,7 @@ internal sealed class CellWork(
             }
             pending = retry;
         }
+        await reservations.MarkAsync(lease, [.. ready.Select(m => m.Machine.Id)], MachineState.InUse, $"booted build {request.BuildId}, verified", ct);
         state.Machines = ready;
     }
 

@@ -1,3 +1,4 @@
+using TestFarm.Core.Machines;
 using TestFarm.Core.Bmc;
 using TestFarm.Core.Cluster;
 using TestFarm.Core.Hardware;
@@ -21,6 +22,12 @@ public interface ICellReservations
     Task<CellLease> ReserveAsync(MatrixCell cell, Plan plan, CancellationToken cancellationToken);
 
     Task HeartbeatAsync(CellLease lease, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records a life-cycle move of machines the lease holds: Provisioning while they are reimaged, InUse once
+    /// verified (DESIGN.md's machine states), with the reason for the audit trail.
+    /// </summary>
+    Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken cancellationToken);
 
     /// <summary>Ends the lease; machines in <paramref name="suspect"/> go to Suspect with the reason, the rest to Cleaning/Available.</summary>
     Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken);

@@ -113,6 +113,19 @@ public sealed class LabNightlyEndToEndTests
         var console = await File.ReadAllTextAsync(Path.Combine(outDir, "lab", "qemu-01", "console.log"), ct);
         Assert.That(console, Does.Contain("testfarm-agent: booted reported").And.Contain("testfarm-agent: wipe done"));
 
+        // The store saw every machine state of DESIGN.md on the way, with reasons.
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(outDir, "farm.db")};Mode=ReadOnly;Pooling=False"))
+        {
+            await db.OpenAsync(ct);
+            using var query = db.CreateCommand();
+            query.CommandText = "SELECT to_state FROM events WHERE kind = 'machine' AND subject = 'qemu-01' ORDER BY seq";
+            var states = new List<string>();
+            await using (var reader = await query.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct)) states.Add(reader.GetString(0));
+            Assert.That(states, Is.EqualTo(new[] { "Available", "Reserved", "Provisioning", "InUse", "Cleaning", "Available" }).Or.EqualTo(
+                new[] { "Reserved", "Provisioning", "InUse", "Cleaning", "Available" }));
+        }
+
         var tests = cells.Sum(c => c["tests"]!.AsArray().Count);
         Assert.That(tests, Is.GreaterThan(0));
         var junit = XDocument.Load(Path.Combine(outDir, "junit.xml"));

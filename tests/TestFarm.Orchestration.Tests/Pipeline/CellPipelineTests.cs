@@ -27,6 +27,7 @@ public sealed class CellPipelineTests
         Assert.That(result.Phases.Where(p => !p.Phase.Contains('/')).Select(p => p.Phase), Is.EqualTo(PipelinePhases.All));
         Assert.That(_provisioner.Cleaned.Order(), Is.EqualTo(new[] { "m1", "m2" }));
         Assert.That(reservations.ReleasedSuspect, Is.Empty);
+        Assert.That(reservations.Marks, Is.EqualTo(new[] { "m1 Provisioning", "m2 Provisioning", "m1 InUse", "m2 InUse" }));
         Assert.That(result.Evidence["kubernetes"], Is.EqualTo("v1.32.4"));
         Assert.That(result.Evidence["metallb"], Is.EqualTo("v0.15.3"));
         Assert.That(result.Evidence["image.m1"], Is.EqualTo("sha256:abc"));
@@ -67,6 +68,7 @@ public sealed class CellPipelineTests
         Assert.That(result.Machines.Order(), Is.EqualTo(new[] { "m1", "spare1" }));
         Assert.That(reservations.ReleasedSuspect!["m2"], Is.EqualTo("agent-callback: no callback in 120s"));
         Assert.That(_provisioner.Cleaned.Order(), Is.EqualTo(new[] { "m1", "spare1" }), "the suspect machine is left to its health check");
+        Assert.That(reservations.Marks, Is.EqualTo(new[] { "m1 Provisioning", "m2 Provisioning", "spare1 Provisioning", "m1 InUse", "spare1 InUse" }));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using TestFarm.Core.Machines;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using TestFarm.Core.Bmc;
@@ -55,6 +56,14 @@ internal sealed class FakeReservations(params CellMachine[] machines) : ICellRes
     public Task HeartbeatAsync(CellLease lease, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Heartbeats);
+        return Task.CompletedTask;
+    }
+
+    public ConcurrentQueue<string> Marks { get; } = new();
+
+    public Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken cancellationToken)
+    {
+        foreach (var id in machineIds) Marks.Enqueue($"{id} {to}");
         return Task.CompletedTask;
     }
 

@@ -58,6 +58,14 @@ public sealed class LabNightlyCommand(IEnumerable<IStepValidator> stepValidators
             foreach (var e in config.Errors) await error.WriteLineAsync(e.ToString());
             return ExitCodes.InvalidInput;
         }
+        System.IDisposable? tracing;
+        try { tracing = Server.Telemetry.FarmTracing.StartFromEnvironment("testfarm-lab-nightly"); }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"lab nightly: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        using var traces = tracing;
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.None).AddSimpleConsole(o => o.SingleLine = true));
         var board = new ProgressBoard(time);
         var console = ProgressView.CreateConsole();

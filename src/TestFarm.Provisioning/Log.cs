@@ -63,8 +63,4 @@ internal static partial class Log
     [LoggerMessage(EventId = 6020, EventName = "HealthChecked", Level = LogLevel.Information,
         Message = "Machine {MachineId}: health {Grade} after {Check} passed={Passed}")]
     public static partial void HealthChecked(ILogger logger, string machineId, HealthGrade grade, string check, bool passed);
-
-    [LoggerMessage(EventId = 6030, EventName = "QemuStarted", Level = LogLevel.Information,
-        Message = "QEMU for machine {MachineId} started (pid {Pid}, accel {Accel})")]
-    public static partial void QemuStarted(ILogger logger, string machineId, int pid, string accel);
 }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using TestFarm.Core.Bmc;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Pool;
 using TestFarm.Core.Provisioning;
 using TestFarm.Provisioning.Boot;
-using TestFarm.Provisioning.Qemu;
 using TestFarm.Provisioning.Reimage;
 
 namespace TestFarm.Provisioning.Bench;
@@ -16,7 +16,15 @@ public sealed record BootBenchOptions
     public required string WorkDir { get; init; }
     public int Machines { get; init; } = 1;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(3);
+    /// <summary>
+    /// Builds the in-process BMC of one bench machine (a lab QEMU machine): called once for the bare boot
+    /// and once for the farm's reimage; each client is disposed (the machine stopped) after its boot.
+    /// </summary>
+    public required Func<BenchMachine, IBmcClient> Bmc { get; init; }
 }
+
+/// <summary>One bench machine: id, MAC, its own work folder, and the boot service's iPXE entry as seen from the host.</summary>
+public sealed record BenchMachine(string Id, string Mac, string WorkDir, Uri BootUrl);
 
 public sealed record BootBenchResult(IReadOnlyList<TimeSpan> Bare, IReadOnlyList<TimeSpan> Farm, IReadOnlyList<ProvisioningOutcome> Outcomes)
 {
@@ -27,8 +35,8 @@ public sealed record BootBenchResult(IReadOnlyList<TimeSpan> Bare, IReadOnlyList
 }
 
 /// <summary>
-/// Boots the same QEMU machines twice: bare (QEMU started with -boot n, a ticket issued directly;
-/// the limit) and through the farm (power-off, override, power-on, network boot, callback,
+/// Boots the same QEMU machines twice: bare (one-time PXE and power-on straight on the in-process BMC,
+/// a ticket issued directly; the limit) and through the farm (power-off, override, power-on, network boot, callback,
 /// verification), timing QEMU start → callback and reimage start → verified.
 /// </summary>
 public static class BootBenchmark
@@ -64,16 +72,12 @@ public static class BootBenchmark
                 ProvisioningMac = $"52:54:00:be:00:{i:x2}",
                 Bmc = new BmcEndpoint { Url = new Uri($"http://127.0.0.1/bmc/bench-{i}"), Credentials = new CredentialReference() },
             },
-            Qemu: new QemuMachineOptions
-            {
-                MachineId = $"bench-{i}", Mac = $"52:54:00:be:00:{i:x2}", WorkDir = Path.Combine(options.WorkDir, $"bench-{i}"),
-                BootServiceFromGuest = host.Options.PublicBaseUrl,
-            })).ToList();
+            Bench: new BenchMachine($"bench-{i}", $"52:54:00:be:00:{i:x2}", Path.Combine(options.WorkDir, $"bench-{i}"), new Uri(host.LocalUrl, "/boot/v1/ipxe")))).ToList();
 
-        var bare = await Task.WhenAll(machines.Select(m => BareAsync(host, image, m.Pool, m.Qemu, options.Timeout, cancellationToken)));
+        var bare = await Task.WhenAll(machines.Select(m => BareAsync(host, image, m.Pool, options.Bmc(m.Bench), options.Timeout, cancellationToken)));
         var farm = await Task.WhenAll(machines.Select(async m =>
         {
-            await using var bmc = new QemuBmcClient(new QemuMachine(m.Qemu), time);
+            await using var bmc = options.Bmc(m.Bench);
             var clock = Stopwatch.StartNew();
             var outcome = await reimager.ReimageAsync(bmc, new ReimageRequest { Machine = m.Pool, Profile = Profile, Image = image }, cancellationToken);
             return (clock.Elapsed, outcome);
@@ -81,19 +85,20 @@ public static class BootBenchmark
         return new BootBenchResult(bare, [.. farm.Select(f => f.Elapsed)], [.. farm.Select(f => f.outcome)]);
     }
 
-    private static async Task<TimeSpan> BareAsync(BootServiceHost host, BootImage image, PoolMachine machine, QemuMachineOptions qemu, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> BareAsync(BootServiceHost host, BootImage image, PoolMachine machine, IBmcClient bmc, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        await using var _ = bmc;
         var ticket = host.Sessions.Issue(machine.Id, machine.ProvisioningMac, image, BootMethod.Pxe, timeout);
-        using var vm = new QemuMachine(qemu);
+        await bmc.SetOneTimeBootAsync(BootTarget.Pxe, cancellationToken: cancellationToken);
         var clock = Stopwatch.StartNew();
-        vm.Start(networkBoot: true);
+        await bmc.ResetAsync(PowerIntent.On, cancellationToken);
         try
         {
             await ticket.Booted.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"bare boot of {machine.Id} did not call back within {timeout}; console: {vm.Options.ConsoleLog}", e);
+            throw new TimeoutException($"bare boot of {machine.Id} did not call back within {timeout}; its console log is in the bench's work folder", e);
         }
         var elapsed = clock.Elapsed;
         host.Sessions.CloseSession(machine.Id);

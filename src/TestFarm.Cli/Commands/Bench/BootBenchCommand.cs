@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using TestFarm.Lab.Machines;
 using TestFarm.Provisioning.Bench;
 using TestFarm.Provisioning.Image;
 
@@ -26,7 +27,15 @@ public sealed class BootBenchCommand(TimeProvider time) : ICliCommand
             var keep = false;
             try
             {
-                var result = await BootBenchmark.RunAsync(new BootBenchOptions { ImageDir = imageDir, WorkDir = work.FullName, Machines = parse.GetValue(qemu) }, time, ct);
+                var result = await BootBenchmark.RunAsync(new BootBenchOptions
+                {
+                    ImageDir = imageDir, WorkDir = work.FullName, Machines = parse.GetValue(qemu),
+                    Bmc = m =>
+                    {
+                        var vm = new QemuMachine(new QemuOptions { WorkDirectory = m.WorkDir, Mac = m.Mac, BootUrl = m.BootUrl, MemoryMiB = 1024, DiskMiB = 64 });
+                        return new MachineBmcClient(vm, vm.Inventory, time);
+                    },
+                }, time, ct);
                 var failed = result.Outcomes.Where(o => !o.Ok).ToList();
                 foreach (var o in result.Outcomes)
                     Console.WriteLine($"{o.MachineId}: {o.Status} {string.Join(", ", o.Phases.Select(p => $"{p.Phase} {p.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s"))}{(o.Error is null ? "" : " — " + o.Error)}");

@@ -63,4 +63,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 6020, EventName = "HealthChecked", Level = LogLevel.Information,
         Message = "Machine {MachineId}: health {Grade} after {Check} passed={Passed}")]
     public static partial void HealthChecked(ILogger logger, string machineId, HealthGrade grade, string check, bool passed);
+
+    [LoggerMessage(EventId = 6021, EventName = "HealthMoved", Level = LogLevel.Warning,
+        Message = "Machine {MachineId}: health moved it {From} -> {To} (grade {Grade})")]
+    public static partial void HealthMoved(ILogger logger, string machineId, TestFarm.Core.Machines.MachineState from, TestFarm.Core.Machines.MachineState to, HealthGrade grade);
+
+    [LoggerMessage(EventId = 6022, EventName = "HealthMoveSkipped", Level = LogLevel.Information,
+        Message = "Machine {MachineId}: health verdict not applied: {Reason}")]
+    public static partial void HealthMoveSkipped(ILogger logger, string machineId, string reason);
 }

@@ -23,7 +23,10 @@ public sealed record BootBenchOptions
     public required Func<BenchMachine, IBmcClient> Bmc { get; init; }
 }
 
-/// <summary>One bench machine: id, MAC, its own work folder, and the boot service's iPXE entry as seen from the host.</summary>
+/// <summary>
+/// One bench machine: id, MAC, its own work folder, and the boot service's entry as seen from the host
+/// (<c>/boot/v1/ipxe</c> for amd64 images, <c>/boot/v1/grub</c> for arm64 ones).
+/// </summary>
 public sealed record BenchMachine(string Id, string Mac, string WorkDir, Uri BootUrl);
 
 public sealed record BootBenchResult(IReadOnlyList<TimeSpan> Bare, IReadOnlyList<TimeSpan> Farm, IReadOnlyList<ProvisioningOutcome> Outcomes)
@@ -52,6 +55,15 @@ public static class BootBenchmark
         Boot = new BootSpec { Modes = [BootMode.Legacy], Methods = [BootMethod.Pxe] },
     };
 
+    /// <summary>The bench profile of an image's architecture: amd64 boots legacy PXE (iPXE), arm64 UEFI PXE (GRUB).</summary>
+    public static HardwareProfile ProfileFor(CpuArchitecture arch) => arch == CpuArchitecture.Arm64
+        ? Profile with
+        {
+            Name = "qemu-lab-arm64", Arch = arch, Cpu = new CpuSpec { Vendor = "QEMU", Model = "cortex-a57", Cores = 1 },
+            Boot = new BootSpec { Modes = [BootMode.Uefi], Methods = [BootMethod.Pxe] },
+        }
+        : Profile;
+
     public static async Task<BootBenchResult> RunAsync(BootBenchOptions options, TimeProvider time, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -68,18 +80,18 @@ public static class BootBenchmark
             Pool: new PoolMachine
             {
                 Id = $"bench-{i}",
-                Profile = Profile.Name,
+                Profile = ProfileFor(image.Arch).Name,
                 ProvisioningMac = $"52:54:00:be:00:{i:x2}",
                 Bmc = new BmcEndpoint { Url = new Uri($"http://127.0.0.1/bmc/bench-{i}"), Credentials = new CredentialReference() },
             },
-            Bench: new BenchMachine($"bench-{i}", $"52:54:00:be:00:{i:x2}", Path.Combine(options.WorkDir, $"bench-{i}"), new Uri(host.LocalUrl, "/boot/v1/ipxe")))).ToList();
+            Bench: new BenchMachine($"bench-{i}", $"52:54:00:be:00:{i:x2}", Path.Combine(options.WorkDir, $"bench-{i}"), new Uri(host.LocalUrl, image.Arch == CpuArchitecture.Arm64 ? "/boot/v1/grub" : "/boot/v1/ipxe")))).ToList();
 
         var bare = await Task.WhenAll(machines.Select(m => BareAsync(host, image, m.Pool, options.Bmc(m.Bench), options.Timeout, cancellationToken)));
         var farm = await Task.WhenAll(machines.Select(async m =>
         {
             await using var bmc = options.Bmc(m.Bench);
             var clock = Stopwatch.StartNew();
-            var outcome = await reimager.ReimageAsync(bmc, new ReimageRequest { Machine = m.Pool, Profile = Profile, Image = image }, cancellationToken);
+            var outcome = await reimager.ReimageAsync(bmc, new ReimageRequest { Machine = m.Pool, Profile = ProfileFor(image.Arch), Image = image }, cancellationToken);
             return (clock.Elapsed, outcome);
         }));
         return new BootBenchResult(bare, [.. farm.Select(f => f.Elapsed)], [.. farm.Select(f => f.outcome)]);

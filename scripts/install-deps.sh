@@ -50,3 +50,25 @@ if [ ! -f .tools/kernel/vmlinuz ]; then
 else
   echo "==> lab kernel present in .tools/kernel/"
 fi
+
+# The arm64 lab: Debian's arm64 cloud kernel, busybox-static and GRUB's network EFI loader, taken from
+# the arm64 package index with a private apt state (nothing added to this machine's dpkg architectures).
+if [ ! -f .tools/kernel-arm64/vmlinuz ] || [ ! -f .tools/arm64/busybox ] || [ ! -f .tools/arm64/grub/grubnetaa64.efi ]; then
+  echo "==> arm64 lab: apt-get download linux-image-cloud-arm64, busybox-static, grub-efi-arm64-bin (arm64) + dpkg -x"
+  work=$(mktemp -d); mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/dl"
+  chown -R _apt "$work" 2>/dev/null || true
+  ARM=(-o APT::Architecture=arm64 -o APT::Architectures=arm64 -o Dir::State::Lists="$work/lists"
+       -o Dir::Cache="$work/cache" -o Dir::State::status=/dev/null)
+  apt-get -qq "${ARM[@]}" update
+  dep=$(apt-cache "${ARM[@]}" depends linux-image-cloud-arm64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  (cd "$work/dl" && apt-get -q "${ARM[@]}" download "$dep" busybox-static grub-efi-arm64-bin >/dev/null)
+  for deb in "$work"/dl/*.deb; do dpkg -x "$deb" "$work/root"; done
+  mkdir -p .tools/kernel-arm64 .tools/arm64/grub
+  cp "$work"/root/boot/vmlinuz-* .tools/kernel-arm64/vmlinuz
+  rm -rf .tools/kernel-arm64/modules && cp -r "$work"/root/lib/modules .tools/kernel-arm64/
+  cp "$work"/root/bin/busybox .tools/arm64/busybox
+  cp "$work"/root/usr/lib/grub/arm64-efi/monolithic/grubnetaa64.efi "$work"/root/usr/lib/grub/arm64-efi/http.mod .tools/arm64/grub/
+  rm -rf "$work"
+else
+  echo "==> arm64 lab kernel, busybox and GRUB present in .tools/"
+fi

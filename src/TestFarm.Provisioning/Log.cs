@@ -71,4 +71,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 6017, EventName = "AgentSilent", Level = LogLevel.Warning,
         Message = "Agent of machine {MachineId} silent for {Seconds:F0} s: taken as gone, its session closed")]
     public static partial void AgentSilent(ILogger logger, string machineId, double seconds);
+
+    [LoggerMessage(EventId = 6021, EventName = "HealthMoved", Level = LogLevel.Warning,
+        Message = "Machine {MachineId}: health moved it {From} -> {To} (grade {Grade})")]
+    public static partial void HealthMoved(ILogger logger, string machineId, TestFarm.Core.Machines.MachineState from, TestFarm.Core.Machines.MachineState to, HealthGrade grade);
+
+    [LoggerMessage(EventId = 6022, EventName = "HealthMoveSkipped", Level = LogLevel.Information,
+        Message = "Machine {MachineId}: health verdict not applied: {Reason}")]
+    public static partial void HealthMoveSkipped(ILogger logger, string machineId, string reason);
 }

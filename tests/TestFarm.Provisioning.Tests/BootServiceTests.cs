@@ -51,6 +51,27 @@ public sealed class BootServiceTests
     }
 
     [Test]
+    public async Task The_grub_entry_answers_a_grub_script_through_the_chain_device_and_marks_the_fetch()
+    {
+        var ticket = _host.Sessions.Issue("arm-1", "52:54:00:AA:00:01", _image, BootMethod.Pxe, TimeSpan.FromMinutes(5));
+
+        var missing = await Http.GetAsync("/boot/v1/grub?mac=52:54:00:aa:00:09");
+        Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(await missing.Content.ReadAsStringAsync(), Does.Contain("no pending boot").And.Contain("halt"));
+        Assert.That(ticket.Fetched.IsCompleted, Is.False);
+
+        var script = await Http.GetStringAsync("/boot/v1/grub?mac=52:54:00:aa:00:01");
+
+        var kernel = _image.Artifact(ArtifactKind.Kernel)!;
+        Assert.That(script, Does.Not.StartWith("#!ipxe"));
+        Assert.That(script, Does.Contain($"linux ${{tf}}/boot/v1/artifacts/{kernel.Sha256}/vmlinuz console=ttyS0 testfarm.url=http://10.0.2.2:"));
+        Assert.That(script, Does.Contain($"testfarm.token={ticket.Token} "));
+        Assert.That(script, Does.Contain("initrd ${tf}/boot/v1/artifacts/").And.EndWith("boot\n"));
+        Assert.That(ticket.Fetched.IsCompleted, Is.True, "the network boot is reached when GRUB fetches its script");
+        Assert.That(GrubScript.Chain("10.0.2.100", "/boot/v1/grub"), Does.Contain("insmod http\nset tf=(http,10.0.2.100)\n").And.Contain("source ${tf}/boot/v1/grub?mac=${net_default_mac}"));
+    }
+
+    [Test]
     public async Task The_mac_keyed_entry_answers_the_pending_script_with_kernel_initrd_and_token()
     {
         var ticket = _host.Sessions.Issue("m1", "52:54:00:AA:BB:CC", _image, BootMethod.Pxe, TimeSpan.FromMinutes(5));

@@ -78,6 +78,56 @@ public sealed class LabImageTests
         return output;
     }
 
+    /// <summary>A stand-in static busybox: only an ELF header whose e_machine is <paramref name="machine"/>.</summary>
+    private static string FakeElf(TempDirectory dir, ushort machine)
+    {
+        var header = new byte[64];
+        header[0] = 0x7F; header[1] = (byte)'E'; header[2] = (byte)'L'; header[3] = (byte)'F';
+        header[4] = 2; header[5] = 1;
+        BitConverter.GetBytes(machine).CopyTo(header, 18);
+        var path = dir.File($"busybox-{machine:x}");
+        File.WriteAllBytes(path, header);
+        return path;
+    }
+
+    [Test]
+    public async Task An_arm64_image_is_reproducible_and_says_its_architecture()
+    {
+        using var dir = new TempDirectory("tf-img");
+        var kernel = FakeKernel(dir);
+        var busybox = FakeElf(dir, 0xB7);
+        LabImageOptions Arm(string o) => LabImageOptions.Defaults(TestFarm.Core.Hardware.CpuArchitecture.Arm64, dir.File(o)) with { KernelDir = kernel, Busybox = busybox };
+
+        var a = await LabImageBuilder.BuildAsync(Arm("a"));
+        var b = await LabImageBuilder.BuildAsync(Arm("b"));
+        var amd = await LabImageBuilder.BuildAsync(new LabImageOptions { KernelDir = kernel, OutDir = dir.File("amd") });
+
+        Assert.That(a.Arch, Is.EqualTo(TestFarm.Core.Hardware.CpuArchitecture.Arm64));
+        Assert.That(a.Name, Is.EqualTo("lab-arm64"));
+        Assert.That(a.Cmdline, Does.Contain("console=ttyAMA0"));
+        Assert.That(a.BuildId, Does.Match("^lab-arm64-[0-9a-f]{12}$"));
+        Assert.That(a.Digest, Is.EqualTo(b.Digest), "same inputs, same digest");
+        Assert.That(a.BuildId, Is.Not.EqualTo(amd.BuildId));
+        Assert.That(LabImageBuilder.Load(dir.File("a")).Arch, Is.EqualTo(TestFarm.Core.Hardware.CpuArchitecture.Arm64), "the manifest keeps the architecture");
+    }
+
+    [Test]
+    public void A_busybox_or_kernel_of_the_other_architecture_is_refused_by_path()
+    {
+        using var dir = new TempDirectory("tf-img");
+        var kernel = FakeKernel(dir);
+        var armBusybox = FakeElf(dir, 0xB7);
+        var e = Assert.ThrowsAsync<InvalidDataException>(() => LabImageBuilder.BuildAsync(new LabImageOptions { KernelDir = kernel, OutDir = dir.File("o"), Busybox = armBusybox }));
+        Assert.That(e!.Message, Does.Contain(armBusybox).And.Contain("is arm64, the image is amd64"));
+
+        var armKernel = new byte[64];
+        "ARM"u8.CopyTo(armKernel.AsSpan(56));
+        armKernel[59] = 0x64;
+        File.WriteAllBytes(Path.Combine(kernel, "vmlinuz"), armKernel);
+        var k = Assert.ThrowsAsync<InvalidDataException>(() => LabImageBuilder.BuildAsync(new LabImageOptions { KernelDir = kernel, OutDir = dir.File("o") }));
+        Assert.That(k!.Message, Does.Contain(Path.Combine(kernel, "vmlinuz")).And.Contain("arm64 kernel Image"));
+    }
+
     [Test]
     public void A_missing_module_names_the_module_and_the_folder()
     {

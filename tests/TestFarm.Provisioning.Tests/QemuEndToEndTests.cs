@@ -5,7 +5,7 @@ using TestFarm.Core.Provisioning;
 using TestFarm.Provisioning.Boot;
 using TestFarm.Provisioning.Cleaning;
 using TestFarm.Provisioning.Image;
-using TestFarm.Provisioning.Qemu;
+using TestFarm.Lab.Machines;
 using TestFarm.Provisioning.Reimage;
 using TestFarm.Testing;
 using TestFarm.Testing.Provisioning;
@@ -46,13 +46,12 @@ public sealed class QemuEndToEndTests
         var cleaner = new Cleaner(host.Sessions, reimager, policy, time);
 
         var machine = ProvisioningSamples.Machine("qemu-1", "52:54:00:7f:00:01");
-        var qemu = new QemuMachine(new QemuMachineOptions
+        var qemu = new QemuMachine(new QemuOptions
         {
-            MachineId = machine.Id, Mac = machine.ProvisioningMac, WorkDir = dir.File("qemu"), BootServiceFromGuest = host.Options.PublicBaseUrl, DiskMiB = 64,
+            WorkDirectory = dir.File("qemu"), Mac = machine.ProvisioningMac, BootUrl = new Uri(host.LocalUrl, "/boot/v1/ipxe"), MemoryMiB = 1024, DiskBytes = [64L * 1024 * 1024],
         });
-        await using var bmc = new QemuBmcClient(qemu, time);
-        Directory.CreateDirectory(dir.File("qemu"));
-        await File.WriteAllBytesAsync(qemu.Options.DiskPath, Enumerable.Repeat((byte)0xAB, 64 * 1024 * 1024).ToArray(), cancellationToken);
+        await using var bmc = new MachineBmcClient(qemu, qemu.Inventory, time);
+        await File.WriteAllBytesAsync(qemu.DiskPaths[0], Enumerable.Repeat((byte)0xAB, 64 * 1024 * 1024).ToArray(), cancellationToken);
         var beats = 0;
 
         var clock = Stopwatch.StartNew();
@@ -64,7 +63,7 @@ public sealed class QemuEndToEndTests
         var booted = clock.Elapsed;
         TestContext.Out.WriteLine($"reimage → verified in {booted.TotalSeconds:0.0} s; phases: {string.Join(", ", outcome.Phases.Select(p => $"{p.Phase} {p.Duration.TotalSeconds:0.0}s"))}");
 
-        Assert.That(outcome.Status, Is.EqualTo(ProvisioningStatus.Succeeded), () => $"{outcome.PhaseName}: {outcome.Error}\n{qemu.ConsoleText()}");
+        Assert.That(outcome.Status, Is.EqualTo(ProvisioningStatus.Succeeded), () => $"{outcome.PhaseName}: {outcome.Error}\n{QemuConsole.Read(qemu)}");
         Assert.That(outcome.ReportedBuildId, Is.EqualTo(image.BuildId));
         Assert.That(outcome.Drift, Is.Empty);
         Assert.That(outcome.Observed!.Nics.Select(n => (n.Mac, n.Driver)), Is.EquivalentTo(new[] { ((string?)machine.ProvisioningMac, (string?)"virtio_net") }));
@@ -76,12 +75,12 @@ public sealed class QemuEndToEndTests
         var cleaned = await cleaner.CleanAsync(bmc, new CleanRequest { Machine = machine, Profile = ProvisioningSamples.QemuProfile, Untrusted = true }, cancellationToken);
         TestContext.Out.WriteLine($"cleaned in {(clock.Elapsed - booted).TotalSeconds:0.0} s; phases: {string.Join(", ", cleaned.Phases.Select(p => $"{p.Phase} {p.Duration.TotalSeconds:0.0}s"))}");
 
-        Assert.That(cleaned.Status, Is.EqualTo(ProvisioningStatus.Succeeded), () => $"{cleaned.PhaseName}: {cleaned.Error}\n{qemu.ConsoleText()}");
+        Assert.That(cleaned.Status, Is.EqualTo(ProvisioningStatus.Succeeded), () => $"{cleaned.PhaseName}: {cleaned.Error}\n{QemuConsole.Read(qemu)}");
         Assert.That(cleaned.Phases.Select(p => p.Phase), Is.EqualTo(new[] { "wipe", "clear-override", "power-off-after-clean" }));
         Assert.That(await bmc.GetPowerStateAsync(cancellationToken), Is.EqualTo(PowerState.Off));
-        Assert.That(qemu.Running, Is.False);
+        Assert.That(qemu.PowerState, Is.EqualTo(MachinePowerState.Off));
         Assert.That((await bmc.GetBootOverrideAsync(cancellationToken)).Enabled, Is.EqualTo("Disabled"));
-        var disk = await File.ReadAllBytesAsync(qemu.Options.DiskPath, cancellationToken);
+        var disk = await File.ReadAllBytesAsync(qemu.DiskPaths[0], cancellationToken);
         Assert.That(disk.Take(4 * 1024 * 1024).All(b => b == 0), Is.True, "first 4 MiB wiped");
         Assert.That(disk.Skip(63 * 1024 * 1024).All(b => b == 0), Is.True, "last MiB wiped");
         Assert.That(disk[10 * 1024 * 1024], Is.EqualTo(0xAB), "the middle untouched: the wipe is the agent's, not a new file");

@@ -4,8 +4,9 @@ using System.Text.Json.Nodes;
 namespace TestFarm.Lab.Machines;
 
 /// <summary>
-/// A lab machine that is a real <c>qemu-system-x86_64</c> process (q35, TCG or KVM, virtio-net on
-/// QEMU's user network with TFTP). Power on starts the process; ForceOff and restart go through QMP
+/// A lab machine that is a real QEMU process: amd64 (<c>qemu-system-x86_64</c>, q35, TCG or KVM, iPXE) or
+/// arm64 (<c>qemu-system-aarch64</c>, virt, TCG, AAVMF UEFI PXE then GRUB), virtio-net on QEMU's user
+/// network with TFTP, virtio disks (<see cref="DiskPaths"/>). Power on starts the process; ForceOff and restart go through QMP
 /// (<c>quit</c>, then a new process for the new boot device); the guest's own power off ends the
 /// process (<c>-no-reboot</c>) and counts as Off. Serial console appended to <see cref="ConsoleLogPath"/>.
 /// </summary>
@@ -21,19 +22,36 @@ public sealed class QemuMachine : IMachineBackend
     public QemuMachine(QemuOptions options)
     {
         _options = options;
-        _binary = QemuOptions.FindOnPath(options.Binary)
-                  ?? throw new FileNotFoundException($"QEMU binary '{options.Binary}' not found on PATH");
+        _binary = QemuOptions.FindOnPath(options.EffectiveBinary)
+                  ?? throw new FileNotFoundException($"QEMU binary '{options.EffectiveBinary}' not found on PATH");
+        QemuArguments.CheckPrerequisites(options);
         Directory.CreateDirectory(options.WorkDirectory);
         ConsoleLogPath = Path.Combine(options.WorkDirectory, "console.log");
         TftpDirectory = Path.Combine(options.WorkDirectory, "tftp");
+        DiskPaths = [.. options.DiskBytes.Select((_, i) => Path.Combine(options.WorkDirectory, $"disk{i}.raw"))];
         Directory.CreateDirectory(TftpDirectory);
     }
+
+    public QemuOptions Options => _options;
+
+    /// <summary>What a BMC of this machine reports: QEMU's board, the CPUs, memory and the virtio NIC.</summary>
+    public TestFarm.Core.Bmc.ObservedHardware Inventory => new()
+    {
+        Manufacturer = "QEMU",
+        Model = _options.Arch == TestFarm.Core.Hardware.CpuArchitecture.Arm64 ? "virt" : "q35",
+        ProcessorCount = 1,
+        CoreCount = _options.Cpus,
+        MemoryGiB = _options.MemoryMiB / 1024.0,
+        Nics = [new TestFarm.Core.Bmc.ObservedNic { Id = "0", Mac = _options.Mac }],
+    };
 
     public MachinePowerState PowerState => _process is { HasExited: false } ? MachinePowerState.On : MachinePowerState.Off;
     public MachinePhase Phase => PowerState == MachinePowerState.On ? MachinePhase.Running : MachinePhase.Off;
     public BootDevice CurrentBoot { get; private set; } = BootDevice.None;
     public string ConsoleLogPath { get; }
     public string TftpDirectory { get; }
+    /// <summary>The raw virtio disks, one per <see cref="QemuOptions.DiskBytes"/> entry (sparse until written).</summary>
+    public IReadOnlyList<string> DiskPaths { get; }
     private string QmpSocket => Path.Combine(_options.WorkDirectory, "qmp.sock");
 
     /// <summary>The arguments of the last started process, for logs and tests.</summary>
@@ -97,10 +115,11 @@ public sealed class QemuMachine : IMachineBackend
         string? iso = null;
         if (boot.Device == BootDevice.Cd && boot.MediaImage is not null)
             iso = await DownloadMediaAsync(boot.MediaImage, cancellationToken).ConfigureAwait(false);
-        if (_options.BootUrl is not null)
-            await File.WriteAllTextAsync(Path.Combine(TftpDirectory, "chain.ipxe"), QemuOptions.ChainScript(_options.BootUrl), cancellationToken).ConfigureAwait(false);
+        await QemuArguments.PrepareTftpAsync(_options, TftpDirectory, cancellationToken).ConfigureAwait(false);
+        var paths = new QemuArguments.Paths(TftpDirectory, QmpSocket, DiskPaths, Path.Combine(_options.WorkDirectory, "efivars.fd"));
+        QemuArguments.PrepareDisks(_options, paths);
 
-        var args = BuildArguments(boot.Device, iso);
+        var args = QemuArguments.Build(_options, paths, boot.Device, iso, _options.UseKvmIfAvailable && KvmUsable());
         var info = new ProcessStartInfo(_binary)
         {
             RedirectStandardInput = true,
@@ -124,39 +143,6 @@ public sealed class QemuMachine : IMachineBackend
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
         _qmp = await QmpClient.ConnectAsync(QmpSocket, _options.QmpTimeout, cancellationToken).ConfigureAwait(false);
-    }
-
-    private List<string> BuildArguments(BootDevice device, string? iso)
-    {
-        var accel = _options.UseKvmIfAvailable && KvmUsable() ? "kvm" : "tcg";
-        var netdev = $"user,id=n0,tftp={TftpDirectory},bootfile=chain.ipxe";
-        var args = new List<string>
-        {
-            "-machine", $"q35,accel={accel}", "-m", _options.MemoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-smp", "1", "-nographic", "-no-reboot",
-            "-qmp", $"unix:{QmpSocket},server=on,wait=off",
-            "-netdev", netdev, "-device", $"virtio-net-pci,netdev=n0,mac={_options.Mac}",
-        };
-        for (var i = 0; i < _options.DiskBytes.Count; i++)
-        {
-            var disk = Path.Combine(_options.WorkDirectory, $"disk{i}.raw");
-            if (!File.Exists(disk))
-            {
-                using var file = File.Create(disk);
-                file.SetLength(_options.DiskBytes[i]); // sparse: costs nothing until written
-            }
-            args.Add("-drive");
-            args.Add($"file={disk},format=raw,if=virtio");
-        }
-        if (iso is not null) { args.Add("-cdrom"); args.Add(iso); }
-        args.Add("-boot");
-        args.Add(device switch
-        {
-            BootDevice.Pxe or BootDevice.UefiHttp => "order=n",
-            BootDevice.Cd => "order=d",
-            _ => "order=c",
-        });
-        return args;
     }
 
     private static bool KvmUsable()

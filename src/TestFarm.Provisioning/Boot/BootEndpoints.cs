@@ -28,6 +28,13 @@ public static class BootEndpoints
             if (string.IsNullOrWhiteSpace(mac)) return Results.BadRequest("query parameter mac is required");
             return Script(sessions.PendingForMac(mac), options, logs, "mac " + BootSessions.NormalizeMac(mac));
         });
+        endpoints.MapGet("/boot/v1/grub/{token}", (string token, BootSessions sessions, BootServiceOptions options, ILoggerFactory logs) =>
+            Grub(sessions.ForFetch(token), options, logs, "token " + BootTicket.IdOf(token)));
+        endpoints.MapGet("/boot/v1/grub", (string? mac, BootSessions sessions, BootServiceOptions options, ILoggerFactory logs) =>
+        {
+            if (string.IsNullOrWhiteSpace(mac)) return Results.BadRequest("query parameter mac is required");
+            return Grub(sessions.PendingForMac(mac), options, logs, "mac " + BootSessions.NormalizeMac(mac));
+        });
         endpoints.MapGet("/boot/v1/artifacts/{sha256}/{name}", (string sha256, string name, BootArtifacts artifacts, HttpContext http) =>
         {
             var path = artifacts.PathOf(sha256);
@@ -84,6 +91,18 @@ public static class BootEndpoints
         }
         Log.ScriptServed(log, ticket.MachineId, ticket.TokenId);
         return Results.Text(IpxeScript.Render(ticket, options.PublicBaseUrl), "text/plain");
+    }
+
+    private static IResult Grub(BootTicket? ticket, BootServiceOptions options, ILoggerFactory logs, string key)
+    {
+        var log = logs.CreateLogger(typeof(BootEndpoints).FullName!);
+        if (ticket is null)
+        {
+            Log.NoPendingBoot(log, key);
+            return Results.Text(GrubScript.NoPendingBoot, "text/plain", statusCode: 404);
+        }
+        Log.ScriptServed(log, ticket.MachineId, ticket.TokenId);
+        return Results.Text(GrubScript.Render(ticket, options.PublicBaseUrl), "text/plain");
     }
 
     private static IResult Refused(TokenCheck check) => check switch

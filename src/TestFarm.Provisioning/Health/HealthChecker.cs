@@ -23,7 +23,7 @@ public sealed record HealthCheckRequest
 /// <summary>
 /// One health round for one machine: BMC reachable, power cycle works, network boot reaches the
 /// callback, inventory matches the profile. Feed the results to <see cref="MachineHealth.RecordRound"/>.
-/// Scheduling (Quartz) belongs to Orchestration.
+/// Scheduled by <see cref="MachineHealthJob"/> through <see cref="HealthRound"/>.
 /// </summary>
 public sealed class HealthChecker(Reimager reimager, TimeProvider time)
 {

@@ -15,11 +15,27 @@ public sealed record LabImageOptions
     public required string KernelDir { get; init; }
     /// <summary>Where <c>vmlinuz</c>, <c>initrd.img</c> and <c>image.json</c> land.</summary>
     public required string OutDir { get; init; }
-    public string Name { get; init; } = "lab";
+    /// <summary>Architecture of the kernel and busybox; both are checked against it.</summary>
+    public CpuArchitecture Arch { get; init; } = CpuArchitecture.Amd64;
+    /// <summary>Image name; default <c>lab</c> (amd64) or <c>lab-arm64</c>.</summary>
+    public string? Name { get; init; }
     /// <summary>The build id the agent reports; default derived from the inputs' digests.</summary>
     public string? BuildId { get; init; }
     public string Busybox { get; init; } = "/bin/busybox";
-    public string Cmdline { get; init; } = "console=ttyS0 panic=-1";
+    /// <summary>Kernel command line; default the architecture's serial console (ttyS0 or ttyAMA0) and <c>panic=-1</c>.</summary>
+    public string? Cmdline { get; init; }
+
+    /// <summary>
+    /// The inputs <c>scripts/install-deps.sh</c> puts under <paramref name="toolsDir"/> (<c>.tools</c>):
+    /// amd64 uses <c>kernel/</c> and the host's <c>/bin/busybox</c>; arm64 uses <c>kernel-arm64/</c> and <c>arm64/busybox</c>.
+    /// </summary>
+    public static LabImageOptions Defaults(CpuArchitecture arch, string outDir, string toolsDir = ".tools") => arch == CpuArchitecture.Arm64
+        ? new() { Arch = arch, OutDir = outDir, KernelDir = Path.Combine(toolsDir, "kernel-arm64"), Busybox = Path.Combine(toolsDir, "arm64", "busybox") }
+        : new() { Arch = arch, OutDir = outDir, KernelDir = Path.Combine(toolsDir, "kernel") };
+
+    internal string EffectiveName => Name ?? (Arch == CpuArchitecture.Arm64 ? "lab-arm64" : "lab");
+
+    internal string EffectiveCmdline => Cmdline ?? (Arch == CpuArchitecture.Arm64 ? "console=ttyAMA0 panic=-1" : "console=ttyS0 panic=-1");
 }
 
 /// <summary>
@@ -35,7 +51,9 @@ public static class LabImageBuilder
         ArgumentNullException.ThrowIfNull(options);
         var kernel = Path.Combine(options.KernelDir, "vmlinuz");
         if (!File.Exists(kernel)) throw new FileNotFoundException($"kernel not found at {kernel} (run scripts/install-deps.sh)", kernel);
-        if (!File.Exists(options.Busybox)) throw new FileNotFoundException($"busybox not found at {options.Busybox} (apt-get install busybox-static)", options.Busybox);
+        if (!File.Exists(options.Busybox)) throw new FileNotFoundException($"busybox not found at {options.Busybox} (apt-get install busybox-static, or scripts/install-deps.sh for arm64)", options.Busybox);
+        ArchitectureCheck.Kernel(kernel, options.Arch);
+        ArchitectureCheck.Elf(options.Busybox, options.Arch);
         var moduleNames = Resource("modules").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var modules = moduleNames.Select(m => (m, FindModule(options.KernelDir, m))).ToList();
 
@@ -49,7 +67,7 @@ public static class LabImageBuilder
         foreach (var (name, path) in modules)
             files[$"lib/modules/testfarm/{name}.ko"] = (await File.ReadAllBytesAsync(path, cancellationToken), 0x1A4);
 
-        var buildId = options.BuildId ?? DefaultBuildId(files, kernel);
+        var buildId = options.BuildId ?? DefaultBuildId(files, kernel, options.Arch);
         files["etc/testfarm/build-id"] = (Encoding.UTF8.GetBytes(buildId + "\n"), 0x1A4);
 
         Directory.CreateDirectory(options.OutDir);
@@ -61,10 +79,10 @@ public static class LabImageBuilder
 
         var image = new BootImage
         {
-            Name = options.Name,
+            Name = options.EffectiveName,
             BuildId = buildId,
-            Arch = CpuArchitecture.Amd64,
-            Cmdline = options.Cmdline,
+            Arch = options.Arch,
+            Cmdline = options.EffectiveCmdline,
             Artifacts =
             [
                 Artifact("vmlinuz", ArtifactKind.Kernel, kernelOut),
@@ -113,16 +131,17 @@ public static class LabImageBuilder
         return gz.ToArray();
     }
 
-    private static string DefaultBuildId(SortedDictionary<string, (byte[] Data, int Perm)> files, string kernel)
+    private static string DefaultBuildId(SortedDictionary<string, (byte[] Data, int Perm)> files, string kernel, CpuArchitecture arch)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        if (arch != CpuArchitecture.Amd64) hash.AppendData(Encoding.UTF8.GetBytes("arch:" + arch)); // amd64 ids unchanged
         using (var k = File.OpenRead(kernel)) hash.AppendData(SHA256.HashData(k));
         foreach (var (path, (data, _)) in files)
         {
             hash.AppendData(Encoding.UTF8.GetBytes(path));
             hash.AppendData(SHA256.HashData(data));
         }
-        return "lab-" + Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
+        return (arch == CpuArchitecture.Arm64 ? "lab-arm64-" : "lab-") + Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
     }
 
     private static string FindModule(string kernelDir, string name)

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using TestFarm.Core.Hardware;
+using TestFarm.Lab.Machines;
 using TestFarm.Provisioning.Bench;
 using TestFarm.Provisioning.Image;
 
@@ -15,18 +17,43 @@ public sealed class BootBenchCommand(TimeProvider time) : ICliCommand
         var qemu = new Option<int>("--qemu") { Description = "QEMU machines to boot at once.", DefaultValueFactory = _ => 1 };
         var image = new Option<string>("--image") { Description = "Built lab image folder (built here if missing).", DefaultValueFactory = _ => System.IO.Path.Combine(".artifacts", "images", "lab") };
         var kernel = new Option<string>("--kernel-dir") { Description = "Kernel folder, to build the image if missing.", DefaultValueFactory = _ => System.IO.Path.Combine(".tools", "kernel") };
+        var arch = new Option<string>("--arch") { Description = "amd64 (iPXE) or arm64 (UEFI PXE + GRUB); arm64 builds .artifacts/images/lab-arm64 unless --image is given.", DefaultValueFactory = _ => "amd64" };
         var target = new Option<double>("--target") { Description = "Largest acceptable ratio farm/bare.", DefaultValueFactory = _ => 1.2 };
-        var command = new Command("boot", "Time a bare QEMU network boot to the agent's callback against the farm's reimage → verified.") { qemu, image, kernel, target };
+        var command = new Command("boot", "Time a bare QEMU network boot to the agent's callback against the farm's reimage → verified.") { qemu, image, kernel, target, arch };
         command.SetAction(async (parse, ct) =>
         {
+            var archText = parse.GetValue(arch);
+            if (archText is not ("amd64" or "arm64"))
+            {
+                Console.Error.WriteLine($"bench boot: --arch must be amd64 or arm64, was '{archText}'");
+                return ExitCodes.Usage;
+            }
+            var cpu = archText == "arm64" ? CpuArchitecture.Arm64 : CpuArchitecture.Amd64;
             var imageDir = parse.GetValue(image)!;
+            if (cpu == CpuArchitecture.Arm64 && (parse.GetResult(image)?.Implicit ?? true)) imageDir = System.IO.Path.Combine(".artifacts", "images", "lab-arm64");
             if (!File.Exists(System.IO.Path.Combine(imageDir, LabImageBuilder.ManifestName)))
-                await LabImageBuilder.BuildAsync(new LabImageOptions { KernelDir = parse.GetValue(kernel)!, OutDir = imageDir }, ct);
+            {
+                var defaults = LabImageOptions.Defaults(cpu, imageDir);
+                await LabImageBuilder.BuildAsync(cpu == CpuArchitecture.Arm64 ? defaults : defaults with { KernelDir = parse.GetValue(kernel)! }, ct);
+            }
+            if (LabImageBuilder.Load(imageDir).Arch != cpu)
+            {
+                Console.Error.WriteLine($"bench boot: the image in {imageDir} is {LabImageBuilder.Load(imageDir).Arch}, --arch is {archText}");
+                return ExitCodes.InvalidInput;
+            }
             var work = Directory.CreateTempSubdirectory("testfarm-bench-boot-");
             var keep = false;
             try
             {
-                var result = await BootBenchmark.RunAsync(new BootBenchOptions { ImageDir = imageDir, WorkDir = work.FullName, Machines = parse.GetValue(qemu) }, time, ct);
+                var result = await BootBenchmark.RunAsync(new BootBenchOptions
+                {
+                    ImageDir = imageDir, WorkDir = work.FullName, Machines = parse.GetValue(qemu),
+                    Bmc = m =>
+                    {
+                        var vm = new QemuMachine(new QemuOptions { Arch = cpu, WorkDirectory = m.WorkDir, Mac = m.Mac, BootUrl = m.BootUrl, MemoryMiB = 1024, DiskBytes = [64L * 1024 * 1024] });
+                        return new MachineBmcClient(vm, vm.Inventory, time);
+                    },
+                }, time, ct);
                 var failed = result.Outcomes.Where(o => !o.Ok).ToList();
                 foreach (var o in result.Outcomes)
                     Console.WriteLine($"{o.MachineId}: {o.Status} {string.Join(", ", o.Phases.Select(p => $"{p.Phase} {p.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s"))}{(o.Error is null ? "" : " — " + o.Error)}");

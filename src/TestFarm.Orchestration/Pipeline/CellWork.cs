@@ -83,6 +83,15 @@ internal sealed class CellWork(
     {
         foreach (var suite in request.Suites)
         {
+            if (ct.IsCancellationRequested)
+            {
+                state.Tests.Add(new TestResult
+                {
+                    TestId = $"{suite.Name}/setup", Name = $"{suite.Name} not run", Suite = suite.Name,
+                    Verdict = Verdict.InfraError, Phase = PipelinePhases.Suites, Message = "not run: the suites phase was stopped (deadline passed or run cancelled)",
+                });
+                continue;
+            }
             try
             {
                 var outcome = await suites.RunAsync(suite, context, ct);

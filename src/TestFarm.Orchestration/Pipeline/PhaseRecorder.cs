@@ -53,6 +53,14 @@ internal sealed class PhaseRecorder(string cellId, TimeProvider time, IRunProgre
                 }
             }
             var result = await task;
+            if (timeout.IsCancellationRequested)
+            {
+                // It wound down at the deadline and kept what it had (e.g. suites' partial results): still late.
+                var late = $"{phase} did not finish within {deadline}";
+                Record(phase, start, succeeded: false, late, activity);
+                recorded = true;
+                throw new PhaseFailedException(phase, late);
+            }
             Record(phase, start, succeeded: true, error: null, activity);
             return result;
         }

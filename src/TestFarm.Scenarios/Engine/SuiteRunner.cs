@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.Results;
 using TestFarm.Core.Suites;
+using TestFarm.Scenarios.Settings;
 
 namespace TestFarm.Scenarios.Engine;
 
@@ -35,7 +36,13 @@ public sealed class SuiteRunner
         Log.SuiteStarted(_logger, suite.Name, cell.CellId, suite.Steps.Count);
         foreach (var step in suite.Steps)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped (the cell's deadline or the run's cancel): what ran is kept, what did not is said so.
+                results.Add(run.Result($"{step.Kind}:{step.Name}", step.Name, Verdict.InfraError, cell.Time.GetUtcNow(),
+                    $"{step.Source}: not run: the suite was stopped (deadline passed or run cancelled)"));
+                continue;
+            }
             var stepStart = cell.Time.GetUtcNow();
             IReadOnlyList<TestResult> stepResults;
             if (!_executors.TryGetValue(step.Kind, out var executor))
@@ -50,7 +57,12 @@ public sealed class SuiteRunner
                 {
                     stepResults = await executor.ExecuteAsync(step, run, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    stepResults = [run.Result($"{step.Kind}:{step.Name}", step.Name, Verdict.InfraError, stepStart,
+                        $"{step.Source}: stopped after {StepSettings.Format(cell.Time.GetUtcNow() - stepStart)}: deadline passed or run cancelled")];
+                }
+                catch (Exception ex)
                 {
                     Log.StepCrashed(_logger, ex, suite.Name, step.Name, step.Kind);
                     stepResults = [run.Result($"{step.Kind}:{step.Name}", step.Name, Verdict.InfraError, stepStart,

@@ -125,11 +125,24 @@ internal sealed class ScriptedSuites : ISuiteRunner
     {
         if (suite.Steps.Any(s => s.Name == "throw")) throw new InvalidOperationException("sonobuoy unreachable");
         if (suite.Steps.Any(s => s.Name == "hang")) return new TaskCompletionSource<SuiteOutcome>().Task; // deaf to its token
+        if (suite.Steps.Any(s => s.Name == "slow")) return SlowAsync(suite, cancellationToken);
         IReadOnlyList<TestResult> results = [.. suite.Steps.Select(s => new TestResult
         {
             TestId = $"{suite.Name}/{s.Name}", Name = s.Name, Suite = suite.Name, Verdict = Enum.Parse<Verdict>(s.Name),
         })];
         return Task.FromResult(new SuiteOutcome(results, new Dictionary<string, TimeSpan> { ["vip"] = TimeSpan.FromSeconds(3) }));
+    }
+
+    /// <summary>Like the suite engine: stops at cancellation and returns what ran, the rest an infra-error.</summary>
+    private static async Task<SuiteOutcome> SlowAsync(Suite suite, CancellationToken cancellationToken)
+    {
+        try { await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken); }
+        catch (OperationCanceledException) { }
+        return new SuiteOutcome(
+        [
+            new TestResult { TestId = $"{suite.Name}/first", Name = "first", Suite = suite.Name, Verdict = Verdict.Passed },
+            new TestResult { TestId = $"{suite.Name}/slow", Name = "slow", Suite = suite.Name, Verdict = Verdict.InfraError, Message = "stopped" },
+        ], new Dictionary<string, TimeSpan>());
     }
 
     public static Suite Suite(string name, params string[] verdicts) =>

@@ -56,9 +56,9 @@ internal sealed class CellHarness : IDisposable
     }
 
     /// <summary>Runs the suite, moving fake time on in steps until it completes (all fakes answer synchronously).</summary>
-    public SuiteRun Run(Suite suite, TimeSpan? step = null, TimeSpan? max = null)
+    public SuiteRun Run(Suite suite, TimeSpan? step = null, TimeSpan? max = null, CancellationToken cancellationToken = default)
     {
-        var task = SuiteRunner.CreateDefault().RunAsync(suite, Cell);
+        var task = SuiteRunner.CreateDefault().RunAsync(suite, Cell, cancellationToken);
         var limit = Time.GetUtcNow() + (max ?? TimeSpan.FromHours(2));
         while (!task.IsCompleted)
         {

@@ -66,8 +66,9 @@ public static class FarmServer
         if (backend is not null) services.AddSingleton(backend);
         services.AddSingleton(bmcErrors ?? new BmcErrorCounter());
         services.AddSingleton<FarmMetrics>();
-        services.AddSingleton(sp => new RunLauncher(options, sp.GetService<IFarmBackend>(), store, reservations,
-            sp.GetRequiredService<FarmMetrics>(), time, sp.GetRequiredService<ILoggerFactory>()));
+        if (backend is not null) services.AddSingleton(new InstanceReservations(reservations, store, backend, options, time));
+        services.AddSingleton(sp => new RunLauncher(options, backend, store, sp.GetService<InstanceReservations>(), sp.GetRequiredService<FarmMetrics>(), time,
+            sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RunViews>();
         services.AddSingleton<TokenAuthenticator>();
         services.Configure<ApiAuthOptions>(o => o.Tokens.AddRange(options.Tokens));

@@ -4,9 +4,7 @@ using Microsoft.Extensions.Logging;
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Plans;
-using TestFarm.Orchestration.Adapters;
 using TestFarm.Orchestration.Pipeline;
-using TestFarm.Orchestration.Reservations;
 using TestFarm.Server.Hosting;
 using TestFarm.Server.Metrics;
 using TestFarm.Storage.Sql;
@@ -20,7 +18,7 @@ namespace TestFarm.Server.Runs;
 /// run goes; on a graceful stop no new run is accepted and those in flight finish (their leases keep beating).
 /// </summary>
 public sealed class RunLauncher(
-    FarmServerOptions options, IFarmBackend? backend, SqlFarmStore store, ReservationService reservations,
+    FarmServerOptions options, IFarmBackend? backend, SqlFarmStore store, InstanceReservations? reservations,
     FarmMetrics metrics, TimeProvider time, ILoggerFactory loggers)
 {
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
@@ -33,7 +31,7 @@ public sealed class RunLauncher(
     {
         if (!_accepting)
             return TriggerOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "Shutting down", $"instance {options.InstanceName} is stopping and takes no new run; trigger on another instance");
-        if (backend is null)
+        if (backend is null || reservations is null)
             return TriggerOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "No farm backend", $"instance {options.InstanceName} serves the API only and cannot run plans; start it with --lab");
         if (string.IsNullOrWhiteSpace(planName))
             return TriggerOutcome.Refused(StatusCodes.Status400BadRequest, "Missing field", "plan: give the name of a plan, e.g. {\"plan\": \"nightly\"}", "plan");
@@ -60,7 +58,7 @@ public sealed class RunLauncher(
             HeartbeatInterval = options.HeartbeatInterval,
         }).ToList();
         ServerLog.RunTriggered(_log, runId, plan.Name, trigger, requests.Count, options.InstanceName);
-        var task = Task.Run(() => ExecuteAsync(backend, runId, plan, trigger, requests), CancellationToken.None);
+        var task = Task.Run(() => ExecuteAsync(backend, reservations, runId, plan, trigger, requests), CancellationToken.None);
         _inFlight[runId] = task;
         _ = task.ContinueWith(_ => _inFlight.TryRemove(runId, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return new TriggerOutcome(runId, null);
@@ -79,16 +77,14 @@ public sealed class RunLauncher(
         await Task.WhenAll(running).WaitAsync(ct);
     }
 
-    private async Task ExecuteAsync(IFarmBackend farm, string runId, Plan plan, string trigger, IReadOnlyList<CellRequest> cells)
+    private async Task ExecuteAsync(IFarmBackend farm, InstanceReservations instance, string runId, Plan plan, string trigger, IReadOnlyList<CellRequest> cells)
     {
         using var scope = _log.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Plan"] = plan.Name, ["Instance"] = options.InstanceName });
         using var cancel = new CancellationTokenSource();
         using var stopWatching = new CancellationTokenSource();
         var watcher = WatchForCancelAsync(runId, cancel, stopWatching.Token);
         var progress = new StoreRunProgress(runId, store, metrics, time);
-        using var cellReservations = new StoreCellReservations(reservations, store, store, farm.Pool, farm.Profiles,
-            new ReservationSettings { Holder = options.InstanceName, RunId = runId, LeaseTtl = options.LeaseTtl }, time);
-        var pipeline = new CellPipeline(cellReservations, farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
+        var pipeline = new CellPipeline(instance.ForRun(runId), farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
         try
         {
             var run = await new RunCoordinator(pipeline, time, loggers.CreateLogger<RunCoordinator>()).RunAsync(
@@ -112,6 +108,7 @@ public sealed class RunLauncher(
         {
             await progress.FlushAsync();
             ServerLog.RunFailed(_log, runId, ex.Message, ex);
+            await WithdrawQueuedAsync(runId);
             await EndAsync(runId, RunEvents.Failed, $"the farm failed: {ex.Message}");
             metrics.CountRun("failed");
         }

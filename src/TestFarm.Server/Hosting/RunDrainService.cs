@@ -4,9 +4,14 @@ using TestFarm.Server.Runs;
 namespace TestFarm.Server.Hosting;
 
 /// <summary>On a graceful stop (SIGTERM): no new runs, then wait for those in flight, up to the host's shutdown timeout.</summary>
-public sealed class RunDrainService(RunLauncher launcher) : IHostedService
+public sealed class RunDrainService(RunLauncher launcher, IHostApplicationLifetime lifetime) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Refuse new runs from the first moment of a stop, while the web server still finishes its requests.
+        lifetime.ApplicationStopping.Register(launcher.StopAccepting);
+        return Task.CompletedTask;
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

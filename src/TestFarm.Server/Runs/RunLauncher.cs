@@ -71,11 +71,14 @@ public sealed class RunLauncher(
     /// <summary>Takes no new run and waits for those in flight, up to <paramref name="ct"/>.</summary>
     public async Task DrainAsync(CancellationToken ct)
     {
-        _accepting = false;
-        var running = _inFlight.Values.ToList();
-        ServerLog.Draining(_log, options.InstanceName, running.Count);
-        await Task.WhenAll(running).WaitAsync(ct);
+        StopAccepting();
+        ServerLog.Draining(_log, options.InstanceName, _inFlight.Count);
+        // A trigger that passed the check just before the stop registers its run after it: wait until none is left.
+        while (_inFlight.Values.ToList() is { Count: > 0 } running) await Task.WhenAll(running).WaitAsync(ct);
     }
+
+    /// <summary>From now on every trigger is refused with 503.</summary>
+    public void StopAccepting() => _accepting = false;
 
     private async Task ExecuteAsync(IFarmBackend farm, InstanceReservations instance, string runId, Plan plan, string trigger, IReadOnlyList<CellRequest> cells)
     {

@@ -86,8 +86,8 @@ public sealed class ServeFixture : IAsyncDisposable
         if (!Config.IsValid) throw new InvalidOperationException(string.Join(Environment.NewLine, Config.Errors));
     }
 
-    /// <summary>The lab with the machines the plans need plus one spare, started once per fixture.</summary>
-    public async Task<IFarmBackend> LabAsync(CancellationToken ct)
+    /// <summary>The lab with the machines the plans need plus <paramref name="spares"/>, started once per fixture.</summary>
+    public async Task<IFarmBackend> LabAsync(CancellationToken ct, int spares = 1)
     {
         if (_lab is not null) return _lab;
         if (!File.Exists(Fixtures.Repo(".tools", "kernel", "vmlinuz"))) Assert.Fail("no lab kernel in .tools/kernel: run scripts/install-deps.sh");
@@ -96,7 +96,7 @@ public sealed class ServeFixture : IAsyncDisposable
         try
         {
             _lab = await LabFarm.StartAsync(new LabFarmOptions { Root = Fixtures.RepositoryRoot, OutDirectory = Path.Combine(Root, "data") },
-                ServeArguments.LabMachines(Config, spares: 1), TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
+                ServeArguments.LabMachines(Config, spares), TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
         }
         finally
         {

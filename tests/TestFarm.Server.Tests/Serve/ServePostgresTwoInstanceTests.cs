@@ -7,8 +7,8 @@ using TestFarm.Storage.Database;
 namespace TestFarm.Server.Tests.Serve;
 
 /// <summary>
-/// Two <c>serve</c> instances on one PostgreSQL database, Quartz clustered on it: a plan triggered on one is watched
-/// to its results on the other; both instances check in to the cluster; the plan's cron is in the shared job store;
+/// Two <c>serve</c> instances on one PostgreSQL database, Quartz clustered on it: a plan triggered on each is watched
+/// to its results on the other, both cells claiming from the pool at once; both instances check in to the cluster; the plan's cron is in the shared job store;
 /// and the independent hold audit finds no double hold.
 /// </summary>
 [CancelAfter(120_000), NonParallelizable]
@@ -29,23 +29,33 @@ public sealed class ServePostgresTwoInstanceTests
         try
         {
             await using var fixture = new ServeFixture();
-            var backend = await fixture.LabAsync(ct);
+            // Four machines: the cells of two runs fit at once, so both instances claim from the pool at the same time.
+            var backend = await fixture.LabAsync(ct, spares: 2);
             var storage = new StorageOptions { Kind = StoreKind.Postgres, PostgresConnection = cs };
             using var a = await fixture.StartAsync(ServeFixture.Options(fixture.Config, storage, "serve-a"), backend, ct);
             using var b = await fixture.StartAsync(ServeFixture.Options(fixture.Config, storage, "serve-b"), backend, ct);
 
-            var (status, body, text, _) = await a.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
-            Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
-            var runId = body!["id"]!.GetValue<string>();
+            var triggered = await Task.WhenAll(
+                a.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" }),
+                b.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" }));
+            Assert.That(triggered.Select(t => t.Status), Is.All.EqualTo(HttpStatusCode.Accepted), string.Join("; ", triggered.Select(t => t.Text)));
+            var onA = triggered[0].Body!["id"]!.GetValue<string>();
+            var onB = triggered[1].Body!["id"]!.GetValue<string>();
 
-            var run = await b.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(100), ct);
-            Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Finished"), run.ToJsonString());
-            var cell = run["cells"]!.AsArray().Single()!;
-            Assert.That(cell["verdict"]!.GetValue<string>(), Is.AnyOf("Passed", "Failed"), cell.ToJsonString());
-            Assert.That(cell["results"]!.AsArray().Count, Is.GreaterThan(0));
-            var leases = await b.GetAsync("/api/v1/leases?all=true");
-            Assert.That(leases.AsArray().Select(l => l!["holder"]!.GetValue<string>()), Is.EqualTo(new[] { "serve-a" }), "the instance that ran the cell held its lease");
-            Assert.That((await b.GetAsync("/api/v1/pool"))["byState"]!["Available"]!.GetValue<int>(), Is.EqualTo(3));
+            // Each run is read on the instance that did not run it.
+            var runs = await Task.WhenAll(b.WaitForRunEndAsync(onA, TimeSpan.FromSeconds(90), ct), a.WaitForRunEndAsync(onB, TimeSpan.FromSeconds(90), ct));
+            foreach (var run in runs)
+            {
+                Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Finished"), run.ToJsonString());
+                var cell = run["cells"]!.AsArray().Single()!;
+                Assert.That(cell["verdict"]!.GetValue<string>(), Is.AnyOf("Passed", "Failed"), cell.ToJsonString());
+                Assert.That(cell["results"]!.AsArray().Count, Is.GreaterThan(0));
+            }
+            var leases = (await b.GetAsync("/api/v1/leases?all=true")).AsArray();
+            var used = leases.Where(l => l!["endReason"]?.GetValue<string>()?.Contains("handed back", StringComparison.Ordinal) != true).ToList();
+            Assert.That(used.Select(l => l!["holder"]!.GetValue<string>()), Is.EquivalentTo(new[] { "serve-a", "serve-b" }), "each instance held the lease of its own cell");
+            Assert.That((await b.GetAsync("/api/v1/pool"))["byState"]!["Available"]!.GetValue<int>(), Is.EqualTo(4));
+            Assert.That((await a.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
 
             await using var conn = new NpgsqlConnection(cs);
             await conn.OpenAsync(ct);

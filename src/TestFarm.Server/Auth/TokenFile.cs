@@ -54,7 +54,7 @@ public static class TokenFile
         {
             var existing = Read(path);
             if (existing.Errors.Count > 0) throw new InvalidDataException(string.Join(Environment.NewLine, existing.Errors));
-            if (existing.Tokens.Any(t => t.Name == name)) throw new ArgumentException($"{path}: a token named '{name}' exists already", nameof(name));
+            if (existing.Tokens.Any(t => t.Name == name)) throw new InvalidDataException($"{path}: a token named '{name}' exists already");
         }
         var secret = "tf_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         File.AppendAllText(path, $"{name} {role.ToString().ToLowerInvariant()} {TokenAuthenticator.Hash(secret)}{Environment.NewLine}");

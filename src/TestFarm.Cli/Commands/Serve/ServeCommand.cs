@@ -71,7 +71,8 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
                     ServeArguments.LabMachines(config, parse.GetValue(_spares)), TimeProvider.System, loggers, CancellationToken.None);
             }
             IFarmBackend? backend = farm is null ? null : new WrappedBmcs(farm, bmcErrors.Wrap(farm.Bmcs));
-            await using var app = await FarmServer.BuildAsync(options, backend, bmcErrors, b => b.AddJsonConsole(o => o.IncludeScopes = true));
+            await using var app = await FarmServer.BuildAsync(options, backend, bmcErrors,
+                b => b.AddJsonConsole(o => o.IncludeScopes = true).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
             await app.RunAsync(); // the host handles SIGTERM/Ctrl-C: stop taking work, drain runs, stop
             return ExitCodes.Success;
         }

@@ -10,7 +10,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
+using TestFarm.Core.GitHub;
 using TestFarm.Core.Leases;
+using TestFarm.Core.Plans;
+using TestFarm.GitHub;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Scheduling;
 using TestFarm.Orchestration.Reservations;
@@ -18,6 +21,7 @@ using TestFarm.Server.Api;
 using TestFarm.Server.Auth;
 using TestFarm.Server.Metrics;
 using TestFarm.Server.Runs;
+using TestFarm.Server.Webhooks;
 using TestFarm.Storage.Database;
 using TestFarm.Storage.Sql;
 
@@ -32,12 +36,13 @@ public sealed class FarmServerConfigException(IReadOnlyList<string> errors) : Ex
 /// <summary>
 /// <c>testfarm serve</c>: Kestrel with the REST API under <c>/api/v1</c>, <c>/metrics</c>, <c>/healthz</c> and the OpenAPI
 /// document at <c>/openapi/v1.json</c>; the store (SQLite or PostgreSQL); Quartz with the lease reaper, the machine cleaner
-/// and the plans' nightly crons (clustered on PostgreSQL); and a graceful stop that lets runs in flight finish.
+/// and the plans' nightly crons (clustered on PostgreSQL); the GitHub webhook at <c>/webhooks/github</c> when enabled;
+/// and a graceful stop that lets runs in flight finish.
 /// </summary>
 public static class FarmServer
 {
     public static async Task<WebApplication> BuildAsync(FarmServerOptions options, IFarmBackend? backend, BmcErrorCounter? bmcErrors = null,
-        Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, CancellationToken ct = default)
+        Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, Action<IServiceCollection>? configureServices = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var (schedules, cronErrors) = NightlyPlanJob.Schedules(options.Configuration);
@@ -68,7 +73,16 @@ public static class FarmServer
         services.AddSingleton<FarmMetrics>();
         if (backend is not null) services.AddSingleton(new InstanceReservations(reservations, store, backend, options, time));
         services.AddSingleton(sp => new RunLauncher(options, backend, store, sp.GetService<InstanceReservations>(), sp.GetRequiredService<FarmMetrics>(), time,
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IRunObserver>()));
+        // Before the defaults below, so a caller's registrations (e.g. another GitHub client) win over their TryAdds.
+        configureServices?.Invoke(services);
+        if (options.GitHubWebhooks)
+        {
+            services.AddTestFarmGitHub();
+            services.AddGitHubWebhooks(o => o.Plans = [.. options.Configuration.Plans.Select(p => p.Value).Where(p => p.Trigger.Kind == TriggerKind.PullRequest)]);
+            services.AddSingleton<IRunTrigger, ServerRunTrigger>();
+            services.AddSingleton<IRunObserver, GitHubRunObserver>();
+        }
         services.AddSingleton<RunViews>();
         services.AddSingleton<TokenAuthenticator>();
         services.Configure<ApiAuthOptions>(o => o.Tokens.AddRange(options.Tokens));
@@ -112,6 +126,7 @@ public static class FarmServer
             return Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
         }).WithName("Metrics").WithSummary("Prometheus text exposition");
         app.MapHealthChecks("/healthz");
+        if (options.GitHubWebhooks) app.MapGitHubWebhooks().WithName("GitHubWebhook").WithSummary("GitHub deliveries, signed with the webhook secret");
         app.MapOpenApi("/openapi/{documentName}.json");
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -30,6 +30,11 @@ public sealed record FarmServerOptions
     /// <summary>How long a machine may sit in Cleaning (e.g. after a reaped lease) before the cleaner takes it.</summary>
     public TimeSpan CleaningGrace { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan CleanerInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Serve <c>POST /webhooks/github</c> and report pull-request runs on GitHub. Needs configuration <c>GitHub:Token</c> (or the
+    /// App's keys) and <c>GitHub:Webhooks:Secret</c>, e.g. as environment variables <c>GitHub__Token</c>, <c>GitHub__Webhooks__Secret</c>.
+    /// </summary>
+    public bool GitHubWebhooks { get; init; }
 }
 
 /// <summary>Refuses options that cannot work, naming the option and its value.</summary>

@@ -36,4 +36,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 7010, EventName = "Listening", Level = LogLevel.Information, Message = "Instance {Instance} serving on {Address} ({Store})")]
     public static partial void Listening(ILogger logger, string instance, string address, string store);
+
+    [LoggerMessage(EventId = 7012, EventName = "ObserverFailed", Level = LogLevel.Warning, Message = "Run {RunId}: {Observer} failed: {Error}")]
+    public static partial void ObserverFailed(ILogger logger, string runId, string observer, string error);
 }

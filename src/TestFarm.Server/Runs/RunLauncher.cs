@@ -19,16 +19,18 @@ namespace TestFarm.Server.Runs;
 /// </summary>
 public sealed class RunLauncher(
     FarmServerOptions options, IFarmBackend? backend, SqlFarmStore store, InstanceReservations? reservations,
-    FarmMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+    FarmMetrics metrics, TimeProvider time, ILoggerFactory loggers, IEnumerable<IRunObserver>? observers = null)
 {
+    private readonly IReadOnlyList<IRunObserver> _observers = [.. observers ?? []];
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly ILogger _log = loggers.CreateLogger<RunLauncher>();
     private volatile bool _accepting = true;
 
     public int InFlight => _inFlight.Count;
 
-    public async Task<TriggerOutcome> TriggerAsync(string? planName, string trigger, CancellationToken ct)
+    public async Task<TriggerOutcome> TriggerAsync(string? planName, string trigger, CancellationToken ct, RunOrigin? origin = null)
     {
+        origin ??= new RunOrigin();
         if (!_accepting)
             return TriggerOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "Shutting down", $"instance {options.InstanceName} is stopping and takes no new run; trigger on another instance");
         if (backend is null || reservations is null)
@@ -48,6 +50,14 @@ public sealed class RunLauncher(
             return TriggerOutcome.Refused(StatusCodes.Status422UnprocessableEntity, "Plan cannot run",
                 $"plan {plan.Name} expands to no cell on this pool's profiles ({string.Join(", ", backend.Profiles.Keys.Order(StringComparer.Ordinal))})", "plan");
 
+        if (origin.CellIds is { } only)
+        {
+            var unknown = only.Where(id => cells.All(c => c.Id != id)).ToList();
+            if (unknown.Count > 0)
+                return TriggerOutcome.Refused(StatusCodes.Status422UnprocessableEntity, "Unknown cells", $"cells: plan {plan.Name} has no cell {string.Join(", ", unknown)}", "cells");
+            cells = [.. cells.Where(c => only.Contains(c.Id))];
+        }
+        trigger = origin.Label(trigger);
         var runId = $"{plan.Name}-{time.GetUtcNow():yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
         await store.StartRunAsync(runId, plan.Name, trigger, ct);
         var requests = cells.Select(cell => new CellRequest
@@ -56,9 +66,10 @@ public sealed class RunLauncher(
             Suites = [.. plan.Suites.Select(s => config.Suite(s)!)],
             ArtifactsDirectory = Path.Combine(backend.ArtifactsRoot, runId, cell.Id.Replace('/', '_')),
             HeartbeatInterval = options.HeartbeatInterval,
+            Trusted = !origin.Untrusted,
         }).ToList();
         ServerLog.RunTriggered(_log, runId, plan.Name, trigger, requests.Count, options.InstanceName);
-        var task = Task.Run(() => ExecuteAsync(backend, reservations, runId, plan, trigger, requests), CancellationToken.None);
+        var task = Task.Run(() => ExecuteAsync(backend, reservations, runId, plan, trigger, origin, requests), CancellationToken.None);
         _inFlight[runId] = task;
         _ = task.ContinueWith(_ => _inFlight.TryRemove(runId, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return new TriggerOutcome(runId, null);
@@ -80,7 +91,7 @@ public sealed class RunLauncher(
     /// <summary>From now on every trigger is refused with 503.</summary>
     public void StopAccepting() => _accepting = false;
 
-    private async Task ExecuteAsync(IFarmBackend farm, InstanceReservations instance, string runId, Plan plan, string trigger, IReadOnlyList<CellRequest> cells)
+    private async Task ExecuteAsync(IFarmBackend farm, InstanceReservations instance, string runId, Plan plan, string trigger, RunOrigin origin, IReadOnlyList<CellRequest> cells)
     {
         using var scope = _log.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Plan"] = plan.Name, ["Instance"] = options.InstanceName });
         using var cancel = new CancellationTokenSource();
@@ -91,12 +102,14 @@ public sealed class RunLauncher(
         try
         {
             var run = await new RunCoordinator(pipeline, time, loggers.CreateLogger<RunCoordinator>()).RunAsync(
-                new RunRequest { RunId = runId, Plan = plan, Trigger = trigger, MaxParallelCells = options.MaxParallelCells }, cells, cancel.Token);
+                new RunRequest { RunId = runId, Plan = plan, Trigger = trigger, MaxParallelCells = options.MaxParallelCells, HeadSha = origin.HeadSha, Repository = origin.Repository },
+                cells, cancel.Token);
             await progress.FlushAsync();
             foreach (var cell in run.Cells) await store.RecordCellAsync(runId, cell, CancellationToken.None);
             await store.FinishRunAsync(runId, CancellationToken.None);
             metrics.CountRun("finished");
             ServerLog.RunFinished(_log, runId, run.Cells.Count);
+            await TellObserversAsync(run, origin);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -119,6 +132,17 @@ public sealed class RunLauncher(
         {
             await stopWatching.CancelAsync();
             await watcher;
+        }
+    }
+
+    private async Task TellObserversAsync(Core.Results.RunResult run, RunOrigin origin)
+    {
+        foreach (var observer in _observers)
+        {
+#pragma warning disable CA1031 // An observer's failure (e.g. GitHub down) must not undo the stored run.
+            try { await observer.RunEndedAsync(run, origin, CancellationToken.None); }
+            catch (Exception ex) { ServerLog.ObserverFailed(_log, run.RunId, observer.GetType().Name, ex.Message); }
+#pragma warning restore CA1031
         }
     }
 

@@ -63,7 +63,7 @@ public sealed class ServeFixture : IAsyncDisposable
         new() { Name = "root", Role = ApiRole.Admin, Sha256 = TokenAuthenticator.Hash(AdminSecret) },
     ];
 
-    public ServeFixture()
+    public ServeFixture(params (string Name, string Yaml)[] extraPlans)
     {
         Directory.CreateDirectory(Path.Combine(Root, "hardware-profiles"));
         Directory.CreateDirectory(Path.Combine(Root, "scenarios", "plans"));
@@ -71,6 +71,7 @@ public sealed class ServeFixture : IAsyncDisposable
         File.Copy(Fixtures.Repo("hardware-profiles", "epyc-9354-e810.yaml"), Path.Combine(Root, "hardware-profiles", "epyc-9354-e810.yaml"));
         File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(Root, "scenarios", "suites", "conformance-quick.yaml"));
         File.WriteAllText(Path.Combine(Root, "scenarios", "plans", "lab-smoke.yaml"), Plan);
+        foreach (var (name, yaml) in extraPlans) File.WriteAllText(Path.Combine(Root, "scenarios", "plans", $"{name}.yaml"), yaml);
         File.WriteAllText(Path.Combine(Root, "pool.yaml"), """
             machines:
               - id: m1
@@ -114,9 +115,10 @@ public sealed class ServeFixture : IAsyncDisposable
     };
 
     /// <summary>Builds and starts a server; returns a client for it.</summary>
-    public async Task<ApiClient> StartAsync(FarmServerOptions options, IFarmBackend? backend, CancellationToken ct)
+    public async Task<ApiClient> StartAsync(FarmServerOptions options, IFarmBackend? backend, CancellationToken ct,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
-        var app = await FarmServer.BuildAsync(options, backend, logging: b => b.SetMinimumLevel(LogLevel.Warning), ct: ct);
+        var app = await FarmServer.BuildAsync(options, backend, logging: b => b.SetMinimumLevel(LogLevel.Warning), configureServices: services, ct: ct);
         _apps.Add(app);
         await app.StartAsync(ct);
         return new ApiClient(new Uri(FarmServer.BoundAddress(app)), app);

@@ -27,12 +27,13 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     private readonly Option<int> _spares = new("--spares") { Description = "Spare lab machines per profile (with --lab)", DefaultValueFactory = _ => 1 };
     private readonly Option<string?> _root = new("--root") { Description = "Checkout with hardware-profiles/, scenarios/ and pool.yaml (default: .)" };
     private readonly Option<string?> _instance = new("--instance") { Description = "This instance's name (lease holder); default host-pid" };
+    private readonly Option<bool> _github = new("--github") { Description = "Serve POST /webhooks/github and report pull-request runs (needs GitHub__Token and GitHub__Webhooks__Secret)" };
     private readonly Option<string?> _data = new("--data") { Description = "Where the lab's image and the cells' artifacts go (default ./serve-data)" };
 
     public Command Build()
     {
-        var command = new Command("serve", "Run the farm server: REST API, webhooks-ready host, Quartz jobs, metrics.");
-        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _data }) command.Options.Add(option);
+        var command = new Command("serve", "Run the farm server: REST API, Quartz jobs (reaper, cleaner, nightly crons), GitHub webhooks, metrics.");
+        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data }) command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
     }
@@ -59,6 +60,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         {
             Listen = listen!, Storage = storage!, Configuration = config, Tokens = tokens.Tokens, Pool = lab ? null : config.Pool?.Value,
             InstanceName = parse.GetValue(_instance) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
+            GitHubWebhooks = parse.GetValue(_github),
         };
         using var loggers = LoggerFactory.Create(b => b.AddJsonConsole(o => o.IncludeScopes = true));
         var bmcErrors = new BmcErrorCounter();
@@ -83,6 +85,10 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         catch (FarmSetupException ex)
         {
             return await FailAsync(error, [ex.Message], ExitCodes.FarmFailure);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            return await FailAsync(error, ex.Failures, ExitCodes.InvalidInput);
         }
         finally
         {

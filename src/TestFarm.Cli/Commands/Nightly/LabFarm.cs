@@ -29,6 +29,8 @@ public sealed record LabFarmOptions
     /// <summary>Where the image, the boot service's files and the cells' artifacts go.</summary>
     public required string OutDirectory { get; init; }
     public string BuildId { get; init; } = "lab-nightly";
+    /// <summary>Wraps the Redfish client factory every phase uses (e.g. to count BMC errors).</summary>
+    public Func<IBmcClientFactory, IBmcClientFactory>? WrapBmcs { get; init; }
 }
 
 /// <summary>
@@ -89,10 +91,11 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         Profiles = machines.DistinctBy(p => p.Name).ToDictionary(p => p.Name, StringComparer.Ordinal);
         BuildId = image.BuildId;
 
-        var bmcs = new RedfishClientFactory(new RedfishOptions { PollInterval = TimeSpan.FromMilliseconds(250) }, time, loggers)
+        var redfish = new RedfishClientFactory(new RedfishOptions { PollInterval = TimeSpan.FromMilliseconds(250) }, time, loggers)
         {
             Environment = name => name == "TESTFARM_LAB_BMC_PASSWORD" ? password : Environment.GetEnvironmentVariable(name),
         };
+        var bmcs = options.WrapBmcs?.Invoke(redfish) ?? redfish;
         Bmcs = bmcs;
         // Simulated machines POST and boot in seconds: deadlines to match, so a dead phase shows quickly.
         var phase = new PhasePolicy { Deadline = TimeSpan.FromSeconds(30), Retries = 1, Backoff = TimeSpan.FromSeconds(1) };

@@ -69,11 +69,13 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         {
             if (lab)
             {
-                farm = await LabFarm.StartAsync(new LabFarmOptions { Root = root, OutDirectory = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root) },
+                farm = await LabFarm.StartAsync(new LabFarmOptions
+                {
+                    Root = root, OutDirectory = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root), WrapBmcs = bmcErrors.Wrap,
+                },
                     ServeArguments.LabMachines(config, parse.GetValue(_spares)), TimeProvider.System, loggers, CancellationToken.None);
             }
-            IFarmBackend? backend = farm is null ? null : new WrappedBmcs(farm, bmcErrors.Wrap(farm.Bmcs));
-            await using var app = await FarmServer.BuildAsync(options, backend, bmcErrors,
+            await using var app = await FarmServer.BuildAsync(options, farm, bmcErrors,
                 b => b.AddJsonConsole(o => o.IncludeScopes = true).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
             await app.RunAsync(); // the host handles SIGTERM/Ctrl-C: stop taking work, drain runs, stop
             return ExitCodes.Success;
@@ -101,17 +103,4 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         foreach (var p in problems) await error.WriteLineAsync($"serve: {p}");
         return code;
     }
-}
-
-/// <summary>A backend whose BMC clients report their failures to the metrics.</summary>
-internal sealed class WrappedBmcs(IFarmBackend inner, Core.Bmc.IBmcClientFactory bmcs) : IFarmBackend
-{
-    public Core.Pool.PoolInventory Pool => inner.Pool;
-    public IReadOnlyDictionary<string, Core.Hardware.HardwareProfile> Profiles => inner.Profiles;
-    public string BuildId => inner.BuildId;
-    public string ArtifactsRoot => inner.ArtifactsRoot;
-    public Orchestration.Pipeline.IMachineProvisioner Provisioner => inner.Provisioner;
-    public Orchestration.Pipeline.IClusterBringUp Clusters => inner.Clusters;
-    public Orchestration.Pipeline.ISuiteRunner Suites => inner.Suites;
-    public Core.Bmc.IBmcClientFactory Bmcs => bmcs;
 }

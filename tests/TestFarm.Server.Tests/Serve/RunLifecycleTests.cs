@@ -76,4 +76,39 @@ public sealed class RunLifecycleTests
         Assert.That(await store.ListLeasesAsync(activeOnly: true, ct), Is.Empty);
         Assert.That((await store.ListMachinesAsync(ct)).Select(m => m.State), Is.All.EqualTo(MachineState.Available));
     }
+
+    [Test]
+    public async Task A_cell_waiting_for_machines_shows_in_the_queue_with_position_blocking_reason_and_ETA(CancellationToken ct)
+    {
+        var (fixture, backend, api, _) = await StartAsync(ct);
+        await using var owned = fixture;
+        using var client = api;
+
+        var (_, body, _, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        var holding = body!["id"]!.GetValue<string>();
+        await backend.Reimaging.Task.WaitAsync(ct);
+        (_, body, _, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        var waiting = body!["id"]!.GetValue<string>();
+
+        var queue = await api.GetAsync("/api/v1/queue");
+        while (queue.AsArray().Count == 0)
+        {
+            await Task.Delay(100, ct);
+            queue = await api.GetAsync("/api/v1/queue");
+        }
+        var entry = queue.AsArray().Single()!;
+        Assert.That(entry["requestId"]!.GetValue<string>(), Is.EqualTo($"{waiting}/lab-smoke/epyc-9354-e810/1cp-1w"));
+        Assert.That(entry["position"]!.GetValue<int>(), Is.EqualTo(1));
+        Assert.That(entry["priority"]!.GetValue<string>(), Is.EqualTo("Manual"));
+        Assert.That(entry["blocking"]!.GetValue<string>(), Does.Contain("needs 1× control-plane [profile=epyc-9354-e810]; 2 healthy (0 free)"));
+        Assert.That(entry["eta"]!.GetValue<DateTimeOffset>(), Is.GreaterThan(DateTimeOffset.UnixEpoch), "an ETA from the held lease's expected end");
+        var (_, _, metrics, _) = await api.SendAsync(HttpMethod.Get, "/metrics", null);
+        Assert.That(metrics, Does.Contain("testfarm_queue_depth{class=\"Manual\"} 1"));
+
+        await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{waiting}/cancel", ServeFixture.OperatorSecret);
+        Assert.That((await api.WaitForRunEndAsync(waiting, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"));
+        Assert.That((await api.GetAsync("/api/v1/queue")).AsArray(), Is.Empty, "a cancelled run's waiting cells leave the queue");
+        backend.Open();
+        Assert.That((await api.WaitForRunEndAsync(holding, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
+    }
 }

@@ -13,6 +13,7 @@ public static class CommandTree
         ["redfish"] = "Talk to BMCs through the farm's Redfish client.",
         ["results"] = "Import and count test results.",
         ["machine"] = "Operator actions on one machine.",
+        ["token"] = "API tokens of the farm server.",
     };
 
     public static RootCommand Build(IServiceProvider services)

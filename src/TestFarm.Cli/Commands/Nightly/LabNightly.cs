@@ -1,28 +1,15 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
 using TestFarm.Core.Configuration;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;
-using TestFarm.Core.Provisioning;
 using TestFarm.Core.Results;
-using TestFarm.Lab.Cluster;
-using TestFarm.Lab.LabHost;
-using TestFarm.Lab.Machines;
 using TestFarm.Orchestration.Adapters;
 using TestFarm.Orchestration.Pipeline;
 using TestFarm.Orchestration.Reservations;
-using TestFarm.Provisioning.Boot;
-using TestFarm.Provisioning.Cleaning;
-using TestFarm.Provisioning.Image;
-using TestFarm.Provisioning.Reimage;
-using TestFarm.Redfish;
-using TestFarm.Redfish.Factory;
 using TestFarm.Reporting;
-using TestFarm.Scenarios.Conformance;
-using TestFarm.Scenarios.Engine;
 using TestFarm.Storage.Sql;
-using TestFarm.Kubernetes.Deploy;
 using TestFarm.Core.Scheduling;
+using TestFarm.Lab.Machines;
 
 namespace TestFarm.Cli.Commands.Nightly;
 
@@ -45,26 +32,14 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         var outDir = Path.GetFullPath(options.Out ?? Path.Combine(options.Root, "out", runId));
         Directory.CreateDirectory(outDir);
 
-        var image = await BuildImageAsync(outDir, cancellationToken);
         var qemu = options.QemuMachines ?? (QemuOptions.IsAvailable() ? 1 : 0);
-        // QEMU guests reach the host's loopback as 10.0.2.2 (user networking); the simulated machines share that view.
-        var farmHost = qemu > 0 ? "10.0.2.2" : "127.0.0.1";
-        await using var boot = await BootServiceHost.StartAsync(IPAddress.Loopback, 0, port => new Uri($"http://{farmHost}:{port}"), time, cancellationToken: cancellationToken);
-        boot.Artifacts.AddImage(image, Path.Combine(outDir, "image"));
-
         var machines = LabMachines(cells, plan, profiles, qemu);
-        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
-        await using var lab = await VirtualLab.StartAsync(new LabOptions
+        await using var farm = await LabFarm.StartAsync(new LabFarmOptions
         {
-            SimulatedMachines = machines.Count,
-            QemuMachines = qemu,
-            QemuProfile = qemu > 0 ? QemuProfile(profiles) : DefaultProfiles.QemuAmd64,
-            WorkDirectory = Path.Combine(outDir, "lab"),
-            Password = password,
-            BootUrl = new Uri(boot.Options.PublicBaseUrl, "boot/v1/ipxe"),
-            DefaultTimings = new SimulatedTimings { Post = TimeSpan.FromSeconds(2), Boot = TimeSpan.FromSeconds(3), Shutdown = TimeSpan.FromSeconds(1) },
+            Root = options.Root, OutDirectory = outDir, BuildId = options.BuildId,
+            QemuMachines = qemu, QemuProfile = qemu > 0 ? QemuProfile(profiles) : null,
         }, machines, time, loggers, cancellationToken);
-        var pool = lab.ToPool();
+        var pool = farm.Pool;
 
         var store = await SqlFarmStore.OpenSqliteAsync(Path.Combine(outDir, "farm.db"), time, ct: cancellationToken);
         var reservations = new ReservationService(
@@ -75,34 +50,10 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         using var cellReservations = new StoreCellReservations(reservations, store, store, pool, profiles,
             new ReservationSettings { Holder = $"lab-nightly-{Environment.ProcessId}", RunId = runId }, time);
 
-        var bmcs = new RedfishClientFactory(new RedfishOptions { PollInterval = TimeSpan.FromMilliseconds(250) }, time, loggers)
-        {
-            Environment = name => name == "TESTFARM_LAB_BMC_PASSWORD" ? password : Environment.GetEnvironmentVariable(name),
-        };
-        // Simulated machines POST and boot in seconds: deadlines to match, so a dead phase shows quickly.
-        var phase = new PhasePolicy { Deadline = TimeSpan.FromSeconds(30), Retries = 1, Backoff = TimeSpan.FromSeconds(1) };
-        var policy = new ProvisioningPolicy
-        {
-            PowerOff = phase, OverrideSet = phase, Post = phase, NetworkBoot = phase, AgentCallback = phase, Wipe = phase,
-            HeartbeatInterval = TimeSpan.FromSeconds(5),
-        };
-        var reimager = new Reimager(boot.Sessions, boot.Options, policy, time);
-        var provisioner = new FarmProvisioner(reimager, new Cleaner(boot.Sessions, reimager, policy, time), bmcs,
-            new ImageCatalogue().With(image));
-
-        await using var clusters = new LabClusters(lab, time, loggers);
-        var bringUp = new KubernetesBringUp([new LabClusterDeployer(clusters.StartAsync)],
-            new BringUpOptions { ArtifactsRoot = Path.Combine(outDir, "cells"), ManifestsRoot = Environment.GetEnvironmentVariable("TESTFARM_MANIFESTS") }, time);
-        var suites = new ScenarioSuiteRunner(SuiteRunner.CreateDefault(loggers), new ScenarioExtras
-        {
-            Sonobuoy = SonobuoyResults() is { } tarball ? new ImportingSonobuoyRunner(tarball) : null,
-            LabFaults = new LabFaultsAdapter(lab),
-        }, time);
-
-        var pipeline = new CellPipeline(cellReservations, provisioner, bringUp, suites, bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
+        var pipeline = new CellPipeline(cellReservations, farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
         var requests = cells.Select(cell => new CellRequest
         {
-            Cell = cell, Plan = plan, BuildId = image.BuildId, RunId = runId,
+            Cell = cell, Plan = plan, BuildId = farm.BuildId, RunId = runId,
             Suites = [.. plan.Suites.Select(s => config.Suite(s) ?? throw new FarmSetupException($"plan {plan.Name}: no suite '{s}'"))],
             ArtifactsDirectory = Path.Combine(outDir, "cells", cell.Id.Replace('/', '_')),
         }).ToList();
@@ -142,25 +93,6 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
     private static HardwareProfile QemuProfile(Dictionary<string, HardwareProfile> profiles) =>
         profiles.GetValueOrDefault(QemuProfileName)
         ?? throw new FarmSetupException($"QEMU lab machines need the hardware profile {QemuProfileName} in hardware-profiles/ (or run with --qemu 0)");
-
-    private async Task<BootImage> BuildImageAsync(string outDir, CancellationToken cancellationToken)
-    {
-        var kernel = Path.Combine(options.Root, ".tools", "kernel");
-        if (!File.Exists(Path.Combine(kernel, "vmlinuz")))
-            throw new FarmSetupException($"no lab kernel at {kernel}: run scripts/install-deps.sh first");
-        return await LabImageBuilder.BuildAsync(new LabImageOptions
-        {
-            KernelDir = kernel, OutDir = Path.Combine(outDir, "image"), BuildId = options.BuildId,
-        }, cancellationToken);
-    }
-
-    /// <summary>The recorded conformance results the lab's conformance step imports (no sonobuoy binary runs here).</summary>
-    private string? SonobuoyResults()
-    {
-        if (Environment.GetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS") is { Length: > 0 } env) return env;
-        var shared = Path.GetFullPath(Path.Combine(options.Root, "..", "shared", "fixtures", "sonobuoy", "results-quick-no-failures.tar.gz"));
-        return File.Exists(shared) ? shared : null;
-    }
 }
 
 /// <summary>The lab could not be set up for a run: the farm's own failure, with what to do about it.</summary>

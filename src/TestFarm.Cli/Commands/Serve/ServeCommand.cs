@@ -1,0 +1,110 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using TestFarm.Cli.Commands.Nightly;
+using TestFarm.Cli.Commands.Validate;
+using TestFarm.Core.Configuration;
+using TestFarm.Server.Auth;
+using TestFarm.Server.Hosting;
+using TestFarm.Server.Metrics;
+using TestFarm.Server.Runs;
+
+namespace TestFarm.Cli.Commands.Serve;
+
+/// <summary>
+/// <c>testfarm serve [--db sqlite:PATH|postgres:CONNSTRING] [--listen URL] [--tokens FILE] [--lab] [--root DIR]</c>: the long-running
+/// farm server. With <c>--lab</c> the built-in lab runs in-process so triggered plans really run; without it the pool file's
+/// machines are registered and the API is served. Stops gracefully on SIGTERM/Ctrl-C: runs in flight finish first.
+/// Exit 0 after a clean stop, 1 on invalid configuration or tokens, 3 when the farm could not start.
+/// </summary>
+public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : ICliCommand
+{
+    public string Path => "serve";
+
+    private readonly Option<string> _db = new("--db") { Description = "sqlite:PATH or postgres:CONNSTRING", DefaultValueFactory = _ => "sqlite:testfarm.db" };
+    private readonly Option<string> _listen = new("--listen") { Description = "http://HOST:PORT to serve on", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+    private readonly Option<string> _tokens = new("--tokens") { Description = "Tokens file (name role sha256 per line)", DefaultValueFactory = _ => "testfarm.tokens" };
+    private readonly Option<bool> _lab = new("--lab") { Description = "Run the built-in lab in-process as the farm's machines" };
+    private readonly Option<int> _spares = new("--spares") { Description = "Spare lab machines per profile (with --lab)", DefaultValueFactory = _ => 1 };
+    private readonly Option<string?> _root = new("--root") { Description = "Checkout with hardware-profiles/, scenarios/ and pool.yaml (default: .)" };
+    private readonly Option<string?> _instance = new("--instance") { Description = "This instance's name (lease holder); default host-pid" };
+    private readonly Option<bool> _github = new("--github") { Description = "Serve POST /webhooks/github and report pull-request runs (needs GitHub__Token and GitHub__Webhooks__Secret)" };
+    private readonly Option<string?> _data = new("--data") { Description = "Where the lab's image and the cells' artifacts go (default ./serve-data)" };
+
+    public Command Build()
+    {
+        var command = new Command("serve", "Run the farm server: REST API, Quartz jobs (reaper, cleaner, nightly crons), GitHub webhooks, metrics.");
+        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data }) command.Options.Add(option);
+        command.SetAction((parse, _) => RunAsync(parse));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult parse)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        var root = System.IO.Path.GetFullPath(parse.GetValue(_root) ?? Directory.GetCurrentDirectory());
+        var problems = new List<string>();
+        var storage = ServeArguments.ParseDb(parse.GetValue(_db)!, root, problems);
+        var listen = ServeArguments.ParseListen(parse.GetValue(_listen)!, problems);
+        if (parse.GetValue(_spares) is < 0 or > 16) problems.Add($"--spares must be 0 to 16, was {parse.GetValue(_spares)}");
+        if (problems.Count > 0) return await FailAsync(error, problems, ExitCodes.Usage);
+
+        var config = ConfigFileReader.Load(root, null, stepValidators);
+        if (!config.IsValid) return await FailAsync(error, config.Errors.Select(e => e.ToString()), ExitCodes.InvalidInput);
+        var tokensPath = System.IO.Path.GetFullPath(parse.GetValue(_tokens)!, root);
+        var tokens = TokenFile.Read(tokensPath);
+        if (tokens.Errors.Count > 0) return await FailAsync(error, tokens.Errors, ExitCodes.InvalidInput);
+        var lab = parse.GetValue(_lab);
+        if (!lab && config.Pool is null) return await FailAsync(error, [$"{root}/pool.yaml: no pool file; give one or serve the built-in lab with --lab"], ExitCodes.InvalidInput);
+
+        var options = new FarmServerOptions
+        {
+            Listen = listen!, Storage = storage!, Configuration = config, Tokens = tokens.Tokens, Pool = lab ? null : config.Pool?.Value,
+            InstanceName = parse.GetValue(_instance) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
+            GitHubWebhooks = parse.GetValue(_github),
+        };
+        System.IDisposable? tracing;
+        try { tracing = Server.Telemetry.FarmTracing.StartFromEnvironment("testfarm-serve"); }
+        catch (ArgumentException ex) { return await FailAsync(error, [ex.Message], ExitCodes.Usage); }
+        using var traces = tracing;
+        using var loggers = LoggerFactory.Create(b => b.AddJsonConsole(o => o.IncludeScopes = true));
+        var bmcErrors = new BmcErrorCounter();
+        LabFarm? farm = null;
+        try
+        {
+            if (lab)
+            {
+                farm = await LabFarm.StartAsync(new LabFarmOptions
+                {
+                    Root = root, OutDirectory = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root), WrapBmcs = bmcErrors.Wrap,
+                },
+                    ServeArguments.LabMachines(config, parse.GetValue(_spares)), TimeProvider.System, loggers, CancellationToken.None);
+            }
+            await using var app = await FarmServer.BuildAsync(options, farm, bmcErrors,
+                b => b.AddJsonConsole(o => o.IncludeScopes = true).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+            await app.RunAsync(); // the host handles SIGTERM/Ctrl-C: stop taking work, drain runs, stop
+            return ExitCodes.Success;
+        }
+        catch (FarmServerConfigException ex)
+        {
+            return await FailAsync(error, ex.Errors, ExitCodes.InvalidInput);
+        }
+        catch (FarmSetupException ex)
+        {
+            return await FailAsync(error, [ex.Message], ExitCodes.FarmFailure);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            return await FailAsync(error, ex.Failures, ExitCodes.InvalidInput);
+        }
+        finally
+        {
+            if (farm is not null) await farm.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> FailAsync(TextWriter error, IEnumerable<string> problems, int code)
+    {
+        foreach (var p in problems) await error.WriteLineAsync($"serve: {p}");
+        return code;
+    }
+}

@@ -1,0 +1,35 @@
+using TestFarm.Core.Results;
+
+namespace TestFarm.Server.Api;
+
+#pragma warning disable CA1056 // URLs in bodies are relative paths, kept as strings.
+public sealed record MachineView(string Id, string Profile, string L2Domain, string State, string? LeaseId, DateTimeOffset UpdatedAt, string Url);
+
+public sealed record PoolView(int Total, IReadOnlyDictionary<string, int> ByState, IReadOnlyDictionary<string, int> ByProfile, IReadOnlyList<MachineView> Machines);
+
+public sealed record EventView(long Seq, DateTimeOffset At, string Kind, string? From, string To, string Reason, string? LeaseId);
+
+public sealed record MachineDetail(MachineView Machine, object? Profile, IReadOnlyList<EventView> Health, IReadOnlyList<EventView> Events);
+
+public sealed record QueueEntryView(string RequestId, string Plan, string Priority, string Repository, DateTimeOffset Submitted, int Position, string Blocking, DateTimeOffset? Eta);
+
+public sealed record LeaseView(string Id, string Holder, string RequestId, IReadOnlyList<string> Machines, string State,
+    DateTimeOffset GrantedAt, DateTimeOffset ExpiresAt, double AgeSeconds, DateTimeOffset? EndedAt, string? EndReason);
+
+public sealed record RunListItem(string Id, string Plan, string Trigger, string State, DateTimeOffset Started, DateTimeOffset? Finished, string Url);
+
+public sealed record PhaseView(string Phase, string State, DateTimeOffset Start, double? DurationSeconds, string? Error);
+
+public sealed record CellView(string CellId, string? Profile, string? Topology, string? Verdict, IReadOnlyList<string> Machines,
+    IReadOnlyList<PhaseView> Phases, IReadOnlyDictionary<string, int> Tests, IReadOnlyList<TestResult> Results,
+    IReadOnlyList<Artifact> Artifacts, IReadOnlyDictionary<string, string> Evidence);
+
+public sealed record RunView(string Id, string Plan, string Trigger, string State, string? StateReason, DateTimeOffset Started, DateTimeOffset? Finished,
+    string? Verdict, IReadOnlyList<CellView> Cells);
+
+public sealed record TriggerBody(string? Plan);
+
+public sealed record TriggeredView(string Id, string Url);
+
+public sealed record TokenView(string Name, string Role);
+#pragma warning restore CA1056

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using TestFarm.Server.Auth;
+using TestFarm.Server.Runs;
+using TestFarm.Storage.Sql;
+
+namespace TestFarm.Server.Api;
+
+/// <summary><c>/api/v1/runs</c>: list, read (cells, phases with durations, verdicts, artifacts), trigger and cancel.</summary>
+public static class RunEndpoints
+{
+    public static void MapRunEndpoints(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/runs", ListAsync).RequireRole(ApiRole.Viewer).WithName("ListRuns").WithSummary("Runs, newest first (?limit=1..500, default 50)");
+        api.MapGet("/runs/{id}", GetAsync).RequireRole(ApiRole.Viewer).WithName("GetRun").WithSummary("A run with its cells, phases, verdicts and artifacts");
+        api.MapPost("/runs", TriggerAsync).RequireRole(ApiRole.Operator).WithName("TriggerRun").WithSummary("Trigger a plan by name: {\"plan\": \"nightly\"}");
+        api.MapPost("/runs/{id}/cancel", CancelAsync).RequireRole(ApiRole.Operator).WithName("CancelRun").WithSummary("Cancel a run (any instance may ask)");
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, RunViews views, CancellationToken ct, int? limit = null)
+    {
+        if (limit is < 1 or > 500)
+            return Problems.Of(http, StatusCodes.Status400BadRequest, "Bad query", $"limit must be 1 to 500, was {limit}", "limit");
+        return Results.Ok(await views.ListAsync(limit ?? 50, ct));
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext http, RunViews views, CancellationToken ct) =>
+        await views.GetAsync(id, ct) is { } run ? Results.Ok(run) : Problems.NotFound(http, $"no run '{id}'");
+
+    private static async Task<IResult> TriggerAsync(HttpContext http, RunLauncher launcher, CancellationToken ct)
+    {
+        TriggerBody? body;
+        try
+        {
+            body = http.Request.ContentLength is 0 ? null : await http.Request.ReadFromJsonAsync<TriggerBody>(ct);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            return Problems.Of(http, StatusCodes.Status400BadRequest, "Bad JSON", $"body: {ex.Message}", ex.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "body");
+        }
+        catch (InvalidOperationException ex) when (!http.Request.HasJsonContentType())
+        {
+            return Problems.Of(http, StatusCodes.Status415UnsupportedMediaType, "Not JSON", $"send the body as application/json: {ex.Message}", "body");
+        }
+        var token = http.Items[RoleRequirement.TokenItem] as ApiToken;
+        var outcome = await launcher.TriggerAsync(body?.Plan, $"api ({token?.Name ?? "?"})", ct);
+        if (outcome.Refusal is { } r) return Problems.Of(http, r.Status, r.Title, r.Detail, r.Field);
+        var url = $"/api/v1/runs/{outcome.RunId}";
+        return Results.Accepted(url, new TriggeredView(outcome.RunId!, url));
+    }
+
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, RunViews views, RunLauncher launcher, CancellationToken ct)
+    {
+        var run = await views.GetAsync(id, ct);
+        if (run is null) return Problems.NotFound(http, $"no run '{id}'");
+        if (RunEvents.IsEnd(run.State))
+            return Problems.Of(http, StatusCodes.Status409Conflict, "Run has ended", $"run {id} is {run.State}; nothing to cancel");
+        var token = http.Items[RoleRequirement.TokenItem] as ApiToken;
+        await launcher.RequestCancelAsync(id, token?.Name ?? "?", ct);
+        return Results.Accepted($"/api/v1/runs/{id}", new TriggeredView(id, $"/api/v1/runs/{id}"));
+    }
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+using TestFarm.Core.GitHub;
+using TestFarm.Core.Leases;
+using TestFarm.Core.Plans;
+using TestFarm.GitHub;
+using TestFarm.Core.Machines;
+using TestFarm.Core.Scheduling;
+using TestFarm.Orchestration.Reservations;
+using TestFarm.Server.Api;
+using TestFarm.Server.Auth;
+using TestFarm.Server.Metrics;
+using TestFarm.Server.Runs;
+using TestFarm.Server.Webhooks;
+using TestFarm.Storage.Database;
+using TestFarm.Storage.Sql;
+
+namespace TestFarm.Server.Hosting;
+
+/// <summary>The farm's configuration is wrong: every problem, each naming its option or file:line.</summary>
+public sealed class FarmServerConfigException(IReadOnlyList<string> errors) : Exception(string.Join(Environment.NewLine, errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>
+/// <c>testfarm serve</c>: Kestrel with the REST API under <c>/api/v1</c>, <c>/metrics</c>, <c>/healthz</c> and the OpenAPI
+/// document at <c>/openapi/v1.json</c>; the store (SQLite or PostgreSQL); Quartz with the lease reaper, the machine cleaner
+/// and the plans' nightly crons (clustered on PostgreSQL); the GitHub webhook at <c>/webhooks/github</c> when enabled;
+/// and a graceful stop that lets runs in flight finish.
+/// </summary>
+public static class FarmServer
+{
+    public static async Task<WebApplication> BuildAsync(FarmServerOptions options, IFarmBackend? backend, BmcErrorCounter? bmcErrors = null,
+        Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, Action<IServiceCollection>? configureServices = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (schedules, cronErrors) = NightlyPlanJob.Schedules(options.Configuration);
+        var errors = FarmServerOptionsValidator.Validate(options).Concat(cronErrors).ToList();
+        if (errors.Count > 0) throw new FarmServerConfigException(errors);
+        time ??= TimeProvider.System;
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "TestFarm.Server", Args = [] });
+        builder.WebHost.UseKestrel(k => k.Listen(Address(options.Listen), options.Listen.Port));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        if (logging is not null) { builder.Logging.ClearProviders(); logging(builder.Logging); }
+
+        var store = await OpenStoreAsync(options, time, ct);
+        var profiles = options.Configuration.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var reservations = new ReservationService(
+            new FarmScheduler(new GangChooser(profiles), new PolicyOptions(), new HistoryDurationEstimator(TimeSpan.FromHours(1))), store, store, store, time);
+        if ((backend?.Pool ?? options.Pool) is { } pool) await reservations.RegisterPoolAsync(pool, ct);
+
+        var services = builder.Services;
+        services.AddSingleton(time);
+        services.AddSingleton(options);
+        services.AddSingleton(store);
+        services.AddSingleton<ILeaseStore>(store);
+        services.AddSingleton<IMachineStore>(store);
+        services.AddSingleton(reservations);
+        if (backend is not null) services.AddSingleton(backend);
+        services.AddSingleton(bmcErrors ?? new BmcErrorCounter());
+        services.AddSingleton<FarmMetrics>();
+        if (backend is not null) services.AddSingleton(new InstanceReservations(reservations, store, backend, options, time));
+        services.AddSingleton(sp => new RunLauncher(options, backend, store, sp.GetService<InstanceReservations>(), sp.GetRequiredService<FarmMetrics>(), time,
+            sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IRunObserver>()));
+        // Before the defaults below, so a caller's registrations (e.g. another GitHub client) win over their TryAdds.
+        configureServices?.Invoke(services);
+        if (options.GitHubWebhooks)
+        {
+            services.AddTestFarmGitHub();
+            services.AddGitHubWebhooks(o => o.Plans = [.. options.Configuration.Plans.Select(p => p.Value).Where(p => p.Trigger.Kind == TriggerKind.PullRequest)]);
+            services.AddSingleton<IRunTrigger, ServerRunTrigger>();
+            services.AddSingleton<IRunObserver, GitHubRunObserver>();
+        }
+        services.AddSingleton<RunViews>();
+        services.AddSingleton<TokenAuthenticator>();
+        services.Configure<ApiAuthOptions>(o => o.Tokens.AddRange(options.Tokens));
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddProblemDetails();
+        services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+
+        services.AddLeaseReaper(new ReservationSchedulerOptions
+        {
+            ReaperInterval = options.ReaperInterval,
+            PostgresConnection = options.Storage.Kind == StoreKind.Postgres ? options.Storage.PostgresConnection : null,
+        });
+        // AddQuartz is additive: these jobs join the reaper's scheduler.
+        services.AddQuartz(q =>
+        {
+            q.AddJob<MachineCleanerJob>(j => j.WithIdentity(MachineCleanerJob.Key).StoreDurably());
+            q.AddTrigger(t => t.WithIdentity("machine-cleaner-trigger", "testfarm").ForJob(MachineCleanerJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(options.CleanerInterval).RepeatForever()));
+            foreach (var (plan, cron) in schedules)
+            {
+                var key = NightlyPlanJob.KeyFor(plan.Name);
+                q.AddJob<NightlyPlanJob>(j => j.WithIdentity(key).UsingJobData(NightlyPlanJob.PlanKey, plan.Name).StoreDurably());
+                q.AddTrigger(t => t.WithIdentity($"plan-{plan.Name}-cron", "testfarm-nightly").ForJob(key)
+                    .WithCronSchedule(cron, c => c.InTimeZone(TimeZoneInfo.Utc).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing)));
+            }
+        });
+        // Registered last so it stops first: runs drain while Quartz and the store are still there.
+        services.AddHostedService<RunDrainService>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler(e => e.Run(HandleErrorAsync));
+        app.UseStatusCodePages();
+        var api = app.MapGroup("/api/v1");
+        api.MapPoolEndpoints();
+        api.MapQueueEndpoints();
+        api.MapRunEndpoints();
+        app.MapGet("/metrics", async (FarmMetrics metrics, CancellationToken token) =>
+        {
+            await metrics.RefreshAsync(store, time, token);
+            return Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+        }).WithName("Metrics").WithSummary("Prometheus text exposition");
+        app.MapHealthChecks("/healthz");
+        if (options.GitHubWebhooks) app.MapGitHubWebhooks().WithName("GitHubWebhook").WithSummary("GitHub deliveries, signed with the webhook secret");
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var address = BoundAddress(app);
+            ServerLog.Listening(app.Logger, options.InstanceName, address, store.Dialect.Place);
+        });
+        return app;
+    }
+
+    /// <summary>The address Kestrel bound (with the real port when 0 was asked).</summary>
+    public static string BoundAddress(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "?";
+    }
+
+    private static IPAddress Address(Uri listen) =>
+        listen.Host is "localhost" ? IPAddress.Loopback
+        : listen.Host is "*" or "+" ? IPAddress.Any
+        : IPAddress.TryParse(listen.Host.Trim('[', ']'), out var ip) ? ip
+        : throw new FarmServerConfigException([$"listen: host must be an IP address or localhost, was '{listen.Host}' in {listen}"]);
+
+    private static async Task<SqlFarmStore> OpenStoreAsync(FarmServerOptions options, TimeProvider time, CancellationToken ct)
+    {
+        try
+        {
+            return options.Storage.Kind == StoreKind.Postgres
+                ? await SqlFarmStore.OpenPostgresAsync(options.Storage.PostgresConnection!, time, ct: ct)
+                : await SqlFarmStore.OpenSqliteAsync(options.Storage.SqlitePath, time, ct: ct);
+        }
+        catch (StoreException ex)
+        {
+            throw new FarmServerConfigException([$"db: {ex.Message}"]);
+        }
+    }
+
+    private static async Task HandleErrorAsync(HttpContext http)
+    {
+        var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, title, detail) = error switch
+        {
+            StoreException s => (StatusCodes.Status503ServiceUnavailable, "Store unavailable", s.Message),
+            BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", $"the server failed on {http.Request.Method} {http.Request.Path}; see its log (trace {http.TraceIdentifier})"),
+        };
+        await Problems.Of(http, status, title, detail).ExecuteAsync(http);
+    }
+}

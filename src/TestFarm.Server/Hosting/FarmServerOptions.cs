@@ -1,0 +1,60 @@
+using TestFarm.Core.Configuration;
+using TestFarm.Server.Auth;
+using TestFarm.Storage;
+
+namespace TestFarm.Server.Hosting;
+
+/// <summary>What one <c>testfarm serve</c> instance runs with. Checked by <see cref="FarmServerOptionsValidator"/> at start.</summary>
+public sealed record FarmServerOptions
+{
+    /// <summary>Where the API listens: http on a loopback or any address. Port 0 picks a free port.</summary>
+    public Uri Listen { get; init; } = new("http://127.0.0.1:8080");
+    public required StorageOptions Storage { get; init; }
+    /// <summary>Plans, suites and profiles the farm knows (already validated).</summary>
+    public required ConfigurationSet Configuration { get; init; }
+    public IReadOnlyList<ApiToken> Tokens { get; init; } = [];
+    /// <summary>Machines to register at start when there is no backend (an API-only instance over a pool file).</summary>
+    public Core.Pool.PoolInventory? Pool { get; init; }
+    /// <summary>This instance's name: holder of its leases and the name in its logs. Unique per instance.</summary>
+    public string InstanceName { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+    /// <summary>How often the lease reaper runs (Quartz).</summary>
+    public TimeSpan ReaperInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often a running run looks for a cancel request (which any instance may write).</summary>
+    public TimeSpan CancelPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>How often a cell's lease is heartbeated while it holds machines.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(20);
+    public int MaxParallelCells { get; init; } = 4;
+    /// <summary>How long a graceful stop waits for in-flight runs to finish before it gives up.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>How long a machine may sit in Cleaning (e.g. after a reaped lease) before the cleaner takes it.</summary>
+    public TimeSpan CleaningGrace { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan CleanerInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Serve <c>POST /webhooks/github</c> and report pull-request runs on GitHub. Needs configuration <c>GitHub:Token</c> (or the
+    /// App's keys) and <c>GitHub:Webhooks:Secret</c>, e.g. as environment variables <c>GitHub__Token</c>, <c>GitHub__Webhooks__Secret</c>.
+    /// </summary>
+    public bool GitHubWebhooks { get; init; }
+}
+
+/// <summary>Refuses options that cannot work, naming the option and its value.</summary>
+public static class FarmServerOptionsValidator
+{
+    public static IReadOnlyList<string> Validate(FarmServerOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var errors = new List<string>();
+        if (o.Listen.Scheme != Uri.UriSchemeHttp) errors.Add($"listen: only http:// is served (put TLS in front), was {o.Listen}");
+        if (o.Listen.AbsolutePath != "/") errors.Add($"listen: give scheme, host and port only, was {o.Listen}");
+        if (o.Storage.Kind == Storage.Database.StoreKind.Postgres && string.IsNullOrWhiteSpace(o.Storage.PostgresConnection))
+            errors.Add("db: postgres needs a connection string (postgres:Host=...;Database=...)");
+        if (string.IsNullOrWhiteSpace(o.InstanceName)) errors.Add("instance name must not be empty");
+        if (o.ReaperInterval < TimeSpan.FromSeconds(1)) errors.Add($"ReaperInterval must be at least 1s, was {o.ReaperInterval}");
+        if (o.CancelPollInterval < TimeSpan.FromMilliseconds(100)) errors.Add($"CancelPollInterval must be at least 100ms, was {o.CancelPollInterval}");
+        if (o.HeartbeatInterval >= o.LeaseTtl) errors.Add($"HeartbeatInterval ({o.HeartbeatInterval}) must be shorter than LeaseTtl ({o.LeaseTtl})");
+        if (o.MaxParallelCells is < 1 or > 64) errors.Add($"MaxParallelCells must be 1 to 64, was {o.MaxParallelCells}");
+        if (o.Tokens.Count == 0) errors.Add("tokens: no API token is configured; create one with 'testfarm token create --role admin'");
+        if (!o.Configuration.IsValid) errors.Add($"configuration has {o.Configuration.Errors.Count} errors; run 'testfarm validate'");
+        return errors;
+    }
+}

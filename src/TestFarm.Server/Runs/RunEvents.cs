@@ -1,0 +1,23 @@
+namespace TestFarm.Server.Runs;
+
+/// <summary>The states a run goes through, as written to the audit log (kind <c>run</c>, subject the run id).</summary>
+public static class RunEvents
+{
+    public const string Kind = "run";
+    public const string Running = "Running";
+    public const string Finished = "Finished";
+    public const string CancelRequested = "CancelRequested";
+    public const string Cancelled = "Cancelled";
+    public const string Failed = "Failed";
+
+    public static bool IsEnd(string state) => state is Finished or Cancelled or Failed;
+}
+
+/// <summary>Why a trigger was refused: an HTTP status and a message naming the field.</summary>
+public sealed record TriggerRefusal(int Status, string Title, string Detail, string? Field = null);
+
+/// <summary>A trigger's result: the new run's id, or why there is none.</summary>
+public sealed record TriggerOutcome(string? RunId, TriggerRefusal? Refusal)
+{
+    public static TriggerOutcome Refused(int status, string title, string detail, string? field = null) => new(null, new TriggerRefusal(status, title, detail, field));
+}

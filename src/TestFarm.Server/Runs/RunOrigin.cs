@@ -1,0 +1,27 @@
+using TestFarm.Core.Results;
+
+namespace TestFarm.Server.Runs;
+
+/// <summary>Where a run came from when a pull request asked for it, and which of the plan's cells it runs.</summary>
+public sealed record RunOrigin
+{
+    /// <summary><c>owner/name</c>.</summary>
+    public string? Repository { get; init; }
+    public string? HeadSha { get; init; }
+    public int? PullRequest { get; init; }
+    /// <summary>An untrusted author's change: cells end in a full reimage.</summary>
+    public bool Untrusted { get; init; }
+    /// <summary>Only these cells of the plan (a rerun); all when null.</summary>
+    public IReadOnlyList<string>? CellIds { get; init; }
+
+    /// <summary>The run's trigger as stored: <c>pr owner/name#12 SHA: reason</c> for pull requests, so runs can be found by pull request.</summary>
+    public string Label(string reason) => Repository is null ? reason : $"{Prefix(Repository, PullRequest)}{HeadSha}: {reason}";
+
+    public static string Prefix(string repository, int? pullRequest) => $"pr {repository}#{pullRequest?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} ";
+}
+
+/// <summary>Told when a run has ended and its cells are stored (e.g. to report it on GitHub). Failures are logged, not thrown.</summary>
+public interface IRunObserver
+{
+    Task RunEndedAsync(RunResult run, RunOrigin origin, CancellationToken cancellationToken);
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using TestFarm.Core.Machines;
+using TestFarm.Server.Runs;
+using TestFarm.Storage;
+using TestFarm.Storage.Database;
+using TestFarm.Storage.Sql;
+
+namespace TestFarm.Server.Tests.Serve;
+
+/// <summary>Cancelling a run through the API, and a graceful stop that lets the run in flight finish first.</summary>
+[CancelAfter(60_000), FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
+public sealed class RunLifecycleTests
+{
+    private static async Task<(ServeFixture Fixture, GatedBackend Backend, ApiClient Api, string Db)> StartAsync(CancellationToken ct)
+    {
+        var fixture = new ServeFixture();
+        var db = Path.Combine(fixture.Root, "farm.db");
+        var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
+        var api = await fixture.StartAsync(ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = db }, "serve-l"), backend, ct);
+        return (fixture, backend, api, db);
+    }
+
+    [Test]
+    public async Task A_cancelled_run_cleans_and_releases_its_machines_and_ends_Cancelled(CancellationToken ct)
+    {
+        var (fixture, backend, api, _) = await StartAsync(ct);
+        await using var owned = fixture;
+        using var client = api;
+
+        var (status, body, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
+        var runId = body!["id"]!.GetValue<string>();
+        await backend.Reimaging.Task.WaitAsync(ct);
+        Assert.That((await api.GetAsync("/api/v1/leases")).AsArray(), Has.Count.EqualTo(1), "the cell holds its machines");
+        var live = await api.GetAsync($"/api/v1/runs/{runId}");
+        Assert.That(live["cells"]!.AsArray().Single()!["phases"]!.AsArray().Select(p => $"{p!["phase"]}:{p["state"]}"),
+            Is.EqualTo(new[] { "reserve:Succeeded", "reimage:Running" }), "live phases come from the store");
+
+        (status, _, text, _) = await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
+        var run = await api.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(30), ct);
+        Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"), run.ToJsonString());
+        Assert.That(backend.Cleaned, Is.EqualTo(2), "both machines were cleaned");
+        Assert.That((await api.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
+        Assert.That((await api.GetAsync("/api/v1/pool"))["byState"]!["Available"]!.GetValue<int>(), Is.EqualTo(2));
+        (status, _, text, _) = await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Conflict), text);
+    }
+
+    [Test]
+    public async Task A_graceful_stop_takes_no_new_run_and_waits_for_the_one_in_flight(CancellationToken ct)
+    {
+        var (fixture, backend, api, db) = await StartAsync(ct);
+        await using var owned = fixture;
+        using var client = api;
+
+        var (status, body, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
+        var runId = body!["id"]!.GetValue<string>();
+        await backend.Reimaging.Task.WaitAsync(ct);
+        var launcher = api.App.Services.GetRequiredService<RunLauncher>();
+
+        var stopping = api.App.StopAsync(ct);
+        Assert.That(api.App.Lifetime.ApplicationStopping.IsCancellationRequested, Is.True, "the stop has begun");
+        var refused = await launcher.TriggerAsync("lab-smoke", "test", ct);
+        Assert.That(refused.Refusal?.Detail, Does.Contain("is stopping"), "a stopping instance takes no new run");
+        Assert.That(stopping.IsCompleted, Is.False, "the stop waits for the run in flight");
+
+        backend.Open();
+        await stopping.WaitAsync(ct);
+        var store = await SqlFarmStore.OpenSqliteAsync(db, TimeProvider.System, ct: ct);
+        var run = await store.GetRunAsync(runId, ct);
+        Assert.That(run!.Finished, Is.Not.EqualTo(default(DateTimeOffset)), "the run was finished and recorded before the process stopped");
+        Assert.That(run.Cells.Single().Phases.Select(p => p.Phase), Does.Contain("release"));
+        Assert.That(await store.ListLeasesAsync(activeOnly: true, ct), Is.Empty);
+        Assert.That((await store.ListMachinesAsync(ct)).Select(m => m.State), Is.All.EqualTo(MachineState.Available));
+    }
+
+    [Test]
+    public async Task A_cell_waiting_for_machines_shows_in_the_queue_with_position_blocking_reason_and_ETA(CancellationToken ct)
+    {
+        var (fixture, backend, api, _) = await StartAsync(ct);
+        await using var owned = fixture;
+        using var client = api;
+
+        var (_, body, _, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        var holding = body!["id"]!.GetValue<string>();
+        await backend.Reimaging.Task.WaitAsync(ct);
+        (_, body, _, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        var waiting = body!["id"]!.GetValue<string>();
+
+        var queue = await api.GetAsync("/api/v1/queue");
+        while (queue.AsArray().Count == 0)
+        {
+            await Task.Delay(100, ct);
+            queue = await api.GetAsync("/api/v1/queue");
+        }
+        var entry = queue.AsArray().Single()!;
+        Assert.That(entry["requestId"]!.GetValue<string>(), Is.EqualTo($"{waiting}/lab-smoke/epyc-9354-e810/1cp-1w"));
+        Assert.That(entry["position"]!.GetValue<int>(), Is.EqualTo(1));
+        Assert.That(entry["priority"]!.GetValue<string>(), Is.EqualTo("Manual"));
+        Assert.That(entry["blocking"]!.GetValue<string>(), Does.Contain("needs 1× control-plane [profile=epyc-9354-e810]; 2 healthy (0 free)"));
+        Assert.That(entry["eta"]!.GetValue<DateTimeOffset>(), Is.GreaterThan(DateTimeOffset.UnixEpoch), "an ETA from the held lease's expected end");
+        var (_, _, metrics, _) = await api.SendAsync(HttpMethod.Get, "/metrics", null);
+        Assert.That(metrics, Does.Contain("testfarm_queue_depth{class=\"Manual\"} 1"));
+
+        await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{waiting}/cancel", ServeFixture.OperatorSecret);
+        Assert.That((await api.WaitForRunEndAsync(waiting, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"));
+        Assert.That((await api.GetAsync("/api/v1/queue")).AsArray(), Is.Empty, "a cancelled run's waiting cells leave the queue");
+        backend.Open();
+        Assert.That((await api.WaitForRunEndAsync(holding, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
+    }
+}

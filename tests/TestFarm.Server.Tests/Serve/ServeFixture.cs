@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using TestFarm.Cli.Commands.Nightly;
+using TestFarm.Cli.Commands.Serve;
+using TestFarm.Cli.Commands.Validate;
+using TestFarm.Core.Configuration;
+using TestFarm.Scenarios;
+using TestFarm.Server.Auth;
+using TestFarm.Server.Hosting;
+using TestFarm.Server.Runs;
+using TestFarm.Storage;
+using TestFarm.Testing;
+
+namespace TestFarm.Server.Tests.Serve;
+
+/// <summary>
+/// A checkout with one profile, the quick conformance suite, a small two-machine plan and a pool; tokens of each role;
+/// servers built by <see cref="FarmServer"/> on 127.0.0.1 with a free port, and the in-process lab when asked.
+/// </summary>
+public sealed class ServeFixture : IAsyncDisposable
+{
+    public const string ViewerSecret = "viewer-secret-1";
+    public const string OperatorSecret = "operator-secret-1";
+    public const string AdminSecret = "admin-secret-1";
+
+    public const string Plan = """
+        name: lab-smoke
+        trigger: { kind: nightly, cron: "0 0 3 * * ?" }
+        matrix:
+          profiles:
+            - name: epyc-9354-e810
+          topologies:
+            - name: 1cp-1w
+              roles:
+                - { name: control-plane, count: 1 }
+                - { name: worker, count: 1 }
+        cluster:
+          deployer: lab
+          kubernetesVersion: 1.32.3
+          addOns:
+            - { name: metallb, version: 0.15.3 }
+            - { name: rook-ceph, version: 1.17.9 }
+        suites: [conformance-quick]
+        timeouts: { reimage: 5m, deploy: 5m, addons: 5m, suites: 5m, clean: 5m }
+        """;
+
+    private readonly TempDirectory _root = new("tf-serve");
+    private readonly List<WebApplication> _apps = [];
+    private LabFarm? _lab;
+
+    public string Root => _root.Path;
+    public ConfigurationSet Config { get; }
+
+    public static IReadOnlyList<ApiToken> Tokens { get; } =
+    [
+        new() { Name = "dashboard", Role = ApiRole.Viewer, Sha256 = TokenAuthenticator.Hash(ViewerSecret) },
+        new() { Name = "oncall", Role = ApiRole.Operator, Sha256 = TokenAuthenticator.Hash(OperatorSecret) },
+        new() { Name = "root", Role = ApiRole.Admin, Sha256 = TokenAuthenticator.Hash(AdminSecret) },
+    ];
+
+    public ServeFixture(params (string Name, string Yaml)[] extraPlans)
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "hardware-profiles"));
+        Directory.CreateDirectory(Path.Combine(Root, "scenarios", "plans"));
+        Directory.CreateDirectory(Path.Combine(Root, "scenarios", "suites"));
+        File.Copy(Fixtures.Repo("hardware-profiles", "epyc-9354-e810.yaml"), Path.Combine(Root, "hardware-profiles", "epyc-9354-e810.yaml"));
+        File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(Root, "scenarios", "suites", "conformance-quick.yaml"));
+        File.WriteAllText(Path.Combine(Root, "scenarios", "plans", "lab-smoke.yaml"), Plan);
+        foreach (var (name, yaml) in extraPlans) File.WriteAllText(Path.Combine(Root, "scenarios", "plans", $"{name}.yaml"), yaml);
+        File.WriteAllText(Path.Combine(Root, "pool.yaml"), """
+            machines:
+              - id: m1
+                profile: epyc-9354-e810
+                provisioningMac: "52:54:00:00:10:01"
+                bmc: { url: "http://127.0.0.1:9/bmc/m1", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
+              - id: m2
+                profile: epyc-9354-e810
+                provisioningMac: "52:54:00:00:10:02"
+                bmc: { url: "http://127.0.0.1:9/bmc/m2", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
+            """);
+        Config = ConfigFileReader.Load(Root, null, ScenariosServiceCollectionExtensions.BuiltInValidators());
+        if (!Config.IsValid) throw new InvalidOperationException(string.Join(Environment.NewLine, Config.Errors));
+    }
+
+    /// <summary>The lab with the machines the plans need plus <paramref name="spares"/>, started once per fixture.</summary>
+    public async Task<IFarmBackend> LabAsync(CancellationToken ct, int spares = 1)
+    {
+        if (_lab is not null) return _lab;
+        if (!File.Exists(Fixtures.Repo(".tools", "kernel", "vmlinuz"))) Assert.Fail("no lab kernel in .tools/kernel: run scripts/install-deps.sh");
+        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
+        Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", Fixtures.Shared("sonobuoy", "results-quick-no-failures.tar.gz"));
+        try
+        {
+            _lab = await LabFarm.StartAsync(new LabFarmOptions { Root = Fixtures.RepositoryRoot, OutDirectory = Path.Combine(Root, "data") },
+                ServeArguments.LabMachines(Config, spares), TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null);
+            Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", null);
+        }
+        return _lab;
+    }
+
+    public static FarmServerOptions Options(ConfigurationSet config, StorageOptions storage, string instance) => new()
+    {
+        Listen = new Uri("http://127.0.0.1:0"), Storage = storage, Configuration = config, Tokens = Tokens, InstanceName = instance,
+        ReaperInterval = TimeSpan.FromSeconds(5), CancelPollInterval = TimeSpan.FromMilliseconds(200), HeartbeatInterval = TimeSpan.FromSeconds(5),
+        LeaseTtl = TimeSpan.FromMinutes(1), ShutdownTimeout = TimeSpan.FromSeconds(50),
+    };
+
+    /// <summary>Builds and starts a server; returns a client for it.</summary>
+    public async Task<ApiClient> StartAsync(FarmServerOptions options, IFarmBackend? backend, CancellationToken ct,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+    {
+        var app = await FarmServer.BuildAsync(options, backend, logging: b => b.SetMinimumLevel(LogLevel.Warning), configureServices: services, ct: ct);
+        _apps.Add(app);
+        await app.StartAsync(ct);
+        return new ApiClient(new Uri(FarmServer.BoundAddress(app)), app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps) await app.DisposeAsync();
+        if (_lab is not null) await _lab.DisposeAsync();
+        _root.Dispose();
+    }
+}
+
+/// <summary>Sends API requests with a token and reads JSON or problem bodies.</summary>
+public sealed class ApiClient(Uri baseAddress, WebApplication app) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public WebApplication App => app;
+
+    public async Task<(HttpStatusCode Status, JsonNode? Body, string Text, HttpResponseMessage Response)> SendAsync(HttpMethod method, string path, string? token, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is string raw) request.Content = new StringContent(raw, System.Text.Encoding.UTF8, "application/json");
+        else if (body is not null) request.Content = JsonContent.Create(body);
+        var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        JsonNode? json = null;
+        try { json = text.Length > 0 ? JsonNode.Parse(text) : null; } catch (JsonException) { }
+        return (response.StatusCode, json, text, response);
+    }
+
+    public async Task<JsonNode> GetAsync(string path, string token = ServeFixture.ViewerSecret)
+    {
+        var (status, body, text, _) = await SendAsync(HttpMethod.Get, path, token);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), $"GET {path}: {text}");
+        return body!;
+    }
+
+    /// <summary>Polls the run (every 250 ms) until it has ended or <paramref name="within"/> passed.</summary>
+    public async Task<JsonNode> WaitForRunEndAsync(string runId, TimeSpan within, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(within);
+        var run = await GetAsync($"/api/v1/runs/{runId}");
+        while (!RunEvents.IsEnd(run["state"]!.GetValue<string>()))
+        {
+            try { await Task.Delay(250, limit.Token); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { Assert.Fail($"run {runId} did not end within {within}: {run.ToJsonString()}"); }
+            run = await GetAsync($"/api/v1/runs/{runId}");
+        }
+        return run;
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+using TestFarm.Server.Hosting;
+using TestFarm.Server.Runs;
+using TestFarm.Storage;
+using TestFarm.Storage.Database;
+
+namespace TestFarm.Server.Tests.Serve;
+
+/// <summary>The Quartz jobs of <c>serve</c>: a plan's nightly cron triggers it; the cleaner returns machines left in Cleaning.</summary>
+[CancelAfter(60_000), FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
+public sealed class ServeJobsTests
+{
+    [Test]
+    public async Task The_nightly_job_of_a_plan_triggers_a_run_of_it(CancellationToken ct)
+    {
+        await using var fixture = new ServeFixture();
+        var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
+        using var api = await fixture.StartAsync(ServeFixture.Options(fixture.Config,
+            new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-j"), backend, ct);
+        var scheduler = await api.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(ct);
+        var trigger = await scheduler.GetTrigger(new TriggerKey("plan-lab-smoke-cron", "testfarm-nightly"), ct);
+        Assert.That(trigger, Is.InstanceOf<ICronTrigger>());
+        Assert.That(((ICronTrigger)trigger!).CronExpressionString, Is.EqualTo("0 0 3 * * ?"), "the cron comes from the plan's trigger");
+
+        // Fire it now instead of waiting for 03:00.
+        await scheduler.TriggerJob(NightlyPlanJob.KeyFor("lab-smoke"), ct);
+        await backend.Reimaging.Task.WaitAsync(ct);
+        var run = (await api.GetAsync("/api/v1/runs")).AsArray().Single()!;
+        Assert.That(run["plan"]!.GetValue<string>(), Is.EqualTo("lab-smoke"));
+        Assert.That(run["trigger"]!.GetValue<string>(), Does.StartWith("nightly (cron"));
+        backend.Open();
+        Assert.That((await api.WaitForRunEndAsync(run["id"]!.GetValue<string>(), TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
+    }
+
+    [Test]
+    public async Task The_cleaner_cleans_a_repaired_machine_and_returns_it_to_the_pool(CancellationToken ct)
+    {
+        await using var fixture = new ServeFixture();
+        var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
+        var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-c")
+            with { CleaningGrace = TimeSpan.Zero, CleanerInterval = TimeSpan.FromMilliseconds(200) };
+        using var api = await fixture.StartAsync(options, backend, ct);
+
+        var (status, _, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/machines/m1/drain", ServeFixture.OperatorSecret);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), text);
+        (status, _, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/machines/m1/repair", ServeFixture.OperatorSecret);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), text);
+        var state = "Cleaning";
+        while (state != "Available")
+        {
+            await Task.Delay(100, ct);
+            state = (await api.GetAsync("/api/v1/machines/m1"))["machine"]!["state"]!.GetValue<string>();
+        }
+        Assert.That(backend.Cleaned, Is.EqualTo(1), "the machine was cleaned before it went back");
+        var events = (await api.GetAsync("/api/v1/machines/m1"))["events"]!.AsArray().Select(e => e!["reason"]!.GetValue<string>());
+        Assert.That(events, Does.Contain("cleaned by the farm's cleaner"));
+    }
+
+    [Test]
+    public async Task Options_that_cannot_work_are_refused_at_start_each_naming_its_option(CancellationToken ct)
+    {
+        await using var fixture = new ServeFixture();
+        var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Postgres }, "serve-x") with
+        {
+            Tokens = [], Listen = new Uri("https://127.0.0.1:0"), MaxParallelCells = 0, HeartbeatInterval = TimeSpan.FromMinutes(5),
+        };
+        var ex = Assert.ThrowsAsync<FarmServerConfigException>(() => FarmServer.BuildAsync(options, null, ct: ct));
+        Assert.That(ex!.Errors, Has.Some.StartWith("listen: only http://"));
+        Assert.That(ex.Errors, Has.Some.StartWith("db: postgres needs a connection string"));
+        Assert.That(ex.Errors, Has.Some.StartWith("tokens: no API token"));
+        Assert.That(ex.Errors, Has.Some.EqualTo("MaxParallelCells must be 1 to 64, was 0"));
+        Assert.That(ex.Errors, Has.Some.StartWith("HeartbeatInterval (00:05:00) must be shorter than LeaseTtl"));
+    }
+}

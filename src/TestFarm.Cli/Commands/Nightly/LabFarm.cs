@@ -77,11 +77,13 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
     {
         var outDir = options.OutDirectory;
         var image = await BuildImageAsync(options, cancellationToken);
+        var arm64 = machines.Any(m => m.Arch == CpuArchitecture.Arm64) ? await BuildArm64ImageAsync(options, cancellationToken) : null;
         // QEMU guests reach the host's loopback as 10.0.2.2 (user networking); the simulated machines share that view.
         var farmHost = options.QemuMachines > 0 ? "10.0.2.2" : "127.0.0.1";
         var boot = await BootServiceHost.StartAsync(IPAddress.Loopback, 0, port => new Uri($"http://{farmHost}:{port}"), time, cancellationToken: cancellationToken);
         _owned.Add(boot);
         boot.Artifacts.AddImage(image, Path.Combine(outDir, "image"));
+        if (arm64 is not null) boot.Artifacts.AddImage(arm64, Path.Combine(outDir, "image-arm64"));
 
         var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         var lab = await VirtualLab.StartAsync(new LabOptions
@@ -115,7 +117,7 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         };
         var reimager = new Reimager(boot.Sessions, boot.Options, policy, time);
         Provisioner = new FarmProvisioner(reimager, new Cleaner(boot.Sessions, reimager, policy, time), bmcs,
-            new ImageCatalogue().With(image));
+            arm64 is null ? new ImageCatalogue().With(image) : new ImageCatalogue().With(image).With(arm64));
 
         var clusters = new LabClusters(lab, time, loggers);
         _owned.Add(clusters);
@@ -138,6 +140,17 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         {
             KernelDir = kernel, OutDir = Path.Combine(options.OutDirectory, "image"), BuildId = options.BuildId,
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The arm64 twin of the image for the plan's arm64 machines, when scripts/install-deps.sh fetched the arm64
+    /// kernel and busybox; without them the arm64 cells say "no image ... for Arm64" as an infra-error.
+    /// </summary>
+    private static async Task<BootImage?> BuildArm64ImageAsync(LabFarmOptions options, CancellationToken cancellationToken)
+    {
+        var defaults = LabImageOptions.Defaults(CpuArchitecture.Arm64, Path.Combine(options.OutDirectory, "image-arm64"), Path.Combine(options.Root, ".tools"));
+        if (!File.Exists(Path.Combine(defaults.KernelDir, "vmlinuz")) || !File.Exists(defaults.Busybox)) return null;
+        return await LabImageBuilder.BuildAsync(defaults with { BuildId = options.BuildId }, cancellationToken);
     }
 
     /// <summary>The recorded conformance results the lab's conformance step imports (no sonobuoy binary runs here).</summary>

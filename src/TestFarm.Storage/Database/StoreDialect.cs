@@ -97,6 +97,9 @@ public sealed class PostgresDialect : StoreDialect
         // also throw away the plans of the claim and release functions); its few statements are prepared automatically.
         b.NoResetOnClose = true;
         if (b.MaxAutoPrepare == 0) b.MaxAutoPrepare = 20;
+        // Claims, releases and machine moves are single autocommitted statements: multiplexed, many concurrent
+        // callers share a few connections and their statements go out in batches (transactions still get their own).
+        if (!b.ContainsKey("Multiplexing")) b.Multiplexing = true;
         Place = $"postgres {b.Host}:{b.Port}/{b.Database}{(b.SearchPath is { } s ? $" schema {s}" : "")}";
         _source = NpgsqlDataSource.Create(b.ConnectionString);
     }

@@ -15,6 +15,7 @@ internal sealed class Headroom
     private readonly DateTimeOffset _now;
     private readonly Dictionary<string, int> _total = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _low = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Profile, DateTimeOffset At), int> _sums = [];
 
     public Headroom(PolicyOptions options, SchedulerInput input)
     {
@@ -54,14 +55,25 @@ internal sealed class Headroom
     private bool Fits(ReservationRequest r, int total, double share, DateTimeOffset at)
     {
         if (share <= 0) return true;
-        var running = _low.TryGetValue(r.Profile!, out var list) ? list.Where(h => h.End >= at).Sum(h => h.Count) : 0;
-        return running + r.MachineCount <= Math.Max(r.MachineCount, (int)Math.Floor(total * (1 - share)));
+        return RunningAt(r.Profile!, at) + r.MachineCount <= Math.Max(r.MachineCount, (int)Math.Floor(total * (1 - share)));
+    }
+
+    /// <summary>Machines of the profile held (as counted) at <paramref name="at"/>; memoised, since most requests ask about now or the next peak.</summary>
+    private int RunningAt(string profile, DateTimeOffset at)
+    {
+        if (_sums.TryGetValue((profile, at), out var sum)) return sum;
+        sum = _low.TryGetValue(profile, out var list) ? list.Where(h => h.End >= at).Sum(h => h.Count) : 0;
+        _sums[(profile, at)] = sum;
+        return sum;
     }
 
     public void Took(ReservationRequest r, GangChoice choice, TimeSpan estimate)
     {
         if (!Enabled || !Counts(r.Priority) || r.Profile is null) return;
-        Low(r.Profile).Add((_now + estimate, choice.MachineIds.Count));
+        var end = _now + estimate;
+        var count = choice.MachineIds.Count;
+        Low(r.Profile).Add((end, count));
+        foreach (var key in _sums.Keys.Where(k => k.Profile == r.Profile && end >= k.At).ToList()) _sums[key] += count;
     }
 
     private List<(DateTimeOffset End, int Count)> Low(string profile)

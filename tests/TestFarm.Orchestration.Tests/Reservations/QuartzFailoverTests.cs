@@ -101,6 +101,9 @@ public sealed class QuartzFailoverTests
                 Assert.That(toCleaning.Select(e => e.Subject), Is.EquivalentTo(lease!.Machines), $"every machine of {lease.Id} went to Cleaning");
                 Assert.That(toCleaning.Select(e => e.Reason), Is.All.Contain("reaped").And.All.Contain("no heartbeat"));
             }
+            var handled = (await store.ReadAsync()).Where(e => e.Kind == ReapedLeasePolicy.EventKind && e.LeaseId is not null && heldAtKill.Contains(e.LeaseId)).ToList();
+            Assert.That(handled.Select(e => e.LeaseId), Is.EquivalentTo(heldAtKill), "the reaped-lease handler ran for every reaped lease");
+            Assert.That(handled.Select(e => e.Reason), Is.All.StartWith("lease expired in phase reserve").And.All.Contain("holder victim/"));
             var recovered = await db.QueryAsync<string>("SELECT DISTINCT subject FROM events WHERE kind = 'job' AND to_state = 'recovered' AND reason LIKE 'on survivor %'");
             Assert.That(recovered, Is.EquivalentTo(new[] { "victim-work-0", "victim-work-1", "victim-work-2" }), "the victim's jobs ran again on the survivor");
             var audit = await HoldAudit.RunAsync(new PostgresDialect(cs));

@@ -16,10 +16,12 @@ namespace TestFarm.Cli.Commands.Bench;
 [DisallowConcurrentExecution]
 internal sealed class ClaimWorkJob(ILeaseStore leases, IMachineStore machines, IEventLog events, FarmNodeSettings node, TimeProvider time) : IJob
 {
-    private static readonly GangChooser Chooser = new(new Dictionary<string, HardwareProfile>
+    public static readonly IReadOnlyDictionary<string, HardwareProfile> Profiles = new Dictionary<string, HardwareProfile>
     {
         ["p0"] = new() { Name = "p0", Arch = CpuArchitecture.Amd64, Cpu = new CpuSpec { Vendor = "v", Model = "m", Cores = 8 }, MemoryGiB = 32 },
-    });
+    };
+
+    private static readonly GangChooser Chooser = new(Profiles);
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {

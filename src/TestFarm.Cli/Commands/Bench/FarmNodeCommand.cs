@@ -15,7 +15,8 @@ namespace TestFarm.Cli.Commands.Bench;
 /// <c>testfarm bench farm-node</c> (hidden): one farm instance for failover tests. It joins the clustered Quartz
 /// scheduler kept in a PostgreSQL schema (with the lease reaper), schedules <c>--jobs</c> claim-work jobs that
 /// request recovery, and runs until <c>--exit-after-seconds</c> or until killed. Every job start, recovery and end
-/// is written to the farm's audit log (kind <c>job</c>), so a test can see which instance ran what.
+/// is written to the farm's audit log (kind <c>job</c>), so a test can see which instance ran what; each reaped
+/// lease's cell is handled by <see cref="ReapedLeaseCellHandler"/> (an audit event with the reason).
 /// </summary>
 public sealed class FarmNodeCommand(TimeProvider time) : ICliCommand
 {
@@ -59,6 +60,9 @@ public sealed class FarmNodeCommand(TimeProvider time) : ICliCommand
         builder.Services.AddSingleton<ILeaseStore>(store);
         builder.Services.AddSingleton<IMachineStore>(store);
         builder.Services.AddSingleton<IEventLog>(store);
+        builder.Services.AddSingleton<IRequestQueue>(store);
+        builder.Services.AddSingleton<IRunStore>(store);
+        builder.Services.AddReapedLeaseCellHandler(new ReapedLeaseOptions(), ClaimWorkJob.Profiles);
         builder.Services.AddLeaseReaper(new ReservationSchedulerOptions
         {
             PostgresConnection = cs, ReaperInterval = TimeSpan.FromSeconds(1), ClusterCheckinInterval = settings.Checkin, MaxConcurrency = settings.Threads,

@@ -10,8 +10,12 @@ namespace TestFarm.Core.Scheduling;
 /// </summary>
 public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, IDurationEstimator estimator)
 {
+    private readonly PolicyOptions _checked = options.Problems() is { Count: > 0 } problems
+        ? throw new ArgumentException("policy options: " + string.Join("; ", problems), nameof(options))
+        : options;
+
     public GangChooser Chooser => chooser;
-    public PolicyOptions Options => options;
+    public PolicyOptions Options => _checked;
 
     public TimeSpan Estimate(ReservationRequest request) => estimator.Estimate(request);
 

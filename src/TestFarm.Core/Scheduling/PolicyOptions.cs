@@ -81,6 +81,21 @@ public sealed record PolicyOptions
     /// <summary>Lowest class that may use the headroom. Default PullRequest.</summary>
     public PriorityClass HeadroomFloor { get; init; } = PriorityClass.PullRequest;
 
+    /// <summary>Every problem of these options, each naming the option and its value; empty when they are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Headroom is < 0 or > 0.9) problems.Add($"Headroom must be between 0 and 0.9, was {Headroom}");
+        if (PeakHeadroom is < 0 or > 0.9) problems.Add($"PeakHeadroom must be between 0 and 0.9, was {PeakHeadroom}");
+        if (PeakStartHour is < 0 or > 23) problems.Add($"PeakStartHour must be 0..23, was {PeakStartHour}");
+        if (PeakEndHour is < 1 or > 24) problems.Add($"PeakEndHour must be 1..24, was {PeakEndHour}");
+        if (PeakHeadroom > 0 && PeakEndHour <= PeakStartHour) problems.Add($"PeakEndHour must be after PeakStartHour ({PeakStartHour}), was {PeakEndHour}");
+        if (PeakUtcOffset.Duration() > TimeSpan.FromHours(14)) problems.Add($"PeakUtcOffset must be within ±14h, was {PeakUtcOffset}");
+        if (AgingPerHour < 0) problems.Add($"AgingPerHour must not be negative, was {AgingPerHour}");
+        if (CleaningDuration < TimeSpan.Zero) problems.Add($"CleaningDuration must not be negative, was {CleaningDuration}");
+        return problems;
+    }
+
     public bool UsesHeadroom(PriorityClass p) => Weight(p) >= Weight(HeadroomFloor);
 
     public double Weight(PriorityClass p) => Weights.TryGetValue(p, out var w) ? w : 0;

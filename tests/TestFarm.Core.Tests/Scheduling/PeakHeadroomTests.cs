@@ -58,4 +58,18 @@ public sealed class PeakHeadroomTests
         Assert.That(s.Decide(new SchedulerInput { Machines = machines, Queue = [pr], Running = [endingLate], Now = T0 }).Start, Has.Count.EqualTo(1),
             "pull requests use the headroom");
     }
+
+    [Test]
+    public void Unusable_policy_options_are_refused_naming_each_option_and_value()
+    {
+        var bad = new PolicyOptions { PeakStartHour = 18, PeakEndHour = 9, PeakHeadroom = 1.5, PeakUtcOffset = TimeSpan.FromHours(20) };
+        Assert.That(bad.Problems(), Is.EquivalentTo(new[]
+        {
+            "PeakHeadroom must be between 0 and 0.9, was 1.5",
+            "PeakEndHour must be after PeakStartHour (18), was 9",
+            "PeakUtcOffset must be within ±14h, was 20:00:00",
+        }));
+        Assert.That(() => Scheduler(bad), Throws.ArgumentException.With.Message.Contains("PeakEndHour must be after PeakStartHour (18), was 9"));
+        Assert.That(new PolicyOptions().Problems(), Is.Empty);
+    }
 }

@@ -31,8 +31,8 @@ internal sealed class Headroom
         foreach (var h in input.Running.Where(h => h.Priority is { } p && Counts(p)))
         {
             var end = h.ExpectedEnd > _now ? h.ExpectedEnd : _now;
-            foreach (var group in h.Machines.Where(profileOf.ContainsKey).GroupBy(id => profileOf[id], StringComparer.Ordinal))
-                Low(group.Key).Add((end, group.Count()));
+            foreach (var id in h.Machines)
+                if (profileOf.TryGetValue(id, out var profile)) Low(profile).Add((end, 1));
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class LeaseStoreTests(StoreKind kind)
         var again = await SqlFarmStore.OpenAsync(_target.NewDialect(), _time);
         Assert.That(await again.ListMachinesAsync(), Has.Count.EqualTo(6));
         await using var c = await _target.NewDialect().OpenAsync(default);
-        Assert.That(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_version"), Is.EqualTo(1));
+        Assert.That(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_version"), Is.EqualTo(TestFarm.Storage.Migrations.Migrator.Scripts(_target.NewDialect()).Count));
     }
 
     [Test]
@@ -111,6 +111,29 @@ public sealed class LeaseStoreTests(StoreKind kind)
         await _store.ReapExpiredAsync();
         var ended = Assert.ThrowsAsync<LeaseRefusedException>(() => _store.HeartbeatAsync(lease.Id, "farm-a"));
         Assert.That(ended!.Reason, Is.EqualTo(LeaseRefusal.Ended));
+    }
+
+    [Test]
+    public async Task Release_by_a_foreign_holder_twice_or_of_an_unknown_lease_is_refused_and_writes_nothing()
+    {
+        var lease = (await _store.ClaimMachinesAsync("farm-a", "r1", ["x86-000", "x86-001"], Ttl)).Lease!;
+        var events = await EventCount();
+        var foreign = Assert.ThrowsAsync<LeaseRefusedException>(() => _store.ReleaseAsync(lease.Id, "farm-b", "not mine"));
+        Assert.That(foreign!.Reason, Is.EqualTo(LeaseRefusal.Foreign));
+        Assert.That(foreign.Message, Does.Contain("held by farm-a"));
+        var unknown = Assert.ThrowsAsync<LeaseRefusedException>(() => _store.ReleaseAsync("nope", "farm-a", "x"));
+        Assert.That(unknown!.Reason, Is.EqualTo(LeaseRefusal.NotFound));
+        Assert.That(await EventCount(), Is.EqualTo(events), "a refused release writes nothing");
+        Assert.That((await _store.ListMachinesAsync()).Where(m => lease.Machines.Contains(m.Id)).Select(m => m.State), Is.All.EqualTo(MachineState.Reserved));
+
+        var released = await _store.ReleaseAsync(lease.Id, "farm-a", "cell done");
+        Assert.That((released.State, released.EndReason), Is.EqualTo((LeaseState.Released, (string?)"cell done")));
+        Assert.That(released.Machines, Is.EquivalentTo(lease.Machines));
+        var twice = Assert.ThrowsAsync<LeaseRefusedException>(() => _store.ReleaseAsync(lease.Id, "farm-a", "again"));
+        Assert.That(twice!.Reason, Is.EqualTo(LeaseRefusal.Ended));
+        var stored = await _store.GetLeaseAsync(lease.Id);
+        Assert.That((stored!.State, stored.EndReason), Is.EqualTo((LeaseState.Released, (string?)"cell done")));
+        Assert.That((await _store.ReadAsync("x86-000"))[^1].Reason, Does.Contain($"lease {lease.Id} released: cell done"));
     }
 
     [Test]

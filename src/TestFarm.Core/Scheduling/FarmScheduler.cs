@@ -10,8 +10,12 @@ namespace TestFarm.Core.Scheduling;
 /// </summary>
 public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, IDurationEstimator estimator)
 {
+    private readonly PolicyOptions _checked = options.Problems() is { Count: > 0 } problems
+        ? throw new ArgumentException("policy options: " + string.Join("; ", problems), nameof(options))
+        : options;
+
     public GangChooser Chooser => chooser;
-    public PolicyOptions Options => options;
+    public PolicyOptions Options => _checked;
 
     public TimeSpan Estimate(ReservationRequest request) => estimator.Estimate(request);
 
@@ -42,14 +46,14 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
         foreach (var r in order)
         {
             var estimate = estimator.Estimate(r);
-            if (!headroom.Allows(r)) continue;
+            if (!headroom.Allows(r, estimate)) continue;
             if (head is null)
             {
                 var choice = free.Choose(chooser, r, exclude: null);
                 if (choice is not null)
                 {
                     free.Take(choice);
-                    headroom.Took(r, choice);
+                    headroom.Took(r, choice, estimate);
                     start.Add(new Placement(r, choice, Backfilled: false, estimate));
                     continue;
                 }
@@ -63,7 +67,7 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
             var fill = free.Choose(chooser, r, endsBeforeHead ? null : reserved);
             if (fill is null) continue;
             free.Take(fill);
-            headroom.Took(r, fill);
+            headroom.Took(r, fill, estimate);
             start.Add(new Placement(r, fill, Backfilled: true, estimate));
         }
         return new SchedulingDecision(start, head, order.Select(r => r.Id).ToList());
@@ -90,42 +94,6 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
             if (choice is not null) return new HeadReservation(head.Id, batch.Key, choice.MachineIds);
         }
         return null;
-    }
-}
-
-/// <summary>Counts what low classes hold per profile, so they leave <see cref="PolicyOptions.Headroom"/> free for high classes.</summary>
-internal sealed class Headroom
-{
-    private readonly PolicyOptions _options;
-    private readonly Dictionary<string, int> _total = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _lowHeld = new(StringComparer.Ordinal);
-
-    public Headroom(PolicyOptions options, SchedulerInput input)
-    {
-        _options = options;
-        if (options.Headroom <= 0) return;
-        var profileOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var m in input.Machines.Where(m => m.State != MachineState.Retired))
-        {
-            _total[m.Profile] = _total.GetValueOrDefault(m.Profile) + 1;
-            profileOf[m.Id] = m.Profile;
-        }
-        foreach (var h in input.Running.Where(h => h.Priority is { } p && !options.UsesHeadroom(p)))
-            foreach (var id in h.Machines)
-                if (profileOf.TryGetValue(id, out var p)) _lowHeld[p] = _lowHeld.GetValueOrDefault(p) + 1;
-    }
-
-    public bool Allows(ReservationRequest r)
-    {
-        if (_options.Headroom <= 0 || _options.UsesHeadroom(r.Priority) || r.Profile is null) return true;
-        var total = _total.GetValueOrDefault(r.Profile);
-        return _lowHeld.GetValueOrDefault(r.Profile) + r.MachineCount <= Math.Max(r.MachineCount, (int)Math.Floor(total * (1 - _options.Headroom)));
-    }
-
-    public void Took(ReservationRequest r, GangChoice choice)
-    {
-        if (_options.Headroom <= 0 || _options.UsesHeadroom(r.Priority) || r.Profile is null) return;
-        _lowHeld[r.Profile] = _lowHeld.GetValueOrDefault(r.Profile) + choice.MachineIds.Count;
     }
 }
 

@@ -27,6 +27,15 @@ public sealed class GangChooser(IReadOnlyDictionary<string, HardwareProfile> pro
         return profiles.TryGetValue(machine.Profile, out var profile) && _matcher.Matches(machine, profile, selector);
     }
 
+    /// <summary>
+    /// True when any <paramref name="request"/>.MachineCount available machines of its (known) profile form a valid
+    /// gang: a fixed profile, every role selector empty (an empty selector matches every machine) and no L2 constraint.
+    /// A store may then pick the machines itself, in the same statement that locks them.
+    /// </summary>
+    public bool AnyMachinesOfProfileFit(ReservationRequest request) =>
+        request.Profile is { } p && profiles.ContainsKey(p) && !request.Topology.SameL2Domain
+        && request.Topology.Roles.Count > 0 && request.Topology.Roles.All(r => r.Selector.Match.Count == 0);
+
     public GangChoice? Choose(ReservationRequest request, IReadOnlyList<MachineRecord> candidates)
     {
         if (!request.Topology.SameL2Domain) return ChooseIn(request, candidates);

@@ -30,14 +30,71 @@ public sealed record PolicyOptions
     public bool Backfill { get; init; } = true;
 
     /// <summary>
-    /// Share of each profile's machines that requests below <see cref="HeadroomFloor"/> (nightly, manual) may not
-    /// take, kept for pull requests and releases. Default 0.2; 0 disables.
+    /// Share of each profile's machines kept for pull requests off-peak: requests below <see cref="HeadroomFloor"/>
+    /// (nightly, manual) may start only while everything but pull requests holds at most 1 − this share. Default 0.1
+    /// (few pull requests arrive off-peak; <see cref="PeakHeadroom"/> covers working hours); 0 disables.
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(0.0, 0.9)]
-    public double Headroom { get; init; } = 0.2;
+    public double Headroom { get; init; } = 0.1;
+
+    /// <summary>
+    /// Headroom during peak hours (<see cref="PeakStartHour"/>..<see cref="PeakEndHour"/> on <see cref="PeakDays"/>), when
+    /// pull requests arrive. A low-class request whose expected hold overlaps a peak window may start only if the low
+    /// classes then still running (by their expected ends) leave this share free. Default 0.5; 0 disables.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0.0, 0.9)]
+    public double PeakHeadroom { get; init; } = 0.5;
+
+    /// <summary>First hour of the peak window, in <see cref="PeakUtcOffset"/> local time. Default 9.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 23)]
+    public int PeakStartHour { get; init; } = 9;
+
+    /// <summary>Hour the peak window ends (exclusive). Default 18.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 24)]
+    public int PeakEndHour { get; init; } = 18;
+
+    /// <summary>Days with a peak window. Default Monday to Friday.</summary>
+    public IReadOnlySet<DayOfWeek> PeakDays { get; init; } = new HashSet<DayOfWeek>
+    {
+        DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday,
+    };
+
+    /// <summary>Offset of the team's local time from UTC, for the peak window. Default zero (UTC).</summary>
+    public TimeSpan PeakUtcOffset { get; init; } = TimeSpan.Zero;
+
+    /// <summary>First instant of [from, to) inside a peak window, or null when the interval misses them all.</summary>
+    public DateTimeOffset? FirstPeakInstant(DateTimeOffset from, DateTimeOffset to)
+    {
+        if (PeakHeadroom <= 0 || PeakEndHour <= PeakStartHour || to <= from) return null;
+        var local = from.ToOffset(PeakUtcOffset);
+        var day = new DateTimeOffset(local.Date, PeakUtcOffset);
+        for (var i = 0; i < 15 && day < to; i++, day = day.AddDays(1))
+        {
+            if (!PeakDays.Contains(day.DayOfWeek)) continue;
+            var start = day.AddHours(PeakStartHour);
+            var end = day.AddHours(PeakEndHour);
+            if (start < to && end > from) return start > from ? start : from;
+        }
+        return null;
+    }
 
     /// <summary>Lowest class that may use the headroom. Default PullRequest.</summary>
     public PriorityClass HeadroomFloor { get; init; } = PriorityClass.PullRequest;
+
+    /// <summary>Every problem of these options, each naming the option and its value; empty when they are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Headroom is < 0 or > 0.9) problems.Add($"Headroom must be between 0 and 0.9, was {Headroom}");
+        if (PeakHeadroom is < 0 or > 0.9) problems.Add($"PeakHeadroom must be between 0 and 0.9, was {PeakHeadroom}");
+        if (PeakStartHour is < 0 or > 23) problems.Add($"PeakStartHour must be 0..23, was {PeakStartHour}");
+        if (PeakEndHour is < 1 or > 24) problems.Add($"PeakEndHour must be 1..24, was {PeakEndHour}");
+        if (PeakHeadroom > 0 && PeakEndHour <= PeakStartHour) problems.Add($"PeakEndHour must be after PeakStartHour ({PeakStartHour}), was {PeakEndHour}");
+        if (PeakUtcOffset.Duration() > TimeSpan.FromHours(14)) problems.Add($"PeakUtcOffset must be within ±14h, was {PeakUtcOffset}");
+        if (AgingPerHour < 0) problems.Add($"AgingPerHour must not be negative, was {AgingPerHour}");
+        if (CleaningDuration < TimeSpan.Zero) problems.Add($"CleaningDuration must not be negative, was {CleaningDuration}");
+        return problems;
+    }
 
     public bool UsesHeadroom(PriorityClass p) => Weight(p) >= Weight(HeadroomFloor);
 

@@ -15,4 +15,7 @@ internal static partial class ReservationLog
 
     [LoggerMessage(EventId = 5104, EventName = "ClaimLost", Level = LogLevel.Information, Message = "Request {RequestId} lost its machines to another instance: {Reason}")]
     public static partial void ClaimLost(ILogger logger, string requestId, string reason);
+
+    [LoggerMessage(EventId = 5105, EventName = "ReapedCell", Level = LogLevel.Warning, Message = "Cell of request {RequestId} after its lease was reaped: {Action} ({Reason})")]
+    public static partial void ReapedCell(ILogger logger, string requestId, string action, string reason);
 }

@@ -1,6 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Quartz;
+using TestFarm.Core.Hardware;
+using TestFarm.Core.Leases;
+using TestFarm.Core.Machines;
 
 namespace TestFarm.Orchestration.Reservations;
 
@@ -19,6 +23,10 @@ public sealed record ReservationSchedulerOptions
 
     /// <summary>How often a clustered instance checks in; another recovers its jobs after missing check-ins.</summary>
     public TimeSpan ClusterCheckinInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Jobs this instance runs at once (Quartz worker threads). Null: Quartz's default.</summary>
+    [Range(1, 1000)]
+    public int? MaxConcurrency { get; init; }
 }
 
 public static class ReservationSchedulingExtensions
@@ -33,8 +41,11 @@ public static class ReservationSchedulingExtensions
         ArgumentNullException.ThrowIfNull(options);
         if (options.ReaperInterval < TimeSpan.FromSeconds(1))
             throw new ArgumentOutOfRangeException(nameof(options), $"ReaperInterval must be at least 1s, was {options.ReaperInterval}");
+        if (options.MaxConcurrency is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaxConcurrency must be at least 1, was {options.MaxConcurrency}");
         services.AddQuartz(q =>
         {
+            if (options.MaxConcurrency is { } threads) q.UseDefaultThreadPool(threads);
             q.ConfigureScheduler(s =>
             {
                 s.InstanceName = options.SchedulerName;
@@ -60,6 +71,20 @@ public static class ReservationSchedulingExtensions
                 j => j.WithIdentity(LeaseReaperJob.Key).RequestRecovery());
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return services;
+    }
+
+    /// <summary>
+    /// Registers <see cref="ReapedLeaseCellHandler"/>: each reaped lease's cell becomes infra-error or is requeued per
+    /// <paramref name="options"/>. Needs <see cref="IRequestQueue"/>, <see cref="IEventLog"/>, <see cref="IRunStore"/> and a TimeProvider.
+    /// </summary>
+    public static IServiceCollection AddReapedLeaseCellHandler(this IServiceCollection services, ReapedLeaseOptions options, IReadOnlyDictionary<string, HardwareProfile> profiles)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxRequeues is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(options), $"MaxRequeues must be 0..10, was {options.MaxRequeues}");
+        services.AddSingleton<IReapedLeaseHandler>(sp => new ReapedLeaseCellHandler(
+            sp.GetRequiredService<IRequestQueue>(), sp.GetRequiredService<IEventLog>(), sp.GetRequiredService<IRunStore>(), profiles, options,
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ReapedLeaseCellHandler>>()));
         return services;
     }
 }

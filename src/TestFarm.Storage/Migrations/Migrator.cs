@@ -31,6 +31,7 @@ public static class Migrator
             CREATE INDEX ix_events_subject ON events (subject, seq);
             {d.AppendOnlyTrigger("events")}
             """),
+        (2, d.Kind == StoreKind.Postgres ? PostgresFunctions.Sql : "SELECT 1"),
     ];
 
     public static async Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct)

@@ -14,6 +14,7 @@ public sealed partial class SqlFarmStore
         ArgumentException.ThrowIfNullOrWhiteSpace(holder);
         if (machineIds.Count == 0 || machineIds.Distinct(StringComparer.Ordinal).Count() != machineIds.Count)
             return ClaimResult.Refused("machine list is empty or has duplicates");
+        if (UsePgFastPath) return await PgClaimMachinesAsync(holder, requestId, machineIds, ttl, ct).ConfigureAwait(false);
         return await ClaimCoreAsync(holder, requestId, ttl, async (c, tx) =>
         {
             var rows = (await c.QueryAsync<MachineRow>($"SELECT {MachineColumns} FROM machines WHERE {_db.InList("id", "machineIds")} ORDER BY id{_db.ForUpdate}", new { machineIds = machineIds.ToArray() }, tx).ConfigureAwait(false)).ToList();
@@ -27,6 +28,8 @@ public sealed partial class SqlFarmStore
     public async Task<ClaimResult> ClaimAsync(string holder, ReservationRequest request, GangChooser chooser, TimeSpan ttl, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(holder);
+        if (ttl <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ttl), ttl, "lease TTL must be positive");
+        if (UsePgFastPath) return await PgClaimAsync(holder, request, chooser, ttl, ct).ConfigureAwait(false);
         return await ClaimCoreAsync(holder, request.Id, ttl, async (c, tx) =>
         {
             // Choose among Available rows without locking them all, then lock just the chosen ones, skipping rows
@@ -124,7 +127,7 @@ public sealed partial class SqlFarmStore
         }, ct);
 
     public Task<Lease> ReleaseAsync(string leaseId, string holder, string reason, CancellationToken ct = default) =>
-        WriteAsync("release " + leaseId, async (c, tx) =>
+        _db.Kind == StoreKind.Postgres ? PgReleaseAsync(leaseId, holder, reason, ct) : WriteAsync("release " + leaseId, async (c, tx) =>
         {
             var lease = await LoadLeaseAsync(c, tx, leaseId, lockRow: true).ConfigureAwait(false)
                 ?? throw new LeaseRefusedException(leaseId, LeaseRefusal.NotFound, $"{_db.Place}: no lease '{leaseId}'");

@@ -29,6 +29,7 @@ public sealed partial class SqlFarmStore
     public Task<MachineRecord> TransitionAsync(string machineId, MachineState to, string reason, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (_db.Kind == Database.StoreKind.Postgres && to != MachineState.Reserved) return PgTransitionAsync(machineId, to, reason, ct);
         return WriteAsync("move machine " + machineId, async (c, tx) =>
         {
             var row = await c.QuerySingleOrDefaultAsync<MachineRow>($"SELECT {MachineColumns} FROM machines WHERE id = @machineId{_db.ForUpdate}", new { machineId }, tx).ConfigureAwait(false)

@@ -90,7 +90,7 @@ public sealed class PolicyTests
     public void Backfill_never_delays_the_heads_reserved_start(int seed)
     {
         var rng = new Random(seed);
-        var s = Scheduler(new PolicyOptions { FairSharePenalty = 0, AgingPerHour = 0, Headroom = 0 });
+        var s = Scheduler(new PolicyOptions { FairSharePenalty = 0, AgingPerHour = 0, Headroom = 0, PeakHeadroom = 0 });
         var machines = PoolOf("x86", 12);
         var queue = Enumerable.Range(0, 40).Select(i => Req($"r{i:D2}", "x86", 1 + rng.Next(8), (PriorityClass)rng.Next(4),
             TimeSpan.FromMinutes(15 * (1 + rng.Next(16))), T0 + TimeSpan.FromSeconds(i))).ToList();
@@ -123,7 +123,7 @@ public sealed class PolicyTests
     [Test]
     public void Low_classes_leave_headroom_free_for_pull_requests()
     {
-        var s = Scheduler(new PolicyOptions { Headroom = 0.25 });
+        var s = Scheduler(new PolicyOptions { Headroom = 0.25, PeakHeadroom = 0 });
         var input = new SchedulerInput
         {
             Machines = PoolOf("x86", 8), Now = T0,

@@ -66,7 +66,7 @@ public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
                 Name = $"p{i}", Arch = CpuArchitecture.Amd64, Cpu = new CpuSpec { Vendor = "v", Model = "m", Cores = 8 }, MemoryGiB = 32,
             });
             var chooser = new GangChooser(profiles);
-            long claims = 0, refused = 0, errors = 0;
+            long claims = 0, refused = 0, errors = 0, transactions = 0;
             var deadline = Stopwatch.StartNew();
             var workers = Enumerable.Range(0, clients).Select(w => Task.Run(async () =>
             {
@@ -86,6 +86,7 @@ public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
                         Interlocked.Increment(ref claims);
                         await store.ReleaseAsync(r.Lease!.Id, $"{holderPrefix}-client-{w}", "bench", ct).ConfigureAwait(false);
                         foreach (var id in r.Lease.Machines) await store.TransitionAsync(id, MachineState.Available, "bench clean", ct).ConfigureAwait(false);
+                        Interlocked.Add(ref transactions, 2 + r.Lease.Machines.Count);
                     }
                     catch (StoreException) { Interlocked.Increment(ref errors); }
                     catch (TestFarm.Core.Leases.LeaseRefusedException) { Interlocked.Increment(ref errors); }
@@ -105,6 +106,7 @@ public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
                 if (tps is { } t)
                 {
                     Console.WriteLine(string.Create(inv, $"pgbench simple-update tps={t:F1} claims/pgbench={rate / t:F2} (one claim = claim + release + clean transactions)"));
+                    Console.WriteLine(string.Create(inv, $"store transactions/s={transactions / elapsed:F1} transactions/pgbench={transactions / elapsed / t:F2} (each claim, release and machine clean is one transaction)"));
                     ok &= rate / t >= 0.8;
                 }
             }

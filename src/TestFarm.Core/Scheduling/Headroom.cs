@@ -1,0 +1,84 @@
+using TestFarm.Core.Machines;
+
+namespace TestFarm.Core.Scheduling;
+
+/// <summary>
+/// Keeps a share of each profile for pull requests: low classes (nightly, manual) may start only while the machines
+/// held by everything but pull requests stay within 1 − <see cref="PolicyOptions.Headroom"/> of the profile, and
+/// 1 − <see cref="PolicyOptions.PeakHeadroom"/> in peak hours. A low-class request is checked now and, when its expected
+/// hold reaches into a peak window, at the first peak instant against the holds expected to be still running then
+/// (an overdue hold counts as still running). Releases are never held back; their holds count.
+/// </summary>
+internal sealed class Headroom
+{
+    private readonly PolicyOptions _options;
+    private readonly DateTimeOffset _now;
+    private readonly Dictionary<string, int> _total = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _low = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Profile, DateTimeOffset At), int> _sums = [];
+
+    public Headroom(PolicyOptions options, SchedulerInput input)
+    {
+        _options = options;
+        _now = input.Now;
+        if (!Enabled) return;
+        var profileOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var m in input.Machines.Where(m => m.State != MachineState.Retired))
+        {
+            _total[m.Profile] = _total.GetValueOrDefault(m.Profile) + 1;
+            profileOf[m.Id] = m.Profile;
+        }
+        foreach (var h in input.Running.Where(h => h.Priority is { } p && Counts(p)))
+        {
+            var end = h.ExpectedEnd > _now ? h.ExpectedEnd : _now;
+            foreach (var id in h.Machines)
+                if (profileOf.TryGetValue(id, out var profile)) Low(profile).Add((end, 1));
+        }
+    }
+
+    /// <summary>
+    /// Holds that leave less for the headroom's class: low classes, and classes above the floor (a release
+    /// qualification's long gang would otherwise eat the pull requests' share while nightlies keep theirs).
+    /// </summary>
+    private bool Counts(Plans.PriorityClass p) => !_options.UsesHeadroom(p) || _options.Weight(p) > _options.Weight(_options.HeadroomFloor);
+
+    private bool Enabled => _options.Headroom > 0 || _options.PeakHeadroom > 0;
+
+    public bool Allows(ReservationRequest r, TimeSpan estimate)
+    {
+        if (!Enabled || _options.UsesHeadroom(r.Priority) || r.Profile is null) return true;
+        var total = _total.GetValueOrDefault(r.Profile);
+        if (!Fits(r, total, _options.Headroom, _now)) return false;
+        return _options.FirstPeakInstant(_now, _now + estimate) is not { } peak || Fits(r, total, _options.PeakHeadroom, peak);
+    }
+
+    private bool Fits(ReservationRequest r, int total, double share, DateTimeOffset at)
+    {
+        if (share <= 0) return true;
+        return RunningAt(r.Profile!, at) + r.MachineCount <= Math.Max(r.MachineCount, (int)Math.Floor(total * (1 - share)));
+    }
+
+    /// <summary>Machines of the profile held (as counted) at <paramref name="at"/>; memoised, since most requests ask about now or the next peak.</summary>
+    private int RunningAt(string profile, DateTimeOffset at)
+    {
+        if (_sums.TryGetValue((profile, at), out var sum)) return sum;
+        sum = _low.TryGetValue(profile, out var list) ? list.Where(h => h.End >= at).Sum(h => h.Count) : 0;
+        _sums[(profile, at)] = sum;
+        return sum;
+    }
+
+    public void Took(ReservationRequest r, GangChoice choice, TimeSpan estimate)
+    {
+        if (!Enabled || !Counts(r.Priority) || r.Profile is null) return;
+        var end = _now + estimate;
+        var count = choice.MachineIds.Count;
+        Low(r.Profile).Add((end, count));
+        foreach (var key in _sums.Keys.Where(k => k.Profile == r.Profile && end >= k.At).ToList()) _sums[key] += count;
+    }
+
+    private List<(DateTimeOffset End, int Count)> Low(string profile)
+    {
+        if (!_low.TryGetValue(profile, out var list)) _low[profile] = list = [];
+        return list;
+    }
+}

@@ -58,7 +58,7 @@ public static class FarmServer
         var store = await OpenStoreAsync(options, time, ct);
         var profiles = options.Configuration.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal);
         var reservations = new ReservationService(
-            new FarmScheduler(new GangChooser(profiles), new PolicyOptions(), new HistoryDurationEstimator(TimeSpan.FromHours(1))), store, store, store, time);
+            new FarmScheduler(new GangChooser(profiles), options.Policy, new HistoryDurationEstimator(TimeSpan.FromHours(1))), store, store, store, time);
         if ((backend?.Pool ?? options.Pool) is { } pool) await reservations.RegisterPoolAsync(pool, ct);
 
         var services = builder.Services;

@@ -35,6 +35,14 @@ public sealed record FarmServerOptions
     /// App's keys) and <c>GitHub:Webhooks:Secret</c>, e.g. as environment variables <c>GitHub__Token</c>, <c>GitHub__Webhooks__Secret</c>.
     /// </summary>
     public bool GitHubWebhooks { get; init; }
+    /// <summary>
+    /// The scheduling policy. The default keeps headroom for pull requests (more in working hours); a dedicated
+    /// pool such as the built-in lab gives it none (<see cref="DedicatedPool"/>).
+    /// </summary>
+    public Core.Scheduling.PolicyOptions Policy { get; init; } = new();
+
+    /// <summary>Policy for a pool that serves one kind of work only: no headroom kept back for pull requests.</summary>
+    public static Core.Scheduling.PolicyOptions DedicatedPool { get; } = new() { Headroom = 0, PeakHeadroom = 0 };
 }
 
 /// <summary>Refuses options that cannot work, naming the option and its value.</summary>

@@ -43,7 +43,7 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
 
         var store = await SqlFarmStore.OpenSqliteAsync(Path.Combine(outDir, "farm.db"), time, ct: cancellationToken);
         var reservations = new ReservationService(
-            new FarmScheduler(new GangChooser(profiles), new PolicyOptions(), new HistoryDurationEstimator(TimeSpan.FromHours(1))),
+            new FarmScheduler(new GangChooser(profiles), Server.Hosting.FarmServerOptions.DedicatedPool, new HistoryDurationEstimator(TimeSpan.FromHours(1))),
             store, store, store, time);
         await reservations.RegisterPoolAsync(pool, cancellationToken);
         await store.StartRunAsync(runId, plan.Name, "nightly (lab)", cancellationToken);

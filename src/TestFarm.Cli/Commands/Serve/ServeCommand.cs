@@ -61,6 +61,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
             Listen = listen!, Storage = storage!, Configuration = config, Tokens = tokens.Tokens, Pool = lab ? null : config.Pool?.Value,
             InstanceName = parse.GetValue(_instance) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             GitHubWebhooks = parse.GetValue(_github),
+            Policy = lab ? FarmServerOptions.DedicatedPool : new Core.Scheduling.PolicyOptions(),
         };
         System.IDisposable? tracing;
         try { tracing = Server.Telemetry.FarmTracing.StartFromEnvironment("testfarm-serve"); }

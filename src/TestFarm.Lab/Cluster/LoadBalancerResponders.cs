@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace TestFarm.Lab.Cluster;
+
+/// <summary>
+/// Makes LoadBalancer VIPs on loopback (127.0.0.0/8) really answer, standing in for kube-proxy and the pods:
+/// while a MetalLB speaker is Ready and the service selects at least one Ready pod, a listener on VIP:port
+/// answers each connection with a short HTTP 200 naming the service (a simulation, it says so). Without Ready
+/// endpoints nothing listens, so a connection is refused, as kube-proxy rejects it on a real cluster.
+/// VIPs are claimed process-wide, so clusters of one process never hand out the same loopback address.
+/// </summary>
+public sealed class LoadBalancerResponders : IDisposable
+{
+    private static readonly ConcurrentDictionary<string, LoadBalancerResponders> Claims = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Ip, int Port), Listener> _listeners = [];
+    private readonly HashSet<string> _claimed = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    /// <summary>True when addresses in 127.0.0.0/8 are served by this class.</summary>
+    public static bool IsLoopback(string ip) => IPAddress.TryParse(ip, out var a) && a.AddressFamily == AddressFamily.InterNetwork && IPAddress.IsLoopback(a);
+
+    /// <summary>
+    /// Claims a loopback VIP for this cluster if no other cluster of the process holds it and every TCP port can
+    /// be bound on it now (another process may hold it). Addresses outside loopback are not served: always true.
+    /// </summary>
+    public bool TryClaim(string ip, IEnumerable<int> ports)
+    {
+        if (!IsLoopback(ip)) return true;
+        lock (_gate)
+        {
+            if (_disposed) return false;
+            if (_claimed.Contains(ip)) return true;
+            if (!Claims.TryAdd(ip, this)) return false;
+            foreach (var port in ports)
+            {
+                try
+                {
+                    using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    probe.Bind(new IPEndPoint(IPAddress.Parse(ip), port));
+                }
+                catch (SocketException)
+                {
+                    Claims.TryRemove(new KeyValuePair<string, LoadBalancerResponders>(ip, this));
+                    return false;
+                }
+            }
+            _claimed.Add(ip);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Listens on every (VIP, port) that should answer now; stops the rest and releases VIPs no service holds.
+    /// <paramref name="serving"/> maps (VIP, port) to the text the backend answers with.
+    /// </summary>
+    public void Apply(IReadOnlyDictionary<(string Ip, int Port), string> serving, IReadOnlySet<string> heldIps)
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            foreach (var key in _listeners.Keys.Where(k => !serving.ContainsKey(k)).ToList())
+            {
+                _listeners[key].Dispose();
+                _listeners.Remove(key);
+            }
+            foreach (var (key, text) in serving)
+            {
+                if (!_claimed.Contains(key.Ip)) continue;
+                if (_listeners.TryGetValue(key, out var existing)) { existing.Text = text; continue; }
+                var listener = Listener.TryStart(key.Ip, key.Port, text);
+                if (listener is not null) _listeners[key] = listener;
+            }
+            foreach (var ip in _claimed.Where(ip => !heldIps.Contains(ip)).ToList())
+            {
+                _claimed.Remove(ip);
+                Claims.TryRemove(new KeyValuePair<string, LoadBalancerResponders>(ip, this));
+            }
+        }
+    }
+
+    /// <summary>(VIP, port) pairs listening now.</summary>
+    public IReadOnlyList<(string Ip, int Port)> Listening { get { lock (_gate) { return [.. _listeners.Keys]; } } }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            foreach (var l in _listeners.Values) l.Dispose();
+            _listeners.Clear();
+            foreach (var ip in _claimed) Claims.TryRemove(new KeyValuePair<string, LoadBalancerResponders>(ip, this));
+            _claimed.Clear();
+        }
+    }
+
+    /// <summary>The VIP:port pairs each LoadBalancer service should answer on now, with the answer's text.</summary>
+    public static Dictionary<(string Ip, int Port), string> Serving(IReadOnlyList<JsonObject> services, IReadOnlyList<JsonObject> pods, bool speakerReady)
+    {
+        var serving = new Dictionary<(string, int), string>();
+        if (!speakerReady) return serving;
+        foreach (var svc in services.Where(s => s["spec"]?["type"]?.GetValue<string>() == "LoadBalancer"))
+        {
+            var ns = svc["metadata"]!["namespace"]!.GetValue<string>();
+            var selector = svc["spec"]?["selector"] as JsonObject;
+            if (selector is null || selector.Count == 0) continue;
+            var endpoints = pods.Where(p => p["metadata"]?["namespace"]?.GetValue<string>() == ns && WorkloadController.IsPodReady(p)
+                                            && Selectors.Matches(selector, Selectors.LabelsOf(p)))
+                .Select(p => p["metadata"]!["name"]!.GetValue<string>()).ToList();
+            if (endpoints.Count == 0) continue;
+            var text = $"testfarm simulated backend for service {ns}/{svc["metadata"]!["name"]} (endpoints: {string.Join(", ", endpoints)})\n";
+            foreach (var ingress in svc["status"]?["loadBalancer"]?["ingress"]?.AsArray() ?? [])
+            {
+                var ip = ingress?["ip"]?.GetValue<string>();
+                if (ip is null || !IsLoopback(ip)) continue;
+                foreach (var port in TcpPorts(svc)) serving[(ip, port)] = text;
+            }
+        }
+        return serving;
+    }
+
+    public static IEnumerable<int> TcpPorts(JsonObject svc) =>
+        (svc["spec"]?["ports"]?.AsArray() ?? []).Where(p => (p?["protocol"]?.GetValue<string>() ?? "TCP") == "TCP")
+            .Select(p => Admission.Int(p?["port"], 0)).Where(p => p > 0);
+
+    /// <summary>One listening socket answering HTTP/1.1 200 with a fixed text, then closing.</summary>
+    private sealed class Listener : IDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly CancellationTokenSource _stop = new();
+
+        private Listener(TcpListener listener, string text)
+        {
+            _listener = listener;
+            Text = text;
+        }
+
+        public string Text { get; set; }
+
+        public static Listener? TryStart(string ip, int port, string text)
+        {
+            var tcp = new TcpListener(IPAddress.Parse(ip), port);
+            try { tcp.Start(); }
+            catch (SocketException) { return null; }
+            var listener = new Listener(tcp, text);
+            _ = listener.AcceptLoopAsync();
+            return listener;
+        }
+
+        private async Task AcceptLoopAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try { client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false); }
+                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { return; }
+                _ = AnswerAsync(client, Text);
+            }
+        }
+
+        private async Task AnswerAsync(TcpClient client, string text)
+        {
+            using (client)
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                    var stream = client.GetStream();
+                    var buffer = new byte[4096];
+                    var seen = new StringBuilder();
+                    while (!seen.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && seen.Length < 16_384)
+                    {
+                        var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+                        if (read == 0) return;
+                        seen.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                    }
+                    var body = Encoding.UTF8.GetBytes(text);
+                    var head = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\nConnection: close\r\nX-TestFarm-Simulated: true\r\n\r\n");
+                    await stream.WriteAsync(head, timeout.Token).ConfigureAwait(false);
+                    await stream.WriteAsync(body, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+                {
+                    // the client went away or the listener stopped: nothing to answer
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _listener.Dispose();
+            _stop.Dispose();
+        }
+    }
+}

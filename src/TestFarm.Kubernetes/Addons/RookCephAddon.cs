@@ -48,8 +48,9 @@ public sealed class RookCephAddon : IClusterAddon
         await context.Api.ApplyAsync(ClusterObject(context.Nodes, _options.CephImage), cancellationToken);
         details.Add($"CephCluster {ClusterName}: {osds.Sum(n => n.OsdDevices.Count)} OSDs on {osds.Count} nodes");
 
-        details.Add((await waiter.WaitPodsReadyAsync(Namespace, _options.ReadyTimeout, cancellationToken)).Summary);
+        // The operator creates the mons, mgr, OSDs and CSI pods after the CephCluster: wait for health, then for its pods.
         details.Add((await waiter.UntilAsync(() => HealthAsync(context.Api, cancellationToken), _options.ReadyTimeout, cancellationToken)).Summary);
+        details.Add((await waiter.WaitPodsReadyAsync(Namespace, _options.ReadyTimeout, cancellationToken)).Summary);
 
         await context.Api.ApplyAsync(BlockPoolObject(osds.Count), cancellationToken);
         await context.Api.ApplyAsync(StorageClassObject(), cancellationToken);

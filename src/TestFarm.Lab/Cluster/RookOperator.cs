@@ -5,8 +5,9 @@ namespace TestFarm.Lab.Cluster;
 /// <summary>
 /// Stands in for the Rook operator once its Deployment is available: for every CephCluster it creates the mon,
 /// mgr and OSD Deployments (one OSD per drive the spec names, pinned to its node) and the Ceph CSI driver
-/// (RBD and CephFS plugin DaemonSets and provisioner Deployments), then reports the cluster's status:
-/// HEALTH_OK while every OSD drive is on a Ready node, HEALTH_WARN when some are lost, HEALTH_ERR when all are.
+/// (RBD and CephFS plugin DaemonSets and provisioner Deployments), then reports the cluster's status from its
+/// daemons: Progressing until the mons have quorum; HEALTH_OK while every OSD is up (drive on a Ready node, pod
+/// Ready) and a mgr runs, HEALTH_WARN when some OSDs are down or no mgr runs, HEALTH_ERR when all OSDs are down.
 /// CephBlockPools of a Ready cluster turn Ready.
 /// </summary>
 public sealed class RookOperator
@@ -135,10 +136,24 @@ public sealed class RookOperator
         };
     }
 
+    /// <summary>
+    /// Progressing until a majority of mons is Ready; then Ready, with health from the daemons: an OSD is up while
+    /// its drive is on a Ready node and its pod is Ready; no Ready mgr is a warning; no OSD up is an error.
+    /// </summary>
     private void ReportHealth(ResourceType cephType, JsonObject cluster, IReadOnlyList<JsonObject> nodes, List<(string Node, string Device)> wanted)
     {
-        var missing = wanted.Where(w => !nodes.Any(n => Name(n) == w.Node && NodeController.IsReady(n) && Devices(n).Contains(w.Device))).ToList();
-        var health = wanted.Count == 0 || missing.Count == wanted.Count ? "HEALTH_ERR" : missing.Count > 0 ? "HEALTH_WARN" : "HEALTH_OK";
+        var ns = cluster["metadata"]!["namespace"]!.GetValue<string>();
+        var pods = _store.List(_catalog.Find("", "v1", "pods")!, ns);
+        List<JsonObject> Ready(string app) => pods.Where(p => Labels(p).GetValueOrDefault("app") == app && WorkloadController.IsPodReady(p)).ToList();
+        var monCount = Admission.Int(cluster["spec"]?["mon"]?["count"], 3);
+        var quorum = Ready("rook-ceph-mon").Count > monCount / 2;
+        var readyOsds = Ready("rook-ceph-osd").Select(p => Labels(p).GetValueOrDefault("ceph-osd-id")).ToHashSet(StringComparer.Ordinal);
+        var osdIds = _store.List(Deployments, ns).Where(d => Labels(d).GetValueOrDefault("app") == "rook-ceph-osd")
+            .ToDictionary(d => d["metadata"]?["annotations"]?[OsdDeviceAnnotation]?.GetValue<string>() ?? "", d => Labels(d)["ceph-osd-id"]);
+        var missing = wanted.Where(w => !nodes.Any(n => Name(n) == w.Node && NodeController.IsReady(n) && Devices(n).Contains(w.Device))
+                                        || !osdIds.TryGetValue($"{w.Node}:{w.Device}", out var id) || !readyOsds.Contains(id)).ToList();
+        var mgrUp = Ready("rook-ceph-mgr").Count > 0;
+        var health = wanted.Count == 0 || missing.Count == wanted.Count ? "HEALTH_ERR" : missing.Count > 0 || !mgrUp ? "HEALTH_WARN" : "HEALTH_OK";
         var details = new JsonObject();
         if (missing.Count > 0)
         {
@@ -148,28 +163,38 @@ public sealed class RookOperator
                 ["message"] = $"{missing.Count} osds down: " + string.Join(", ", missing.Select(m => $"{m.Node}:{m.Device}")),
             };
         }
+        if (!mgrUp) details["MGR_DOWN"] = new JsonObject { ["severity"] = "HEALTH_WARN", ["message"] = "no active mgr" };
         if (wanted.Count == 0) details["OSD_NONE"] = new JsonObject { ["severity"] = "HEALTH_ERR", ["message"] = "no OSD drives found on the nodes" };
-        var since = cluster["status"]?["conditions"]?[0]?["lastTransitionTime"]?.GetValue<string>() ?? _store.Now;
+        var phase = quorum ? "Ready" : "Progressing";
+        var old = cluster["status"]?["conditions"]?[0];
+        var since = old?["type"]?.GetValue<string>() == phase ? old["lastTransitionTime"]!.GetValue<string>() : _store.Now;
         var status = new JsonObject
         {
-            ["phase"] = "Ready",
-            ["state"] = "Created",
-            ["message"] = "Cluster created successfully (simulated)",
+            ["phase"] = phase,
+            ["state"] = quorum ? "Created" : "Creating",
+            ["message"] = quorum ? "Cluster created successfully (simulated)" : "Configuring Ceph Mons (simulated)",
             ["conditions"] = new JsonArray(new JsonObject
             {
-                ["type"] = "Ready", ["status"] = "True", ["reason"] = "ClusterCreated",
-                ["message"] = "Cluster created successfully", ["lastTransitionTime"] = since, ["lastHeartbeatTime"] = since,
+                ["type"] = phase, ["status"] = "True", ["reason"] = quorum ? "ClusterCreated" : "ClusterProgressing",
+                ["message"] = quorum ? "Cluster created successfully" : "Configuring Ceph Mons", ["lastTransitionTime"] = since, ["lastHeartbeatTime"] = since,
             }),
-            ["ceph"] = new JsonObject
+            ["version"] = new JsonObject { ["image"] = cluster["spec"]?["cephVersion"]?["image"]?.DeepClone(), ["version"] = "19.2.3-0" },
+        };
+        if (quorum)
+        {
+            status["ceph"] = new JsonObject
             {
                 ["health"] = health,
                 ["details"] = details,
                 ["osdsUp"] = wanted.Count - missing.Count,
                 ["osdsTotal"] = wanted.Count,
                 ["fsid"] = cluster["metadata"]!["uid"]!.DeepClone(),
-            },
-            ["version"] = new JsonObject { ["image"] = cluster["spec"]?["cephVersion"]?["image"]?.DeepClone(), ["version"] = "19.2.3-0" },
-        };
+            };
+        }
+        else if (cluster["status"]?["ceph"] is { } stale)
+        {
+            status["ceph"] = stale.DeepClone(); // without quorum nobody answers: the last report stays
+        }
         if (JsonNode.DeepEquals(cluster["status"], status)) return;
         cluster["status"] = status;
         _store.Put(cephType, cluster);
@@ -182,7 +207,7 @@ public sealed class RookOperator
         foreach (var pool in _store.List(poolType, null))
         {
             var ns = pool["metadata"]!["namespace"]!.GetValue<string>();
-            if (!_store.List(cephType, ns).Any(c => c["status"]?["phase"]?.GetValue<string>() == "Ready")) continue;
+            if (!_store.List(cephType, ns).Any(c => c["status"]?["phase"]?.GetValue<string>() == "Ready" && c["status"]?["ceph"]?["health"]?.GetValue<string>() != "HEALTH_ERR")) continue;
             if (pool["status"]?["phase"]?.GetValue<string>() == "Ready") continue;
             pool["status"] = new JsonObject
             {

@@ -18,6 +18,9 @@ public sealed class AddonControllers : IDisposable
         _store = store;
     }
 
+    /// <summary>Annotation on LoadBalancer services: whether the lab's simulated backend answers on the VIP, and why not.</summary>
+    public const string VipAnnotation = "lab.testfarm.io/simulated-vip";
+
     public LoadBalancerResponders Responders { get; } = new();
 
     public void Reconcile()
@@ -30,7 +33,27 @@ public sealed class AddonControllers : IDisposable
             .Select(i => i?["ip"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var speakerReady = pods.Any(p => Selectors.LabelsOf(p).GetValueOrDefault("component") == "speaker"
                                          && Selectors.LabelsOf(p).GetValueOrDefault("app") == "metallb" && WorkloadController.IsPodReady(p));
-        Responders.Apply(LoadBalancerResponders.Serving(all, pods, speakerReady), held);
+        var serving = LoadBalancerResponders.Serving(all, pods, speakerReady);
+        Responders.Apply(serving, held);
+        foreach (var svc in all) Describe(services, svc, serving, speakerReady);
+    }
+
+    /// <summary>Says on a LoadBalancer service with a loopback VIP whether and why (not) its simulated backend answers.</summary>
+    private void Describe(ResourceType services, JsonObject svc, Dictionary<(string Ip, int Port), string> serving, bool speakerReady)
+    {
+        var ip = svc["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]?.GetValue<string>();
+        if (ip is null || !LoadBalancerResponders.IsLoopback(ip) || svc["spec"]?["type"]?.GetValue<string>() != "LoadBalancer") return;
+        var ports = LoadBalancerResponders.TcpPorts(svc).ToList();
+        var failures = ports.Select(p => Responders.Failure(ip, p)).OfType<string>().ToList();
+        var text = failures.Count > 0 ? string.Join("; ", failures)
+            : !speakerReady ? "not answering: no Ready MetalLB speaker announces the VIP"
+            : ports.All(p => serving.ContainsKey((ip, p))) ? $"answering on {ip}:{string.Join(",", ports)} (simulated backend standing in for the endpoints)"
+            : "not answering: the service selects no Ready pod (connections are refused)";
+        var annotations = svc["metadata"]!["annotations"] as JsonObject ?? new JsonObject();
+        if (annotations[VipAnnotation]?.GetValue<string>() == text) return;
+        annotations[VipAnnotation] = text;
+        svc["metadata"]!["annotations"] = annotations;
+        _store.Put(services, svc);
     }
 
     private bool ControllerAvailable() =>

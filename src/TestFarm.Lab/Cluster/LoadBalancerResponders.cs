@@ -18,6 +18,7 @@ public sealed class LoadBalancerResponders : IDisposable
     private static readonly ConcurrentDictionary<string, LoadBalancerResponders> Claims = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Ip, int Port), Listener> _listeners = [];
     private readonly HashSet<string> _claimed = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Ip, int Port), string> _failures = [];
     private readonly Lock _gate = new();
     private bool _disposed;
 
@@ -43,10 +44,15 @@ public sealed class LoadBalancerResponders : IDisposable
                     using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                     probe.Bind(new IPEndPoint(IPAddress.Parse(ip), port));
                 }
-                catch (SocketException)
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
                 {
                     Claims.TryRemove(new KeyValuePair<string, LoadBalancerResponders>(ip, this));
                     return false;
+                }
+                catch (SocketException)
+                {
+                    // e.g. a port below 1024 without privileges: the VIP is still MetalLB's to hand out; the
+                    // listener's own failure is reported on the service
                 }
             }
             _claimed.Add(ip);
@@ -72,8 +78,9 @@ public sealed class LoadBalancerResponders : IDisposable
             {
                 if (!_claimed.Contains(key.Ip)) continue;
                 if (_listeners.TryGetValue(key, out var existing)) { existing.Text = text; continue; }
-                var listener = Listener.TryStart(key.Ip, key.Port, text);
+                var (listener, error) = Listener.TryStart(key.Ip, key.Port, text);
                 if (listener is not null) _listeners[key] = listener;
+                if (error is null) _failures.Remove(key); else _failures[key] = error;
             }
             foreach (var ip in _claimed.Where(ip => !heldIps.Contains(ip)).ToList())
             {
@@ -82,6 +89,9 @@ public sealed class LoadBalancerResponders : IDisposable
             }
         }
     }
+
+    /// <summary>Why the last attempt to listen on (VIP, port) failed, if it did.</summary>
+    public string? Failure(string ip, int port) { lock (_gate) { return _failures.GetValueOrDefault((ip, port)); } }
 
     /// <summary>(VIP, port) pairs listening now.</summary>
     public IReadOnlyList<(string Ip, int Port)> Listening { get { lock (_gate) { return [.. _listeners.Keys]; } } }
@@ -141,14 +151,19 @@ public sealed class LoadBalancerResponders : IDisposable
 
         public string Text { get; set; }
 
-        public static Listener? TryStart(string ip, int port, string text)
+        public static (Listener? Listener, string? Error) TryStart(string ip, int port, string text)
         {
             var tcp = new TcpListener(IPAddress.Parse(ip), port);
             try { tcp.Start(); }
-            catch (SocketException) { return null; }
+            catch (SocketException e)
+            {
+                tcp.Dispose();
+                var hint = e.SocketErrorCode == SocketError.AccessDenied && port < 1024 ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "";
+                return (null, $"cannot listen on {ip}:{port}: {e.Message}{hint}");
+            }
             var listener = new Listener(tcp, text);
             _ = listener.AcceptLoopAsync();
-            return listener;
+            return (listener, null);
         }
 
         private async Task AcceptLoopAsync()

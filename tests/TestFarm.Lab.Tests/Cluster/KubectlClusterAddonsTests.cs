@@ -113,6 +113,8 @@ public sealed class KubectlClusterAddonsTests
         }, TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That(answered.Ready, Is.True, answered.Summary);
         Assert.That(body, Does.Contain("simulated backend for service default/web"));
+        var said = await kubectl.RunAsync(Bound, "get", "svc", "web", "-o", @"jsonpath={.metadata.annotations.lab\.testfarm\.io/simulated-vip}");
+        Assert.That(said.Stdout, Is.EqualTo($"answering on {ip}:80 (simulated backend standing in for the endpoints)"), said.ToString());
 
         // Without Ready endpoints kube-proxy rejects: the VIP stops answering.
         Assert.That((await kubectl.RunAsync(Bound, "delete", "deployment", "web", "--wait=true")).ExitCode, Is.EqualTo(0));
@@ -123,5 +125,7 @@ public sealed class KubectlClusterAddonsTests
             catch (SocketException e) { return new ReadinessState(e.SocketErrorCode == SocketError.ConnectionRefused, e.SocketErrorCode.ToString()); }
         }, TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That(refused.Ready, Is.True, refused.Summary);
+        said = await kubectl.RunAsync(Bound, "get", "svc", "web", "-o", @"jsonpath={.metadata.annotations.lab\.testfarm\.io/simulated-vip}");
+        Assert.That(said.Stdout, Does.StartWith("not answering: the service selects no Ready pod"), said.ToString());
     }
 }

@@ -6,7 +6,7 @@ namespace TestFarm.Lab.Cluster;
 /// Stands in for the Rook operator once its Deployment is available: for every CephCluster it creates the mon,
 /// mgr and OSD Deployments (one OSD per drive the spec names, pinned to its node) and the Ceph CSI driver
 /// (RBD and CephFS plugin DaemonSets and provisioner Deployments), then reports the cluster's status from its
-/// daemons: Progressing until the mons have quorum; HEALTH_OK while every OSD is up (drive on a Ready node, pod
+/// daemons: Progressing until the mons first have quorum (HEALTH_ERR whenever they lose it later); HEALTH_OK while every OSD is up (drive on a Ready node, pod
 /// Ready) and a mgr runs, HEALTH_WARN when some OSDs are down or no mgr runs, HEALTH_ERR when all OSDs are down.
 /// CephBlockPools of a Ready cluster turn Ready.
 /// </summary>
@@ -165,18 +165,19 @@ public sealed class RookOperator
         }
         if (!mgrUp) details["MGR_DOWN"] = new JsonObject { ["severity"] = "HEALTH_WARN", ["message"] = "no active mgr" };
         if (wanted.Count == 0) details["OSD_NONE"] = new JsonObject { ["severity"] = "HEALTH_ERR", ["message"] = "no OSD drives found on the nodes" };
-        var phase = quorum ? "Ready" : "Progressing";
+        var created = quorum || cluster["status"]?["state"]?.GetValue<string>() == "Created";
+        var phase = created ? "Ready" : "Progressing";
         var old = cluster["status"]?["conditions"]?[0];
         var since = old?["type"]?.GetValue<string>() == phase ? old["lastTransitionTime"]!.GetValue<string>() : _store.Now;
         var status = new JsonObject
         {
             ["phase"] = phase,
-            ["state"] = quorum ? "Created" : "Creating",
-            ["message"] = quorum ? "Cluster created successfully (simulated)" : "Configuring Ceph Mons (simulated)",
+            ["state"] = created ? "Created" : "Creating",
+            ["message"] = quorum ? "Cluster created successfully (simulated)" : created ? "Ceph mons out of quorum (simulated)" : "Configuring Ceph Mons (simulated)",
             ["conditions"] = new JsonArray(new JsonObject
             {
-                ["type"] = phase, ["status"] = "True", ["reason"] = quorum ? "ClusterCreated" : "ClusterProgressing",
-                ["message"] = quorum ? "Cluster created successfully" : "Configuring Ceph Mons", ["lastTransitionTime"] = since, ["lastHeartbeatTime"] = since,
+                ["type"] = phase, ["status"] = "True", ["reason"] = created ? "ClusterCreated" : "ClusterProgressing",
+                ["message"] = created ? "Cluster created successfully" : "Configuring Ceph Mons", ["lastTransitionTime"] = since, ["lastHeartbeatTime"] = since,
             }),
             ["version"] = new JsonObject { ["image"] = cluster["spec"]?["cephVersion"]?["image"]?.DeepClone(), ["version"] = "19.2.3-0" },
         };
@@ -191,9 +192,24 @@ public sealed class RookOperator
                 ["fsid"] = cluster["metadata"]!["uid"]!.DeepClone(),
             };
         }
-        else if (cluster["status"]?["ceph"] is { } stale)
+        else if (created)
         {
-            status["ceph"] = stale.DeepClone(); // without quorum nobody answers: the last report stays
+            // Ceph cannot answer without a mon quorum: the operator's report turns to an error, never a stale HEALTH_OK.
+            status["ceph"] = new JsonObject
+            {
+                ["health"] = "HEALTH_ERR",
+                ["details"] = new JsonObject
+                {
+                    ["MON_DOWN"] = new JsonObject
+                    {
+                        ["severity"] = "HEALTH_ERR",
+                        ["message"] = $"{Ready("rook-ceph-mon").Count}/{monCount} mons Ready: no quorum, ceph status unavailable",
+                    },
+                },
+                ["osdsUp"] = 0,
+                ["osdsTotal"] = wanted.Count,
+                ["fsid"] = cluster["metadata"]!["uid"]!.DeepClone(),
+            };
         }
         if (JsonNode.DeepEquals(cluster["status"], status)) return;
         cluster["status"] = status;

@@ -162,6 +162,35 @@ public sealed class SimulatedAddonsTests
     }
 
     [Test]
+    public async Task Ceph_health_follows_node_power_warn_for_lost_osds_and_error_without_mon_quorum()
+    {
+        var source = StaticNodeSource.Generic(3);
+        await using var c = await SimulatedCluster.StartAsync(Options, source, _time);
+        var ceph = SeedCephCluster(c);
+        StartOperator(c);
+        for (var i = 0; i < 8; i++) _time.Advance(TimeSpan.FromSeconds(1));
+        string Health() => c.Store.Get(ceph, "rook-ceph", "rook-ceph")!["status"]!["ceph"]!["health"]!.GetValue<string>();
+        Assert.That(Health(), Is.EqualTo("HEALTH_OK"));
+
+        source.SetPower("node-3", false);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(Health(), Is.EqualTo("HEALTH_WARN"), "two of three mons keep quorum; node-3's OSDs are down");
+        var status = c.Store.Get(ceph, "rook-ceph", "rook-ceph")!["status"]!;
+        Assert.That(status["ceph"]!["osdsUp"]!.GetValue<int>(), Is.EqualTo(4));
+
+        source.SetPower("node-2", false);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(Health(), Is.EqualTo("HEALTH_ERR"));
+        Assert.That(c.Store.Get(ceph, "rook-ceph", "rook-ceph")!["status"]!["ceph"]!["details"]!["MON_DOWN"]!["message"]!.GetValue<string>(),
+            Does.StartWith("1/3 mons Ready: no quorum"));
+
+        source.SetPower("node-2", true);
+        source.SetPower("node-3", true);
+        for (var i = 0; i < 4; i++) _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(Health(), Is.EqualTo("HEALTH_OK"), "recovers once the machines are back");
+    }
+
+    [Test]
     public async Task A_claim_on_the_default_ceph_class_gets_a_volume_and_a_released_volume_is_deleted()
     {
         await using var c = await SimulatedCluster.StartAsync(Options, StaticNodeSource.Generic(3), _time);

@@ -30,21 +30,23 @@ public sealed class WorkloadController
         var nodes = _store.List(_catalog.Find("", "v1", "nodes")!, null);
         var readyNodes = nodes.Where(NodeController.IsReady).ToList();
         foreach (var pod in _store.List(Pods, null)) UpdatePodReadiness(Schedule(pod, readyNodes), readyNodes, nodes);
+        var byOwner = _store.List(Pods, null).ToLookup(p => OwnerUid(p) ?? "", StringComparer.Ordinal);
         foreach (var kind in new[] { "deployments", "daemonsets", "statefulsets" })
         {
             var type = _catalog.Find("apps", "v1", kind)!;
-            foreach (var workload in _store.List(type, null)) ReconcileWorkload(type, workload, nodes, readyNodes);
+            foreach (var workload in _store.List(type, null)) ReconcileWorkload(type, workload, nodes, readyNodes, byOwner);
         }
     }
 
-    private void ReconcileWorkload(ResourceType type, JsonObject workload, IReadOnlyList<JsonObject> nodes, IReadOnlyList<JsonObject> readyNodes)
+    private void ReconcileWorkload(ResourceType type, JsonObject workload, IReadOnlyList<JsonObject> nodes, IReadOnlyList<JsonObject> readyNodes,
+        ILookup<string, JsonObject> podsByOwner)
     {
         var ns = workload["metadata"]!["namespace"]!.GetValue<string>();
         var name = workload["metadata"]!["name"]!.GetValue<string>();
         var uid = workload["metadata"]!["uid"]!.GetValue<string>();
         var template = workload["spec"]?["template"] as JsonObject ?? new JsonObject();
         var nodeSelector = template["spec"]?["nodeSelector"] as JsonObject;
-        var owned = _store.List(Pods, ns).Where(p => OwnerUid(p) == uid).ToList();
+        var owned = podsByOwner[uid].ToList();
 
         if (type.Kind == "DaemonSet")
         {

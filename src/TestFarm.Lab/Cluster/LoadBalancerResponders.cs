@@ -10,14 +10,16 @@ namespace TestFarm.Lab.Cluster;
 /// Makes LoadBalancer VIPs on loopback (127.0.0.0/8) really answer, standing in for kube-proxy and the pods:
 /// while a MetalLB speaker is Ready and the service selects at least one Ready pod, a listener on VIP:port
 /// answers each connection with a short HTTP 200 naming the service (a simulation, it says so). Without Ready
-/// endpoints nothing listens, so a connection is refused, as kube-proxy rejects it on a real cluster.
-/// VIPs are claimed process-wide, so clusters of one process never hand out the same loopback address.
+/// endpoints the VIP's ports stay bound but do not listen, so a connection is refused, as kube-proxy rejects it
+/// on a real cluster. VIPs are claimed process-wide, so clusters of one process never share one; a VIP whose
+/// port another process listens on is passed over.
 /// </summary>
 public sealed class LoadBalancerResponders : IDisposable
 {
     private static readonly ConcurrentDictionary<string, LoadBalancerResponders> Claims = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Ip, int Port), Listener> _listeners = [];
     private readonly HashSet<string> _claimed = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Ip, int Port), Socket> _reserved = [];
     private readonly Dictionary<(string Ip, int Port), string> _failures = [];
     private readonly Lock _gate = new();
     private bool _disposed;
@@ -37,15 +39,19 @@ public sealed class LoadBalancerResponders : IDisposable
             if (_disposed) return false;
             if (_claimed.Contains(ip)) return true;
             if (!Claims.TryAdd(ip, this)) return false;
-            foreach (var port in ports)
+            var bound = new List<(int Port, Socket Socket)>();
+            foreach (var port in ports.Distinct())
             {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
-                    using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                    probe.Bind(new IPEndPoint(IPAddress.Parse(ip), port));
+                    socket.Bind(new IPEndPoint(IPAddress.Parse(ip), port));
+                    bound.Add((port, socket));
                 }
                 catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
                 {
+                    socket.Dispose();
+                    foreach (var b in bound) b.Socket.Dispose();
                     Claims.TryRemove(new KeyValuePair<string, LoadBalancerResponders>(ip, this));
                     return false;
                 }
@@ -53,8 +59,10 @@ public sealed class LoadBalancerResponders : IDisposable
                 {
                     // e.g. a port below 1024 without privileges: the VIP is still MetalLB's to hand out; the
                     // listener's own failure is reported on the service
+                    socket.Dispose();
                 }
             }
+            foreach (var (port, socket) in bound) _reserved[(ip, port)] = socket;
             _claimed.Add(ip);
             return true;
         }
@@ -73,20 +81,46 @@ public sealed class LoadBalancerResponders : IDisposable
             {
                 _listeners[key].Dispose();
                 _listeners.Remove(key);
+                Reserve(key); // keep the port: bound, not listening, so connections are refused
             }
             foreach (var (key, text) in serving)
             {
                 if (!_claimed.Contains(key.Ip)) continue;
                 if (_listeners.TryGetValue(key, out var existing)) { existing.Text = text; continue; }
-                var (listener, error) = Listener.TryStart(key.Ip, key.Port, text);
+                _reserved.Remove(key, out var socket);
+                var (listener, error) = Listener.TryStart(key.Ip, key.Port, socket, text);
                 if (listener is not null) _listeners[key] = listener;
                 if (error is null) _failures.Remove(key); else _failures[key] = error;
             }
             foreach (var ip in _claimed.Where(ip => !heldIps.Contains(ip)).ToList())
             {
+                foreach (var key in _listeners.Keys.Where(k => k.Ip == ip).ToList())
+                {
+                    _listeners[key].Dispose();
+                    _listeners.Remove(key);
+                }
+                foreach (var key in _reserved.Keys.Where(k => k.Ip == ip).ToList())
+                {
+                    _reserved[key].Dispose();
+                    _reserved.Remove(key);
+                }
                 _claimed.Remove(ip);
                 Claims.TryRemove(new KeyValuePair<string, LoadBalancerResponders>(ip, this));
             }
+        }
+    }
+
+    private void Reserve((string Ip, int Port) key)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Parse(key.Ip), key.Port));
+            _reserved[key] = socket;
+        }
+        catch (SocketException)
+        {
+            socket.Dispose(); // taken meanwhile: the next listen reports it on the service
         }
     }
 
@@ -103,6 +137,8 @@ public sealed class LoadBalancerResponders : IDisposable
             _disposed = true;
             foreach (var l in _listeners.Values) l.Dispose();
             _listeners.Clear();
+            foreach (var r in _reserved.Values) r.Dispose();
+            _reserved.Clear();
             foreach (var ip in _claimed) Claims.TryRemove(new KeyValuePair<string, LoadBalancerResponders>(ip, this));
             _claimed.Clear();
         }
@@ -140,28 +176,33 @@ public sealed class LoadBalancerResponders : IDisposable
     /// <summary>One listening socket answering HTTP/1.1 200 with a fixed text, then closing.</summary>
     private sealed class Listener : IDisposable
     {
-        private readonly TcpListener _listener;
+        private readonly Socket _socket;
         private readonly CancellationTokenSource _stop = new();
 
-        private Listener(TcpListener listener, string text)
+        private Listener(Socket socket, string text)
         {
-            _listener = listener;
+            _socket = socket;
             Text = text;
         }
 
         public string Text { get; set; }
 
-        public static (Listener? Listener, string? Error) TryStart(string ip, int port, string text)
+        /// <summary>Listens on the reserved (already bound) socket, or binds a new one.</summary>
+        public static (Listener? Listener, string? Error) TryStart(string ip, int port, Socket? reserved, string text)
         {
-            var tcp = new TcpListener(IPAddress.Parse(ip), port);
-            try { tcp.Start(); }
+            var socket = reserved ?? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (reserved is null) socket.Bind(new IPEndPoint(IPAddress.Parse(ip), port));
+                socket.Listen(64);
+            }
             catch (SocketException e)
             {
-                tcp.Dispose();
+                socket.Dispose();
                 var hint = e.SocketErrorCode == SocketError.AccessDenied && port < 1024 ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "";
                 return (null, $"cannot listen on {ip}:{port}: {e.Message}{hint}");
             }
-            var listener = new Listener(tcp, text);
+            var listener = new Listener(socket, text);
             _ = listener.AcceptLoopAsync();
             return (listener, null);
         }
@@ -170,22 +211,21 @@ public sealed class LoadBalancerResponders : IDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                TcpClient client;
-                try { client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false); }
+                Socket client;
+                try { client = await _socket.AcceptAsync(_stop.Token).ConfigureAwait(false); }
                 catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { return; }
                 _ = AnswerAsync(client, Text);
             }
         }
 
-        private async Task AnswerAsync(TcpClient client, string text)
+        private async Task AnswerAsync(Socket client, string text)
         {
-            using (client)
+            using (var stream = new NetworkStream(client, ownsSocket: true))
             {
                 try
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                     timeout.CancelAfter(TimeSpan.FromSeconds(5));
-                    var stream = client.GetStream();
                     var buffer = new byte[4096];
                     var seen = new StringBuilder();
                     while (!seen.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && seen.Length < 16_384)
@@ -198,6 +238,8 @@ public sealed class LoadBalancerResponders : IDisposable
                     var head = Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {body.Length}\r\nConnection: close\r\nX-TestFarm-Simulated: true\r\n\r\n");
                     await stream.WriteAsync(head, timeout.Token).ConfigureAwait(false);
                     await stream.WriteAsync(body, timeout.Token).ConfigureAwait(false);
+                    // Let the client close first, so TIME_WAIT stays on its side and the VIP's port can be bound again.
+                    while (await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false) > 0) { }
                 }
                 catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
                 {
@@ -209,8 +251,7 @@ public sealed class LoadBalancerResponders : IDisposable
         public void Dispose()
         {
             _stop.Cancel();
-            _listener.Stop();
-            _listener.Dispose();
+            _socket.Dispose();
             _stop.Dispose();
         }
     }

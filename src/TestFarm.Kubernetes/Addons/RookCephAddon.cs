@@ -7,13 +7,19 @@ namespace TestFarm.Kubernetes.Addons;
 
 /// <summary>
 /// Rook/Ceph: upstream crds, common and operator manifests, then a CephCluster whose OSDs are the
-/// nodes' rook-osd drives. Ready when the operator rolled out, every pod in rook-ceph is Ready and the
-/// CephCluster reports HEALTH_OK.
+/// nodes' rook-osd drives, and — as a user does from Rook's csi/rbd example — a replicated CephBlockPool with
+/// the cluster's default StorageClass on the RBD CSI driver. Ready when the operator rolled out, every pod in
+/// rook-ceph is Ready, the CephCluster reports HEALTH_OK and the block pool is Ready.
 /// </summary>
 public sealed class RookCephAddon : IClusterAddon
 {
     public const string Namespace = "rook-ceph";
     public const string ClusterName = "rook-ceph";
+    public const string BlockPoolName = "replicapool";
+    public const string StorageClassName = "rook-ceph-block";
+    public const string RbdProvisioner = Namespace + ".rbd.csi.ceph.com";
+    public static readonly ResourceKind CephBlockPool = new("ceph.rook.io/v1", "CephBlockPool");
+    public static readonly ResourceKind StorageClass = new("storage.k8s.io/v1", "StorageClass");
     public static readonly ResourceKind CephCluster = new("ceph.rook.io/v1", "CephCluster");
     private static readonly string[] OperatorFiles = ["crds.yaml", "common.yaml", "operator.yaml"];
     private readonly AddonOptions _options;
@@ -42,8 +48,18 @@ public sealed class RookCephAddon : IClusterAddon
         await context.Api.ApplyAsync(ClusterObject(context.Nodes, _options.CephImage), cancellationToken);
         details.Add($"CephCluster {ClusterName}: {osds.Sum(n => n.OsdDevices.Count)} OSDs on {osds.Count} nodes");
 
-        details.Add((await waiter.WaitPodsReadyAsync(Namespace, _options.ReadyTimeout, cancellationToken)).Summary);
+        // The operator creates the mons, mgr, OSDs and CSI pods after the CephCluster: wait for health, then for its pods.
         details.Add((await waiter.UntilAsync(() => HealthAsync(context.Api, cancellationToken), _options.ReadyTimeout, cancellationToken)).Summary);
+        details.Add((await waiter.WaitPodsReadyAsync(Namespace, _options.ReadyTimeout, cancellationToken)).Summary);
+
+        await context.Api.ApplyAsync(BlockPoolObject(osds.Count), cancellationToken);
+        await context.Api.ApplyAsync(StorageClassObject(), cancellationToken);
+        details.Add((await waiter.UntilAsync(async () =>
+        {
+            var pool = await context.Api.GetAsync(new ResourceRef(CephBlockPool, BlockPoolName, Namespace), cancellationToken);
+            var phase = pool?["status"]?["phase"]?.GetValue<string>() ?? "pending";
+            return new ReadinessState(phase == "Ready", $"CephBlockPool {BlockPoolName} {phase}; default StorageClass {StorageClassName} ({RbdProvisioner})");
+        }, _options.ReadyTimeout, cancellationToken)).Summary);
         return new AddonReport(Name, _options.RookVersion, true, details);
     }
 
@@ -54,6 +70,49 @@ public sealed class RookCephAddon : IClusterAddon
         var health = cluster?["status"]?["ceph"]?["health"]?.GetValue<string>() ?? "unknown";
         return new ReadinessState(health == "HEALTH_OK", $"CephCluster {ClusterName} health {health}");
     }
+
+    /// <summary>A replicated pool: size 3 across hosts, fewer replicas (and OSD failure domain) on smaller clusters.</summary>
+    public static JsonObject BlockPoolObject(int osdHosts) => new()
+    {
+        ["apiVersion"] = CephBlockPool.ApiVersion,
+        ["kind"] = CephBlockPool.Kind,
+        ["metadata"] = new JsonObject { ["name"] = BlockPoolName, ["namespace"] = Namespace },
+        ["spec"] = new JsonObject
+        {
+            ["failureDomain"] = osdHosts >= 3 ? "host" : "osd",
+            ["replicated"] = new JsonObject { ["size"] = Math.Min(3, Math.Max(1, osdHosts)), ["requireSafeReplicaSize"] = osdHosts >= 3 },
+        },
+    };
+
+    /// <summary>The cluster's default StorageClass on Ceph RBD, with the CSI secrets the operator creates.</summary>
+    public static JsonObject StorageClassObject() => new()
+    {
+        ["apiVersion"] = StorageClass.ApiVersion,
+        ["kind"] = StorageClass.Kind,
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = StorageClassName,
+            ["annotations"] = new JsonObject { ["storageclass.kubernetes.io/is-default-class"] = "true" },
+        },
+        ["provisioner"] = RbdProvisioner,
+        ["parameters"] = new JsonObject
+        {
+            ["clusterID"] = Namespace,
+            ["pool"] = BlockPoolName,
+            ["imageFormat"] = "2",
+            ["imageFeatures"] = "layering",
+            ["csi.storage.k8s.io/provisioner-secret-name"] = "rook-csi-rbd-provisioner",
+            ["csi.storage.k8s.io/provisioner-secret-namespace"] = Namespace,
+            ["csi.storage.k8s.io/controller-expand-secret-name"] = "rook-csi-rbd-provisioner",
+            ["csi.storage.k8s.io/controller-expand-secret-namespace"] = Namespace,
+            ["csi.storage.k8s.io/node-stage-secret-name"] = "rook-csi-rbd-node",
+            ["csi.storage.k8s.io/node-stage-secret-namespace"] = Namespace,
+            ["csi.storage.k8s.io/fstype"] = "ext4",
+        },
+        ["allowVolumeExpansion"] = true,
+        ["reclaimPolicy"] = "Delete",
+        ["volumeBindingMode"] = "Immediate",
+    };
 
     public static JsonObject ClusterObject(IReadOnlyList<AddonNode> nodes, string image) => new()
     {

@@ -4,10 +4,10 @@ using System.Text.Json.Nodes;
 namespace TestFarm.Lab.Cluster;
 
 /// <summary>
-/// Stand-ins for what MetalLB and Rook would do: LoadBalancer services get IPv4 addresses from the
-/// metallb.io IPAddressPools; CephClusters report HEALTH_OK while every OSD drive they name is on a Ready node.
+/// Stand-in for MetalLB: once its controller Deployment is available, LoadBalancer services get IPv4 addresses
+/// from the metallb.io IPAddressPools; VIPs on loopback really answer (see <see cref="LoadBalancerResponders"/>).
 /// </summary>
-public sealed class AddonControllers
+public sealed class AddonControllers : IDisposable
 {
     private readonly ResourceCatalog _catalog;
     private readonly ObjectStore _store;
@@ -18,17 +18,53 @@ public sealed class AddonControllers
         _store = store;
     }
 
+    /// <summary>Annotation on LoadBalancer services: whether the lab's simulated backend answers on the VIP, and why not.</summary>
+    public const string VipAnnotation = "lab.testfarm.io/simulated-vip";
+
+    public LoadBalancerResponders Responders { get; } = new();
+
     public void Reconcile()
     {
-        AssignLoadBalancerIps();
-        ReportCephHealth();
+        var services = _catalog.Find("", "v1", "services")!;
+        var pods = _store.List(_catalog.Find("", "v1", "pods")!, null);
+        if (ControllerAvailable()) AssignLoadBalancerIps(services);
+        var all = _store.List(services, null);
+        var held = all.SelectMany(s => s["status"]?["loadBalancer"]?["ingress"]?.AsArray() ?? [])
+            .Select(i => i?["ip"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var speakerReady = pods.Any(p => Selectors.LabelsOf(p).GetValueOrDefault("component") == "speaker"
+                                         && Selectors.LabelsOf(p).GetValueOrDefault("app") == "metallb" && WorkloadController.IsPodReady(p));
+        var serving = LoadBalancerResponders.Serving(all, pods, speakerReady);
+        Responders.Apply(serving, held);
+        foreach (var svc in all) Describe(services, svc, serving, speakerReady);
     }
 
-    private void AssignLoadBalancerIps()
+    /// <summary>Says on a LoadBalancer service with a loopback VIP whether and why (not) its simulated backend answers.</summary>
+    private void Describe(ResourceType services, JsonObject svc, Dictionary<(string Ip, int Port), string> serving, bool speakerReady)
+    {
+        var ip = svc["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]?.GetValue<string>();
+        if (ip is null || !LoadBalancerResponders.IsLoopback(ip) || svc["spec"]?["type"]?.GetValue<string>() != "LoadBalancer") return;
+        var ports = LoadBalancerResponders.TcpPorts(svc).ToList();
+        var failures = ports.Select(p => Responders.Failure(ip, p)).OfType<string>().ToList();
+        var text = failures.Count > 0 ? string.Join("; ", failures)
+            : !speakerReady ? "not answering: no Ready MetalLB speaker announces the VIP"
+            : ports.All(p => serving.ContainsKey((ip, p))) ? $"answering on {ip}:{string.Join(",", ports)} (simulated backend standing in for the endpoints)"
+            : "not answering: the service selects no Ready pod (connections are refused)";
+        var annotations = svc["metadata"]!["annotations"] as JsonObject ?? new JsonObject();
+        if (annotations[VipAnnotation]?.GetValue<string>() == text) return;
+        annotations[VipAnnotation] = text;
+        svc["metadata"]!["annotations"] = annotations;
+        _store.Put(services, svc);
+    }
+
+    private bool ControllerAvailable() =>
+        _store.List(_catalog.Find("apps", "v1", "deployments")!, null).Any(d =>
+            Selectors.LabelsOf(d).GetValueOrDefault("app") == "metallb" && Selectors.LabelsOf(d).GetValueOrDefault("component") == "controller"
+            && Admission.Int(d["status"]?["availableReplicas"], 0) > 0);
+
+    private void AssignLoadBalancerIps(ResourceType services)
     {
         var poolType = _catalog.All.FirstOrDefault(t => t.Group == "metallb.io" && t.Kind == "IPAddressPool");
         if (poolType is null) return;
-        var services = _catalog.Find("", "v1", "services")!;
         var all = _store.List(services, null);
         var used = all.SelectMany(s => s["status"]?["loadBalancer"]?["ingress"]?.AsArray() ?? [])
             .Select(i => i?["ip"]?.GetValue<string>()).OfType<string>().ToHashSet();
@@ -36,7 +72,8 @@ public sealed class AddonControllers
         foreach (var svc in all.Where(s => s["spec"]?["type"]?.GetValue<string>() == "LoadBalancer"))
         {
             if (svc["status"]?["loadBalancer"]?["ingress"] is JsonArray { Count: > 0 }) continue;
-            var ip = pools.SelectMany(Candidates).FirstOrDefault(c => !used.Contains(c));
+            var ports = LoadBalancerResponders.TcpPorts(svc).ToList();
+            var ip = pools.SelectMany(Candidates).FirstOrDefault(c => !used.Contains(c) && Responders.TryClaim(c, ports));
             if (ip is null) continue;
             used.Add(ip);
             svc["status"] = new JsonObject
@@ -46,6 +83,8 @@ public sealed class AddonControllers
             _store.Put(services, svc);
         }
     }
+
+    public void Dispose() => Responders.Dispose();
 
     /// <summary>IPv4 addresses of a pool, from CIDRs ("10.0.0.0/28", network and broadcast skipped) and ranges ("a-b").</summary>
     public static IEnumerable<string> Candidates(JsonObject pool)
@@ -84,68 +123,4 @@ public sealed class AddonControllers
     }
 
     private static string FromUInt(uint v) => $"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}";
-
-    private void ReportCephHealth()
-    {
-        var cephType = _catalog.All.FirstOrDefault(t => t.Group == "ceph.rook.io" && t.Kind == "CephCluster");
-        if (cephType is null) return;
-        var nodes = _store.List(_catalog.Find("", "v1", "nodes")!, null);
-        foreach (var cluster in _store.List(cephType, null))
-        {
-            var wanted = WantedOsds(cluster, nodes);
-            var missing = wanted.Where(w => !nodes.Any(n => Name(n) == w.Node && NodeController.IsReady(n) && Devices(n).Contains(w.Device))).ToList();
-            var health = wanted.Count == 0 || missing.Count == wanted.Count ? "HEALTH_ERR" : missing.Count > 0 ? "HEALTH_WARN" : "HEALTH_OK";
-            var details = new JsonObject();
-            if (missing.Count > 0)
-            {
-                details["OSD_DOWN"] = new JsonObject
-                {
-                    ["severity"] = "HEALTH_WARN",
-                    ["message"] = $"{missing.Count} osds down: " + string.Join(", ", missing.Select(m => $"{m.Node}:{m.Device}")),
-                };
-            }
-            if (wanted.Count == 0) details["OSD_NONE"] = new JsonObject { ["severity"] = "HEALTH_ERR", ["message"] = "no OSD drives found on the nodes" };
-            var status = new JsonObject
-            {
-                ["phase"] = "Ready",
-                ["state"] = "Created",
-                ["message"] = "Cluster created successfully (simulated)",
-                ["ceph"] = new JsonObject
-                {
-                    ["health"] = health,
-                    ["details"] = details,
-                    ["osdsUp"] = wanted.Count - missing.Count,
-                    ["osdsTotal"] = wanted.Count,
-                },
-            };
-            if (JsonNode.DeepEquals(cluster["status"], status)) continue;
-            cluster["status"] = status;
-            _store.Put(cephType, cluster);
-        }
-    }
-
-    private static List<(string Node, string Device)> WantedOsds(JsonObject cluster, IReadOnlyList<JsonObject> nodes)
-    {
-        var storage = cluster["spec"]?["storage"];
-        var listed = storage?["nodes"]?.AsArray();
-        if (listed is { Count: > 0 })
-        {
-            return listed.SelectMany(n =>
-            {
-                var name = n?["name"]?.GetValue<string>() ?? "";
-                var devices = n?["devices"]?.AsArray().Select(d => d?["name"]?.GetValue<string>() ?? "").ToList();
-                var onNode = nodes.FirstOrDefault(x => Name(x) == name);
-                return (devices ?? (onNode is null ? [] : Devices(onNode))).Select(d => (name, d));
-            }).ToList();
-        }
-        return storage?["useAllNodes"]?.GetValue<bool>() == true
-            ? nodes.SelectMany(n => Devices(n).Select(d => (Name(n), d))).ToList()
-            : [];
-    }
-
-    private static string Name(JsonObject o) => o["metadata"]!["name"]!.GetValue<string>();
-
-    private static List<string> Devices(JsonObject node) =>
-        (node["metadata"]?["annotations"]?[$"testfarm.io/osd-devices"]?.GetValue<string>() ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
 }

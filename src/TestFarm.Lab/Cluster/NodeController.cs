@@ -45,36 +45,57 @@ public sealed class NodeController
                 [SimulatedAnnotation] = "true",
                 ["testfarm.io/osd-devices"] = string.Join(",", node.OsdDevices),
             };
-            obj["spec"] = new JsonObject();
-            var previous = existing?["status"]?["conditions"]?[0]?["status"]?.GetValue<string>();
+            var spec = obj["spec"] as JsonObject ?? new JsonObject();
+            var podCidr = $"10.244.{index - 1}.0/24";
+            spec["podCIDR"] = podCidr;
+            spec["podCIDRs"] = new JsonArray(podCidr);
+            obj["spec"] = spec;
+            var previous = existing?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "Ready");
             var ready = node.PoweredOn ? "True" : "Unknown";
-            var since = previous == ready ? existing!["status"]!["conditions"]![0]!["lastTransitionTime"]!.GetValue<string>() : _store.Now;
-            var memory = $"{node.MemoryGiB * 1024 * 1024}Ki";
-            var resources = new JsonObject { ["cpu"] = node.CpuCores.ToString(System.Globalization.CultureInfo.InvariantCulture), ["memory"] = memory, ["pods"] = "110" };
+            var since = previous?["status"]?.GetValue<string>() == ready ? previous!["lastTransitionTime"]!.GetValue<string>() : _store.Now;
+            var culture = System.Globalization.CultureInfo.InvariantCulture;
+            var capacity = new JsonObject
+            {
+                ["cpu"] = node.CpuCores.ToString(culture), ["memory"] = $"{node.MemoryGiB * 1024L * 1024}Ki",
+                ["pods"] = "110", ["hugepages-1Gi"] = "0", ["hugepages-2Mi"] = "0",
+            };
+            var allocatable = (JsonObject)capacity.DeepClone();
+            allocatable["memory"] = $"{(node.MemoryGiB * 1024L * 1024) - 102400}Ki"; // the kubelet's default 100Mi hard-eviction reserve
+            var address = node.Address ?? $"10.10.0.{index + 10}";
+            var id = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(node.Name))).ToLowerInvariant();
             obj["status"] = new JsonObject
             {
-                ["conditions"] = new JsonArray(new JsonObject
-                {
-                    ["type"] = "Ready",
-                    ["status"] = ready,
-                    ["reason"] = node.PoweredOn ? "KubeletReady" : "NodeStatusUnknown",
-                    ["message"] = node.PoweredOn ? "simulated kubelet is posting ready status" : "machine is powered off (simulated)",
-                    ["lastTransitionTime"] = since,
-                    ["lastHeartbeatTime"] = since,
-                }),
+                ["conditions"] = new JsonArray(
+                    Pressure("MemoryPressure", "KubeletHasSufficientMemory", since, node.PoweredOn),
+                    Pressure("DiskPressure", "KubeletHasNoDiskPressure", since, node.PoweredOn),
+                    Pressure("PIDPressure", "KubeletHasSufficientPID", since, node.PoweredOn),
+                    new JsonObject
+                    {
+                        ["type"] = "Ready",
+                        ["status"] = ready,
+                        ["reason"] = node.PoweredOn ? "KubeletReady" : "NodeStatusUnknown",
+                        ["message"] = node.PoweredOn ? "simulated kubelet is posting ready status" : "machine is powered off (simulated)",
+                        ["lastTransitionTime"] = since,
+                        ["lastHeartbeatTime"] = since,
+                    }),
                 ["addresses"] = new JsonArray(
-                    new JsonObject { ["type"] = "InternalIP", ["address"] = node.Address ?? $"10.10.0.{index + 10}" },
+                    new JsonObject { ["type"] = "InternalIP", ["address"] = address },
                     new JsonObject { ["type"] = "Hostname", ["address"] = node.Name }),
-                ["capacity"] = resources,
-                ["allocatable"] = resources.DeepClone(),
+                ["capacity"] = capacity,
+                ["allocatable"] = allocatable,
+                ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = 10250 } },
                 ["nodeInfo"] = new JsonObject
                 {
                     ["kubeletVersion"] = "v" + _kubeletVersion.TrimStart('v') + DiscoveryDocuments.SimulationSuffix,
+                    ["kubeProxyVersion"] = "v" + _kubeletVersion.TrimStart('v') + DiscoveryDocuments.SimulationSuffix,
                     ["osImage"] = "TestFarm simulated node",
                     ["operatingSystem"] = "linux",
                     ["architecture"] = node.Arch,
                     ["containerRuntimeVersion"] = "simulated://1.0",
                     ["kernelVersion"] = "simulated",
+                    ["machineID"] = id[..32],
+                    ["systemUUID"] = $"{id[..8]}-{id[8..12]}-{id[12..16]}-{id[16..20]}-{id[20..32]}",
+                    ["bootID"] = $"{id[32..40]}-{id[40..44]}-{id[44..48]}-{id[48..52]}-{id[52..64]}",
                 },
             };
             _store.Put(type, obj);
@@ -84,6 +105,21 @@ public sealed class NodeController
             _store.Delete(type, null, stale["metadata"]!["name"]!.GetValue<string>());
         }
     }
+
+    /// <summary>A pressure condition: False while the kubelet reports, Unknown once it stopped.</summary>
+    private static JsonObject Pressure(string type, string reason, string since, bool reporting) => new()
+    {
+        ["type"] = type,
+        ["status"] = reporting ? "False" : "Unknown",
+        ["reason"] = reporting ? reason : "NodeStatusUnknown",
+        ["message"] = reporting ? reason : "Kubelet stopped posting node status.",
+        ["lastTransitionTime"] = since,
+        ["lastHeartbeatTime"] = since,
+    };
+
+    /// <summary>The node's InternalIP, if it reports one.</summary>
+    public static string? InternalIp(JsonObject node) =>
+        node["status"]?["addresses"]?.AsArray().FirstOrDefault(a => a?["type"]?.GetValue<string>() == "InternalIP")?["address"]?.GetValue<string>();
 
     public static bool IsReady(JsonObject node) =>
         node["status"]?["conditions"]?.AsArray().Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True") == true;

@@ -26,6 +26,9 @@ public sealed class SimulatedCluster : IAsyncDisposable
     private readonly NodeController _nodes;
     private readonly WorkloadController _workloads;
     private readonly AddonControllers _addons;
+    private readonly ClusterBaseline _baseline;
+    private readonly RookOperator _rook;
+    private readonly VolumeProvisioner _volumes;
 
     private SimulatedCluster(WebApplication app, ClusterCertificates certificates, ObjectStore store, ResourceCatalog catalog,
         NodeController nodes, WorkloadController workloads, AddonControllers addons, SimulatedClusterOptions options,
@@ -38,16 +41,28 @@ public sealed class SimulatedCluster : IAsyncDisposable
         _nodes = nodes;
         _workloads = workloads;
         _addons = addons;
+        _baseline = new ClusterBaseline(catalog, store, options.KubernetesVersion);
+        _rook = new RookOperator(catalog, store);
+        _volumes = new VolumeProvisioner(catalog, store);
         Options = options;
         Token = token;
         _logger = logger;
         _timer = time.CreateTimer(_ => ReconcileSafely(), null, options.ReconcileInterval, options.ReconcileInterval);
     }
 
+    /// <summary>
+    /// The L2 range the lab gives MetalLB: loopback addresses (all of 127.0.0.0/8 is local on Linux), so a VIP
+    /// the simulated speaker "announces" is really reachable from the farm.
+    /// </summary>
+    public const string LoopbackLoadBalancerRange = "127.0.10.0/24";
+
     public ClusterCertificates Certificates { get; }
     public ObjectStore Store { get; }
     public ResourceCatalog Catalog { get; }
     public SimulatedClusterOptions Options { get; }
+    /// <summary>(VIP, port) pairs of LoadBalancer services that answer on loopback now.</summary>
+    public IReadOnlyList<(string Ip, int Port)> AnsweringLoadBalancers => _addons.Responders.Listening;
+
     public Uri Url { get; private set; } = new("https://127.0.0.1/");
 
     /// <summary>A bearer token the server also accepts (for token-based kubeconfigs).</summary>
@@ -136,8 +151,11 @@ public sealed class SimulatedCluster : IAsyncDisposable
         lock (Store.WriteGate)
         {
             _nodes.Reconcile();
+            _baseline.Reconcile();
             _workloads.Reconcile();
             _addons.Reconcile();
+            _rook.Reconcile();
+            _volumes.Reconcile();
         }
     }
 
@@ -162,6 +180,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _timer.DisposeAsync();
+        lock (Store.WriteGate) { _addons.Dispose(); }
         await _app.StopAsync();
         await _app.DisposeAsync();
         Log.Stopped(_logger, Url);

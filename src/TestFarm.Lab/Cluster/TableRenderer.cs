@@ -61,9 +61,27 @@ public static class TableRenderer
                       S(o["status"]?["loadBalancer"]?["ingress"]?[0]?["ip"]) is { Length: > 0 } ip ? ip : "<none>",
                       string.Join(",", (o["spec"]?["ports"]?.AsArray() ?? []).Select(p => $"{S(p?["port"])}/{(p?["protocol"] is null ? "TCP" : S(p["protocol"]))}")),
                       Age(o)]),
+            "StorageClass" => ([("Name", false), ("Provisioner", false), ("ReclaimPolicy", false), ("VolumeBindingMode", false), ("AllowVolumeExpansion", false), ("Age", false)],
+                o => [o["metadata"]?["annotations"]?["storageclass.kubernetes.io/is-default-class"]?.ToString() == "true" ? $"{Name(o)} (default)" : Name(o),
+                      S(o["provisioner"]), o["reclaimPolicy"] is null ? "Delete" : S(o["reclaimPolicy"]),
+                      o["volumeBindingMode"] is null ? "Immediate" : S(o["volumeBindingMode"]), o["allowVolumeExpansion"]?.ToString() == "true" ? "true" : "false", Age(o)]),
+            "PersistentVolumeClaim" => ([("Name", false), ("Status", false), ("Volume", false), ("Capacity", false), ("Access Modes", false), ("StorageClass", false),
+                                         ("VolumeAttributesClass", false), ("Age", false), ("VolumeMode", true)],
+                o => [Name(o), S(o["status"]?["phase"]), S(o["spec"]?["volumeName"]), S(o["status"]?["capacity"]?["storage"]), AccessModes(o["status"]?["accessModes"]),
+                      S(o["spec"]?["storageClassName"]), "<unset>", Age(o), o["spec"]?["volumeMode"] is null ? "Filesystem" : S(o["spec"]?["volumeMode"])]),
+            "PersistentVolume" => ([("Name", false), ("Capacity", false), ("Access Modes", false), ("Reclaim Policy", false), ("Status", false), ("Claim", false),
+                                    ("StorageClass", false), ("VolumeAttributesClass", false), ("Reason", false), ("Age", false)],
+                o => [Name(o), S(o["spec"]?["capacity"]?["storage"]), AccessModes(o["spec"]?["accessModes"]), S(o["spec"]?["persistentVolumeReclaimPolicy"]),
+                      S(o["status"]?["phase"]), o["spec"]?["claimRef"] is { } c ? $"{S(c["namespace"])}/{S(c["name"])}" : "",
+                      S(o["spec"]?["storageClassName"]), "<unset>", "", Age(o)]),
             _ => ([("Name", false), ("Age", false)], o => [Name(o), Age(o)]),
         };
     }
+
+    private static string AccessModes(JsonNode? modes) => string.Join(",", (modes?.AsArray() ?? []).Select(m => m?.ToString() switch
+    {
+        "ReadWriteOnce" => "RWO", "ReadOnlyMany" => "ROX", "ReadWriteMany" => "RWX", "ReadWriteOncePod" => "RWOP", var other => other ?? "",
+    }));
 
     private static string Name(JsonObject o) => o["metadata"]?["name"]?.GetValue<string>() ?? "";
 

@@ -55,6 +55,8 @@ public sealed class WatchHandler
             var from = long.Parse(rvText, CultureInfo.InvariantCulture);
             var reader = _store.Subscribe(from, stop.Token);
             await context.Response.StartAsync(stop.Token);
+            // Send the headers now: a client (client-go's reflector) blocks until they arrive.
+            await context.Response.Body.FlushAsync(stop.Token);
             if (reader is null)
             {
                 var gone = new ApiStatusException(410, "Expired", $"too old resource version: {from} ({_store.ResourceVersion})").ToStatus();

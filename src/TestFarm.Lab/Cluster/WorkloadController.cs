@@ -29,22 +29,24 @@ public sealed class WorkloadController
     {
         var nodes = _store.List(_catalog.Find("", "v1", "nodes")!, null);
         var readyNodes = nodes.Where(NodeController.IsReady).ToList();
-        foreach (var pod in _store.List(Pods, null)) UpdatePodReadiness(Schedule(pod, readyNodes), readyNodes);
+        foreach (var pod in _store.List(Pods, null)) UpdatePodReadiness(Schedule(pod, readyNodes), readyNodes, nodes);
+        var byOwner = _store.List(Pods, null).ToLookup(p => OwnerUid(p) ?? "", StringComparer.Ordinal);
         foreach (var kind in new[] { "deployments", "daemonsets", "statefulsets" })
         {
             var type = _catalog.Find("apps", "v1", kind)!;
-            foreach (var workload in _store.List(type, null)) ReconcileWorkload(type, workload, nodes, readyNodes);
+            foreach (var workload in _store.List(type, null)) ReconcileWorkload(type, workload, nodes, readyNodes, byOwner);
         }
     }
 
-    private void ReconcileWorkload(ResourceType type, JsonObject workload, IReadOnlyList<JsonObject> nodes, IReadOnlyList<JsonObject> readyNodes)
+    private void ReconcileWorkload(ResourceType type, JsonObject workload, IReadOnlyList<JsonObject> nodes, IReadOnlyList<JsonObject> readyNodes,
+        ILookup<string, JsonObject> podsByOwner)
     {
         var ns = workload["metadata"]!["namespace"]!.GetValue<string>();
         var name = workload["metadata"]!["name"]!.GetValue<string>();
         var uid = workload["metadata"]!["uid"]!.GetValue<string>();
         var template = workload["spec"]?["template"] as JsonObject ?? new JsonObject();
         var nodeSelector = template["spec"]?["nodeSelector"] as JsonObject;
-        var owned = _store.List(Pods, ns).Where(p => OwnerUid(p) == uid).ToList();
+        var owned = podsByOwner[uid].ToList();
 
         if (type.Kind == "DaemonSet")
         {
@@ -164,13 +166,22 @@ public sealed class WorkloadController
         return stored;
     }
 
+    /// <summary>The scheduler keeps a pod whose PersistentVolumeClaims are not all Bound unscheduled.</summary>
+    private bool ClaimsBound(JsonObject pod)
+    {
+        var ns = pod["metadata"]!["namespace"]!.GetValue<string>();
+        var claims = _catalog.Find("", "v1", "persistentvolumeclaims")!;
+        return (pod["spec"]?["volumes"]?.AsArray() ?? []).Select(v => v?["persistentVolumeClaim"]?["claimName"]?.GetValue<string>()).OfType<string>()
+            .All(c => _store.Get(claims, ns, c)?["status"]?["phase"]?.GetValue<string>() == "Bound");
+    }
+
     /// <summary>
     /// The scheduler's part for pods no controller placed (a bare pod): bind it to a Ready node whose labels
     /// match its nodeSelector, the same node for the same pod name. A pod no node fits stays Pending.
     /// </summary>
     private JsonObject Schedule(JsonObject pod, IReadOnlyList<JsonObject> readyNodes)
     {
-        if (pod["spec"] is not JsonObject spec || spec["nodeName"] is not null) return pod;
+        if (pod["spec"] is not JsonObject spec || spec["nodeName"] is not null || !ClaimsBound(pod)) return pod;
         var nodeSelector = spec["nodeSelector"] as JsonObject;
         var fits = readyNodes.Where(n => Selectors.Matches(nodeSelector, Selectors.LabelsOf(n))).Select(NameOf).Order(StringComparer.Ordinal).ToList();
         if (fits.Count == 0) return pod;
@@ -179,7 +190,7 @@ public sealed class WorkloadController
         return _store.Put(Pods, bound);
     }
 
-    private void UpdatePodReadiness(JsonObject pod, IReadOnlyList<JsonObject> readyNodes)
+    private void UpdatePodReadiness(JsonObject pod, IReadOnlyList<JsonObject> readyNodes, IReadOnlyList<JsonObject> nodes)
     {
         var uid = pod["metadata"]!["uid"]!.GetValue<string>();
         if (!_podBorn.TryGetValue(uid, out var born)) _podBorn[uid] = born = _time.GetUtcNow();
@@ -191,6 +202,9 @@ public sealed class WorkloadController
         if (pod["status"]?["conditions"] is not null && IsPodReady(pod) == ready && currentPhase == phase) return;
         var readyText = ready ? "True" : "False";
         var now = _store.Now;
+        var node = nodes.FirstOrDefault(n => NameOf(n) == nodeName);
+        var hostIp = node is null ? null : NodeController.InternalIp(node);
+        var podIp = node is null ? null : pod["spec"]?["hostNetwork"]?.GetValue<bool>() == true ? hostIp : PodIp(node, uid);
         var containers = (pod["spec"]?["containers"]?.AsArray() ?? []).Select(c => (JsonNode)new JsonObject
         {
             ["name"] = c?["name"]?.DeepClone(),
@@ -209,11 +223,20 @@ public sealed class WorkloadController
                 Admission.Condition("ContainersReady", ready ? "ContainersReady" : "ContainersNotReady", now, readyText),
                 Admission.Condition("Ready", ready ? "PodReady" : "ContainersNotReady", now, readyText)),
             ["containerStatuses"] = new JsonArray(containers),
-            ["hostIP"] = nodeName is null ? null : "10.10.0.10",
-            ["podIP"] = nodeName is null ? null : $"10.244.{Math.Abs(uid.GetHashCode(StringComparison.Ordinal)) % 250}.{(Math.Abs(uid.GetHashCode(StringComparison.Ordinal)) / 250 % 250) + 1}",
+            ["hostIP"] = hostIp,
+            ["podIP"] = podIp,
             ["startTime"] = pod["metadata"]!["creationTimestamp"]!.DeepClone(),
         };
         _store.Put(Pods, pod);
+    }
+
+    /// <summary>An address in the node's podCIDR (a /24), chosen from the pod's uid.</summary>
+    private static string? PodIp(JsonObject node, string uid)
+    {
+        var cidr = node["spec"]?["podCIDR"]?.GetValue<string>();
+        if (cidr is null) return null;
+        var prefix = cidr[..cidr.LastIndexOf('.')];
+        return $"{prefix}.{((uint)StringComparer.Ordinal.GetHashCode(uid) % 250) + 2}";
     }
 
     public static bool IsPodReady(JsonObject pod) =>

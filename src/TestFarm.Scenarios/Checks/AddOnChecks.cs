@@ -39,7 +39,7 @@ internal static class AddOnChecks
             ("DNS deployment is available", "kube-system", ResourceKind.Deployment, "k8s-app=kube-dns", _ => 1, ["smoke", "dns"]),
             ("DNS runs at least 2 replicas", "kube-system", ResourceKind.Pod, "k8s-app=kube-dns", c => Math.Min(2, Math.Max(1, c.Cell.Machines.Count)), ["dns"]),
             ("MetalLB controller is available", "metallb-system", ResourceKind.Deployment, "component=controller", _ => 1, ["smoke", "metallb"]),
-            ("Rook operator is available", "rook-ceph", ResourceKind.Deployment, "app=rook-ceph-operator", _ => 1, ["smoke", "rook"]),
+            ("Rook operator is available", "rook-ceph", ResourceKind.Pod, "app=rook-ceph-operator", _ => 1, ["smoke", "rook"]),
             ("Rook mgr is running", "rook-ceph", ResourceKind.Pod, "app=rook-ceph-mgr", _ => 1, ["rook"]),
             ("Rook mon count is min(3, nodes)", "rook-ceph", ResourceKind.Pod, "app=rook-ceph-mon", c => Math.Min(3, Math.Max(1, c.Cell.Machines.Count)), ["smoke", "rook"]),
             ("Rook OSD count matches the profile's OSD drives", "rook-ceph", ResourceKind.Pod, "app=rook-ceph-osd", OsdCount, ["rook", "hardware"]),

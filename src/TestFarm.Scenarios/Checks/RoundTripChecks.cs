@@ -171,11 +171,17 @@ internal static class RoundTripChecks
         yield return new() { Name = "a LoadBalancer IP answers", Tags = ["write", "metallb", "network", "slow"], Run = async c =>
         {
             if (c.Cell.Transport is null) throw new CheckSkippedException("no probe transport to reach the VIP from the farm");
+            // A service without Ready endpoints is rejected by kube-proxy: the VIP needs a backend that serves port 80.
             var svc = new ResourceRef(ResourceKind.Service, $"testfarm-lbr-{c.Suffix}", Ns);
-            await WithCleanup(c, [svc], async () =>
+            var backend = new ResourceRef(ResourceKind.Deployment, svc.Name, Ns);
+            await WithCleanup(c, [backend, svc], async () =>
             {
+                await c.Cluster.ApplyAsync(Backend(svc.Name), c.CancellationToken).ConfigureAwait(false);
                 var ip = await CreateLoadBalancerAsync(c, svc).ConfigureAwait(false);
-                await c.Cell.Transport.TcpConnectAsync(ip, 80, c.CancellationToken).ConfigureAwait(false);
+                Require(await c.EventuallyAsync(async () => (await c.Cluster.ListAsync(ResourceKind.Pod, Ns, $"app={svc.Name}", c.CancellationToken).ConfigureAwait(false)).Any(p => p.PodReady()), Settle).ConfigureAwait(false),
+                    $"no Ready backend pod app={svc.Name} within {Settle}");
+                var status = await c.Cell.Transport.HttpGetAsync(new Uri($"http://{ip}:80/"), c.CancellationToken).ConfigureAwait(false);
+                Require(status == 200, $"GET http://{ip}:80/ answered {status}, expected 200");
                 return 0;
             }).ConfigureAwait(false);
         } };
@@ -211,6 +217,32 @@ internal static class RoundTripChecks
                 return 0;
             }).ConfigureAwait(false);
         } };
+    }
+
+    /// <summary>A one-replica HTTP server on port 80 (agnhost netexec) labelled app=<paramref name="app"/>.</summary>
+    public static JsonObject Backend(string app, string ns = Ns)
+    {
+        var labels = new JsonObject { ["app"] = app };
+        var deployment = Obj("apps/v1", "Deployment", app, ns);
+        deployment["spec"] = new JsonObject
+        {
+            ["replicas"] = 1,
+            ["selector"] = new JsonObject { ["matchLabels"] = labels.DeepClone() },
+            ["template"] = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["labels"] = labels },
+                ["spec"] = new JsonObject
+                {
+                    ["containers"] = new JsonArray(new JsonObject
+                    {
+                        ["name"] = "http", ["image"] = "registry.k8s.io/e2e-test-images/agnhost:2.53",
+                        ["args"] = new JsonArray("netexec", "--http-port=80"),
+                        ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = 80, ["protocol"] = "TCP" }),
+                    }),
+                },
+            },
+        };
+        return deployment;
     }
 
     private static async Task<ResourceRef> CreatePvcAsync(CheckContext c, string name)

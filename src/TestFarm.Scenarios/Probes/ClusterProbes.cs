@@ -57,7 +57,8 @@ public sealed class CephHealthProbe(string name, string ns, string? cluster, IRe
 
 /// <summary>
 /// A LoadBalancer Service has an ingress IP; with <c>connect</c>, a TCP connection to it succeeds. With
-/// <c>ensure</c>, a missing service is created (type LoadBalancer, selector app=&lt;service&gt;) on first check.
+/// <c>ensure</c>, a missing service is created (type LoadBalancer, selector app=&lt;service&gt;) on first check,
+/// with a backend Deployment of the same name serving HTTP on the port (a VIP without Ready endpoints does not answer).
 /// </summary>
 public sealed class LoadBalancerProbe(string name, string ns, string service, int port, bool connect, bool ensure = false) : IProbe
 {
@@ -68,6 +69,11 @@ public sealed class LoadBalancerProbe(string name, string ns, string service, in
         var svc = await run.Cell.Cluster.GetAsync(new ResourceRef(ResourceKind.Service, service, ns), cancellationToken).ConfigureAwait(false);
         if (svc is null && ensure)
         {
+            var backend = Checks.RoundTripChecks.Backend(service, ns);
+            var container = backend["spec"]!["template"]!["spec"]!["containers"]![0]!;
+            container["args"] = new System.Text.Json.Nodes.JsonArray("netexec", $"--http-port={port}");
+            container["ports"]![0]!["containerPort"] = port;
+            await run.Cell.Cluster.ApplyAsync(backend, cancellationToken).ConfigureAwait(false);
             await run.Cell.Cluster.ApplyAsync(new System.Text.Json.Nodes.JsonObject
             {
                 ["apiVersion"] = "v1", ["kind"] = "Service",

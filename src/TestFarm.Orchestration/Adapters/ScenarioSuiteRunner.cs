@@ -16,6 +16,8 @@ public sealed record ScenarioExtras
     public INodeAgent? NodeAgent { get; init; }
     public ILabFaults? LabFaults { get; init; }
     public ISonobuoyRunner? Sonobuoy { get; init; }
+    /// <summary>How probes and checks reach the cluster's services (VIPs, HTTP endpoints) from the farm.</summary>
+    public Scenarios.Probes.IProbeTransport? Transport { get; init; }
     public int RandomSeed { get; init; } = 1;
 }
 
@@ -40,6 +42,7 @@ public sealed class ScenarioSuiteRunner(SuiteRunner engine, ScenarioExtras extra
             NodeAgent = extras.NodeAgent,
             LabFaults = extras.LabFaults,
             Sonobuoy = extras.Sonobuoy,
+            Transport = extras.Transport,
             RandomSeed = extras.RandomSeed,
         };
         Directory.CreateDirectory(cell.ArtifactsDirectory);

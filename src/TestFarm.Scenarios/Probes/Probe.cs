@@ -59,17 +59,25 @@ public static class ProbeFactory
 /// <summary>Polls a probe until healthy or a limit passes, on the cell's clock.</summary>
 public static class ProbeLoop
 {
+    /// <summary>How long a probe call may outlive its timeout before it is abandoned.</summary>
+    public static readonly TimeSpan AbandonAfter = TimeSpan.FromSeconds(5);
+
     public static async Task<ProbeOutcome> CheckOnceAsync(IProbe probe, StepRun run, TimeSpan callTimeout, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(callTimeout, run.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            return await probe.CheckAsync(run, linked.Token).ConfigureAwait(false);
+            // Bounded even when what the probe calls does not honour its token: the probe is then left behind.
+            return await probe.CheckAsync(run, linked.Token).WaitAsync(callTimeout + AbandonAfter, run.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return ProbeOutcome.Bad($"no answer within {StepSettings.Format(callTimeout)}");
+        }
+        catch (TimeoutException)
+        {
+            return ProbeOutcome.Bad($"no answer within {StepSettings.Format(callTimeout)}, and the call did not stop when told to (abandoned)");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,3 +1,4 @@
+using TestFarm.Scenarios.Probes;
 using System.Text.Json.Nodes;
 using TestFarm.Core.Bmc;
 using TestFarm.Core.Results;
@@ -44,8 +45,11 @@ public sealed class ChaosTests
                 harness.Cluster.At(now + TimeSpan.FromSeconds(90), c => c.Set("ceph.rook.io/v1", "CephCluster", "rook-ceph", "rook-ceph", ["status", "ceph", "health"], "HEALTH_OK"));
             }
         });
+        var vip = new RecordingTransport();
+        h.With(c => c with { Transport = vip });
         var run = h.Run(ShippedSuites.Load("chaos-power"));
 
+        Assert.That(vip.Connects, Is.Not.Empty.And.All.EndsWith(":80"), "the VIP probes really connect");
         Assert.That(h.Bmcs["w-0"].Resets, Is.EqualTo(new[] { PowerIntent.ForceOff, PowerIntent.On }));
         Assert.That(h.Bmcs["w-1"].Resets, Is.Empty);
         Assert.That(h.Bmcs["cp-0"].Resets, Is.Empty);
@@ -138,5 +142,16 @@ public sealed class ChaosTests
         Assert.That(run.ChaosActions[0].Action, Is.EqualTo("cordon"));
         Assert.That(run.ChaosActions[^1].Action, Is.EqualTo("uncordon"));
         Assert.That(h.Cluster.Snapshot("Node").Single(n => n["metadata"]!["name"]!.ToString() == "w-1")["spec"]!["unschedulable"]!.GetValue<bool>(), Is.False);
+    }
+
+    private sealed class RecordingTransport : IProbeTransport
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Connects { get; } = new();
+        public Task<int> HttpGetAsync(Uri url, CancellationToken cancellationToken) => Task.FromResult(200);
+        public Task TcpConnectAsync(string host, int port, CancellationToken cancellationToken)
+        {
+            Connects.Enqueue($"{host}:{port}");
+            return Task.CompletedTask;
+        }
     }
 }

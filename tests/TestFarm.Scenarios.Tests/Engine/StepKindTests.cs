@@ -1,3 +1,5 @@
+using TestFarm.Scenarios.Engine;
+using TestFarm.Scenarios.Probes;
 using TestFarm.Core.Results;
 using TestFarm.Core.Suites;
 using TestFarm.Scenarios.Conformance;
@@ -90,6 +92,26 @@ public sealed class StepKindTests
         }));
         Assert.That(run.Tests[1].Message, Does.Contain("stopped after").And.Contain("deadline passed or run cancelled"));
         Assert.That(run.Tests[2].Message, Does.Contain("not run"));
+    }
+
+    [Test]
+    public async Task A_probe_deaf_to_its_timeout_is_abandoned_with_a_bad_outcome()
+    {
+        using var h = new CellHarness();
+        var run = new StepRun(h.Cell, "chaos", new SuiteRecorder());
+        var check = ProbeLoop.CheckOnceAsync(new DeafProbe(), run, TimeSpan.FromSeconds(10), CancellationToken.None);
+
+        for (var i = 0; i < 60 && !check.IsCompleted; i++) h.Time.Advance(TimeSpan.FromSeconds(1));
+        var outcome = await check.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(outcome.Healthy, Is.False);
+        Assert.That(outcome.Detail, Does.Contain("no answer within 10s").And.Contain("abandoned"));
+    }
+
+    private sealed class DeafProbe : IProbe
+    {
+        public string Name => "deaf";
+        public Task<ProbeOutcome> CheckAsync(StepRun run, CancellationToken cancellationToken) => new TaskCompletionSource<ProbeOutcome>().Task;
     }
 
     [Test]

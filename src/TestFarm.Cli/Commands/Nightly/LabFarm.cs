@@ -17,6 +17,8 @@ using TestFarm.Redfish;
 using TestFarm.Redfish.Factory;
 using TestFarm.Scenarios.Conformance;
 using TestFarm.Scenarios.Engine;
+using TestFarm.Scenarios.Probes;
+using TestFarm.Lab.Cluster;
 using TestFarm.Server.Runs;
 
 namespace TestFarm.Cli.Commands.Nightly;
@@ -44,6 +46,7 @@ public sealed record LabFarmOptions
 public sealed class LabFarm : IFarmBackend, IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
+    private readonly HttpClient _probeHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private LabFarm() { }
 
@@ -123,11 +126,17 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         _owned.Add(clusters);
         ArtifactsRoot = Path.Combine(outDir, "cells");
         Clusters = new KubernetesBringUp([new LabClusterDeployer(clusters.StartAsync)],
-            new BringUpOptions { ArtifactsRoot = ArtifactsRoot, ManifestsRoot = Environment.GetEnvironmentVariable("TESTFARM_MANIFESTS") }, time);
+            new BringUpOptions
+            {
+                ArtifactsRoot = ArtifactsRoot, ManifestsRoot = Environment.GetEnvironmentVariable("TESTFARM_MANIFESTS"),
+                // MetalLB hands out loopback VIPs that the simulated clusters really serve: probes connect to them.
+                AddressRanges = [SimulatedCluster.LoopbackLoadBalancerRange],
+            }, time);
         Suites = new ScenarioSuiteRunner(SuiteRunner.CreateDefault(loggers), new ScenarioExtras
         {
             Sonobuoy = SonobuoyResults(options.Root) is { } tarball ? new ImportingSonobuoyRunner(tarball) : null,
             LabFaults = new LabFaultsAdapter(lab),
+            Transport = new NetworkProbeTransport(_probeHttp),
         }, time);
     }
 
@@ -166,5 +175,6 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         // Stopped in reverse order of start: clusters, lab, boot service.
         for (var i = _owned.Count - 1; i >= 0; i--) await _owned[i].DisposeAsync();
         _owned.Clear();
+        _probeHttp.Dispose();
     }
 }

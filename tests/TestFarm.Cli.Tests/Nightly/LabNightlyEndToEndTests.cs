@@ -16,27 +16,7 @@ namespace TestFarm.Cli.Tests.Nightly;
 [CancelAfter(300_000), NonParallelizable]
 public sealed class LabNightlyEndToEndTests
 {
-    private const string Plan = """
-        name: lab-smoke
-        trigger: { kind: manual }
-        matrix:
-          profiles:
-            - name: epyc-9354-e810
-            - name: lab-qemu-amd64
-          topologies:
-            - name: 1cp-1w
-              roles:
-                - { name: control-plane, count: 1 }
-                - { name: worker, count: 1 }
-        cluster:
-          deployer: lab
-          kubernetesVersion: 1.32.3
-          addOns:
-            - { name: metallb, version: 0.15.3 }
-            - { name: rook-ceph, version: 1.17.9 }
-        suites: [conformance-quick]
-        timeouts: { reimage: 5m, deploy: 5m, addons: 5m, suites: 5m, clean: 5m }
-        """;
+    private static readonly string Plan = LabPlans.Smoke("{ kind: manual }", "epyc-9354-e810", "lab-qemu-amd64");
 
     [Test]
     public async Task A_plan_runs_through_the_whole_pipeline_in_the_lab_and_its_reports_agree(CancellationToken ct)

@@ -28,26 +28,7 @@ public sealed class ServeFixture : IAsyncDisposable
     public const string OperatorSecret = "operator-secret-1";
     public const string AdminSecret = "admin-secret-1";
 
-    public const string Plan = """
-        name: lab-smoke
-        trigger: { kind: nightly, cron: "0 0 3 * * ?" }
-        matrix:
-          profiles:
-            - name: epyc-9354-e810
-          topologies:
-            - name: 1cp-1w
-              roles:
-                - { name: control-plane, count: 1 }
-                - { name: worker, count: 1 }
-        cluster:
-          deployer: lab
-          kubernetesVersion: 1.32.3
-          addOns:
-            - { name: metallb, version: 0.15.3 }
-            - { name: rook-ceph, version: 1.17.9 }
-        suites: [conformance-quick]
-        timeouts: { reimage: 5m, deploy: 5m, addons: 5m, suites: 5m, clean: 5m }
-        """;
+    public static readonly string Plan = LabPlans.Smoke("{ kind: nightly, cron: \"0 0 3 * * ?\" }", "epyc-9354-e810");
 
     private readonly TempDirectory _root = new("tf-serve");
     private readonly List<WebApplication> _apps = [];

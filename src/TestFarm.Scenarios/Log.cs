@@ -24,4 +24,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8007, EventName = "UnknownStepKind", Level = LogLevel.Error, Message = "Step {Step} of {Suite} has unknown kind {Kind}")]
     public static partial void UnknownStepKind(ILogger logger, string suite, string step, string kind);
+
+    [LoggerMessage(EventId = 8030, EventName = "SampleAbandoned", Level = LogLevel.Warning,
+        Message = "Chaos {Step}: a probe round did not end within {Seconds:0.#}s; left behind so the hold ends on time")]
+    public static partial void SampleAbandoned(ILogger logger, string step, double seconds);
 }

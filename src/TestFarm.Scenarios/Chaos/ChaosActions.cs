@@ -31,12 +31,26 @@ internal sealed class ChaosActions(StepRun run, string step, ChaosScope scope, I
         var until = run.Time.GetUtcNow() + hold;
         while (run.Time.GetUtcNow() < until)
         {
-            await sample().ConfigureAwait(false);
+            await SampleBoundedAsync(s, sample, until, ct).ConfigureAwait(false);
             var wait = until - run.Time.GetUtcNow();
             await Task.Delay(wait < s.Probes.Interval ? wait : s.Probes.Interval, run.Time, ct).ConfigureAwait(false);
         }
         if (hold == TimeSpan.Zero) await sample().ConfigureAwait(false);
         if (s.RestoreAfter is not null) await RestoreAsync(s, m, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One round of the probes, off this flow and bounded: however a probe misbehaves, the hold ends on time
+    /// and the fault is undone (a powered-off machine is powered on again).
+    /// </summary>
+    private async Task SampleBoundedAsync(ChaosSettings s, Func<Task> sample, DateTimeOffset holdEnds, CancellationToken ct)
+    {
+        var bound = s.Probes.CallTimeout * Math.Max(1, s.Probes.Probes.Count) + TimeSpan.FromSeconds(5);
+        var left = holdEnds - run.Time.GetUtcNow();
+        if (left > bound) left = bound;
+        if (left <= TimeSpan.Zero) return;
+        try { await Task.Run(sample, ct).WaitAsync(left, run.Time, ct).ConfigureAwait(false); }
+        catch (TimeoutException) { Log.SampleAbandoned(logger, step, left.TotalSeconds); }
     }
 
     private async Task ApplyAsync(ChaosSettings s, CellMachine m, CancellationToken ct)

@@ -58,8 +58,11 @@ public sealed class ChaosStepExecutor(ILogger<ChaosStepExecutor>? logger = null)
             foreach (var probe in settings.Probes.Probes)
             {
                 var o = await ProbeLoop.CheckOnceAsync(probe, run, settings.Probes.CallTimeout, cancellationToken).ConfigureAwait(false);
-                var (h, n) = samples.GetValueOrDefault(probe.Name);
-                samples[probe.Name] = (h + (o.Healthy ? 1 : 0), n + 1);
+                lock (samples) // a round left behind by a bounded hold may still finish
+                {
+                    var (h, n) = samples.GetValueOrDefault(probe.Name);
+                    samples[probe.Name] = (h + (o.Healthy ? 1 : 0), n + 1);
+                }
             }
         }
 
@@ -84,7 +87,9 @@ public sealed class ChaosStepExecutor(ILogger<ChaosStepExecutor>? logger = null)
 
         foreach (var probe in settings.Probes.Probes)
         {
-            var (healthy, total) = samples.GetValueOrDefault(probe.Name);
+            (int Healthy, int Total) counted;
+            lock (samples) counted = samples.GetValueOrDefault(probe.Name);
+            var (healthy, total) = counted;
             results.Add(run.Result($"{id}:{probe.Name}:during", $"{step.Name}: {probe.Name} during chaos",
                 settings.MustStayHealthy && healthy < total ? Verdict.Failed : Verdict.Passed, start,
                 $"healthy in {healthy} of {total} samples", ["chaos", "probe"]));

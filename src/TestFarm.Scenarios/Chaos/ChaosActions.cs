@@ -27,17 +27,30 @@ internal sealed class ChaosActions(StepRun run, string step, ChaosScope scope, I
         }
         var m = machine ?? throw new ChaosRefusedException("no target machine");
         await ApplyAsync(s, m, ct).ConfigureAwait(false);
-        var hold = s.RestoreAfter ?? s.Duration;
-        var until = run.Time.GetUtcNow() + hold;
-        while (run.Time.GetUtcNow() < until)
+        try
         {
-            await SampleBoundedAsync(s, sample, until, ct).ConfigureAwait(false);
-            var wait = until - run.Time.GetUtcNow();
-            await Task.Delay(wait < s.Probes.Interval ? wait : s.Probes.Interval, run.Time, ct).ConfigureAwait(false);
+            var hold = s.RestoreAfter ?? s.Duration;
+            var until = run.Time.GetUtcNow() + hold;
+            while (run.Time.GetUtcNow() < until)
+            {
+                await SampleBoundedAsync(s, sample, until, ct).ConfigureAwait(false);
+                var wait = HoldWait(until - run.Time.GetUtcNow(), s.Probes.Interval);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, run.Time, ct).ConfigureAwait(false);
+            }
+            if (hold == TimeSpan.Zero) await sample().ConfigureAwait(false);
         }
-        if (hold == TimeSpan.Zero) await sample().ConfigureAwait(false);
-        if (s.RestoreAfter is not null) await RestoreAsync(s, m, ct).ConfigureAwait(false);
+        finally
+        {
+            // Whatever happened while it held, the fault is undone: a machine left off would fail every later step.
+            // Even when the step was stopped; bounded on its own clock then.
+            using var bounded = new CancellationTokenSource(PowerWait, run.Time);
+            if (s.RestoreAfter is not null) await RestoreAsync(s, m, ct.IsCancellationRequested ? bounded.Token : ct).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>How long to wait before the next probe round: the interval, or what is left of the hold; never negative.</summary>
+    internal static TimeSpan HoldWait(TimeSpan left, TimeSpan interval) =>
+        left <= TimeSpan.Zero ? TimeSpan.Zero : left < interval ? left : interval;
 
     /// <summary>
     /// One round of the probes, off this flow and bounded: however a probe misbehaves, the hold ends on time

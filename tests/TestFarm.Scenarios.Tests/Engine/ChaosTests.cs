@@ -1,3 +1,4 @@
+using TestFarm.Scenarios.Chaos;
 using TestFarm.Scenarios.Probes;
 using System.Text.Json.Nodes;
 using TestFarm.Core.Bmc;
@@ -143,6 +144,27 @@ public sealed class ChaosTests
         Assert.That(run.ChaosActions[^1].Action, Is.EqualTo("uncordon"));
         Assert.That(h.Cluster.Snapshot("Node").Single(n => n["metadata"]!["name"]!.ToString() == "w-1")["spec"]!["unschedulable"]!.GetValue<bool>(), Is.False);
     }
+
+    [Test]
+    public void A_fault_is_undone_even_when_the_step_is_stopped_during_its_hold()
+    {
+        using var h = new CellHarness();
+        h.With(c => c with { Transport = new RecordingTransport() });
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30), h.Time); // inside the 45 s hold
+
+        var run = h.Run(ShippedSuites.Load("chaos-power"), cancellationToken: stop.Token);
+
+        Assert.That(h.Bmcs["w-0"].Resets, Is.EqualTo(new[] { PowerIntent.ForceOff, PowerIntent.On }), "powered on again");
+        Assert.That(run.Tests.Single(t => t.Name == "power-off-worker").Verdict, Is.EqualTo(Verdict.InfraError));
+    }
+
+    [TestCase(-3, 5, 0)]
+    [TestCase(0, 5, 0)]
+    [TestCase(2, 5, 2)]
+    [TestCase(9, 5, 5)]
+    public void The_wait_between_probe_rounds_is_never_negative(int leftSeconds, int intervalSeconds, int expectedSeconds) =>
+        Assert.That(ChaosActions.HoldWait(TimeSpan.FromSeconds(leftSeconds), TimeSpan.FromSeconds(intervalSeconds)),
+            Is.EqualTo(TimeSpan.FromSeconds(expectedSeconds)));
 
     private sealed class RecordingTransport : IProbeTransport
     {

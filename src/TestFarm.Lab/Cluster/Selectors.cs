@@ -1,56 +1,16 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace TestFarm.Lab.Cluster;
 
 /// <summary>Label selectors (=, ==, !=, in, notin, exists, !exists) and field selectors (metadata.name/namespace, spec.nodeName).</summary>
-public static partial class Selectors
+public static class Selectors
 {
-    [GeneratedRegex(@"^\s*(?<key>[^\s!=]+)\s+(?<op>in|notin)\s+\((?<values>[^)]*)\)\s*$")]
-    private static partial Regex SetRequirement();
-
     public static Func<JsonObject, bool> Labels(string? selector)
     {
-        if (string.IsNullOrWhiteSpace(selector)) return _ => true;
-        var tests = new List<Func<IReadOnlyDictionary<string, string>, bool>>();
-        foreach (var part in SplitTopLevel(selector))
-        {
-            var set = SetRequirement().Match(part);
-            if (set.Success)
-            {
-                var key = set.Groups["key"].Value;
-                var values = set.Groups["values"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                var negate = set.Groups["op"].Value == "notin";
-                tests.Add(l => l.TryGetValue(key, out var v) ? values.Contains(v) != negate : negate);
-            }
-            else if (part.Contains("!=", StringComparison.Ordinal))
-            {
-                var (k, v) = Pair(part, "!=");
-                tests.Add(l => !l.TryGetValue(k, out var x) || x != v);
-            }
-            else if (part.Contains('=', StringComparison.Ordinal))
-            {
-                var (k, v) = Pair(part, part.Contains("==", StringComparison.Ordinal) ? "==" : "=");
-                tests.Add(l => l.TryGetValue(k, out var x) && x == v);
-            }
-            else if (part.StartsWith('!'))
-            {
-                var k = part[1..].Trim();
-                tests.Add(l => !l.ContainsKey(k));
-            }
-            else
-            {
-                var k = part.Trim();
-                if (k.Length == 0 || k.Contains(' ', StringComparison.Ordinal))
-                    throw new ApiStatusException(400, "BadRequest", $"unable to parse requirement: \"{part}\"");
-                tests.Add(l => l.ContainsKey(k));
-            }
-        }
-        return o =>
-        {
-            var labels = LabelsOf(o);
-            return tests.All(t => t(labels));
-        };
+        Func<IReadOnlyDictionary<string, string>, bool> matches;
+        try { matches = Core.Cluster.LabelSelector.Compile(selector); }
+        catch (FormatException ex) { throw new ApiStatusException(400, "BadRequest", $"unable to parse requirement: {ex.Message}"); }
+        return o => matches(LabelsOf(o));
     }
 
     public static Func<JsonObject, bool> Fields(string? selector)
@@ -88,20 +48,4 @@ public static partial class Selectors
         return (part[..i].Trim(), part[(i + op.Length)..].Trim());
     }
 
-    private static IEnumerable<string> SplitTopLevel(string s)
-    {
-        var depth = 0;
-        var start = 0;
-        for (var i = 0; i < s.Length; i++)
-        {
-            if (s[i] == '(') depth++;
-            else if (s[i] == ')') depth--;
-            else if (s[i] == ',' && depth == 0)
-            {
-                yield return s[start..i];
-                start = i + 1;
-            }
-        }
-        yield return s[start..];
-    }
 }

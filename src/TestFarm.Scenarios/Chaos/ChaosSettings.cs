@@ -1,3 +1,4 @@
+using TestFarm.Core.Cluster;
 using TestFarm.Scenarios.Probes;
 using TestFarm.Scenarios.Settings;
 

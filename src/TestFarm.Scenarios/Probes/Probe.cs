@@ -1,3 +1,4 @@
+using TestFarm.Core.Cluster;
 using TestFarm.Scenarios.Engine;
 using TestFarm.Scenarios.Settings;
 

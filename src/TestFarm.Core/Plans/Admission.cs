@@ -4,7 +4,7 @@ using TestFarm.Core.Pool;
 namespace TestFarm.Core.Plans;
 
 /// <summary>Whether a cell can be filled from a set of machines, and one way to fill it.</summary>
-public sealed record AdmissionResult
+public sealed record CellAdmission
 {
     public bool Admitted => Reason is null;
     /// <summary>Why not, e.g. "role worker needs 2× altra-q80-cx6 with storage.role=rook-osd; pool has 1".</summary>
@@ -20,7 +20,7 @@ public sealed record AdmissionResult
 /// </summary>
 public static class Admission
 {
-    public static AdmissionResult Check(MatrixCell cell, HardwareProfile profile, IEnumerable<PoolMachine> machines)
+    public static CellAdmission Check(MatrixCell cell, HardwareProfile profile, IEnumerable<PoolMachine> machines)
     {
         var ofProfile = machines.Where(m => m.Profile == profile.Name).OrderBy(m => m.Id, StringComparer.Ordinal).ToList();
         var roles = cell.Topology.Roles;
@@ -30,9 +30,9 @@ public static class Admission
             : [ofProfile];
         foreach (var group in groups)
         {
-            if (TryAssign(roles, profile, group) is { } assignment) return new AdmissionResult { Assignment = assignment };
+            if (TryAssign(roles, profile, group) is { } assignment) return new CellAdmission { Assignment = assignment };
         }
-        return new AdmissionResult { Reason = $"cell {cell.Id} cannot be admitted: {Explain(cell, profile, ofProfile, total)}" };
+        return new CellAdmission { Reason = $"cell {cell.Id} cannot be admitted: {Explain(cell, profile, ofProfile, total)}" };
     }
 
     private static string Explain(MatrixCell cell, HardwareProfile profile, List<PoolMachine> ofProfile, int total)

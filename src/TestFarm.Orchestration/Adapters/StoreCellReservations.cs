@@ -31,7 +31,7 @@ public sealed record ReservationSettings
 public sealed class StoreCellReservations(
     ReservationService service, ILeaseStore leases, IMachineStore machines,
     PoolInventory pool, IReadOnlyDictionary<string, HardwareProfile> profiles,
-    ReservationSettings settings, TimeProvider time) : ICellReservations, IDisposable
+    ReservationSettings settings, TimeProvider time, IEventLog? events = null) : ICellReservations, IDisposable
 {
     private readonly SemaphoreSlim _round = new(1, 1);
     private readonly ConcurrentDictionary<string, GrantedRequest> _granted = new(StringComparer.Ordinal);
@@ -67,6 +67,12 @@ public sealed class StoreCellReservations(
             throw new InvalidOperationException($"lease {lease.LeaseId} is not held by {settings.Holder}");
         foreach (var machine in machineIds)
             await machines.TransitionAsync(machine, to, $"{reason} (lease {lease.LeaseId})", cancellationToken);
+    }
+
+    public async Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken cancellationToken)
+    {
+        if (events is null || !_byLease.TryGetValue(lease.LeaseId, out var granted)) return;
+        await events.AppendAsync(CellPhaseEvent.Of(granted.Request.Id, lease.LeaseId, phase, time), cancellationToken);
     }
 
     public async Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken)

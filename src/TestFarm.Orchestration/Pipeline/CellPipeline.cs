@@ -57,6 +57,12 @@ public sealed class CellPipeline(
         System.Diagnostics.Activity.Current?.SetTag(FarmTelemetry.Tags.Machines, held);
         System.Diagnostics.Activity.Current?.SetTag(FarmTelemetry.Tags.LeaseId, lease.LeaseId);
         await using var heartbeat = new LeaseHeartbeat(reservations, lease, request.HeartbeatInterval, time, logger);
+        phases.OnStart = async phase =>
+        {
+            // Best effort: the audit trail must not fail the cell, but a gap in it is said.
+            try { await reservations.RecordPhaseAsync(lease, phase, CancellationToken.None); }
+            catch (Exception ex) { Log.PhaseNotAudited(logger, cell.Id, phase, ex.Message); }
+        };
         string? infraPhase = null, infraError = null;
         try
         {

@@ -23,4 +23,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3005, EventName = "RunFinished", Level = LogLevel.Information,
         Message = "Run {RunId} of plan {Plan} finished: {Cells} cells")]
     public static partial void RunFinished(ILogger logger, string runId, string plan, int cells);
+
+    [LoggerMessage(EventId = 3006, EventName = "PhaseNotAudited", Level = LogLevel.Warning,
+        Message = "Cell {CellId}: phase {Phase} not written to the audit log: {Error}")]
+    public static partial void PhaseNotAudited(ILogger logger, string cellId, string phase, string error);
 }

@@ -15,6 +15,9 @@ internal sealed class PhaseRecorder(string cellId, TimeProvider time, IRunProgre
 
     public void Add(PhaseTiming timing) { lock (_gate) { _phases.Add(timing); } }
 
+    /// <summary>Awaited as each phase starts (e.g. to audit it); set once the cell holds a lease.</summary>
+    public Func<string, Task>? OnStart { get; set; }
+
     /// <summary>
     /// Runs <paramref name="work"/> as <paramref name="phase"/>. A deadline that passes cancels the work and is
     /// reported as a <see cref="PhaseFailedException"/>; so is any other exception, wrapped with the phase.
@@ -27,6 +30,7 @@ internal sealed class PhaseRecorder(string cellId, TimeProvider time, IRunProgre
         activity?.SetTag(FarmTelemetry.Tags.CellId, cellId);
         activity?.SetTag(FarmTelemetry.Tags.Phase, phase);
         progress.PhaseStarted(cellId, phase);
+        if (OnStart is { } onStart) await onStart(phase);
         var start = time.GetUtcNow();
         using var timeout = new CancellationTokenSource(deadline, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

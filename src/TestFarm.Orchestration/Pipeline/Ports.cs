@@ -29,6 +29,12 @@ public interface ICellReservations
     /// </summary>
     Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records in the audit log that the cell entered <paramref name="phase"/>, so a lease reaped later says which
+    /// phase its holder died in.
+    /// </summary>
+    Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken cancellationToken);
+
     /// <summary>Ends the lease; machines in <paramref name="suspect"/> go to Suspect with the reason, the rest to Cleaning/Available.</summary>
     Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken);
 }

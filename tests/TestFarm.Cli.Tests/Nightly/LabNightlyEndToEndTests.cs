@@ -104,6 +104,10 @@ public sealed class LabNightlyEndToEndTests
                 while (await reader.ReadAsync(ct)) states.Add(reader.GetString(0));
             Assert.That(states, Is.EqualTo(new[] { "Available", "Reserved", "Provisioning", "InUse", "Cleaning", "Available" }).Or.EqualTo(
                 new[] { "Reserved", "Provisioning", "InUse", "Cleaning", "Available" }));
+            using var phases = db.CreateCommand();
+            phases.CommandText = "SELECT count(*) FROM events WHERE kind = 'phase' AND to_state = 'suites'";
+            Assert.That(Convert.ToInt32(await phases.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(2),
+                "each cell's phases are audited");
         }
 
         var tests = cells.Sum(c => c["tests"]!.AsArray().Count);

@@ -43,6 +43,8 @@ public sealed class CellPipelineTests
         Assert.That(_provisioner.Cleaned.Order(), Is.EqualTo(new[] { "m1", "m2" }));
         Assert.That(reservations.ReleasedSuspect, Is.Empty);
         Assert.That(reservations.Marks, Is.EqualTo(new[] { "m1 Provisioning", "m2 Provisioning", "m1 InUse", "m2 InUse" }));
+        Assert.That(reservations.PhasesRecorded, Is.EqualTo(new[] { "reimage", "deploy", "addons", "suites", "clean", "release" }),
+            "every phase under the lease is in the audit log, so a reaped lease names its phase");
         Assert.That(result.Evidence["kubernetes"], Is.EqualTo("v1.32.4"));
         Assert.That(result.Evidence["metallb"], Is.EqualTo("v0.15.3"));
         Assert.That(result.Evidence["image.m1"], Is.EqualTo("sha256:abc"));
@@ -148,7 +150,8 @@ public sealed class CellPipelineTests
         Assert.That(result.Verdict, Is.EqualTo(Verdict.InfraError));
         var suites = result.Phases.Single(p => p.Phase == PipelinePhases.Suites);
         Assert.That(suites.Error, Does.Contain("abandoned"));
-        Assert.That(suites.Duration, Is.GreaterThanOrEqualTo(deadline + TimeSpan.FromSeconds(30)).And.LessThan(deadline + TimeSpan.FromMinutes(2)));
+        // Not before the deadline plus the grace (how far past it fake time ran depends on thread scheduling).
+        Assert.That(suites.Duration, Is.GreaterThanOrEqualTo(deadline + TimeSpan.FromSeconds(30)));
         Assert.That(_provisioner.Cleaned, Is.EqualTo(new[] { "m1" }));
         Assert.That(reservations.ReleasedSuspect, Is.Not.Null, "released");
     }
@@ -168,7 +171,7 @@ public sealed class CellPipelineTests
         var suites = result.Phases.Single(p => p.Phase == PipelinePhases.Suites);
         Assert.That(suites.Succeeded, Is.False);
         Assert.That(suites.Error, Does.Contain("did not finish within 00:05:00"));
-        Assert.That(suites.Duration, Is.GreaterThanOrEqualTo(TimeSpan.FromMinutes(5)).And.LessThan(TimeSpan.FromMinutes(7)));
+        Assert.That(suites.Duration, Is.GreaterThanOrEqualTo(TimeSpan.FromMinutes(5)));
         Assert.That(_provisioner.Cleaned, Is.EqualTo(new[] { "m1" }));
     }
 

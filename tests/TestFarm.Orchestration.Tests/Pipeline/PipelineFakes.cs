@@ -60,6 +60,13 @@ internal sealed class FakeReservations(params CellMachine[] machines) : ICellRes
     }
 
     public ConcurrentQueue<string> Marks { get; } = new();
+    public ConcurrentQueue<string> PhasesRecorded { get; } = new();
+
+    public Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken cancellationToken)
+    {
+        PhasesRecorded.Enqueue(phase);
+        return Task.CompletedTask;
+    }
 
     public Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken cancellationToken)
     {

@@ -48,7 +48,7 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         await reservations.RegisterPoolAsync(pool, cancellationToken);
         await store.StartRunAsync(runId, plan.Name, "nightly (lab)", cancellationToken);
         using var cellReservations = new StoreCellReservations(reservations, store, store, pool, profiles,
-            new ReservationSettings { Holder = $"lab-nightly-{Environment.ProcessId}", RunId = runId }, time);
+            new ReservationSettings { Holder = $"lab-nightly-{Environment.ProcessId}", RunId = runId }, time, store);
 
         var pipeline = new CellPipeline(cellReservations, farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
         var requests = cells.Select(cell => new CellRequest

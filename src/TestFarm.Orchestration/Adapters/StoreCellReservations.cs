@@ -72,7 +72,7 @@ public sealed class StoreCellReservations(
     public async Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken cancellationToken)
     {
         if (events is null || !_byLease.TryGetValue(lease.LeaseId, out var granted)) return;
-        await events.AppendAsync(CellPhaseEvent.Of(granted.Request.Id, lease.LeaseId, phase, time), cancellationToken);
+        await events.AppendAsync(CellPhaseEvent.Of(granted.Request.Id, lease.LeaseId, phase, CellPhaseEvent.Started, $"entered phase {phase}", time.GetUtcNow()), cancellationToken);
     }
 
     public async Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken)

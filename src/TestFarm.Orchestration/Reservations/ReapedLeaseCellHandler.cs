@@ -28,7 +28,7 @@ public sealed class ReapedLeaseCellHandler(
         {
             requests.TryGetValue(lease.RequestId, out var request);
             var history = await events.ReadAsync(lease.RequestId, ct: ct).ConfigureAwait(false);
-            var phase = ReapedLeasePolicy.PhaseOf(history.LastOrDefault(e => e.Kind == "phase")?.To, await StatesAtReapAsync(lease, ct).ConfigureAwait(false));
+            var phase = ReapedLeasePolicy.PhaseOf(history.Select(Adapters.CellPhaseEvent.PhaseOf).LastOrDefault(p => p is not null), await StatesAtReapAsync(lease, ct).ConfigureAwait(false));
             var requeued = history.Count(e => e.Kind == ReapedLeasePolicy.EventKind && e.To == nameof(RequestState.Queued));
             var decision = ReapedLeasePolicy.Decide(lease, request?.Request.Plan, phase, requeued, options);
             await ApplyAsync(decision, request, lease, ct).ConfigureAwait(false);

@@ -96,12 +96,6 @@ public sealed class InstanceReservations(ReservationService service, SqlFarmStor
             await store.TransitionAsync(machine, to, $"{reason} (lease {lease.LeaseId})", ct);
     }
 
-    private async Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken ct)
-    {
-        if (!_byLease.TryGetValue(lease.LeaseId, out var granted)) return;
-        await store.AppendAsync(Orchestration.Adapters.CellPhaseEvent.Of(granted.Request.Id, lease.LeaseId, phase, time), ct);
-    }
-
     private async Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken ct)
     {
         if (!_byLease.TryRemove(lease.LeaseId, out var granted))
@@ -135,8 +129,8 @@ public sealed class InstanceReservations(ReservationService service, SqlFarmStor
         public Task HeartbeatAsync(CellLease lease, CancellationToken cancellationToken) => owner.HeartbeatAsync(lease, cancellationToken);
         public Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken cancellationToken) =>
             owner.MarkAsync(lease, machineIds, to, reason, cancellationToken);
-        public Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken cancellationToken) =>
-            owner.RecordPhaseAsync(lease, phase, cancellationToken);
+        /// <summary>Nothing to do: the server's <see cref="StoreRunProgress"/> writes every phase of its runs' cells.</summary>
+        public Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken cancellationToken) => Task.CompletedTask;
         public Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken) =>
             owner.ReleaseAsync(lease, suspect, cancellationToken);
     }

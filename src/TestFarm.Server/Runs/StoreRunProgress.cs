@@ -13,7 +13,7 @@ namespace TestFarm.Server.Runs;
 /// </summary>
 public sealed class StoreRunProgress : IRunProgress
 {
-    public const string PhaseKind = "phase";
+    public const string PhaseKind = Orchestration.Adapters.CellPhaseEvent.Kind;
 
     private readonly string _runId;
     private readonly IEventLog _events;
@@ -47,7 +47,7 @@ public sealed class StoreRunProgress : IRunProgress
     }
 
     private void Post(string cellId, string phase, string to, string reason, DateTimeOffset at) =>
-        _pending.Writer.TryWrite(new AuditEvent { At = at, Kind = PhaseKind, Subject = $"{_runId}/{cellId}", From = phase, To = to, Reason = reason });
+        _pending.Writer.TryWrite(Orchestration.Adapters.CellPhaseEvent.Of($"{_runId}/{cellId}", null, phase, to, reason, at));
 
     private async Task WriteAsync()
     {

@@ -105,7 +105,7 @@ public sealed class LabNightlyEndToEndTests
             Assert.That(states, Is.EqualTo(new[] { "Available", "Reserved", "Provisioning", "InUse", "Cleaning", "Available" }).Or.EqualTo(
                 new[] { "Reserved", "Provisioning", "InUse", "Cleaning", "Available" }));
             using var phases = db.CreateCommand();
-            phases.CommandText = "SELECT count(*) FROM events WHERE kind = 'phase' AND to_state = 'suites'";
+            phases.CommandText = "SELECT count(*) FROM events WHERE kind = 'phase' AND from_state = 'suites' AND to_state = 'Started'";
             Assert.That(Convert.ToInt32(await phases.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(2),
                 "each cell's phases are audited");
         }

@@ -1,3 +1,4 @@
+using TestFarm.Orchestration.Adapters;
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Plans;
@@ -43,7 +44,7 @@ public sealed class ReapedLeaseCellHandlerTests : IDisposable
         var (store, service) = await SetUpAsync();
         var handler = new ReapedLeaseCellHandler(store, store, store, Profiles, new ReapedLeaseOptions(), _time);
         var granted = await service.ScheduleAsync("farm-a", TimeSpan.FromMinutes(1));
-        await store.AppendAsync(new AuditEvent { At = _time.GetUtcNow(), Kind = "phase", Subject = "run-1/cell-a", To = "deploy", Reason = "phase started" });
+        await store.AppendAsync(CellPhaseEvent.Of("run-1/cell-a", null, "deploy", CellPhaseEvent.Started, "phase started", _time.GetUtcNow()));
         _time.Advance(TimeSpan.FromMinutes(2));
         var reaped = await store.ReapExpiredAsync();
 

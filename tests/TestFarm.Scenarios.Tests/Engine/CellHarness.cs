@@ -56,9 +56,9 @@ internal sealed class CellHarness : IDisposable
     }
 
     /// <summary>Runs the suite, moving fake time on in steps until it completes (all fakes answer synchronously).</summary>
-    public SuiteRun Run(Suite suite, TimeSpan? step = null, TimeSpan? max = null, CancellationToken cancellationToken = default)
+    public SuiteRun Run(Suite suite, TimeSpan? step = null, TimeSpan? max = null)
     {
-        var task = SuiteRunner.CreateDefault().RunAsync(suite, Cell, cancellationToken);
+        var task = SuiteRunner.CreateDefault().RunAsync(suite, Cell);
         var limit = Time.GetUtcNow() + (max ?? TimeSpan.FromHours(2));
         while (!task.IsCompleted)
         {
@@ -66,6 +66,22 @@ internal sealed class CellHarness : IDisposable
             Time.Advance(step ?? TimeSpan.FromMilliseconds(500));
         }
         return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Runs the suite under <paramref name="cancellationToken"/>, moving fake time on in 500 ms steps. A cancelled step
+    /// may continue on the thread pool, so this yields between steps and is bounded by real time, not by fake time.
+    /// </summary>
+    public async Task<SuiteRun> RunStoppableAsync(Suite suite, CancellationToken cancellationToken)
+    {
+        var task = SuiteRunner.CreateDefault().RunAsync(suite, Cell, cancellationToken);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!task.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Yield();
+        }
+        return await task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None); // the suite itself obeys the token
     }
 
     public static Suite Suite(string name, params SuiteStep[] steps) => new() { Name = name, Steps = steps };

@@ -146,13 +146,13 @@ public sealed class ChaosTests
     }
 
     [Test]
-    public void A_fault_is_undone_even_when_the_step_is_stopped_during_its_hold()
+    public async Task A_fault_is_undone_even_when_the_step_is_stopped_during_its_hold()
     {
         using var h = new CellHarness();
         h.With(c => c with { Transport = new RecordingTransport() });
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30), h.Time); // inside the 45 s hold
 
-        var run = h.Run(ShippedSuites.Load("chaos-power"), cancellationToken: stop.Token);
+        var run = await h.RunStoppableAsync(ShippedSuites.Load("chaos-power"), stop.Token);
 
         Assert.That(h.Bmcs["w-0"].Resets, Is.EqualTo(new[] { PowerIntent.ForceOff, PowerIntent.On }), "powered on again");
         Assert.That(run.Tests.Single(t => t.Name == "power-off-worker").Verdict, Is.EqualTo(Verdict.InfraError));

@@ -75,16 +75,16 @@ public sealed class StepKindTests
     }
 
     [Test]
-    public void A_suite_stopped_at_its_deadline_keeps_what_ran_and_names_what_did_not()
+    public async Task A_suite_stopped_at_its_deadline_keeps_what_ran_and_names_what_did_not()
     {
         using var h = new CellHarness();
         h.Cluster.SetNodeReady("w-1", false); // the second step waits for it in vain
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90), h.Time);
-        var run = h.Run(CellHarness.Suite("chaos",
+        var run = await h.RunStoppableAsync(CellHarness.Suite("chaos",
             CellHarness.Step(StepKinds.Probe, "before", "deadline: 1m\nprobes:\n  - { type: ceph-health, name: ceph }"),
             CellHarness.Step(StepKinds.Probe, "nodes", "deadline: 10m\nprobes:\n  - { type: nodes-ready, name: nodes }"),
             CellHarness.Step(StepKinds.Probe, "after", "deadline: 1m\nprobes:\n  - { type: ceph-health, name: ceph }")),
-            cancellationToken: deadline.Token);
+            deadline.Token);
 
         Assert.That(run.Tests.Select(t => (t.Name, t.Verdict)), Is.EqualTo(new[]
         {

@@ -35,6 +35,12 @@ public sealed class TwoProcessKillTests
         return Process.Start(psi)!;
     }
 
+    private static async Task SignalAsync(string signal, int pid)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {pid}") { RedirectStandardError = true })!;
+        await kill.WaitForExitAsync();
+    }
+
     [Test]
     public async Task Two_farm_processes_race_one_is_killed_and_its_leases_are_reaped_without_double_holds()
     {
@@ -51,10 +57,14 @@ public sealed class TwoProcessKillTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var victimHolder = $"pid{victim.Id}-";
         await using var probe = await target.NewDialect().OpenAsync(default);
-        while (await probe.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM leases WHERE holder LIKE @p AND state = 'Active'", new { p = victimHolder + "%" }) < 1)
+        // Claims take milliseconds: freeze the victim (SIGSTOP) and kill it only while it holds a lease, so it dies holding one.
+        while (true)
         {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the victim process never claimed anything");
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the victim process was never caught holding a lease");
             if (victim.HasExited) Assert.Fail("the victim exited early: " + await victim.StandardError.ReadToEndAsync());
+            await SignalAsync("STOP", victim.Id);
+            if (await probe.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM leases WHERE holder LIKE @p AND state = 'Active'", new { p = victimHolder + "%" }) >= 1) break;
+            await SignalAsync("CONT", victim.Id);
             await Task.Delay(20);
         }
         victim.Kill(entireProcessTree: true);

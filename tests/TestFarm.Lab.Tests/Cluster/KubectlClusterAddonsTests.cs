@@ -17,24 +17,10 @@ public sealed class KubectlClusterAddonsTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    /// <summary>The VIPs answer on port 80 of 127.0.10.x: binding it needs root or CAP_NET_BIND_SERVICE.</summary>
-    private static void RequireLowPorts()
-    {
-        try
-        {
-            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.10.255"), 80));
-        }
-        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied)
-        {
-            Assert.Ignore("binding port 80 on loopback needs root or CAP_NET_BIND_SERVICE; the simulated VIPs could not answer");
-        }
-    }
-
     [Test, CancelAfter(120_000)]
     public async Task Kubectl_sees_kube_system_the_default_ceph_class_a_bound_claim_and_a_vip_that_answers(CancellationToken cancellationToken)
     {
-        RequireLowPorts();
+        LoopbackPorts.RequireLowPorts();
         using var dir = new TempDirectory("kubectl-addons");
         var source = StaticNodeSource.Generic(3);
         await using var cluster = await SimulatedCluster.StartAsync(new SimulatedClusterOptions

@@ -28,24 +28,10 @@ public sealed class ApiSmokeOnSimulatedClusterTests
         return loaded!.Value;
     }
 
-    /// <summary>The VIPs answer on port 80 of 127.0.10.x: binding it needs root or CAP_NET_BIND_SERVICE.</summary>
-    private static void RequireLowPorts()
-    {
-        try
-        {
-            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.10.255"), 80));
-        }
-        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied)
-        {
-            Assert.Ignore("binding port 80 on loopback needs root or CAP_NET_BIND_SERVICE; the simulated VIPs could not answer");
-        }
-    }
-
     [Test, CancelAfter(180_000)]
     public async Task Api_smoke_passes_on_a_simulated_cluster_with_the_farms_addons(CancellationToken cancellationToken)
     {
-        RequireLowPorts();
+        LoopbackPorts.RequireLowPorts();
         var profile = LoadProfile("epyc-9354-e810");
         var topology = new[] { ("cp-1", "control-plane"), ("w-1", "worker"), ("w-2", "worker") };
         var nodes = new StaticNodeSource(topology.Select(t => SimulatedNode.FromProfile(t.Item1, profile, t.Item2 == "control-plane" ? ["control-plane"] : ["worker"])));

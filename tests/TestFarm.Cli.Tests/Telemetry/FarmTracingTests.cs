@@ -1,15 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TestFarm.Orchestration.Pipeline;
 using TestFarm.Server.Telemetry;
+using TestFarm.Testing;
 
 namespace TestFarm.Cli.Tests.Telemetry;
 
@@ -21,19 +16,14 @@ public sealed class FarmTracingTests
     public async Task Spans_of_a_cell_are_exported_over_otlp_http_when_the_endpoint_is_set(CancellationToken ct)
     {
         var bodies = new ConcurrentQueue<(string Path, string ContentType, byte[] Body)>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        await using var app = builder.Build();
-        app.MapPost("/v1/traces", async (HttpContext http) =>
+        await using var collector = await LoopbackServer.StartAsync(app => app.MapPost("/v1/traces", async (HttpContext http) =>
         {
             using var buffer = new MemoryStream();
             await http.Request.Body.CopyToAsync(buffer);
             bodies.Enqueue((http.Request.Path, http.Request.ContentType ?? "", buffer.ToArray()));
             return Results.Ok();
-        });
-        await app.StartAsync(ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        }), ct);
+        var address = collector.Address.ToString();
 
         Environment.SetEnvironmentVariable(FarmTracing.EndpointVariable, address);
         Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");

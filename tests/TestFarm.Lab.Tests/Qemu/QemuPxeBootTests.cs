@@ -1,14 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TestFarm.Lab.LabHost;
 using TestFarm.Lab.Machines;
+using TestFarm.Testing;
 
 namespace TestFarm.Lab.Tests.Qemu;
 
@@ -22,7 +18,7 @@ public sealed class QemuPxeBootTests
         var requests = new ConcurrentQueue<string>();
         var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var boot = await StartBootServerAsync(requests, arrived);
-        var bootUrl = new Uri(GetAddress(boot), "/boot.ipxe");
+        var bootUrl = new Uri(boot.Address, "/boot.ipxe");
 
         await using var lab = await VirtualLab.StartAsync(
             new LabOptions { SimulatedMachines = 0, QemuMachines = 1, Password = "lab-secret", BootUrl = bootUrl }, [], TimeProvider.System);
@@ -57,22 +53,11 @@ public sealed class QemuPxeBootTests
         return await reader.ReadToEndAsync();
     }
 
-    private static Uri GetAddress(WebApplication app) =>
-        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-
-    private static async Task<WebApplication> StartBootServerAsync(ConcurrentQueue<string> requests, TaskCompletionSource arrived)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.MapGet("/boot.ipxe", (HttpContext c) =>
+    private static Task<LoopbackServer> StartBootServerAsync(ConcurrentQueue<string> requests, TaskCompletionSource arrived) =>
+        LoopbackServer.StartAsync(app => app.MapGet("/boot.ipxe", (HttpContext c) =>
         {
             requests.Enqueue(c.Request.Query["mac"].ToString());
             arrived.TrySetResult();
             return Results.Text("#!ipxe\necho TestFarm test boot script reached\nsleep 300\n", "text/plain");
-        });
-        await app.StartAsync();
-        return app;
-    }
+        }));
 }

@@ -1,13 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TestFarm.Lab.LabHost;
 using TestFarm.Lab.Machines;
+using TestFarm.Testing;
 
 namespace TestFarm.Lab.Tests.Qemu;
 
@@ -23,13 +19,9 @@ public sealed class QemuVirtualMediaTests
     {
         if (!QemuOptions.IsAvailable()) Assert.Ignore("qemu-system-x86_64 is missing: QEMU virtual media was NOT checked");
         var downloads = 0;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        await using var images = builder.Build();
-        images.MapGet("/boot.iso", () => { Interlocked.Increment(ref downloads); return Results.Bytes(new byte[64 * 1024], "application/octet-stream"); });
-        await images.StartAsync();
-        var imageUrl = new Uri(new Uri(images.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), "/boot.iso");
+        await using var images = await LoopbackServer.StartAsync(app =>
+            app.MapGet("/boot.iso", () => { Interlocked.Increment(ref downloads); return Results.Bytes(new byte[64 * 1024], "application/octet-stream"); }));
+        var imageUrl = new Uri(images.Address, "/boot.iso");
 
         await using var lab = await VirtualLab.StartAsync(new LabOptions { SimulatedMachines = 0, QemuMachines = 1, Password = "lab-secret" }, [], TimeProvider.System);
         var machine = lab["qemu-01"];

@@ -21,6 +21,15 @@ public sealed class RunLifecycleTests
         return (fixture, backend, api, db);
     }
 
+    /// <summary>Triggers the lab-smoke plan as an operator; returns the run id.</summary>
+    private static async Task<string> TriggerAsync(ApiClient api, CancellationToken ct)
+    {
+        var (status, body, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
+        ct.ThrowIfCancellationRequested();
+        return body!["id"]!.GetValue<string>();
+    }
+
     [Test]
     public async Task A_cancelled_run_cleans_and_releases_its_machines_and_ends_Cancelled(CancellationToken ct)
     {
@@ -28,16 +37,14 @@ public sealed class RunLifecycleTests
         await using var owned = fixture;
         using var client = api;
 
-        var (status, body, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
-        Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
-        var runId = body!["id"]!.GetValue<string>();
+        var runId = await TriggerAsync(api, ct);
         await backend.Reimaging.Task.WaitAsync(ct);
         Assert.That((await api.GetAsync("/api/v1/leases")).AsArray(), Has.Count.EqualTo(1), "the cell holds its machines");
         var live = await api.GetAsync($"/api/v1/runs/{runId}");
         Assert.That(live["cells"]!.AsArray().Single()!["phases"]!.AsArray().Select(p => $"{p!["phase"]}:{p["state"]}"),
             Is.EqualTo(new[] { "reserve:Succeeded", "reimage:Running" }), "live phases come from the store");
 
-        (status, _, text, _) = await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
+        var (status, _, text, _) = await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
         Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
         var run = await api.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(30), ct);
         Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"), run.ToJsonString());
@@ -55,9 +62,7 @@ public sealed class RunLifecycleTests
         await using var owned = fixture;
         using var client = api;
 
-        var (status, body, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
-        Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
-        var runId = body!["id"]!.GetValue<string>();
+        var runId = await TriggerAsync(api, ct);
         await backend.Reimaging.Task.WaitAsync(ct);
         var launcher = api.App.Services.GetRequiredService<RunLauncher>();
 
@@ -84,11 +89,9 @@ public sealed class RunLifecycleTests
         await using var owned = fixture;
         using var client = api;
 
-        var (_, body, _, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
-        var holding = body!["id"]!.GetValue<string>();
+        var holding = await TriggerAsync(api, ct);
         await backend.Reimaging.Task.WaitAsync(ct);
-        (_, body, _, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
-        var waiting = body!["id"]!.GetValue<string>();
+        var waiting = await TriggerAsync(api, ct);
 
         var queue = await api.GetAsync("/api/v1/queue");
         while (queue.AsArray().Count == 0)

@@ -18,4 +18,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 5005, EventName = "MachineMoved", Level = LogLevel.Information, Message = "Machine {MachineId} {From} -> {To}: {Reason}")]
     public static partial void Moved(ILogger logger, string machineId, TestFarm.Core.Machines.MachineState from, TestFarm.Core.Machines.MachineState to, string reason);
+
+    [LoggerMessage(EventId = 5006, EventName = "StoreBatchRefused", Level = LogLevel.Warning, Message = "Store {Place}: {Operation} refused as a batch, running each call alone: {Error}")]
+    public static partial void BatchRefused(ILogger logger, string place, string operation, string error);
 }

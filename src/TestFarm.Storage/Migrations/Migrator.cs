@@ -32,6 +32,7 @@ public static class Migrator
             {d.AppendOnlyTrigger("events")}
             """),
         (2, d.Kind == StoreKind.Postgres ? PostgresFunctions.Sql : "SELECT 1"),
+        (3, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.Migration : "SELECT 1"),
     ];
 
     public static async Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct)

@@ -73,9 +73,19 @@ public sealed partial class SqlFarmStore
         var ttlMs = (long)ttl.TotalMilliseconds;
         try
         {
-            var (granted, claimed) = await PgStatementAsync("claim " + requestId, c => c.QuerySingleAsync<(bool, string[]?)>(
-                "SELECT o_granted, o_ids FROM tf_claim(@leaseId, @holder, @requestId, @ttlMs, @now, @ids, @profile, @count)",
-                new { leaseId, holder, requestId, ttlMs, now, ids = ids?.ToArray(), profile, count }), ct).ConfigureAwait(false);
+            bool granted;
+            string[]? claimed;
+            if (ids is null)
+            {
+                claimed = await _claims!.RunAsync(new ClaimItem(leaseId, holder, requestId, ttlMs, now, profile!, count), ct).ConfigureAwait(false);
+                granted = claimed is not null;
+            }
+            else
+            {
+                (granted, claimed) = await PgStatementAsync("claim " + requestId, c => c.QuerySingleAsync<(bool, string[]?)>(
+                    "SELECT o_granted, o_ids FROM tf_claim(@leaseId, @holder, @requestId, @ttlMs, @now, @ids, NULL, @count)",
+                    new { leaseId, holder, requestId, ttlMs, now, ids = ids.ToArray(), count }), ct).ConfigureAwait(false);
+            }
             if (!granted) return (null, claimed ?? []);
             var lease = new Lease
             {
@@ -93,9 +103,7 @@ public sealed partial class SqlFarmStore
     private async Task<Lease> PgReleaseAsync(string leaseId, string holder, string reason, CancellationToken ct)
     {
         var now = Now;
-        var r = await PgStatementAsync("release " + leaseId, c => c.QuerySingleAsync<ReleaseRow>(
-            "SELECT o_status, o_holder, o_request, o_ttl_ms, o_granted_at, o_expires_at, o_state, o_ended_at, o_end_reason, o_machines FROM tf_release(@leaseId, @holder, @reason, @now)",
-            new { leaseId, holder, reason, now }), ct).ConfigureAwait(false);
+        var r = await _releases!.RunAsync(new ReleaseItem(leaseId, holder, reason, now), ct).ConfigureAwait(false);
         if (r.o_status == "missing") throw new LeaseRefusedException(leaseId, LeaseRefusal.NotFound, $"{_db.Place}: no lease '{leaseId}'");
         var lease = new Lease
         {
@@ -114,8 +122,7 @@ public sealed partial class SqlFarmStore
         var now = Now;
         var allowed = Enum.GetValues<MachineState>().Where(s => MachineTransitions.IsAllowed(s, to)).Select(s => s.ToString()).ToArray();
         var keepLease = MachineTransitions.IsHeld(to);
-        var row = await PgStatementAsync("move machine " + machineId, c => c.QuerySingleOrDefaultAsync<MovedRow>(PostgresFunctions.Transition,
-            new { machineId, to = to.ToString(), now, reason, allowed, keepLease }), ct).ConfigureAwait(false)
+        var row = await _moves!.RunAsync(new MoveItem(machineId, to.ToString(), reason, allowed, keepLease, now), ct).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"{_db.Place}: no machine '{machineId}'");
         var machine = new Machine(row.id, row.profile, row.l2_domain, Enum.Parse<MachineState>(row.state), row.lease_id);
         if (row.moved == 0)

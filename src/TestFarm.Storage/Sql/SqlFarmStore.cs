@@ -25,6 +25,7 @@ public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQ
         _db = dialect;
         _time = time;
         _log = log ?? NullLogger.Instance;
+        if (dialect.Kind == StoreKind.Postgres) CreateBatchers();
     }
 
     public StoreDialect Dialect => _db;

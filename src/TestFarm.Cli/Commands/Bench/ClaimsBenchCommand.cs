@@ -13,9 +13,9 @@ using TestFarm.Storage.Sql;
 namespace TestFarm.Cli.Commands.Bench;
 
 /// <summary>
-/// <c>testfarm bench claims</c>: concurrent clients claim, release and clean machines for some seconds; prints
-/// claims/s and the double holds an independent SQL audit finds; on PostgreSQL also runs
-/// <c>pgbench -b simple-update</c> for the same time and prints the ratio.
+/// <c>testfarm bench claims</c>: concurrent clients claim, release and clean machines for some seconds (after a
+/// warm-up under the same load); prints claims/s and the double holds an independent SQL audit finds; on PostgreSQL
+/// also how many calls shared a batch, and runs <c>pgbench -b simple-update</c> for the same time and prints the ratio.
 /// </summary>
 public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
 {
@@ -29,84 +29,65 @@ public sealed class ClaimsBenchCommand(TimeProvider time) : ICliCommand
         var machines = new Option<int>("--machines") { DefaultValueFactory = _ => 256, Description = "Machines in the pool." };
         var schemaOption = new Option<string?>("--schema") { Description = "PostgreSQL schema to use and keep (several processes can race on one)." };
         var ttl = new Option<int>("--ttl-seconds") { DefaultValueFactory = _ => 600, Description = "Lease TTL." };
-        var command = new Command("claims", "Concurrent gang claims against the store: claims/s and double holds.") { db, clients, seconds, machines, schemaOption, ttl };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(db)!, parse.GetValue(clients), parse.GetValue(seconds), parse.GetValue(machines),
-            parse.GetValue(schemaOption), TimeSpan.FromSeconds(parse.GetValue(ttl)), ct));
+        var warmup = new Option<int>("--warmup-seconds") { DefaultValueFactory = _ => 2, Description = "Seconds of the same load before counting (JIT, pools, caches)." };
+        var command = new Command("claims", "Concurrent gang claims against the store: claims/s and double holds.") { db, clients, seconds, machines, schemaOption, ttl, warmup };
+        command.SetAction((parse, ct) => RunAsync(new Settings(parse.GetValue(db)!, parse.GetValue(clients), parse.GetValue(seconds), parse.GetValue(machines),
+            parse.GetValue(schemaOption), TimeSpan.FromSeconds(parse.GetValue(ttl)), parse.GetValue(warmup)), ct));
         return command;
     }
 
-    private async Task<int> RunAsync(string db, int clients, int seconds, int machineCount, string? sharedSchema, TimeSpan ttl, CancellationToken ct)
+    private static readonly string[] BatchKinds = ["claims", "releases", "moves"];
+
+    private sealed record Settings(string Db, int Clients, int Seconds, int Machines, string? SharedSchema, TimeSpan Ttl, int WarmupSeconds);
+
+    private async Task<int> RunAsync(Settings s, CancellationToken ct)
     {
         string? schema = null;
-        var holderPrefix = $"pid{Environment.ProcessId}";
         string? admin = null;
         var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"tf-claims-{Guid.NewGuid():N}");
         StoreDialect dialect;
-        if (db == "sqlite")
+        if (s.Db == "sqlite")
         {
             Directory.CreateDirectory(dir);
             dialect = new SqliteDialect(System.IO.Path.Combine(dir, "farm.db"));
         }
-        else if (db == "postgres")
+        else if (s.Db == "postgres")
         {
             admin = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
             if (string.IsNullOrWhiteSpace(admin)) { Console.Error.WriteLine("TESTFARM_POSTGRES is not set"); return ExitCodes.Usage; }
-            var name = sharedSchema ?? "bench_" + Guid.NewGuid().ToString("N")[..12];
-            if (sharedSchema is null) { schema = name; await ExecAsync(admin, $"CREATE SCHEMA {name}", ct).ConfigureAwait(false); }
-            dialect = new PostgresDialect(new NpgsqlConnectionStringBuilder(admin) { SearchPath = name, MaxPoolSize = clients + 10 }.ConnectionString);
+            var name = s.SharedSchema ?? "bench_" + Guid.NewGuid().ToString("N")[..12];
+            if (s.SharedSchema is null) { schema = name; await ExecAsync(admin, $"CREATE SCHEMA {name}", ct).ConfigureAwait(false); }
+            dialect = new PostgresDialect(new NpgsqlConnectionStringBuilder(admin) { SearchPath = name, MaxPoolSize = s.Clients + 10 }.ConnectionString);
         }
-        else { Console.Error.WriteLine($"--db must be sqlite or postgres, was {db}"); return ExitCodes.Usage; }
+        else { Console.Error.WriteLine($"--db must be sqlite or postgres, was {s.Db}"); return ExitCodes.Usage; }
 
         try
         {
             var store = await SqlFarmStore.OpenAsync(dialect, time, ct: ct).ConfigureAwait(false);
-            await store.RegisterAsync(Enumerable.Range(0, machineCount).Select(i => new MachineRegistration($"m{i:D4}", $"p{i % 4}", $"l2{i % 2}")).ToList(), ct).ConfigureAwait(false);
-            var profiles = Enumerable.Range(0, 4).ToDictionary(i => $"p{i}", i => new HardwareProfile
-            {
-                Name = $"p{i}", Arch = CpuArchitecture.Amd64, Cpu = new CpuSpec { Vendor = "v", Model = "m", Cores = 8 }, MemoryGiB = 32,
-            });
-            var chooser = new GangChooser(profiles);
-            long claims = 0, refused = 0, errors = 0, transactions = 0;
-            var deadline = Stopwatch.StartNew();
-            var workers = Enumerable.Range(0, clients).Select(w => Task.Run(async () =>
-            {
-                var rng = new Random(w);
-                var n = 0;
-                while (deadline.Elapsed < TimeSpan.FromSeconds(seconds))
-                {
-                    var request = new ReservationRequest
-                    {
-                        Id = $"w{w}-{n++}", Plan = "bench", Profile = $"p{rng.Next(4)}",
-                        Topology = new Topology { Name = "t", Roles = [new TopologyRole { Name = "node", Count = 1 + rng.Next(3) }] },
-                    };
-                    try
-                    {
-                        var r = await store.ClaimAsync($"{holderPrefix}-client-{w}", request, chooser, ttl, ct).ConfigureAwait(false);
-                        if (!r.Granted) { Interlocked.Increment(ref refused); continue; }
-                        Interlocked.Increment(ref claims);
-                        await store.ReleaseAsync(r.Lease!.Id, $"{holderPrefix}-client-{w}", "bench", ct).ConfigureAwait(false);
-                        foreach (var id in r.Lease.Machines) await store.TransitionAsync(id, MachineState.Available, "bench clean", ct).ConfigureAwait(false);
-                        Interlocked.Add(ref transactions, 2 + r.Lease.Machines.Count);
-                    }
-                    catch (StoreException) { Interlocked.Increment(ref errors); }
-                    catch (TestFarm.Core.Leases.LeaseRefusedException) { Interlocked.Increment(ref errors); }
-                }
-            }, ct)).ToArray();
-            await Task.WhenAll(workers).ConfigureAwait(false);
-            var elapsed = deadline.Elapsed.TotalSeconds;
+            await store.RegisterAsync(Enumerable.Range(0, s.Machines).Select(i => new MachineRegistration($"m{i:D4}", $"p{i % 4}", $"l2{i % 2}")).ToList(), ct).ConfigureAwait(false);
+            var load = new ClaimLoad(store, s.Clients, s.Ttl);
+            var (counts, elapsed) = await load.RunAsync(TimeSpan.FromSeconds(s.WarmupSeconds), TimeSpan.FromSeconds(s.Seconds), ct).ConfigureAwait(false);
             var audit = await HoldAudit.RunAsync(dialect, ct).ConfigureAwait(false);
-            var rate = claims / elapsed;
+            var rate = counts.Claims / elapsed;
             var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(inv, $"db={db} clients={clients} seconds={elapsed:F1} machines={machineCount} claims={claims} refused={refused} errors={errors}"));
+            Console.WriteLine(string.Create(inv, $"db={s.Db} clients={s.Clients} warmup={s.WarmupSeconds}s seconds={elapsed:F1} machines={s.Machines} claims={counts.Claims} refused={counts.Refused} errors={counts.Errors}"));
+            if (s.Db == "postgres")
+            {
+                Console.WriteLine("batches (calls/batch): " + string.Join(" ", BatchKinds.Select(k =>
+                {
+                    var (batches, calls) = store.BatchCounts(k);
+                    return string.Create(inv, $"{k}={(batches == 0 ? 0 : (double)calls / batches):F1}");
+                })));
+            }
             Console.WriteLine(string.Create(inv, $"claims/s={rate:F1} double-held={audit.DoubleHeldNow} stale-holds={audit.StaleHolds} broken-histories={audit.BrokenHistories}"));
             var ok = audit.Clean;
-            if (db == "postgres" && sharedSchema is null)
+            if (s.Db == "postgres" && s.SharedSchema is null)
             {
-                var tps = await PgbenchAsync(admin!, clients, seconds, ct).ConfigureAwait(false);
+                var tps = await PgbenchAsync(admin!, s.Clients, s.Seconds, ct).ConfigureAwait(false);
                 if (tps is { } t)
                 {
-                    Console.WriteLine(string.Create(inv, $"pgbench simple-update tps={t:F1} claims/pgbench={rate / t:F2} (one claim = claim + release + clean transactions)"));
-                    Console.WriteLine(string.Create(inv, $"store transactions/s={transactions / elapsed:F1} transactions/pgbench={transactions / elapsed / t:F2} (each claim, release and machine clean is one transaction)"));
+                    Console.WriteLine(string.Create(inv, $"pgbench simple-update tps={t:F1} claims/pgbench={rate / t:F2} (one claim = claim + release + clean of each machine)"));
+                    Console.WriteLine(string.Create(inv, $"store calls/s={counts.Calls / elapsed:F1} calls/pgbench={counts.Calls / elapsed / t:F2} (claim, release and each machine's clean are one call each; concurrent calls share transactions)"));
                     ok &= rate / t >= 0.8;
                 }
             }

@@ -36,6 +36,9 @@ public sealed record ReservationRequest
         Repository = repository,
         SubmittedAt = submittedAt,
     };
+
+    /// <summary>The run a cell's request belongs to: <see cref="ForCell"/> names requests <c>run/cell</c>.</summary>
+    public static string RunOf(string requestId) => requestId.Split('/')[0];
 }
 
 /// <summary>Checks a request's shape before it reaches the queue; returns every problem found.</summary>

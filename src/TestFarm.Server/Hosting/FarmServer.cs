@@ -16,6 +16,7 @@ using TestFarm.Core.Plans;
 using TestFarm.GitHub;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Scheduling;
+using TestFarm.Orchestration.Adapters;
 using TestFarm.Orchestration.Reservations;
 using TestFarm.Server.Api;
 using TestFarm.Server.Auth;
@@ -71,8 +72,13 @@ public static class FarmServer
         if (backend is not null) services.AddSingleton(backend);
         services.AddSingleton(bmcErrors ?? new BmcErrorCounter());
         services.AddSingleton<FarmMetrics>();
-        if (backend is not null) services.AddSingleton(new InstanceReservations(reservations, store, backend, options, time));
-        services.AddSingleton(sp => new RunLauncher(options, backend, store, sp.GetService<InstanceReservations>(), sp.GetRequiredService<FarmMetrics>(), time,
+        if (backend is not null)
+        {
+            services.AddSingleton(new StoreCellReservations(reservations, new ReservationStores(store, store, store), backend.Pool, backend.Profiles,
+                new ReservationSettings { Holder = options.InstanceName, LeaseTtl = options.LeaseTtl }, time,
+                (runId, ct) => RunEvents.HasEndedAsync(store, runId, ct)));
+        }
+        services.AddSingleton(sp => new RunLauncher(options, backend, store, sp.GetService<StoreCellReservations>(), sp.GetRequiredService<FarmMetrics>(), time,
             sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IRunObserver>()));
         // Before the defaults below, so a caller's registrations (e.g. another GitHub client) win over their TryAdds.
         configureServices?.Invoke(services);

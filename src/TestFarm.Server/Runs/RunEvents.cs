@@ -1,3 +1,5 @@
+using TestFarm.Storage.Sql;
+
 namespace TestFarm.Server.Runs;
 
 /// <summary>The states a run goes through, as written to the audit log (kind <c>run</c>, subject the run id).</summary>
@@ -11,6 +13,14 @@ public static class RunEvents
     public const string Failed = "Failed";
 
     public static bool IsEnd(string state) => state is Finished or Cancelled or Failed;
+
+    /// <summary>True when the run is unknown, finished, or its audit log records an end.</summary>
+    public static async Task<bool> HasEndedAsync(SqlFarmStore store, string runId, CancellationToken ct)
+    {
+        var run = await store.GetRunAsync(runId, ct);
+        return run is null || run.Finished != default
+            || (await store.ReadAsync(runId, 0, 1000, ct)).Any(e => e.Kind == Kind && IsEnd(e.To));
+    }
 }
 
 /// <summary>Why a trigger was refused: an HTTP status and a message naming the field.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Plans;
+using TestFarm.Orchestration.Adapters;
 using TestFarm.Orchestration.Pipeline;
 using TestFarm.Server.Hosting;
 using TestFarm.Server.Metrics;
@@ -18,7 +19,7 @@ namespace TestFarm.Server.Runs;
 /// run goes; on a graceful stop no new run is accepted and those in flight finish (their leases keep beating).
 /// </summary>
 public sealed class RunLauncher(
-    FarmServerOptions options, IFarmBackend? backend, SqlFarmStore store, InstanceReservations? reservations,
+    FarmServerOptions options, IFarmBackend? backend, SqlFarmStore store, StoreCellReservations? reservations,
     FarmMetrics metrics, TimeProvider time, ILoggerFactory loggers, IEnumerable<IRunObserver>? observers = null)
 {
     private readonly IReadOnlyList<IRunObserver> _observers = [.. observers ?? []];
@@ -91,14 +92,14 @@ public sealed class RunLauncher(
     /// <summary>From now on every trigger is refused with 503.</summary>
     public void StopAccepting() => _accepting = false;
 
-    private async Task ExecuteAsync(IFarmBackend farm, InstanceReservations instance, string runId, Plan plan, string trigger, RunOrigin origin, IReadOnlyList<CellRequest> cells)
+    private async Task ExecuteAsync(IFarmBackend farm, StoreCellReservations instance, string runId, Plan plan, string trigger, RunOrigin origin, IReadOnlyList<CellRequest> cells)
     {
         using var scope = _log.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Plan"] = plan.Name, ["Instance"] = options.InstanceName });
         using var cancel = new CancellationTokenSource();
         using var stopWatching = new CancellationTokenSource();
         var watcher = WatchForCancelAsync(runId, cancel, stopWatching.Token);
         var progress = new StoreRunProgress(runId, store, metrics, time);
-        var pipeline = new CellPipeline(instance.ForRun(runId), farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
+        var pipeline = new CellPipeline(instance.ForRun(runId, origin.Repository ?? "default"), farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
         try
         {
             var run = await new RunCoordinator(pipeline, time, loggers.CreateLogger<RunCoordinator>()).RunAsync(

@@ -14,19 +14,10 @@ public sealed class CellPipelineTests
     private readonly RecordingProgress _progress = new();
 
     /// <summary>
-    /// Moves fake time a second at a time until the cell ends. Continuations may hop to the thread pool,
-    /// so the bound is on real time (a poll, not a sleep), not on a count of steps.
+    /// Moves fake time on in steps well below the pipeline's 30 s abandon grace, so a stopped step's continuation
+    /// (a thread-pool hop) always runs before the grace has passed in fake time.
     /// </summary>
-    private async Task<CellResult> Drive(Task<CellResult> run)
-    {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (!run.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            _time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Yield();
-        }
-        return await run.WaitAsync(TimeSpan.FromSeconds(5));
-    }
+    private Task<CellResult> Drive(Task<CellResult> run) => _time.DriveAsync(run, TimeSpan.FromMilliseconds(100));
 
     private CellPipeline Pipeline(FakeReservations reservations) => new(reservations, _provisioner, _clusters, new ScriptedSuites(),
         new NullBmcs(), _progress, _time, NullLogger<CellPipeline>.Instance);
@@ -162,7 +153,10 @@ public sealed class CellPipelineTests
         var reservations = new FakeReservations(Sample.Machine("m1"));
         var sample = Sample.Request(ScriptedSuites.Suite("api", "slow"), ScriptedSuites.Suite("chaos", "Passed"));
         var request = sample with { Plan = sample.Plan with { Timeouts = new Dictionary<string, TimeSpan> { [PipelinePhases.Suites] = TimeSpan.FromMinutes(5) } } };
-        var result = await Drive(Pipeline(reservations).RunAsync(request, CancellationToken.None));
+        // The clock stops 10 s past the deadline, inside the 30 s grace after which work is abandoned (abandonment has
+        // its own test): the stopped suites must then wind down however late the thread pool runs them.
+        var result = await _time.DriveAsync(Pipeline(reservations).RunAsync(request, CancellationToken.None), TimeSpan.FromMilliseconds(100),
+            fakeLimit: TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(10));
 
         Assert.That(result.Tests.Select(t => (t.TestId, t.Verdict)), Is.SupersetOf(new[]
         {

@@ -37,8 +37,9 @@ public sealed class StoreCellReservationsTests
         var service = new ReservationService(Scheduler(), store, store, store, time);
         var pool = Pool(3);
         await service.RegisterPoolAsync(pool);
-        using var reservations = new StoreCellReservations(service, store, store, pool, Profiles,
-            new ReservationSettings { Holder = "farm-a", RunId = "run-1" }, time);
+        using var farm = new StoreCellReservations(service, new ReservationStores(store, store, store), pool, Profiles,
+            new ReservationSettings { Holder = "farm-a" }, time, (_, _) => Task.FromResult(false));
+        var reservations = farm.ForRun("run-1");
 
         var first = await reservations.ReserveAsync(Cell("a"), PrPlan, CancellationToken.None);
         Assert.That(first.Machines.Select(m => m.Role), Is.EqualTo(new[] { "control-plane", "worker" }));
@@ -71,10 +72,40 @@ public sealed class StoreCellReservationsTests
         var service = new ReservationService(Scheduler(), store, store, store, time);
         var pool = Pool(1);
         await service.RegisterPoolAsync(pool);
-        using var reservations = new StoreCellReservations(service, store, store, pool, Profiles,
-            new ReservationSettings { Holder = "farm-a", RunId = "run-1" }, time);
+        using var farm = new StoreCellReservations(service, new ReservationStores(store, store, store), pool, Profiles,
+            new ReservationSettings { Holder = "farm-a" }, time, (_, _) => Task.FromResult(false));
+        var reservations = farm.ForRun("run-1");
 
         Assert.That(async () => await reservations.ReserveAsync(Cell("a"), PrPlan, CancellationToken.None),
             Throws.InvalidOperationException.With.Message.Contains("cell pr/x86/a cannot be admitted").And.Message.Contains("never satisfiable"));
+    }
+
+    [Test]
+    public async Task A_grant_nobody_waits_for_is_handed_back_and_its_ended_run_cancelled_so_the_waiting_cell_gets_the_machines()
+    {
+        using var dir = new TempDirectory();
+        var time = new FakeTimeProvider();
+        var store = await SqlFarmStore.OpenSqliteAsync(dir.File("farm.db"), time);
+        var service = new ReservationService(Scheduler(), store, store, store, time);
+        var pool = Pool(3);
+        await service.RegisterPoolAsync(pool);
+        // Left in the queue by a farm process that died before its cell was granted.
+        var stale = TestFarm.Core.Scheduling.ReservationRequest.ForCell(Cell("stale"), PrPlan, "dead-run", time.GetUtcNow());
+        Assert.That((await service.SubmitAsync(stale)).Admitted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var farm = new StoreCellReservations(service, new ReservationStores(store, store, store), pool, Profiles,
+            new ReservationSettings { Holder = "farm-a" }, time, (run, _) => Task.FromResult(run == "dead-run"));
+
+        var mine = await time.DriveAsync(farm.ForRun("run-1").ReserveAsync(Cell("a"), PrPlan, CancellationToken.None), TimeSpan.FromSeconds(1));
+
+        var requests = (await store.ListAsync()).ToDictionary(r => r.Request.Id);
+        Assert.That(requests[stale.Id].State, Is.EqualTo(TestFarm.Core.Leases.RequestState.Cancelled));
+        Assert.That(requests[stale.Id].Reason, Is.EqualTo("handed back: no cell of farm-a waits for it; its run has ended"));
+        var handedBack = (await store.ListLeasesAsync(activeOnly: false)).Single(l => l.RequestId == stale.Id);
+        Assert.That(handedBack.State, Is.EqualTo(TestFarm.Core.Leases.LeaseState.Released));
+        var states = (await store.ListMachinesAsync()).ToDictionary(m => m.Id, m => m.State);
+        Assert.That(mine.Machines.Select(m => states[m.Machine.Id]), Has.All.EqualTo(MachineState.Reserved));
+        Assert.That(states.Count(s => s.Value == MachineState.Available), Is.EqualTo(1), "the stale grant's machines came back untouched");
+        Assert.That(handedBack.Machines.Where(m => !mine.Machines.Any(c => c.Machine.Id == m)).Select(m => states[m]), Has.All.EqualTo(MachineState.Available));
     }
 }

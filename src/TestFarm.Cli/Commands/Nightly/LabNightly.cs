@@ -47,10 +47,11 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
             store, store, store, time);
         await reservations.RegisterPoolAsync(pool, cancellationToken);
         await store.StartRunAsync(runId, plan.Name, "nightly (lab)", cancellationToken);
-        using var cellReservations = new StoreCellReservations(reservations, store, store, pool, profiles,
-            new ReservationSettings { Holder = $"lab-nightly-{Environment.ProcessId}", RunId = runId }, time, store);
+        // The store is this run's own: a request of any other run is stale.
+        using var cellReservations = new StoreCellReservations(reservations, new ReservationStores(store, store, store, PhaseEvents: store), pool, profiles,
+            new ReservationSettings { Holder = $"lab-nightly-{Environment.ProcessId}" }, time, (other, _) => Task.FromResult(other != runId));
 
-        var pipeline = new CellPipeline(cellReservations, farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
+        var pipeline = new CellPipeline(cellReservations.ForRun(runId), farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
         var requests = cells.Select(cell => new CellRequest
         {
             Cell = cell, Plan = plan, BuildId = farm.BuildId, RunId = runId,

@@ -36,7 +36,7 @@ public sealed class FarmServerConfigException(IReadOnlyList<string> errors) : Ex
 
 /// <summary>
 /// <c>testfarm serve</c>: Kestrel with the REST API under <c>/api/v1</c>, <c>/metrics</c>, <c>/healthz</c> and the OpenAPI
-/// document at <c>/openapi/v1.json</c>; the store (SQLite or PostgreSQL); Quartz with the lease reaper, the machine cleaner
+/// document at <c>/openapi/v1.json</c>; the store (SQLite or PostgreSQL); Quartz with the lease reaper, the silent-run reaper, the machine cleaner
 /// and the plans' nightly crons (clustered on PostgreSQL); the GitHub webhook at <c>/webhooks/github</c> when enabled;
 /// and a graceful stop that lets runs in flight finish.
 /// </summary>
@@ -108,6 +108,9 @@ public static class FarmServer
             q.AddJob<MachineCleanerJob>(j => j.WithIdentity(MachineCleanerJob.Key).StoreDurably());
             q.AddTrigger(t => t.WithIdentity("machine-cleaner-trigger", "testfarm").ForJob(MachineCleanerJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(options.CleanerInterval).RepeatForever()));
+            q.AddJob<SilentRunJob>(j => j.WithIdentity(SilentRunJob.Key).StoreDurably());
+            q.AddTrigger(t => t.WithIdentity("silent-run-reaper-trigger", "testfarm").ForJob(SilentRunJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(options.ReaperInterval).RepeatForever()));
             foreach (var (plan, cron) in schedules)
             {
                 var key = NightlyPlanJob.KeyFor(plan.Name);

@@ -39,4 +39,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 7012, EventName = "ObserverFailed", Level = LogLevel.Warning, Message = "Run {RunId}: {Observer} failed: {Error}")]
     public static partial void ObserverFailed(ILogger logger, string runId, string observer, string error);
+
+    [LoggerMessage(EventId = 7013, EventName = "RunHeldElsewhere", Level = LogLevel.Warning, Message = "Run {RunId}: its beat by {Instance} was refused (finished, or held by another instance)")]
+    public static partial void RunHeldElsewhere(ILogger logger, string runId, string instance);
+
+    [LoggerMessage(EventId = 7014, EventName = "RunEndedElsewhere", Level = LogLevel.Warning, Message = "Run {RunId} was ended by another instance, stopping its cells: {Reason}")]
+    public static partial void RunEndedElsewhere(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 7015, EventName = "SilentRunEnded", Level = LogLevel.Warning, Message = "Run {RunId} ended as failed: {Reason}")]
+    public static partial void SilentRunEnded(ILogger logger, string runId, string reason);
 }

@@ -14,6 +14,16 @@ public static class RunEvents
 
     public static bool IsEnd(string state) => state is Finished or Cancelled or Failed;
 
+    /// <summary>Cancels the run's requests still waiting in the queue.</summary>
+    public static async Task WithdrawQueuedAsync(SqlFarmStore store, string runId, string reason)
+    {
+        foreach (var q in await store.ListAsync(TestFarm.Core.Leases.RequestState.Queued, CancellationToken.None))
+        {
+            if (TestFarm.Core.Scheduling.ReservationRequest.RunOf(q.Request.Id) == runId)
+                await store.SetStateAsync(q.Request.Id, TestFarm.Core.Leases.RequestState.Cancelled, reason, ct: CancellationToken.None);
+        }
+    }
+
     /// <summary>True when the run is unknown, finished, or its audit log records an end.</summary>
     public static async Task<bool> HasEndedAsync(SqlFarmStore store, string runId, CancellationToken ct)
     {

@@ -61,6 +61,7 @@ public sealed class RunLauncher(
         trigger = origin.Label(trigger);
         var runId = $"{plan.Name}-{time.GetUtcNow():yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
         await store.StartRunAsync(runId, plan.Name, trigger, ct);
+        await store.BeatRunAsync(runId, options.InstanceName, ct);
         var requests = cells.Select(cell => new CellRequest
         {
             Cell = cell, Plan = plan, BuildId = backend.BuildId,
@@ -97,7 +98,8 @@ public sealed class RunLauncher(
         using var scope = _log.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["Plan"] = plan.Name, ["Instance"] = options.InstanceName });
         using var cancel = new CancellationTokenSource();
         using var stopWatching = new CancellationTokenSource();
-        var watcher = WatchForCancelAsync(runId, cancel, stopWatching.Token);
+        var watch = new RunWatch();
+        var watcher = WatchAsync(runId, watch, cancel, stopWatching.Token);
         var progress = new StoreRunProgress(runId, store, metrics, time);
         var pipeline = new CellPipeline(instance.ForRun(runId, origin.Repository ?? "default"), farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
         try
@@ -115,8 +117,10 @@ public sealed class RunLauncher(
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             await progress.FlushAsync();
-            await WithdrawQueuedAsync(runId);
-            await EndAsync(runId, RunEvents.Cancelled, "cancelled: cells still waiting were withdrawn, those holding machines cleaned and released them");
+            await RunEvents.WithdrawQueuedAsync(store, runId, "run cancelled");
+            // A run another instance already ended (this one was taken for dead) keeps the end it was given.
+            if (!watch.EndedElsewhere)
+                await EndAsync(runId, RunEvents.Cancelled, "cancelled: cells still waiting were withdrawn, those holding machines cleaned and released them");
             metrics.CountRun("cancelled");
         }
 #pragma warning disable CA1031 // A run's failure is recorded with the run; the server goes on.
@@ -125,7 +129,7 @@ public sealed class RunLauncher(
         {
             await progress.FlushAsync();
             ServerLog.RunFailed(_log, runId, ex.Message, ex);
-            await WithdrawQueuedAsync(runId);
+            await RunEvents.WithdrawQueuedAsync(store, runId, "run failed");
             await EndAsync(runId, RunEvents.Failed, $"the farm failed: {ex.Message}");
             metrics.CountRun("failed");
         }
@@ -133,6 +137,7 @@ public sealed class RunLauncher(
         {
             await stopWatching.CancelAsync();
             await watcher;
+            await store.DropRunHoldAsync(runId, CancellationToken.None);
         }
     }
 
@@ -147,9 +152,20 @@ public sealed class RunLauncher(
         }
     }
 
-    private async Task WatchForCancelAsync(string runId, CancellationTokenSource cancel, CancellationToken stop)
+    private sealed class RunWatch
+    {
+        public volatile bool EndedElsewhere;
+    }
+
+    /// <summary>
+    /// While the run goes: beats for it every <see cref="FarmServerOptions.HeartbeatInterval"/> (an instance that stops
+    /// beating is taken for dead, see <see cref="SilentRunJob"/>), and cancels it when a cancel is requested or another
+    /// instance has ended it.
+    /// </summary>
+    private async Task WatchAsync(string runId, RunWatch watch, CancellationTokenSource cancel, CancellationToken stop)
     {
         long after = 0;
+        var lastBeat = time.GetUtcNow();
         try
         {
             while (!stop.IsCancellationRequested)
@@ -157,28 +173,32 @@ public sealed class RunLauncher(
                 await Task.Delay(options.CancelPollInterval, time, stop);
                 try
                 {
+                    if (time.GetUtcNow() - lastBeat >= options.HeartbeatInterval)
+                    {
+                        if (!await store.BeatRunAsync(runId, options.InstanceName, stop)) ServerLog.RunHeldElsewhere(_log, runId, options.InstanceName);
+                        lastBeat = time.GetUtcNow();
+                    }
                     var events = await store.ReadAsync(runId, after, 100, stop);
                     if (events.Count > 0) after = events[^1].Seq;
-                    if (events.Any(e => e.Kind == RunEvents.Kind && e.To == RunEvents.CancelRequested))
+                    var runEvents = events.Where(e => e.Kind == RunEvents.Kind).ToList();
+                    if (runEvents.Any(e => RunEvents.IsEnd(e.To)))
+                    {
+                        watch.EndedElsewhere = true;
+                        ServerLog.RunEndedElsewhere(_log, runId, runEvents.Last(e => RunEvents.IsEnd(e.To)).Reason);
+                        await cancel.CancelAsync();
+                        return;
+                    }
+                    if (runEvents.Any(e => e.To == RunEvents.CancelRequested))
                     {
                         ServerLog.RunCancelling(_log, runId);
                         await cancel.CancelAsync();
                         return;
                     }
                 }
-                catch (Storage.Database.StoreException ex) { ServerLog.StoreTrouble(_log, "watch for cancel", ex.Message); }
+                catch (Storage.Database.StoreException ex) { ServerLog.StoreTrouble(_log, "watch the run", ex.Message); }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
-    }
-
-    private async Task WithdrawQueuedAsync(string runId)
-    {
-        foreach (var q in await store.ListAsync(RequestState.Queued, CancellationToken.None))
-        {
-            if (q.Request.Id.StartsWith(runId + "/", StringComparison.Ordinal))
-                await store.SetStateAsync(q.Request.Id, RequestState.Cancelled, "run cancelled", ct: CancellationToken.None);
-        }
     }
 
     private Task EndAsync(string runId, string state, string reason) =>

@@ -33,6 +33,8 @@ public static class Migrator
             """),
         (2, d.Kind == StoreKind.Postgres ? PostgresFunctions.Sql : "SELECT 1"),
         (3, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.Migration : "SELECT 1"),
+        // Runs are held by the instance executing them, which beats like a lease holder (see SqlFarmStore.BeatRunAsync).
+        (4, "ALTER TABLE runs ADD COLUMN owner TEXT NULL; ALTER TABLE runs ADD COLUMN beat_at BIGINT NULL;"),
     ];
 
     public static async Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct)

@@ -56,6 +56,31 @@ public sealed class RunLifecycleTests
     }
 
     [Test]
+    public async Task A_run_another_instance_ended_is_stopped_here_and_keeps_that_end(CancellationToken ct)
+    {
+        var (fixture, backend, api, db) = await StartAsync(ct);
+        await using var owned = fixture;
+        using var client = api;
+
+        var runId = await TriggerAsync(api, ct);
+        await backend.Reimaging.Task.WaitAsync(ct);
+        // What the silent-run reaper of another instance writes when it takes this one for dead.
+        var other = await SqlFarmStore.OpenSqliteAsync(db, TimeProvider.System, ct: ct);
+        await other.AppendAsync(new AuditEvent
+        {
+            At = DateTimeOffset.UtcNow, Kind = RunEvents.Kind, Subject = runId, From = RunEvents.Running, To = RunEvents.Failed,
+            Reason = "instance serve-l stopped beating for it (test)",
+        }, ct);
+
+        // Wait for this instance to wind its run down.
+        await api.App.Services.GetRequiredService<RunLauncher>().DrainAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        var run = await api.GetAsync($"/api/v1/runs/{runId}");
+        Assert.That((run["state"]!.GetValue<string>(), run["stateReason"]!.GetValue<string>()), Is.EqualTo(("Failed", "instance serve-l stopped beating for it (test)")), run.ToJsonString());
+        Assert.That(backend.Cleaned, Is.EqualTo(2), "the instance still alive stopped the cell, which cleaned its machines");
+        Assert.That((await api.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
+    }
+
+    [Test]
     public async Task A_graceful_stop_takes_no_new_run_and_waits_for_the_one_in_flight(CancellationToken ct)
     {
         var (fixture, backend, api, db) = await StartAsync(ct);

@@ -17,6 +17,16 @@ public static class DefaultProfiles
         Boot = new BootSpec { Modes = [BootMode.Legacy], Methods = [BootMethod.Pxe, BootMethod.VirtualMedia] },
     };
 
+    /// <summary>An arm64 lab QEMU machine: virt, one cortex-a57 vCPU, one virtio NIC, AAVMF UEFI network boot.</summary>
+    public static HardwareProfile QemuArm64 { get; } = QemuAmd64 with
+    {
+        Name = "lab-qemu-arm64",
+        Arch = CpuArchitecture.Arm64,
+        Cpu = new CpuSpec { Vendor = "QEMU", Model = "cortex-a57", Sockets = 1, Cores = 1 },
+        Firmware = new FirmwareSpec { Bios = "AAVMF", Bmc = "testfarm-lab", Nic = "UEFI PXE" },
+        Boot = new BootSpec { Modes = [BootMode.Uefi], Methods = [BootMethod.Pxe] },
+    };
+
     /// <summary>A plain two-socket x86 server with two NICs and NVMe for OS plus Ceph.</summary>
     public static HardwareProfile GenericAmd64 { get; } = new()
     {

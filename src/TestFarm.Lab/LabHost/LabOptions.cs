@@ -25,6 +25,16 @@ public sealed record LabOptions
     /// <summary>Let QEMU machines use KVM when /dev/kvm opens (TCG otherwise).</summary>
     public bool UseKvm { get; init; }
     public Core.Hardware.HardwareProfile QemuProfile { get; init; } = DefaultProfiles.QemuAmd64;
+    /// <summary>
+    /// arm64 QEMU machines, named <c>qemu-a64-01</c>…, with <see cref="QemuArm64Profile"/>: UEFI PXE loads GRUB from
+    /// <see cref="GrubDirectory"/>, which sources <see cref="GrubBootUrl"/>.
+    /// </summary>
+    public int QemuArm64Machines { get; init; }
+    public Core.Hardware.HardwareProfile QemuArm64Profile { get; init; } = DefaultProfiles.QemuArm64;
+    /// <summary>Host-side URL of the farm's GRUB entry (<c>/boot/v1/grub</c>), for arm64 QEMU machines.</summary>
+    public Uri? GrubBootUrl { get; init; }
+    /// <summary>Folder with GRUB's arm64 network loader (see <see cref="QemuOptions.GrubDirectory"/>).</summary>
+    public string GrubDirectory { get; init; } = Path.Combine(".tools", "arm64", "grub");
     /// <summary>Durations per profile name; <see cref="DefaultTimings"/> for the rest.</summary>
     public IReadOnlyDictionary<string, SimulatedTimings> Timings { get; init; } = new Dictionary<string, SimulatedTimings>();
     public SimulatedTimings DefaultTimings { get; init; } = SimulatedTimings.Default;
@@ -39,7 +49,10 @@ public sealed record LabOptions
         var errors = new List<string>();
         if (SimulatedMachines < 0) errors.Add($"SimulatedMachines must not be negative, was {SimulatedMachines}");
         if (QemuMachines < 0) errors.Add($"QemuMachines must not be negative, was {QemuMachines}");
-        if (SimulatedMachines + QemuMachines > 65535) errors.Add($"at most 65535 machines, was {SimulatedMachines + QemuMachines}");
+        if (QemuArm64Machines < 0) errors.Add($"QemuArm64Machines must not be negative, was {QemuArm64Machines}");
+        if (QemuArm64Machines > 0 && GrubBootUrl is null) errors.Add("GrubBootUrl is needed for arm64 QEMU machines (they boot through GRUB)");
+        if (SimulatedMachines + QemuMachines + QemuArm64Machines > 65535)
+            errors.Add($"at most 65535 machines, was {SimulatedMachines + QemuMachines + QemuArm64Machines}");
         if (Port is < 0 or > 65535) errors.Add($"Port must be within 0..65535, was {Port}");
         if (string.IsNullOrEmpty(User)) errors.Add("User must not be empty");
         if (string.IsNullOrEmpty(Password)) errors.Add("Password must not be empty");

@@ -19,6 +19,7 @@ public static class ProfileFileReader
             if (File.Exists(path)) profiles.Add(Read(path));
             else if (name == DefaultProfiles.GenericAmd64.Name) profiles.Add(DefaultProfiles.GenericAmd64);
             else if (name == DefaultProfiles.QemuAmd64.Name) profiles.Add(DefaultProfiles.QemuAmd64);
+            else if (name == DefaultProfiles.QemuArm64.Name) profiles.Add(DefaultProfiles.QemuArm64);
             else throw new FileNotFoundException($"hardware profile '{name}' not found at {path}", path);
         }
         return profiles;

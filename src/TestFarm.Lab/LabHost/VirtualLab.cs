@@ -61,7 +61,7 @@ public sealed class VirtualLab : IAsyncDisposable
         if (errors.Count > 0) throw new ArgumentException("invalid lab options: " + string.Join("; ", errors), nameof(options));
         loggerFactory ??= NullLoggerFactory.Instance;
         var log = loggerFactory.CreateLogger("TestFarm.Lab");
-        var owned = options.WorkDirectory is null && options.QemuMachines > 0
+        var owned = options.WorkDirectory is null && options.QemuMachines + options.QemuArm64Machines > 0
             ? Path.Combine(Path.GetTempPath(), $"testfarm-lab-{Guid.NewGuid():N}") : null;
         var work = options.WorkDirectory ?? owned;
         var machines = CreateMachines(options, profiles.Count > 0 ? profiles : [DefaultProfiles.GenericAmd64], time, work);
@@ -84,7 +84,7 @@ public sealed class VirtualLab : IAsyncDisposable
         var baseAddress = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
         var lab = new VirtualLab(app, machines, baseAddress, options, log, owned);
         if (options.BootUrl is not null) lab._agents = new SimulatedAgents(machines.Values, options.BootUrl, time);
-        Log.LabStarted(log, baseAddress, options.SimulatedMachines, options.QemuMachines);
+        Log.LabStarted(log, baseAddress, options.SimulatedMachines, options.QemuMachines + options.QemuArm64Machines);
         return lab;
     }
 
@@ -103,21 +103,33 @@ public sealed class VirtualLab : IAsyncDisposable
         {
             var id = $"qemu-{i + 1:D2}";
             var n = ++index;
-            var qemu = new QemuMachine(new QemuOptions
+            var qemu = new QemuMachine(QemuFor(options.QemuProfile, work!, id, n) with
             {
-                Binary = options.QemuBinary,
-                UseKvmIfAvailable = options.UseKvm,
-                WorkDirectory = Path.Combine(work!, id),
-                Mac = LabInventory.Mac(n, 0),
-                BootUrl = options.BootUrl,
-                MemoryMiB = Math.Clamp(options.QemuProfile.MemoryGiB * 1024, 256, 2048),
-                // The profile's drives as virtio disks, so boot verification and the wipe see what was declared.
-                DiskBytes = [.. options.QemuProfile.Storage.SelectMany(d => Enumerable.Repeat(d.SizeGB * 1_000_000_000L, d.Count))],
+                Binary = options.QemuBinary, UseKvmIfAvailable = options.UseKvm, BootUrl = options.BootUrl,
             });
             machines[id] = new VirtualBmc(id, n, options.QemuProfile, qemu, options.Faults.GetValueOrDefault(id));
         }
+        for (var i = 0; i < options.QemuArm64Machines; i++)
+        {
+            var id = $"qemu-a64-{i + 1:D2}";
+            var n = ++index;
+            var qemu = new QemuMachine(QemuFor(options.QemuArm64Profile, work!, id, n) with
+            {
+                Arch = Core.Hardware.CpuArchitecture.Arm64, BootUrl = options.GrubBootUrl, GrubDirectory = options.GrubDirectory,
+            });
+            machines[id] = new VirtualBmc(id, n, options.QemuArm64Profile, qemu, options.Faults.GetValueOrDefault(id));
+        }
         return machines;
     }
+
+    /// <summary>A QEMU machine shaped by its profile: its memory, and its drives as virtio disks, so boot verification and the wipe see what was declared.</summary>
+    private static QemuOptions QemuFor(HardwareProfile profile, string work, string id, int n) => new()
+    {
+        WorkDirectory = Path.Combine(work, id),
+        Mac = LabInventory.Mac(n, 0),
+        MemoryMiB = Math.Clamp(profile.MemoryGiB * 1024, 256, 2048),
+        DiskBytes = [.. profile.Storage.SelectMany(d => Enumerable.Repeat(d.SizeGB * 1_000_000_000L, d.Count))],
+    };
 
     /// <summary>The lab as a pool in the shared format: full BMC URLs, credentials by reference.</summary>
     public PoolInventory ToPool(string passwordEnv = "TESTFARM_LAB_BMC_PASSWORD") => new()

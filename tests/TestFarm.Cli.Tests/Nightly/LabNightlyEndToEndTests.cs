@@ -11,27 +11,19 @@ namespace TestFarm.Cli.Tests.Nightly;
 /// The main job's whole path on a plan of the nightly's shape, kept small for CI: store, gang reservation,
 /// reimage through virtual BMCs and the boot service — one machine a real QEMU guest that network-boots the
 /// lab image through iPXE, as <c>lab nightly --qemu 1</c> does — verification, simulated cluster with the real
-/// MetalLB and Rook manifests, a suite, cleaning, release, and reports that agree with each other.
+/// MetalLB and Rook manifests, a suite, cleaning, release, and reports that agree with each other; and a cell
+/// served by an arm64 QEMU guest booting through UEFI PXE and GRUB, as <c>lab nightly --qemu-arm64 1</c> does.
 /// </summary>
 [CancelAfter(300_000), NonParallelizable]
 public sealed class LabNightlyEndToEndTests
 {
-    private static readonly string Plan = LabPlans.Smoke("{ kind: manual }", "epyc-9354-e810", "lab-qemu-amd64");
-
     [Test]
     public async Task A_plan_runs_through_the_whole_pipeline_in_the_lab_and_its_reports_agree(CancellationToken ct)
     {
         if (!File.Exists(Fixtures.Repo(".tools", "kernel", "vmlinuz"))) Assert.Fail("no lab kernel in .tools/kernel: run scripts/install-deps.sh");
         if (!QemuOptions.IsAvailable()) Assert.Fail("qemu-system-x86_64 is not installed: run scripts/install-deps.sh");
         using var root = new TempDirectory("tf-nightly");
-        Directory.CreateDirectory(Path.Combine(root.Path, "hardware-profiles"));
-        Directory.CreateDirectory(Path.Combine(root.Path, "scenarios", "plans"));
-        Directory.CreateDirectory(Path.Combine(root.Path, "scenarios", "suites"));
-        foreach (var profile in new[] { "epyc-9354-e810.yaml", "lab-qemu-amd64.yaml" })
-            File.Copy(Fixtures.Repo("hardware-profiles", profile), Path.Combine(root.Path, "hardware-profiles", profile));
-        File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(root.Path, "scenarios", "suites", "conformance-quick.yaml"));
-        await File.WriteAllTextAsync(Path.Combine(root.Path, "scenarios", "plans", "lab-smoke.yaml"), Plan, ct);
-        await File.WriteAllTextAsync(Path.Combine(root.Path, "pool.yaml"), """
+        var outDir = await RunAsync(root.Path, ["epyc-9354-e810", "lab-qemu-amd64"], """
             machines:
               - id: m1
                 profile: epyc-9354-e810
@@ -49,27 +41,9 @@ public sealed class LabNightlyEndToEndTests
                 profile: lab-qemu-amd64
                 provisioningMac: "52:54:00:00:10:04"
                 bmc: { url: "http://127.0.0.1:8000/bmc/q2", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
-            """, ct);
-        Directory.CreateSymbolicLink(Path.Combine(root.Path, ".tools"), Fixtures.Repo(".tools"));
-        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
-        Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", Fixtures.Shared("sonobuoy", "results-quick-no-failures.tar.gz"));
-        var outDir = Path.Combine(root.Path, "out");
-        var error = new StringWriter();
-        try
-        {
-            var command = new LabNightlyCommand(ScenariosServiceCollectionExtensions.BuiltInValidators(), TimeProvider.System);
-            var exit = await command.RunAsync(new LabNightlyOptions
-            {
-                // No spares: the lab-qemu cell needs both of its profile's machines, so the QEMU one is surely used.
-                Root = root.Path, Plan = "lab-smoke", Out = outDir, QemuMachines = 1, SparesPerProfile = 0,
-            }, verbose: false, error, ct);
-            Assert.That(exit, Is.EqualTo(ExitCodes.Success), error.ToString());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null);
-            Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", null);
-        }
+            """,
+            // No spares: the lab-qemu cell needs both of its profile's machines, so the QEMU one is surely used.
+            new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 1, QemuArm64Machines = 0, SparesPerProfile = 0 }, ct);
 
         var run = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "run.json"), ct))!;
         var cells = run["cells"]!.AsArray().Select(c => c!).ToList();
@@ -119,5 +93,67 @@ public sealed class LabNightlyEndToEndTests
         Assert.That(html, Does.Contain("lab-smoke/epyc-9354-e810/1cp-1w").And.Contain("lab-smoke/lab-qemu-amd64/1cp-1w"));
         var markdown = await File.ReadAllTextAsync(Path.Combine(outDir, "report.md"), ct);
         Assert.That(markdown, Does.Contain("lab-qemu-amd64"));
+    }
+
+    /// <summary>
+    /// Writes a checkout with the given profiles, the smoke plan on them and the pool, runs <c>lab nightly</c> on it
+    /// (with the real .tools and the shared manifests and conformance results); returns the run's folder.
+    /// </summary>
+    private static async Task<string> RunAsync(string root, string[] profiles, string pool, LabNightlyOptions options, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.Combine(root, "hardware-profiles"));
+        Directory.CreateDirectory(Path.Combine(root, "scenarios", "plans"));
+        Directory.CreateDirectory(Path.Combine(root, "scenarios", "suites"));
+        foreach (var profile in profiles)
+            File.Copy(Fixtures.Repo("hardware-profiles", profile + ".yaml"), Path.Combine(root, "hardware-profiles", profile + ".yaml"));
+        File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(root, "scenarios", "suites", "conformance-quick.yaml"));
+        await File.WriteAllTextAsync(Path.Combine(root, "scenarios", "plans", "lab-smoke.yaml"), LabPlans.Smoke("{ kind: manual }", profiles), ct);
+        await File.WriteAllTextAsync(Path.Combine(root, "pool.yaml"), pool, ct);
+        Directory.CreateSymbolicLink(Path.Combine(root, ".tools"), Fixtures.Repo(".tools"));
+        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
+        Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", Fixtures.Shared("sonobuoy", "results-quick-no-failures.tar.gz"));
+        var outDir = Path.Combine(root, "out");
+        var error = new StringWriter();
+        try
+        {
+            var command = new LabNightlyCommand(ScenariosServiceCollectionExtensions.BuiltInValidators(), TimeProvider.System);
+            var exit = await command.RunAsync(options with { Out = outDir }, verbose: false, error, ct);
+            Assert.That(exit, Is.EqualTo(ExitCodes.Success), error.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null);
+            Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", null);
+        }
+        return outDir;
+    }
+
+    [Test]
+    public async Task An_arm64_QEMU_machine_serves_its_cell_through_UEFI_PXE_and_GRUB_and_is_wiped_after(CancellationToken ct)
+    {
+        using var root = new TempDirectory("tf-nightly-arm64");
+        if (LabFarm.Arm64QemuMissing(Fixtures.RepositoryRoot) is { } missing) Assert.Fail($"the arm64 boot chain is missing: {missing}");
+        var outDir = await RunAsync(root.Path, ["lab-qemu-arm64"], """
+            machines:
+              - id: a1
+                profile: lab-qemu-arm64
+                provisioningMac: "52:54:00:00:20:01"
+                bmc: { url: "http://127.0.0.1:8000/bmc/a1", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
+              - id: a2
+                profile: lab-qemu-arm64
+                provisioningMac: "52:54:00:00:20:02"
+                bmc: { url: "http://127.0.0.1:8000/bmc/a2", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
+            """,
+            new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 1, SparesPerProfile = 0 }, ct);
+
+        var cell = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "run.json"), ct))!["cells"]!.AsArray().Single()!;
+        Assert.That(cell["cellId"]!.GetValue<string>(), Is.EqualTo("lab-smoke/lab-qemu-arm64/1cp-1w"));
+        Assert.That(cell["verdict"]!.GetValue<string>(), Is.EqualTo("Passed"), cell.ToJsonString());
+        Assert.That(cell["machines"]!.AsArray().Select(m => m!.GetValue<string>()), Does.Contain("qemu-a64-01"));
+        Assert.That(cell["evidence"]!["image.qemu-a64-01"]!.GetValue<string>(), Does.StartWith("sha256:"));
+        var console = await File.ReadAllTextAsync(Path.Combine(outDir, "lab", "qemu-a64-01", "console.log"), ct);
+        Assert.That(console, Does.Contain("Start PXE over IPv4"), "the UEFI firmware network-booted");
+        Assert.That(console, Does.Contain("TestFarm lab: GRUB sources /boot/v1/grub"), "GRUB ran the lab's grub.cfg");
+        Assert.That(console, Does.Contain("cloud-arm64").And.Contain("testfarm-agent: booted reported").And.Contain("testfarm-agent: wipe done"));
     }
 }

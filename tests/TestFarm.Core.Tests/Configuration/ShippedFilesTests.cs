@@ -47,12 +47,12 @@ public sealed class ShippedFilesTests
     }
 
     [Test]
-    public void The_nightly_plan_expands_to_three_small_cells_on_the_lab_deployer()
+    public void The_nightly_plan_expands_to_four_small_cells_on_the_lab_deployer()
     {
         var nightly = Set.Plan("nightly")!;
         Assert.That(Set.Expand(nightly).Cells.Select(c => c.Id), Is.EqualTo(new[]
         {
-            "nightly/altra-q80-cx6/1cp-2w", "nightly/epyc-9354-e810/1cp-2w", "nightly/lab-qemu-amd64/1cp-2w",
+            "nightly/altra-q80-cx6/1cp-2w", "nightly/epyc-9354-e810/1cp-2w", "nightly/lab-qemu-amd64/1cp-2w", "nightly/lab-qemu-arm64/1cp-2w",
         }));
         Assert.That(nightly.Trigger.Kind, Is.EqualTo(TriggerKind.Nightly));
         Assert.That(nightly.Priority, Is.EqualTo(PriorityClass.Nightly));

@@ -19,6 +19,9 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
     private readonly Option<int> _qemu = new("--qemu") { Description = "QEMU machines (qemu-system-x86_64, TCG)", DefaultValueFactory = _ => 0 };
     private readonly Option<string?> _profiles = new("--profiles") { Description = "Comma-separated hardware profile names (hardware-profiles/<name>.yaml), assigned round robin" };
     private readonly Option<string> _profileDir = new("--profile-dir") { Description = "Folder of hardware profile files", DefaultValueFactory = _ => "hardware-profiles" };
+    private readonly Option<int> _qemuArm64 = new("--qemu-arm64") { Description = "arm64 QEMU machines (qemu-system-aarch64, TCG, AAVMF UEFI PXE through GRUB; need --grub-url)", DefaultValueFactory = _ => 0 };
+    private readonly Option<string?> _grubUrl = new("--grub-url") { Description = "Host-side URL of the farm's GRUB entry (/boot/v1/grub) that arm64 QEMU machines' GRUB sources" };
+    private readonly Option<string> _grubDir = new("--grub-dir") { Description = "Folder with grubnetaa64.efi (scripts/install-deps.sh puts it in .tools/arm64/grub)", DefaultValueFactory = _ => System.IO.Path.Combine(".tools", "arm64", "grub") };
     private readonly Option<string?> _qemuProfile = new("--qemu-profile") { Description = "Hardware profile the QEMU machines report (default: built-in lab-qemu-amd64)" };
     private readonly Option<int> _port = new("--port") { Description = "Port on 127.0.0.1 (0: a free one)", DefaultValueFactory = _ => 0 };
     private readonly Option<string> _user = new("--user") { Description = "BMC user", DefaultValueFactory = _ => "admin" };
@@ -31,7 +34,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
     public Command Build()
     {
         var command = new Command("up", "Start the lab in the foreground: virtual BMCs over simulated and QEMU machines.");
-        foreach (var option in new Option[] { _machines, _qemu, _profiles, _profileDir, _qemuProfile, _port, _user, _password, _poolOut, _bootUrl, _kvm, _workDir })
+        foreach (var option in new Option[] { _machines, _qemu, _qemuArm64, _grubUrl, _grubDir, _profiles, _profileDir, _qemuProfile, _port, _user, _password, _poolOut, _bootUrl, _kvm, _workDir })
             command.Options.Add(option);
         command.SetAction(RunAsync);
         return command;
@@ -55,10 +58,20 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
             await Console.Error.WriteLineAsync($"lab up: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.InvalidInput;
         }
-        Uri? bootUrl = null;
+        Uri? bootUrl = null, grubUrl = null;
         if (parse.GetValue(_bootUrl) is { } bootText && !Uri.TryCreate(bootText, UriKind.Absolute, out bootUrl))
         {
             await Console.Error.WriteLineAsync($"lab up: --boot-url '{bootText}' is not an absolute URL").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        if (parse.GetValue(_grubUrl) is { } grubText && !Uri.TryCreate(grubText, UriKind.Absolute, out grubUrl))
+        {
+            await Console.Error.WriteLineAsync($"lab up: --grub-url '{grubText}' is not an absolute URL").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        if (parse.GetValue(_qemuArm64) > 0 && grubUrl is null)
+        {
+            await Console.Error.WriteLineAsync("lab up: --qemu-arm64 needs --grub-url: the farm's GRUB entry (http://<boot service>/boot/v1/grub) that the machines' GRUB sources").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
         var options = new LabOptions
@@ -66,6 +79,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
             SimulatedMachines = parse.GetValue(_machines), QemuMachines = parse.GetValue(_qemu), Port = parse.GetValue(_port),
             User = parse.GetValue(_user)!, Password = password, BootUrl = bootUrl, UseKvm = parse.GetValue(_kvm),
             WorkDirectory = parse.GetValue(_workDir), QemuProfile = qemuProfile,
+            QemuArm64Machines = parse.GetValue(_qemuArm64), GrubBootUrl = grubUrl, GrubDirectory = parse.GetValue(_grubDir)!,
         };
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -85,7 +99,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
             return ExitCodes.FarmFailure;
         }
         await using var lab = started;
-        Console.WriteLine($"lab up at {lab.BaseAddress} ({options.SimulatedMachines} simulated, {options.QemuMachines} QEMU); admin: {lab.BaseAddress}lab/machines");
+        Console.WriteLine($"lab up at {lab.BaseAddress} ({options.SimulatedMachines} simulated, {options.QemuMachines} QEMU amd64, {options.QemuArm64Machines} QEMU arm64); admin: {lab.BaseAddress}lab/machines");
         foreach (var m in lab.Machines)
             Console.WriteLine($"{m.Id}\t{m.Profile.Name}\t{lab.BmcUrl(m.Id)}\t{m.ProvisioningMac}{(m.Backend.ConsoleLogPath is { } log ? "\tconsole " + log : "")}");
         if (generated) Console.WriteLine($"BMC user {options.User}; password generated for this run: export {PasswordEnv}={password}");

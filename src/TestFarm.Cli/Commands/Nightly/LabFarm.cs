@@ -34,6 +34,9 @@ public sealed record LabFarmOptions
     /// <summary>Lab machines that are real QEMU processes network-booting the image, with <see cref="QemuProfile"/>.</summary>
     public int QemuMachines { get; init; }
     public HardwareProfile? QemuProfile { get; init; }
+    /// <summary>arm64 lab machines that are real QEMU processes (UEFI PXE, GRUB), with <see cref="QemuArm64Profile"/>.</summary>
+    public int QemuArm64Machines { get; init; }
+    public HardwareProfile? QemuArm64Profile { get; init; }
     /// <summary>Wraps the Redfish client factory every phase uses (e.g. to count BMC errors).</summary>
     public Func<IBmcClientFactory, IBmcClientFactory>? WrapBmcs { get; init; }
 }
@@ -80,9 +83,11 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
     {
         var outDir = options.OutDirectory;
         var image = await BuildImageAsync(options, cancellationToken);
-        var arm64 = machines.Any(m => m.Arch == CpuArchitecture.Arm64) ? await BuildArm64ImageAsync(options, cancellationToken) : null;
+        var arm64 = machines.Any(m => m.Arch == CpuArchitecture.Arm64) || options.QemuArm64Machines > 0 ? await BuildArm64ImageAsync(options, cancellationToken) : null;
+        if (options.QemuArm64Machines > 0 && Arm64QemuMissing(options.Root) is { } missing)
+            throw new FarmSetupException($"arm64 QEMU machines cannot boot: {missing}");
         // QEMU guests reach the host's loopback as 10.0.2.2 (user networking); the simulated machines share that view.
-        var farmHost = options.QemuMachines > 0 ? "10.0.2.2" : "127.0.0.1";
+        var farmHost = options.QemuMachines + options.QemuArm64Machines > 0 ? "10.0.2.2" : "127.0.0.1";
         var boot = await BootServiceHost.StartAsync(IPAddress.Loopback, 0, port => new Uri($"http://{farmHost}:{port}"), time, cancellationToken: cancellationToken);
         _owned.Add(boot);
         boot.Artifacts.AddImage(image, Path.Combine(outDir, "image"));
@@ -94,6 +99,10 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
             SimulatedMachines = machines.Count,
             QemuMachines = options.QemuMachines,
             QemuProfile = options.QemuProfile ?? DefaultProfiles.QemuAmd64,
+            QemuArm64Machines = options.QemuArm64Machines,
+            QemuArm64Profile = options.QemuArm64Profile ?? DefaultProfiles.QemuArm64,
+            GrubBootUrl = new Uri(boot.LocalUrl, "/boot/v1/grub"),
+            GrubDirectory = Path.Combine(options.Root, ".tools", "arm64", "grub"),
             WorkDirectory = Path.Combine(outDir, "lab"), // QEMU consoles kept with the run
             Password = password,
             BootUrl = new Uri(boot.Options.PublicBaseUrl, "boot/v1/ipxe"),
@@ -101,7 +110,9 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         }, machines, time, loggers, cancellationToken);
         _owned.Add(lab);
         Pool = lab.ToPool();
-        Profiles = machines.Concat(options.QemuMachines > 0 ? [options.QemuProfile ?? DefaultProfiles.QemuAmd64] : [])
+        Profiles = machines
+            .Concat(options.QemuMachines > 0 ? [options.QemuProfile ?? DefaultProfiles.QemuAmd64] : [])
+            .Concat(options.QemuArm64Machines > 0 ? [options.QemuArm64Profile ?? DefaultProfiles.QemuArm64] : [])
             .DistinctBy(p => p.Name).ToDictionary(p => p.Name, StringComparer.Ordinal);
         BuildId = image.BuildId;
 
@@ -160,6 +171,22 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         var defaults = LabImageOptions.Defaults(CpuArchitecture.Arm64, Path.Combine(options.OutDirectory, "image-arm64"), Path.Combine(options.Root, ".tools"));
         if (!File.Exists(Path.Combine(defaults.KernelDir, "vmlinuz")) || !File.Exists(defaults.Busybox)) return null;
         return await LabImageBuilder.BuildAsync(defaults with { BuildId = options.BuildId }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Why arm64 QEMU machines could not network-boot here (null when they can): the aarch64 emulator, the UEFI
+    /// firmware, GRUB's network loader and the arm64 kernel and busybox, all installed by scripts/install-deps.sh.
+    /// </summary>
+    public static string? Arm64QemuMissing(string root)
+    {
+        var image = LabImageOptions.Defaults(CpuArchitecture.Arm64, Path.GetTempPath(), Path.Combine(root, ".tools"));
+        var firmware = new QemuOptions { WorkDirectory = "", Mac = "" };
+        var grub = Path.Combine(root, ".tools", "arm64", "grub", "grubnetaa64.efi");
+        return !QemuOptions.IsAvailable(QemuOptions.DefaultBinary(CpuArchitecture.Arm64)) ? "qemu-system-aarch64 is not on PATH (apt-get install qemu-system-arm)"
+            : !File.Exists(firmware.UefiCode) ? $"no UEFI firmware at {firmware.UefiCode} (apt-get install qemu-efi-aarch64)"
+            : !File.Exists(grub) ? $"no GRUB network loader at {grub} (run scripts/install-deps.sh)"
+            : !File.Exists(Path.Combine(image.KernelDir, "vmlinuz")) || !File.Exists(image.Busybox) ? $"no arm64 kernel or busybox under {image.KernelDir} (run scripts/install-deps.sh)"
+            : null;
     }
 
     /// <summary>The recorded conformance results the lab's conformance step imports (no sonobuoy binary runs here).</summary>

@@ -32,12 +32,15 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         var outDir = Path.GetFullPath(options.Out ?? Path.Combine(options.Root, "out", runId));
         Directory.CreateDirectory(outDir);
 
-        var qemu = options.QemuMachines ?? (QemuOptions.IsAvailable() ? 1 : 0);
-        var machines = LabMachines(cells, plan, profiles, qemu);
+        // By default one QEMU machine per QEMU profile the plan has cells on, when it can boot here.
+        var qemu = options.QemuMachines ?? (QemuOptions.IsAvailable() && cells.Any(c => c.Profile == QemuProfileName) ? 1 : 0);
+        var qemuArm64 = options.QemuArm64Machines ?? (LabFarm.Arm64QemuMissing(options.Root) is null && cells.Any(c => c.Profile == QemuArm64ProfileName) ? 1 : 0);
+        var machines = LabMachines(cells, plan, profiles, new Dictionary<string, int> { [QemuProfileName] = qemu, [QemuArm64ProfileName] = qemuArm64 });
         await using var farm = await LabFarm.StartAsync(new LabFarmOptions
         {
             Root = options.Root, OutDirectory = outDir, BuildId = options.BuildId,
-            QemuMachines = qemu, QemuProfile = qemu > 0 ? QemuProfile(profiles) : null,
+            QemuMachines = qemu, QemuProfile = qemu > 0 ? QemuProfile(profiles, QemuProfileName, "--qemu 0") : null,
+            QemuArm64Machines = qemuArm64, QemuArm64Profile = qemuArm64 > 0 ? QemuProfile(profiles, QemuArm64ProfileName, "--qemu-arm64 0") : null,
         }, machines, time, loggers, cancellationToken);
         var pool = farm.Pool;
 
@@ -68,14 +71,14 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
 
     /// <summary>
     /// The simulated machines, a profile each: per profile what its cells need plus spares, less the QEMU
-    /// machines standing in for lab-qemu-amd64 ones; <see cref="LabNightlyOptions.Machines"/> adds more,
+    /// machines standing in for lab-qemu-amd64 and lab-qemu-arm64 ones; <see cref="LabNightlyOptions.Machines"/> adds more,
     /// spread over the plan's profiles.
     /// </summary>
-    private List<HardwareProfile> LabMachines(IReadOnlyList<MatrixCell> cells, Plan plan, Dictionary<string, HardwareProfile> profiles, int qemu)
+    private List<HardwareProfile> LabMachines(IReadOnlyList<MatrixCell> cells, Plan plan, Dictionary<string, HardwareProfile> profiles, IReadOnlyDictionary<string, int> qemu)
     {
         var perProfile = cells.GroupBy(c => c.Profile, StringComparer.Ordinal)
             .Select(g => (Profile: profiles[g.Key], Count: g.Sum(c => c.Topology.Roles.Sum(r => r.Count)) + plan.Spares + options.SparesPerProfile))
-            .Select(p => p.Profile.Name == QemuProfileName ? p with { Count = Math.Max(0, p.Count - qemu) } : p)
+            .Select(p => p with { Count = Math.Max(0, p.Count - qemu.GetValueOrDefault(p.Profile.Name)) })
             .ToList();
         var needed = perProfile.Sum(p => p.Count);
         if (options.Machines is { } wanted)
@@ -90,10 +93,11 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
     }
 
     private const string QemuProfileName = "lab-qemu-amd64";
+    private const string QemuArm64ProfileName = "lab-qemu-arm64";
 
-    private static HardwareProfile QemuProfile(Dictionary<string, HardwareProfile> profiles) =>
-        profiles.GetValueOrDefault(QemuProfileName)
-        ?? throw new FarmSetupException($"QEMU lab machines need the hardware profile {QemuProfileName} in hardware-profiles/ (or run with --qemu 0)");
+    private static HardwareProfile QemuProfile(Dictionary<string, HardwareProfile> profiles, string name, string without) =>
+        profiles.GetValueOrDefault(name)
+        ?? throw new FarmSetupException($"QEMU lab machines need the hardware profile {name} in hardware-profiles/ (or run with {without})");
 }
 
 /// <summary>The lab could not be set up for a run: the farm's own failure, with what to do about it.</summary>

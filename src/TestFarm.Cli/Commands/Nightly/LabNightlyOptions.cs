@@ -17,6 +17,11 @@ public sealed record LabNightlyOptions
     /// stand in for that many of the profile's simulated machines. Null: 1 when QEMU is installed, else 0.
     /// </summary>
     public int? QemuMachines { get; init; }
+    /// <summary>
+    /// arm64 lab machines that are real QEMU processes (profile lab-qemu-arm64, UEFI PXE through GRUB); they stand in
+    /// for that many of the profile's simulated machines. Null: 1 when the arm64 boot chain is installed, else 0.
+    /// </summary>
+    public int? QemuArm64Machines { get; init; }
     /// <summary>Simulated machines in the pool; null: what the plan's cells need plus spares.</summary>
     public int? Machines { get; init; }
 }

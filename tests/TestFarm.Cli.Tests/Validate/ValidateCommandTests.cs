@@ -126,7 +126,7 @@ public sealed class ValidateCommandTests
         if (Directory.Exists(standIns.File("suites"))) paths.Add(standIns.File("suites"));
         var (code, output, error) = Run(new ValidateCommand([]), paths, Fixtures.RepositoryRoot);
         Assert.That(code, Is.EqualTo(ExitCodes.Success), output + error);
-        Assert.That(output, Does.StartWith("ok: 9 hardware profiles, 32 machines, 3 plans (13 cells)"));
+        Assert.That(output, Does.StartWith("ok: 10 hardware profiles, 35 machines, 3 plans (14 cells)"));
     }
 
     [Test]

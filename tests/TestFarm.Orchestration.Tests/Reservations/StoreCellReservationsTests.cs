@@ -28,18 +28,39 @@ public sealed class StoreCellReservationsTests
         },
     };
 
+    /// <summary>A SQLite store with a pool of <paramref name="machines"/> x86 machines and instance farm-a's reservations.</summary>
+    private sealed class Farm : IDisposable
+    {
+        private readonly TempDirectory _dir = new();
+        public FakeTimeProvider Time { get; } = new();
+        public SqlFarmStore Store { get; private set; } = null!;
+        public ReservationService Service { get; private set; } = null!;
+        public StoreCellReservations Reservations { get; private set; } = null!;
+
+        public static async Task<Farm> StartAsync(int machines, Func<string, bool>? runEnded = null)
+        {
+            var farm = new Farm();
+            farm.Store = await SqlFarmStore.OpenSqliteAsync(farm._dir.File("farm.db"), farm.Time);
+            farm.Service = new ReservationService(Scheduler(), farm.Store, farm.Store, farm.Store, farm.Time);
+            var pool = Pool(machines);
+            await farm.Service.RegisterPoolAsync(pool);
+            farm.Reservations = new StoreCellReservations(farm.Service, new ReservationStores(farm.Store, farm.Store, farm.Store), pool, Profiles,
+                new ReservationSettings { Holder = "farm-a" }, farm.Time, (run, _) => Task.FromResult(runEnded?.Invoke(run) ?? false));
+            return farm;
+        }
+
+        public void Dispose()
+        {
+            Reservations?.Dispose();
+            _dir.Dispose();
+        }
+    }
+
     [Test]
     public async Task Two_cells_share_three_machines_one_after_the_other_and_a_suspect_machine_is_not_handed_out_again()
     {
-        using var dir = new TempDirectory();
-        var time = new FakeTimeProvider();
-        var store = await SqlFarmStore.OpenSqliteAsync(dir.File("farm.db"), time);
-        var service = new ReservationService(Scheduler(), store, store, store, time);
-        var pool = Pool(3);
-        await service.RegisterPoolAsync(pool);
-        using var farm = new StoreCellReservations(service, new ReservationStores(store, store, store), pool, Profiles,
-            new ReservationSettings { Holder = "farm-a" }, time, (_, _) => Task.FromResult(false));
-        var reservations = farm.ForRun("run-1");
+        using var farm = await Farm.StartAsync(3);
+        var (time, store, reservations) = (farm.Time, farm.Store, farm.Reservations.ForRun("run-1"));
 
         var first = await reservations.ReserveAsync(Cell("a"), PrPlan, CancellationToken.None);
         Assert.That(first.Machines.Select(m => m.Role), Is.EqualTo(new[] { "control-plane", "worker" }));
@@ -66,15 +87,8 @@ public sealed class StoreCellReservationsTests
     [Test]
     public async Task A_cell_no_pool_could_ever_satisfy_is_refused_with_the_reason()
     {
-        using var dir = new TempDirectory();
-        var time = new FakeTimeProvider();
-        var store = await SqlFarmStore.OpenSqliteAsync(dir.File("farm.db"), time);
-        var service = new ReservationService(Scheduler(), store, store, store, time);
-        var pool = Pool(1);
-        await service.RegisterPoolAsync(pool);
-        using var farm = new StoreCellReservations(service, new ReservationStores(store, store, store), pool, Profiles,
-            new ReservationSettings { Holder = "farm-a" }, time, (_, _) => Task.FromResult(false));
-        var reservations = farm.ForRun("run-1");
+        using var farm = await Farm.StartAsync(1);
+        var reservations = farm.Reservations.ForRun("run-1");
 
         Assert.That(async () => await reservations.ReserveAsync(Cell("a"), PrPlan, CancellationToken.None),
             Throws.InvalidOperationException.With.Message.Contains("cell pr/x86/a cannot be admitted").And.Message.Contains("never satisfiable"));
@@ -83,20 +97,14 @@ public sealed class StoreCellReservationsTests
     [Test]
     public async Task A_grant_nobody_waits_for_is_handed_back_and_its_ended_run_cancelled_so_the_waiting_cell_gets_the_machines()
     {
-        using var dir = new TempDirectory();
-        var time = new FakeTimeProvider();
-        var store = await SqlFarmStore.OpenSqliteAsync(dir.File("farm.db"), time);
-        var service = new ReservationService(Scheduler(), store, store, store, time);
-        var pool = Pool(3);
-        await service.RegisterPoolAsync(pool);
+        using var farm = await Farm.StartAsync(3, run => run == "dead-run");
+        var (time, store) = (farm.Time, farm.Store);
         // Left in the queue by a farm process that died before its cell was granted.
         var stale = TestFarm.Core.Scheduling.ReservationRequest.ForCell(Cell("stale"), PrPlan, "dead-run", time.GetUtcNow());
-        Assert.That((await service.SubmitAsync(stale)).Admitted);
+        Assert.That((await farm.Service.SubmitAsync(stale)).Admitted);
         time.Advance(TimeSpan.FromSeconds(1));
-        using var farm = new StoreCellReservations(service, new ReservationStores(store, store, store), pool, Profiles,
-            new ReservationSettings { Holder = "farm-a" }, time, (run, _) => Task.FromResult(run == "dead-run"));
 
-        var mine = await time.DriveAsync(farm.ForRun("run-1").ReserveAsync(Cell("a"), PrPlan, CancellationToken.None), TimeSpan.FromSeconds(1));
+        var mine = await time.DriveAsync(farm.Reservations.ForRun("run-1").ReserveAsync(Cell("a"), PrPlan, CancellationToken.None), TimeSpan.FromSeconds(1));
 
         var requests = (await store.ListAsync()).ToDictionary(r => r.Request.Id);
         Assert.That(requests[stale.Id].State, Is.EqualTo(TestFarm.Core.Leases.RequestState.Cancelled));

@@ -17,8 +17,6 @@ public sealed record BringUpOptions
     public IReadOnlyList<string> AddressRanges { get; init; } = ["192.168.10.240-192.168.10.250"];
     public TimeSpan NodesReadyTimeout { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan AddOnReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
-    /// <summary>Where each cell's kubeconfig and deploy log are kept.</summary>
-    public required string ArtifactsRoot { get; init; }
 }
 
 /// <summary>
@@ -27,11 +25,12 @@ public sealed record BringUpOptions
 /// </summary>
 public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, BringUpOptions options, TimeProvider time) : IClusterBringUp
 {
-    public async Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, CancellationToken cancellationToken)
+    public async Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, string artifactsDirectory, CancellationToken cancellationToken)
     {
         var deployer = deployers.FirstOrDefault(d => d.Name == plan.Cluster.Deployer)
             ?? throw new DeployException($"plan {plan.Name}: no deployer '{plan.Cluster.Deployer}' here (have: {string.Join(", ", deployers.Select(d => d.Name))})");
-        var directory = Path.Combine(options.ArtifactsRoot, cell.Id.Replace('/', '_'));
+        // The cell's folder in its run: two runs of one plan at once (two triggers, two instances) never share it.
+        var directory = artifactsDirectory;
         Directory.CreateDirectory(directory);
         var deployed = await deployer.DeployAsync(new DeployRequest
         {

@@ -16,7 +16,7 @@ internal sealed class CellWork(
         await phases.RunAsync(PipelinePhases.Reimage, CellPipeline.Deadline(request, PipelinePhases.Reimage), ReimageAllAsync, cancellationToken);
 
         await using var cluster = await phases.RunAsync(PipelinePhases.Deploy, CellPipeline.Deadline(request, PipelinePhases.Deploy),
-            ct => clusters.DeployAsync(request.Cell, request.Plan, lease with { Machines = state.Machines }, ct), cancellationToken);
+            ct => clusters.DeployAsync(request.Cell, request.Plan, lease with { Machines = state.Machines }, request.ArtifactsDirectory, ct), cancellationToken);
         foreach (var (k, v) in cluster.Versions) state.Evidence[k] = v;
 
         var addOns = await phases.RunAsync(PipelinePhases.AddOns, CellPipeline.Deadline(request, PipelinePhases.AddOns),

@@ -72,7 +72,8 @@ public sealed record ClusterHandle(IClusterApi Api, IReadOnlyDictionary<string, 
 /// <summary>Deploys Kubernetes on a cell's machines and brings its add-ons to ready.</summary>
 public interface IClusterBringUp
 {
-    Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, CancellationToken cancellationToken);
+    /// <summary>Deploys the cell's cluster; its kubeconfig and deploy log go to <paramref name="artifactsDirectory"/> (the cell's own, in its run).</summary>
+    Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, string artifactsDirectory, CancellationToken cancellationToken);
 
     /// <summary>Installs the plan's add-ons and waits until each is ready; returns their versions by name.</summary>
     Task<IReadOnlyDictionary<string, string>> WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken);

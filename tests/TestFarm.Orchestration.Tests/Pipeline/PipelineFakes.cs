@@ -106,7 +106,7 @@ internal sealed class FakeClusters : IClusterBringUp
 {
     public TaskCompletionSource? HoldDeploy { get; set; }
 
-    public async Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, CancellationToken cancellationToken)
+    public async Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, string artifactsDirectory, CancellationToken cancellationToken)
     {
         if (HoldDeploy is { } hold) await hold.Task.WaitAsync(cancellationToken);
         return new ClusterHandle(new NoClusterApi(), new Dictionary<string, string> { ["kubernetes"] = "v1.32.4" }, null);

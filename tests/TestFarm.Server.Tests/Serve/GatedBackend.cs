@@ -45,7 +45,7 @@ public sealed class GatedBackend(ConfigurationSet config, string artifacts) : IF
         return Task.FromResult(new ProvisionResult { Succeeded = true });
     }
 
-    public Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, CancellationToken cancellationToken) =>
+    public Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, string artifactsDirectory, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("the gated backend deploys no cluster");
 
     public Task<IReadOnlyDictionary<string, string>> WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken) =>

@@ -51,6 +51,10 @@ public sealed class ServePostgresTwoInstanceTests
                 Assert.That(cell["verdict"]!.GetValue<string>(), Is.AnyOf("Passed", "Failed"), cell.ToJsonString());
                 Assert.That(cell["results"]!.AsArray().Count, Is.GreaterThan(0));
             }
+            // Both runs deployed the same cell at the same time: each cluster's kubeconfig is in its own run's folder.
+            var kubeconfigs = new[] { onA, onB }.Select(id => Path.Combine(backend.ArtifactsRoot, id, "lab-smoke_epyc-9354-e810_1cp-1w", "kubeconfig")).ToList();
+            Assert.That(kubeconfigs.Select(File.Exists), Is.All.True, string.Join(", ", kubeconfigs));
+            Assert.That(kubeconfigs.Select(File.ReadAllText).Distinct().Count(), Is.EqualTo(2), "two clusters, two kubeconfigs");
             var leases = (await b.GetAsync("/api/v1/leases?all=true")).AsArray();
             var used = leases.Where(l => l!["endReason"]?.GetValue<string>()?.Contains("handed back", StringComparison.Ordinal) != true).ToList();
             Assert.That(used.Select(l => l!["holder"]!.GetValue<string>()), Is.EquivalentTo(new[] { "serve-a", "serve-b" }), "each instance held the lease of its own cell");

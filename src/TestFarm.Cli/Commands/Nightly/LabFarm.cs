@@ -139,7 +139,7 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         Clusters = new KubernetesBringUp([new LabClusterDeployer(clusters.StartAsync)],
             new BringUpOptions
             {
-                ArtifactsRoot = ArtifactsRoot, ManifestsRoot = Environment.GetEnvironmentVariable("TESTFARM_MANIFESTS"),
+                ManifestsRoot = Environment.GetEnvironmentVariable("TESTFARM_MANIFESTS"),
                 // MetalLB hands out loopback VIPs that the simulated clusters really serve: probes connect to them.
                 AddressRanges = [SimulatedCluster.LoopbackLoadBalancerRange],
             }, time);

@@ -88,7 +88,7 @@ public sealed partial class SqlFarmStore
             var now = Now;
             var lease = new Lease
             {
-                Id = Guid.NewGuid().ToString("N"), Holder = holder, RequestId = requestId, Machines = ids, Ttl = ttl,
+                Id = NewLeaseId(), Holder = holder, RequestId = requestId, Machines = ids, Ttl = ttl,
                 GrantedAt = At(now), ExpiresAt = At(now) + ttl,
             };
             await c.ExecuteAsync("INSERT INTO leases (id, holder, request_id, ttl_ms, granted_at, expires_at, state) VALUES (@Id, @Holder, @RequestId, @ttl, @granted, @expires, 'Active')",

@@ -68,7 +68,7 @@ public sealed partial class SqlFarmStore
         IReadOnlyList<string>? ids, string? profile, int count, CancellationToken ct)
     {
         if (ttl <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ttl), ttl, "lease TTL must be positive");
-        var leaseId = Guid.NewGuid().ToString("N");
+        var leaseId = NewLeaseId();
         var now = Now;
         var ttlMs = (long)ttl.TotalMilliseconds;
         try
@@ -117,10 +117,14 @@ public sealed partial class SqlFarmStore
         throw new IllegalTransitionException($"lease {leaseId}", r.o_state!, nameof(LeaseState.Released));
     }
 
+    /// <summary>Per target state, the states a machine may move to it from (as stored).</summary>
+    private static readonly Dictionary<MachineState, string[]> AllowedFrom = Enum.GetValues<MachineState>().ToDictionary(
+        to => to, to => Enum.GetValues<MachineState>().Where(s => MachineTransitions.IsAllowed(s, to)).Select(s => s.ToString()).ToArray());
+
     private async Task<MachineRecord> PgTransitionAsync(string machineId, MachineState to, string reason, CancellationToken ct)
     {
         var now = Now;
-        var allowed = Enum.GetValues<MachineState>().Where(s => MachineTransitions.IsAllowed(s, to)).Select(s => s.ToString()).ToArray();
+        var allowed = AllowedFrom[to];
         var keepLease = MachineTransitions.IsHeld(to);
         var row = await _moves!.RunAsync(new MoveItem(machineId, to.ToString(), reason, allowed, keepLease, now), ct).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"{_db.Place}: no machine '{machineId}'");

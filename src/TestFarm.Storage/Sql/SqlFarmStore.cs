@@ -56,6 +56,9 @@ public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQ
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>Time-ordered (UUID v7), so lease keys and hold links are appended to their indexes rather than scattered.</summary>
+    private string NewLeaseId() => Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+
     private static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
     /// <summary>

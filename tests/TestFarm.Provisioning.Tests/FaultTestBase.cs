@@ -4,6 +4,7 @@ using TestFarm.Provisioning.Boot;
 using TestFarm.Provisioning.Cleaning;
 using TestFarm.Provisioning.Reimage;
 using TestFarm.Testing;
+using TestFarm.Testing.Bmc;
 using TestFarm.Testing.Provisioning;
 
 namespace TestFarm.Provisioning.Tests;

@@ -1,6 +1,7 @@
 using TestFarm.Core.Bmc;
 using TestFarm.Core.Pool;
 using TestFarm.Provisioning.Boot;
+using TestFarm.Testing.Bmc;
 using TestFarm.Testing.Provisioning;
 
 namespace TestFarm.Provisioning.Tests;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using TestFarm.Core.Bmc;
 using TestFarm.Redfish.Factory;
-using TestFarm.Testing.Redfish;
+using TestFarm.Testing.Bmc;
 
 namespace TestFarm.Redfish.Tests;
 

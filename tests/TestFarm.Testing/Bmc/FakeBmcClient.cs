@@ -1,11 +1,12 @@
 using TestFarm.Core.Bmc;
+using TestFarm.Core.Pool;
 
-namespace TestFarm.Testing.Provisioning;
+namespace TestFarm.Testing.Bmc;
 
 /// <summary>
-/// An in-memory BMC for provisioning tests: power state, a one-time boot override that can be
-/// ignored, virtual media, scripted 5xx bursts, and a hook run at power-on (the simulated machine).
-/// Records every call.
+/// The in-memory BMC of the tests (the farm's <see cref="IBmcClient"/> port): power state, a one-time boot override
+/// that is consumed at power-on (or ignored, or refused for some targets), virtual media, scripted 5xx bursts, an
+/// unreachable switch, and a hook run at power-on (a simulated machine). Records every call.
 /// </summary>
 public sealed class FakeBmcClient : IBmcClient
 {
@@ -122,5 +123,26 @@ public sealed class FakeBmcClient : IBmcClient
                 throw new BmcException($"{call}: HTTP {FailureStatus}", FailureStatus, "Base.1.8.InternalError", "{}") { Kind = BmcErrorKind.Remote };
             }
         }
+    }
+}
+
+/// <summary>Hands out one <see cref="FakeBmcClient"/> per machine id, the same one on every call.</summary>
+public sealed class FakeBmcClientFactory : IBmcClientFactory
+{
+    private readonly Dictionary<string, FakeBmcClient> _clients = new(StringComparer.Ordinal);
+
+    public FakeBmcClient For(string machineId)
+    {
+        lock (_clients)
+        {
+            if (!_clients.TryGetValue(machineId, out var client)) _clients[machineId] = client = new FakeBmcClient();
+            return client;
+        }
+    }
+
+    public IBmcClient Create(PoolMachine machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        return For(machine.Id);
     }
 }

@@ -22,13 +22,18 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <summary>The server's base address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri Address { get; }
 
-    /// <summary>Starts a server whose endpoints <paramref name="map"/> declares.</summary>
-    public static async Task<LoopbackServer> StartAsync(Action<WebApplication> map, CancellationToken cancellationToken = default)
+    /// <summary>The server's services (e.g. to read the options a test configured).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a server whose endpoints <paramref name="map"/> declares, with the services <paramref name="services"/> adds.</summary>
+    public static async Task<LoopbackServer> StartAsync(Action<WebApplication> map, Action<IServiceCollection>? services = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(map);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         map(app);
         await app.StartAsync(cancellationToken);

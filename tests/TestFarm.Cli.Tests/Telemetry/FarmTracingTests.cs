@@ -22,7 +22,7 @@ public sealed class FarmTracingTests
             await http.Request.Body.CopyToAsync(buffer);
             bodies.Enqueue((http.Request.Path, http.Request.ContentType ?? "", buffer.ToArray()));
             return Results.Ok();
-        }), ct);
+        }), cancellationToken: ct);
         var address = collector.Address.ToString();
 
         Environment.SetEnvironmentVariable(FarmTracing.EndpointVariable, address);

@@ -1,15 +1,10 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TestFarm.Core.Results;
 using TestFarm.Core.Suites;
 using TestFarm.Scenarios.Engine;
 using TestFarm.Scenarios.Probes;
+using TestFarm.Testing;
 
 namespace TestFarm.Scenarios.Tests.Engine;
 
@@ -19,14 +14,12 @@ public sealed class NetworkProbeTests
     [Test]
     public async Task HttpAndTcpProbesReachARealServer()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        await using var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Ok("ok"));
-        app.MapGet("/broken", () => Results.StatusCode(503));
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        await using var server = await LoopbackServer.StartAsync(app =>
+        {
+            app.MapGet("/healthz", () => Results.Ok("ok"));
+            app.MapGet("/broken", () => Results.StatusCode(503));
+        });
+        var address = server.Address;
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var h = new CellHarness();
@@ -48,6 +41,5 @@ public sealed class NetworkProbeTests
             ("net: healthz", Verdict.Passed), ("net: broken", Verdict.Failed), ("net: port", Verdict.Passed),
         }));
         Assert.That(run.Tests[1].Message, Does.Contain("-> 503, expected 200"));
-        await app.StopAsync();
     }
 }

@@ -1,46 +1,44 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TestFarm.Server.Auth;
+using TestFarm.Testing;
 
 namespace TestFarm.Server.Tests.Auth;
 
 public sealed class TokenAuthTests
 {
-    private WebApplication _app = null!;
+    private LoopbackServer _server = null!;
     private HttpClient _http = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSingleton<TokenAuthenticator>();
-        builder.Services.Configure<ApiAuthOptions>(o =>
+        _server = await LoopbackServer.StartAsync(app =>
         {
-            o.Tokens.Add(new ApiToken { Name = "dashboard", Role = ApiRole.Viewer, Sha256 = TokenAuthenticator.Hash("viewer-secret") });
-            o.Tokens.Add(new ApiToken { Name = "oncall", Role = ApiRole.Operator, Sha256 = TokenAuthenticator.Hash("operator-secret") });
+            app.MapGet("/api/v1/machines", () => "list").RequireRole(ApiRole.Viewer);
+            app.MapPost("/api/v1/machines/m1/drain", () => "drained").RequireRole(ApiRole.Operator);
+            app.MapPost("/api/v1/tokens", () => "made").RequireRole(ApiRole.Admin);
+        }, services: services =>
+        {
+            services.AddSingleton<TokenAuthenticator>();
+            services.Configure<ApiAuthOptions>(o =>
+            {
+                o.Tokens.Add(new ApiToken { Name = "dashboard", Role = ApiRole.Viewer, Sha256 = TokenAuthenticator.Hash("viewer-secret") });
+                o.Tokens.Add(new ApiToken { Name = "oncall", Role = ApiRole.Operator, Sha256 = TokenAuthenticator.Hash("operator-secret") });
+            });
         });
-        _app = builder.Build();
-        _app.MapGet("/api/v1/machines", () => "list").RequireRole(ApiRole.Viewer);
-        _app.MapPost("/api/v1/machines/m1/drain", () => "drained").RequireRole(ApiRole.Operator);
-        _app.MapPost("/api/v1/tokens", () => "made").RequireRole(ApiRole.Admin);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        _http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(10) };
+        _http = new HttpClient { BaseAddress = _server.Address, Timeout = TimeSpan.FromSeconds(10) };
     }
 
     [OneTimeTearDown]
     public async Task Stop()
     {
         _http.Dispose();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
     }
 
     private async Task<(HttpStatusCode Status, string Body)> Send(HttpMethod method, string path, string? token)
@@ -87,7 +85,7 @@ public sealed class TokenAuthTests
     [Test]
     public void Tokens_are_kept_as_sha256_hashes()
     {
-        var options = _app.Services.GetRequiredService<IOptions<ApiAuthOptions>>().Value;
+        var options = _server.Services.GetRequiredService<IOptions<ApiAuthOptions>>().Value;
         Assert.That(options.Tokens.Select(t => t.Sha256), Has.All.Match("^[0-9a-f]{64}$"));
         Assert.That(TokenAuthenticator.Hash("viewer-secret"), Is.Not.Contains("viewer"));
     }

@@ -100,6 +100,12 @@ public sealed class RunLauncher(
         using var stopWatching = new CancellationTokenSource();
         var watch = new RunWatch();
         var watcher = WatchAsync(runId, watch, cancel, stopWatching.Token);
+        // Stopped before the run's own end is written, so the watcher never takes that end for another instance's.
+        async Task StopWatchingAsync()
+        {
+            await stopWatching.CancelAsync();
+            await watcher;
+        }
         var progress = new StoreRunProgress(runId, store, metrics, time);
         var pipeline = new CellPipeline(instance.ForRun(runId, origin.Repository ?? "default"), farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
         try
@@ -107,6 +113,7 @@ public sealed class RunLauncher(
             var run = await new RunCoordinator(pipeline, time, loggers.CreateLogger<RunCoordinator>()).RunAsync(
                 new RunRequest { RunId = runId, Plan = plan, Trigger = trigger, MaxParallelCells = options.MaxParallelCells, HeadSha = origin.HeadSha, Repository = origin.Repository },
                 cells, cancel.Token);
+            await StopWatchingAsync();
             await progress.FlushAsync();
             foreach (var cell in run.Cells) await store.RecordCellAsync(runId, cell, CancellationToken.None);
             await store.FinishRunAsync(runId, CancellationToken.None);
@@ -116,6 +123,7 @@ public sealed class RunLauncher(
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
+            await StopWatchingAsync();
             await progress.FlushAsync();
             await RunEvents.WithdrawQueuedAsync(store, runId, "run cancelled");
             // A run another instance already ended (this one was taken for dead) keeps the end it was given.
@@ -127,6 +135,7 @@ public sealed class RunLauncher(
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            await StopWatchingAsync();
             await progress.FlushAsync();
             ServerLog.RunFailed(_log, runId, ex.Message, ex);
             await RunEvents.WithdrawQueuedAsync(store, runId, "run failed");
@@ -135,8 +144,7 @@ public sealed class RunLauncher(
         }
         finally
         {
-            await stopWatching.CancelAsync();
-            await watcher;
+            await StopWatchingAsync();
             await store.DropRunHoldAsync(runId, CancellationToken.None);
         }
     }

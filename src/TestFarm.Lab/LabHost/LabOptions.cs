@@ -34,7 +34,7 @@ public sealed record LabOptions
     /// <summary>Host-side URL of the farm's GRUB entry (<c>/boot/v1/grub</c>), for arm64 QEMU machines.</summary>
     public Uri? GrubBootUrl { get; init; }
     /// <summary>Folder with GRUB's arm64 network loader (see <see cref="QemuOptions.GrubDirectory"/>).</summary>
-    public string GrubDirectory { get; init; } = Path.Combine(".tools", "arm64", "grub");
+    public string GrubDirectory { get; init; } = QemuOptions.DefaultGrubDirectory;
     /// <summary>Durations per profile name; <see cref="DefaultTimings"/> for the rest.</summary>
     public IReadOnlyDictionary<string, SimulatedTimings> Timings { get; init; } = new Dictionary<string, SimulatedTimings>();
     public SimulatedTimings DefaultTimings { get; init; } = SimulatedTimings.Default;

@@ -6,7 +6,7 @@ namespace TestFarm.Lab.Machines;
 /// <summary>The QEMU command line and the TFTP root of a lab machine, per architecture.</summary>
 internal static class QemuArguments
 {
-    public const string GrubLoader = "grubnetaa64.efi";
+    private const string GrubLoader = QemuOptions.GrubLoader;
 
     /// <summary>Files the machine needs before it can start; names the missing one.</summary>
     public static void CheckPrerequisites(QemuOptions options)

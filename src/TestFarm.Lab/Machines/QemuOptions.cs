@@ -35,15 +35,22 @@ public sealed record QemuOptions
     public IReadOnlyList<long> DiskBytes { get; init; } = [];
 
     /// <summary>arm64: read-only UEFI code (Debian's qemu-efi-aarch64).</summary>
-    public string UefiCode { get; init; } = "/usr/share/AAVMF/AAVMF_CODE.fd";
+    public string UefiCode { get; init; } = DefaultUefiCode;
     /// <summary>arm64: UEFI variables template, copied once per machine into the work folder.</summary>
     public string UefiVarsTemplate { get; init; } = "/usr/share/AAVMF/AAVMF_VARS.fd";
     /// <summary>arm64: folder with <c>grubnetaa64.efi</c> and <c>http.mod</c> (from grub-efi-arm64-bin, see scripts/install-deps.sh).</summary>
-    public string GrubDirectory { get; init; } = Path.Combine(".tools", "arm64", "grub");
+    public string GrubDirectory { get; init; } = DefaultGrubDirectory;
     /// <summary>arm64: busybox (host's) whose <c>nc</c> carries each guest HTTP connection to the boot service.</summary>
     public string Forwarder { get; init; } = "/bin/busybox";
     public TimeSpan QmpTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan MediaDownloadTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>GRUB's arm64 network loader, in <see cref="GrubDirectory"/>.</summary>
+    public const string GrubLoader = "grubnetaa64.efi";
+    /// <summary>Debian's qemu-efi-aarch64 firmware.</summary>
+    public const string DefaultUefiCode = "/usr/share/AAVMF/AAVMF_CODE.fd";
+    /// <summary>Where scripts/install-deps.sh puts GRUB's arm64 network loader, relative to the checkout.</summary>
+    public static readonly string DefaultGrubDirectory = Path.Combine(".tools", "arm64", "grub");
 
     /// <summary>The guest address GRUB's HTTP device uses for the boot service (forwarded to <see cref="BootUrl"/>).</summary>
     public const string GrubHttpHost = "10.0.2.100";

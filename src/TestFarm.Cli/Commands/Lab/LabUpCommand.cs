@@ -21,7 +21,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
     private readonly Option<string> _profileDir = new("--profile-dir") { Description = "Folder of hardware profile files", DefaultValueFactory = _ => "hardware-profiles" };
     private readonly Option<int> _qemuArm64 = new("--qemu-arm64") { Description = "arm64 QEMU machines (qemu-system-aarch64, TCG, AAVMF UEFI PXE through GRUB; need --grub-url)", DefaultValueFactory = _ => 0 };
     private readonly Option<string?> _grubUrl = new("--grub-url") { Description = "Host-side URL of the farm's GRUB entry (/boot/v1/grub) that arm64 QEMU machines' GRUB sources" };
-    private readonly Option<string> _grubDir = new("--grub-dir") { Description = "Folder with grubnetaa64.efi (scripts/install-deps.sh puts it in .tools/arm64/grub)", DefaultValueFactory = _ => System.IO.Path.Combine(".tools", "arm64", "grub") };
+    private readonly Option<string> _grubDir = new("--grub-dir") { Description = "Folder with grubnetaa64.efi (scripts/install-deps.sh puts it in .tools/arm64/grub)", DefaultValueFactory = _ => TestFarm.Lab.Machines.QemuOptions.DefaultGrubDirectory };
     private readonly Option<string?> _qemuProfile = new("--qemu-profile") { Description = "Hardware profile the QEMU machines report (default: built-in lab-qemu-amd64)" };
     private readonly Option<int> _port = new("--port") { Description = "Port on 127.0.0.1 (0: a free one)", DefaultValueFactory = _ => 0 };
     private readonly Option<string> _user = new("--user") { Description = "BMC user", DefaultValueFactory = _ => "admin" };

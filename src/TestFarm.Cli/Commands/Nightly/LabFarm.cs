@@ -102,7 +102,7 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
             QemuArm64Machines = options.QemuArm64Machines,
             QemuArm64Profile = options.QemuArm64Profile ?? DefaultProfiles.QemuArm64,
             GrubBootUrl = new Uri(boot.LocalUrl, "/boot/v1/grub"),
-            GrubDirectory = Path.Combine(options.Root, ".tools", "arm64", "grub"),
+            GrubDirectory = Path.Combine(options.Root, QemuOptions.DefaultGrubDirectory),
             WorkDirectory = Path.Combine(outDir, "lab"), // QEMU consoles kept with the run
             Password = password,
             BootUrl = new Uri(boot.Options.PublicBaseUrl, "boot/v1/ipxe"),
@@ -180,10 +180,9 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
     public static string? Arm64QemuMissing(string root)
     {
         var image = LabImageOptions.Defaults(CpuArchitecture.Arm64, Path.GetTempPath(), Path.Combine(root, ".tools"));
-        var firmware = new QemuOptions { WorkDirectory = "", Mac = "" };
-        var grub = Path.Combine(root, ".tools", "arm64", "grub", "grubnetaa64.efi");
+        var grub = Path.Combine(root, QemuOptions.DefaultGrubDirectory, QemuOptions.GrubLoader);
         return !QemuOptions.IsAvailable(QemuOptions.DefaultBinary(CpuArchitecture.Arm64)) ? "qemu-system-aarch64 is not on PATH (apt-get install qemu-system-arm)"
-            : !File.Exists(firmware.UefiCode) ? $"no UEFI firmware at {firmware.UefiCode} (apt-get install qemu-efi-aarch64)"
+            : !File.Exists(QemuOptions.DefaultUefiCode) ? $"no UEFI firmware at {QemuOptions.DefaultUefiCode} (apt-get install qemu-efi-aarch64)"
             : !File.Exists(grub) ? $"no GRUB network loader at {grub} (run scripts/install-deps.sh)"
             : !File.Exists(Path.Combine(image.KernelDir, "vmlinuz")) || !File.Exists(image.Busybox) ? $"no arm64 kernel or busybox under {image.KernelDir} (run scripts/install-deps.sh)"
             : null;

@@ -35,9 +35,14 @@ public static class Migrator
         (3, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.Migration : "SELECT 1"),
         // Runs are held by the instance executing them, which beats like a lease holder (see SqlFarmStore.BeatRunAsync).
         (4, "ALTER TABLE runs ADD COLUMN owner TEXT NULL; ALTER TABLE runs ADD COLUMN beat_at BIGINT NULL;"),
+        (5, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.BinaryCollation : "SELECT 1"),
+        (6, d.Kind == StoreKind.Postgres ? HoldsMigration.Postgres : HoldsMigration.Sqlite),
     ];
 
-    public static async Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct)
+    public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);
+
+    /// <summary>Applies the migrations up to version <paramref name="upTo"/> (tests build an older database with it).</summary>
+    internal static async Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, int upTo, CancellationToken ct)
     {
         await using var c = await dialect.OpenAsync(ct).ConfigureAwait(false);
         if (dialect.Kind == StoreKind.Sqlite)
@@ -49,7 +54,7 @@ public static class Migrator
             await tx.CommitAsync(ct).ConfigureAwait(false);
         }
         var applied = 0;
-        foreach (var (version, sql) in Scripts(dialect))
+        foreach (var (version, sql) in Scripts(dialect).Where(m => m.Version <= upTo))
         {
             await using var tx = await dialect.BeginWriteAsync(c, ct).ConfigureAwait(false);
             await c.ExecuteAsync(dialect.MigrationLock, transaction: tx).ConfigureAwait(false);

@@ -128,4 +128,21 @@ internal static class PostgresBatchStatements
             FROM unnest(p_ids) WITH ORDINALITY AS r(id, n) LEFT JOIN cur ON cur.id = r.id LEFT JOIN upd ON upd.id = r.id ORDER BY r.n;
         END $$;
         """;
+
+    /// <summary>
+    /// Migration 5: the farm's text columns compare byte by byte (collation "C"), as SQLite's do: keys, states and
+    /// names are ASCII identifiers, so a locale's rules only cost time in every index lookup and sort, and ordered
+    /// lists (machines by id, histories by subject) come out in the same order on both databases.
+    /// </summary>
+    public const string BinaryCollation = """
+        DO $$
+        DECLARE r record;
+        BEGIN
+            FOR r IN SELECT c.table_name, c.column_name FROM information_schema.columns c
+                     WHERE c.table_schema = current_schema() AND c.data_type = 'text'
+                       AND c.table_name IN ('machines', 'leases', 'lease_machines', 'requests', 'runs', 'cells', 'results', 'events') LOOP
+                EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE text COLLATE "C"', r.table_name, r.column_name);
+            END LOOP;
+        END $$;
+        """;
 }

@@ -3,8 +3,9 @@ namespace TestFarm.Storage.Migrations;
 /// <summary>
 /// Server-side claim and release on PostgreSQL, so each is one round trip and one short transaction: the
 /// machines are locked with <c>FOR UPDATE SKIP LOCKED</c> (claimers never wait on each other's rows), the lease,
-/// its holds, the machine states and the audit events are written by the same statement. The unique index
-/// <c>ux_one_active_hold</c> still refuses any second active hold of a machine.
+/// its holds, the machine states and the audit events are written by the same statement. The primary key of
+/// <c>holds</c> still refuses any second hold of a machine. (Migration 6 replaced these functions: see
+/// <see cref="HoldsMigration"/>.)
 /// </summary>
 internal static class PostgresFunctions
 {
@@ -72,7 +73,7 @@ internal static class PostgresFunctions
         WITH cur AS (SELECT id, profile, l2_domain, state, lease_id, updated_at FROM machines WHERE id = @machineId FOR UPDATE),
              upd AS (UPDATE machines m SET state = @to, lease_id = CASE WHEN @keepLease THEN cur.lease_id END, updated_at = @now
                      FROM cur WHERE m.id = cur.id AND cur.state = ANY(@allowed) RETURNING m.id, cur.state AS old_state, cur.lease_id AS old_lease),
-             hold AS (UPDATE lease_machines SET active = 0 WHERE machine_id = @machineId AND active = 1 AND NOT @keepLease
+             hold AS (DELETE FROM holds WHERE machine_id = @machineId AND NOT @keepLease
                       AND EXISTS (SELECT 1 FROM upd WHERE upd.old_lease IS NOT NULL) RETURNING 1),
              ev AS (INSERT INTO events (at, kind, subject, from_state, to_state, reason, lease_id)
                     SELECT @now, 'machine', upd.id, upd.old_state, @to, @reason, upd.old_lease FROM upd RETURNING 1)

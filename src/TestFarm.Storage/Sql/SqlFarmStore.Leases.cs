@@ -91,13 +91,17 @@ public sealed partial class SqlFarmStore
                 Id = NewLeaseId(), Holder = holder, RequestId = requestId, Machines = ids, Ttl = ttl,
                 GrantedAt = At(now), ExpiresAt = At(now) + ttl,
             };
-            await c.ExecuteAsync("INSERT INTO leases (id, holder, request_id, ttl_ms, granted_at, expires_at, state) VALUES (@Id, @Holder, @RequestId, @ttl, @granted, @expires, 'Active')",
-                new { lease.Id, lease.Holder, lease.RequestId, ttl = (long)ttl.TotalMilliseconds, granted = now, expires = lease.ExpiresAt.ToUnixTimeMilliseconds() }, tx).ConfigureAwait(false);
+            await c.ExecuteAsync("INSERT INTO leases (id, holder, request_id, ttl_ms, granted_at, expires_at, state, machines) VALUES (@Id, @Holder, @RequestId, @ttl, @granted, @expires, 'Active', @machines)",
+                new
+                {
+                    lease.Id, lease.Holder, lease.RequestId, ttl = (long)ttl.TotalMilliseconds, granted = now, expires = lease.ExpiresAt.ToUnixTimeMilliseconds(),
+                    machines = StorageJson.MachineIds([.. ids.Order(StringComparer.Ordinal)]),
+                }, tx).ConfigureAwait(false);
             foreach (var id in ids)
             {
                 try
                 {
-                    await c.ExecuteAsync("INSERT INTO lease_machines (lease_id, machine_id, active) VALUES (@lease, @id, 1)", new { lease = lease.Id, id }, tx).ConfigureAwait(false);
+                    await c.ExecuteAsync("INSERT INTO holds (machine_id, lease_id) VALUES (@id, @lease)", new { lease = lease.Id, id }, tx).ConfigureAwait(false);
                 }
                 catch (DbException e) when (_db.IsUniqueViolation(e))
                 {
@@ -167,7 +171,7 @@ public sealed partial class SqlFarmStore
             await c.ExecuteAsync("UPDATE machines SET state = 'Cleaning', lease_id = NULL, updated_at = @now WHERE id = @id", new { now, row.id }, tx).ConfigureAwait(false);
             await InsertEventAsync(c, tx, "machine", row.id, e.From.ToString(), e.To.ToString(), reason, ended.Id, now).ConfigureAwait(false);
         }
-        await c.ExecuteAsync("UPDATE lease_machines SET active = 0 WHERE lease_id = @Id", new { ended.Id }, tx).ConfigureAwait(false);
+        await c.ExecuteAsync("DELETE FROM holds WHERE lease_id = @Id", new { ended.Id }, tx).ConfigureAwait(false);
         await c.ExecuteAsync("UPDATE leases SET state = @state, ended_at = @now, end_reason = @EndReason WHERE id = @Id",
             new { state = ended.State.ToString(), now, ended.EndReason, ended.Id }, tx).ConfigureAwait(false);
         await InsertEventAsync(c, tx, "lease", ended.Id, nameof(LeaseState.Active), ended.State.ToString(), ended.EndReason!, ended.Id, now).ConfigureAwait(false);
@@ -188,13 +192,12 @@ public sealed partial class SqlFarmStore
     private async Task<Lease?> LoadLeaseAsync(DbConnection c, DbTransaction? tx, string leaseId, bool lockRow)
     {
         var r = await c.QuerySingleOrDefaultAsync<LeaseRow>(
-            "SELECT id, holder, request_id, ttl_ms, granted_at, expires_at, state, ended_at, end_reason FROM leases WHERE id = @leaseId" + (lockRow ? _db.ForUpdate : ""),
+            "SELECT id, holder, request_id, ttl_ms, granted_at, expires_at, state, ended_at, end_reason, machines FROM leases WHERE id = @leaseId" + (lockRow ? _db.ForUpdate : ""),
             new { leaseId }, tx).ConfigureAwait(false);
         if (r is null) return null;
-        var machines = (await c.QueryAsync<string>("SELECT machine_id FROM lease_machines WHERE lease_id = @leaseId ORDER BY machine_id", new { leaseId }, tx).ConfigureAwait(false)).ToList();
         return new Lease
         {
-            Id = r.id, Holder = r.holder, RequestId = r.request_id, Machines = machines, Ttl = TimeSpan.FromMilliseconds(r.ttl_ms),
+            Id = r.id, Holder = r.holder, RequestId = r.request_id, Machines = StorageJson.MachineIds(r.machines), Ttl = TimeSpan.FromMilliseconds(r.ttl_ms),
             GrantedAt = At(r.granted_at), ExpiresAt = At(r.expires_at), State = Enum.Parse<LeaseState>(r.state),
             EndedAt = r.ended_at is { } e ? At(e) : null, EndReason = r.end_reason,
         };

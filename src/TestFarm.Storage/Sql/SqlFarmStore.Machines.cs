@@ -39,7 +39,7 @@ public sealed partial class SqlFarmStore
             var e = machine.MoveTo(to, reason, At(now), row.lease_id);
             if (row.lease_id is not null && machine.LeaseId is null)
             {
-                await c.ExecuteAsync("UPDATE lease_machines SET active = 0 WHERE machine_id = @machineId AND active = 1", new { machineId }, tx).ConfigureAwait(false);
+                await c.ExecuteAsync("DELETE FROM holds WHERE machine_id = @machineId", new { machineId }, tx).ConfigureAwait(false);
             }
             var n = await c.ExecuteAsync("UPDATE machines SET state = @to, lease_id = @lease, updated_at = @now WHERE id = @machineId AND state = @from",
                 new { to = to.ToString(), lease = machine.LeaseId, now, machineId, from = row.state }, tx).ConfigureAwait(false);

@@ -145,6 +145,6 @@ public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQ
             Id = id, Profile = profile, L2Domain = l2_domain, State = Enum.Parse<MachineState>(state), LeaseId = lease_id, UpdatedAt = At(updated_at),
         };
     }
-    private sealed record LeaseRow(string id, string holder, string request_id, long ttl_ms, long granted_at, long expires_at, string state, long? ended_at, string? end_reason);
+    private sealed record LeaseRow(string id, string holder, string request_id, long ttl_ms, long granted_at, long expires_at, string state, long? ended_at, string? end_reason, string? machines);
 #pragma warning restore IDE1006, CA1812
 }

@@ -156,4 +156,25 @@ public sealed class PostgresBatchTests(StoreKind kind)
         Assert.That((await _store.ListMachinesAsync()).Single(m => m.Id == "x86-001").State, Is.EqualTo(MachineState.Suspect), "the released lease no longer moves the machine it lost");
         await AssertConsistentAsync();
     }
+
+    [Test]
+    public async Task The_functions_are_replaced_on_every_start_so_they_match_the_build()
+    {
+        await using (var c = await _target.NewDialect().OpenAsync(default))
+        {
+            await Dapper.SqlMapper.ExecuteAsync(c, """
+                CREATE OR REPLACE FUNCTION tf_release(p_lease text, p_holder text, p_reason text, p_now bigint,
+                    OUT o_status text, OUT o_holder text, OUT o_request text, OUT o_ttl_ms bigint, OUT o_granted_at bigint,
+                    OUT o_expires_at bigint, OUT o_state text, OUT o_ended_at bigint, OUT o_end_reason text, OUT o_machines text[])
+                LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'an older build''s tf_release'; END $$;
+                """);
+        }
+        var claim = await _store.ClaimMachinesAsync("farm-a", "r1", ["x86-000"], Ttl);
+        Assert.ThrowsAsync<StoreException>(() => _store.ReleaseAsync(claim.Lease!.Id, "farm-a", "done"));
+
+        var reopened = await _target.OpenStoreAsync(new FakeTimeProvider());
+        var released = await reopened.ReleaseAsync(claim.Lease!.Id, "farm-a", "done");
+        Assert.That(released.State, Is.EqualTo(LeaseState.Released));
+        Assert.That((await HoldAudit.RunAsync(_target.NewDialect())).Clean, Is.True);
+    }
 }

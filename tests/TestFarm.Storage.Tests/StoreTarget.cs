@@ -31,15 +31,7 @@ public sealed class StoreTarget : IAsyncDisposable
 
     public Task<SqlFarmStore> OpenStoreAsync(TimeProvider time) => SqlFarmStore.OpenAsync(NewDialect(), time);
 
-    public static string? PostgresConnection()
-    {
-        var cs = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
-        if (!string.IsNullOrWhiteSpace(cs)) return cs;
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail("TESTFARM_POSTGRES is not set but CI=true: the PostgreSQL half of the store tests must run in CI");
-        Assert.Ignore("TESTFARM_POSTGRES is not set: start a throw-away PostgreSQL to run the PostgreSQL store tests");
-        return null;
-    }
+    public static string PostgresConnection() => Requirements.Postgres();
 
     public static async Task<StoreTarget> CreateAsync(StoreKind kind)
     {
@@ -48,7 +40,7 @@ public sealed class StoreTarget : IAsyncDisposable
             var dir = new TempDirectory("tf-store");
             return new StoreTarget(kind, dir, null, null, dir.File("farm.db"));
         }
-        var admin = PostgresConnection()!;
+        var admin = PostgresConnection();
         var schema = "t_" + Guid.NewGuid().ToString("N")[..16];
         await using (var c = new NpgsqlConnection(admin))
         {

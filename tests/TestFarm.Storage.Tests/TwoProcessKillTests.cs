@@ -5,6 +5,7 @@ using TestFarm.Core.Machines;
 using TestFarm.Storage.Audit;
 using TestFarm.Storage.Database;
 using TestFarm.Storage.Sql;
+using TestFarm.Testing;
 
 namespace TestFarm.Storage.Tests;
 
@@ -15,16 +16,6 @@ namespace TestFarm.Storage.Tests;
 /// </summary>
 public sealed class TwoProcessKillTests
 {
-    private static string? CliDll()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        var config = dir.Parent?.Name ?? "Release";
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TestFarm.sln"))) dir = dir.Parent;
-        if (dir is null) return null;
-        var dll = Path.Combine(dir.FullName, "src", "TestFarm.Cli", "bin", config, "net10.0", "testfarm.dll");
-        return File.Exists(dll) ? dll : null;
-    }
-
     private static Process Start(string dll, string schema, string admin)
     {
         var psi = new ProcessStartInfo("dotnet", $"\"{dll}\" bench claims --db postgres --clients 8 --seconds 8 --machines 24 --ttl-seconds 3 --schema {schema}")
@@ -44,16 +35,14 @@ public sealed class TwoProcessKillTests
     [Test]
     public async Task Two_farm_processes_race_one_is_killed_and_its_leases_are_reaped_without_double_holds()
     {
-        var admin = StoreTarget.PostgresConnection()!;
-        var dll = CliDll();
-        if (dll is null && Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail("the testfarm CLI is not built next to this configuration");
-        if (dll is null) Assert.Ignore("the testfarm CLI is not built next to this configuration");
+        var admin = StoreTarget.PostgresConnection();
+        var dll = Requirements.CliDll();
         await using var target = await StoreTarget.CreateAsync(StoreKind.Postgres);
         var store = await target.OpenStoreAsync(TimeProvider.System);
         await store.RegisterAsync(Enumerable.Range(0, 24).Select(i => new MachineRegistration($"m{i:D4}", $"p{i % 4}", $"l2{i % 2}")).ToList());
 
-        using var victim = Start(dll!, target.Schema!, admin);
-        using var survivor = Start(dll!, target.Schema!, admin);
+        using var victim = Start(dll, target.Schema!, admin);
+        using var survivor = Start(dll, target.Schema!, admin);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var victimHolder = $"pid{victim.Id}-";
         await using var probe = await target.NewDialect().OpenAsync(default);

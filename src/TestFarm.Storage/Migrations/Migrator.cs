@@ -31,7 +31,8 @@ public static class Migrator
             CREATE INDEX ix_events_subject ON events (subject, seq);
             {d.AppendOnlyTrigger("events")}
             """),
-        (2, d.Kind == StoreKind.Postgres ? PostgresFunctions.Sql : "SELECT 1"),
+        // Migration 2 created the PostgreSQL functions, now replaced on every start (PostgresFunctions.Sql).
+        (2, "SELECT 1"),
         (3, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.Migration : "SELECT 1"),
         // Runs are held by the instance executing them, which beats like a lease holder (see SqlFarmStore.BeatRunAsync).
         (4, "ALTER TABLE runs ADD COLUMN owner TEXT NULL; ALTER TABLE runs ADD COLUMN beat_at BIGINT NULL;"),
@@ -65,6 +66,14 @@ public static class Migrator
                 new { version, at = now.ToUnixTimeMilliseconds() }, tx).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);
             applied++;
+        }
+        if (dialect.Kind == StoreKind.Postgres && upTo == int.MaxValue)
+        {
+            // The functions are code: replaced on every start, under the migration lock, so they match this build.
+            await using var tx = await dialect.BeginWriteAsync(c, ct).ConfigureAwait(false);
+            await c.ExecuteAsync(dialect.MigrationLock, transaction: tx).ConfigureAwait(false);
+            await c.ExecuteAsync(PostgresFunctions.Sql, transaction: tx).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
         }
         return applied;
     }

@@ -27,12 +27,7 @@ public sealed class ClusteredReaperTests
     [Test]
     public async Task The_reaper_runs_from_a_clustered_postgres_job_store()
     {
-        var admin = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
-        if (string.IsNullOrWhiteSpace(admin))
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail("TESTFARM_POSTGRES is not set but CI=true");
-            Assert.Ignore("TESTFARM_POSTGRES is not set: start a throw-away PostgreSQL to run this test");
-        }
+        var admin = Requirements.Postgres();
         var schema = "q_" + Guid.NewGuid().ToString("N")[..12];
         await using (var c = new NpgsqlConnection(admin)) { await c.OpenAsync(); await new NpgsqlCommand($"CREATE SCHEMA {schema}", c).ExecuteNonQueryAsync(); }
         var cs = new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ConnectionString;

@@ -6,6 +6,7 @@ using TestFarm.Core.Machines;
 using TestFarm.Storage.Audit;
 using TestFarm.Storage.Database;
 using TestFarm.Storage.Sql;
+using TestFarm.Testing;
 
 namespace TestFarm.Orchestration.Tests.Reservations;
 
@@ -18,15 +19,6 @@ namespace TestFarm.Orchestration.Tests.Reservations;
 public sealed class QuartzFailoverTests
 {
     private const int Machines = 6;
-
-    private static string? CliDll()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        var config = dir.Parent?.Name ?? "Release";
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TestFarm.sln"))) dir = dir.Parent;
-        var dll = dir is null ? null : Path.Combine(dir.FullName, "src", "TestFarm.Cli", "bin", config, "net10.0", "testfarm.dll");
-        return dll is not null && File.Exists(dll) ? dll : null;
-    }
 
     private static Process Start(string dll, string admin, string schema, string name, int jobs, int threads)
     {
@@ -53,15 +45,8 @@ public sealed class QuartzFailoverTests
     [Test]
     public async Task A_killed_node_has_its_leases_reaped_and_its_jobs_recovered_by_the_other_without_double_holds()
     {
-        var admin = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
-        if (string.IsNullOrWhiteSpace(admin))
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail("TESTFARM_POSTGRES is not set but CI=true");
-            Assert.Ignore("TESTFARM_POSTGRES is not set: start a throw-away PostgreSQL to run this test");
-        }
-        var dll = CliDll();
-        if (dll is null && Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail("the testfarm CLI is not built next to this configuration");
-        if (dll is null) Assert.Ignore("the testfarm CLI is not built next to this configuration");
+        var admin = Requirements.Postgres();
+        var dll = Requirements.CliDll();
         var schema = "f_" + Guid.NewGuid().ToString("N")[..12];
         await using (var c = new NpgsqlConnection(admin)) { await c.OpenAsync(); await c.ExecuteAsync($"CREATE SCHEMA {schema}"); }
         var cs = new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ConnectionString;
@@ -76,10 +61,10 @@ public sealed class QuartzFailoverTests
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(58);
 
             // The victim alone first: it provisions the Quartz schema and takes all three of its jobs (3 threads).
-            victim = Start(dll!, admin, schema, "victim", jobs: 3, threads: 3);
+            victim = Start(dll, admin, schema, "victim", jobs: 3, threads: 3);
             await WaitUntil(async () => await Count("SELECT COUNT(*) FROM events WHERE kind = 'job' AND to_state = 'started' AND reason LIKE 'on victim %'") == 3
                 && await Count("SELECT COUNT(*) FROM leases WHERE holder LIKE 'victim/%'") > 0, deadline, "the victim runs its jobs and claims", victim);
-            survivor = Start(dll!, admin, schema, "survivor", jobs: 2, threads: 8);
+            survivor = Start(dll, admin, schema, "survivor", jobs: 2, threads: 8);
             await WaitUntil(async () => await Count("SELECT COUNT(*) FROM leases WHERE holder LIKE 'survivor/%'") > 0
                 && await Count("SELECT COUNT(*) FROM leases WHERE holder LIKE 'victim/%' AND state = 'Active'") > 0, deadline,
                 "both nodes claim the same machines and the victim holds some", victim, survivor);

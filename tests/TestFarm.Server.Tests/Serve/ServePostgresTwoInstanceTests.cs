@@ -3,6 +3,7 @@ using Npgsql;
 using TestFarm.Storage;
 using TestFarm.Storage.Audit;
 using TestFarm.Storage.Database;
+using TestFarm.Testing;
 
 namespace TestFarm.Server.Tests.Serve;
 
@@ -17,12 +18,7 @@ public sealed class ServePostgresTwoInstanceTests
     [Test]
     public async Task Trigger_on_one_instance_and_read_the_run_on_the_other(CancellationToken ct)
     {
-        var admin = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
-        if (string.IsNullOrWhiteSpace(admin))
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail("TESTFARM_POSTGRES is not set but CI=true");
-            Assert.Ignore("TESTFARM_POSTGRES is not set: start a throw-away PostgreSQL to run this test");
-        }
+        var admin = Requirements.Postgres();
         var schema = "serve_" + Guid.NewGuid().ToString("N")[..12];
         await using (var c = new NpgsqlConnection(admin)) { await c.OpenAsync(ct); await new NpgsqlCommand($"CREATE SCHEMA {schema}", c).ExecuteNonQueryAsync(ct); }
         var cs = new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ConnectionString;

@@ -11,8 +11,9 @@ public sealed record HoldAuditReport(int DoubleHeldNow, int StaleHolds, int Brok
 
 /// <summary>
 /// Checks the no-double-hold invariant with plain SQL, independent of the store's code: no machine held by two
-/// leases now (its hold row and its own lease_id agree), no hold for an ended lease, and every machine's audit history is one chain
-/// (each change starts where the previous one ended), so no two leases ever took it in turn without a release.
+/// leases now (its hold row and its own lease_id agree), no hold for an ended lease, and every machine's audit
+/// history is one chain (each change starts where the previous one ended), so no two leases ever took it in turn
+/// without a release.
 /// </summary>
 public static class HoldAudit
 {

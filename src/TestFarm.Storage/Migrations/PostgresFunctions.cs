@@ -77,29 +77,34 @@ internal static class PostgresFunctions
         RETURNS TABLE (o_lease text, o_ids text[])
         LANGUAGE plpgsql SET enable_seqscan = off AS $$
         DECLARE
-            v_profile text;
-            v_need integer;
             v_free text[];
-            v_pos integer;
+            v_of text[];
+            v_profile text;
+            v_pos integer := 1;
+            v_end integer;
             v_lease text[] := '{}';
             v_machine text[] := '{}';
             v_n integer[] := '{}';
         BEGIN
-            -- Per profile: lock as many Available machines as the batch asks for (skipping rows other claimers hold),
-            -- then hand them out in the calls' order; a call that no longer fits whole gets none.
-            FOREACH v_profile IN ARRAY (SELECT array_agg(DISTINCT p) FROM unnest(p_profiles) AS p) LOOP
-                SELECT sum(c) INTO v_need FROM unnest(p_profiles, p_counts) AS r(p, c) WHERE r.p = v_profile;
-                SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}') INTO v_free FROM (
-                    SELECT m.id FROM machines m WHERE m.state = 'Available' AND m.profile = v_profile
-                    ORDER BY m.id LIMIT v_need FOR UPDATE SKIP LOCKED) s;
-                v_pos := 1;
+            -- One statement locks, for every profile of the batch, as many Available machines as the batch asks of it
+            -- (skipping rows other claimers hold): v_free by profile then id, v_of their profiles. Then each profile's
+            -- machines are handed out in the calls' order; a call that no longer fits whole gets none.
+            SELECT coalesce(array_agg(f.id ORDER BY w.p, f.id), '{}'), coalesce(array_agg(w.p ORDER BY w.p, f.id), '{}') INTO v_free, v_of
+                FROM (SELECT r.p, sum(r.c)::integer AS need FROM unnest(p_profiles, p_counts) AS r(p, c) GROUP BY r.p) w
+                CROSS JOIN LATERAL (SELECT m.id FROM machines m WHERE m.state = 'Available' AND m.profile = w.p
+                                    ORDER BY m.id LIMIT w.need FOR UPDATE SKIP LOCKED) f;
+            WHILE v_pos <= coalesce(array_length(v_free, 1), 0) LOOP
+                v_profile := v_of[v_pos];
+                v_end := v_pos;
+                WHILE v_end < array_length(v_free, 1) AND v_of[v_end + 1] = v_profile LOOP v_end := v_end + 1; END LOOP;
                 FOR i IN 1 .. array_length(p_leases, 1) LOOP
-                    CONTINUE WHEN p_profiles[i] <> v_profile OR v_pos + p_counts[i] - 1 > coalesce(array_length(v_free, 1), 0);
+                    CONTINUE WHEN p_profiles[i] <> v_profile OR v_pos + p_counts[i] - 1 > v_end;
                     v_lease := v_lease || array_fill(p_leases[i], ARRAY[p_counts[i]]);
                     v_machine := v_machine || v_free[v_pos : v_pos + p_counts[i] - 1];
                     v_n := v_n || array_fill(i, ARRAY[p_counts[i]]);
                     v_pos := v_pos + p_counts[i];
                 END LOOP;
+                v_pos := v_end + 1;
             END LOOP;
             IF array_length(v_n, 1) IS NULL THEN RETURN; END IF;
             -- One statement writes the leases, the holds, the machines and the audit (each machine's event, then each

@@ -163,10 +163,10 @@ public sealed class PostgresBatchTests(StoreKind kind)
         await using (var c = await _target.NewDialect().OpenAsync(default))
         {
             await Dapper.SqlMapper.ExecuteAsync(c, """
-                CREATE OR REPLACE FUNCTION tf_release(p_lease text, p_holder text, p_reason text, p_now bigint,
-                    OUT o_status text, OUT o_holder text, OUT o_request text, OUT o_ttl_ms bigint, OUT o_granted_at bigint,
-                    OUT o_expires_at bigint, OUT o_state text, OUT o_ended_at bigint, OUT o_end_reason text, OUT o_machines text[])
-                LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'an older build''s tf_release'; END $$;
+                CREATE OR REPLACE FUNCTION tf_release_many(p_leases text[], p_holders text[], p_reasons text[], p_nows bigint[])
+                RETURNS TABLE (o_status text, o_holder text, o_request text, o_ttl_ms bigint, o_granted_at bigint, o_expires_at bigint,
+                    o_state text, o_ended_at bigint, o_end_reason text, o_machines text[])
+                LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'an older build''s tf_release_many'; END $$;
                 """);
         }
         var claim = await _store.ClaimMachinesAsync("farm-a", "r1", ["x86-000"], Ttl);

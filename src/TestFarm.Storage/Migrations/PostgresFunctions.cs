@@ -47,30 +47,8 @@ internal static class PostgresFunctions
             o_granted := true;
         END $$;
 
-        CREATE OR REPLACE FUNCTION tf_release(p_lease text, p_holder text, p_reason text, p_now bigint,
-            OUT o_status text, OUT o_holder text, OUT o_request text, OUT o_ttl_ms bigint, OUT o_granted_at bigint,
-            OUT o_expires_at bigint, OUT o_state text, OUT o_ended_at bigint, OUT o_end_reason text, OUT o_machines text[])
-        LANGUAGE plpgsql AS $$
-        DECLARE v_reason text;
-        BEGIN
-            SELECT l.holder, l.request_id, l.ttl_ms, l.granted_at, l.expires_at, l.state, l.ended_at, l.end_reason,
-                   ARRAY(SELECT json_array_elements_text(l.machines::json))
-                INTO o_holder, o_request, o_ttl_ms, o_granted_at, o_expires_at, o_state, o_ended_at, o_end_reason, o_machines
-                FROM leases l WHERE l.id = p_lease FOR UPDATE;
-            IF NOT FOUND THEN o_status := 'missing'; RETURN; END IF;
-            IF o_holder <> p_holder OR o_state <> 'Active' THEN o_status := 'refused'; RETURN; END IF;
-            v_reason := 'lease ' || p_lease || ' released: ' || p_reason;
-            WITH held AS (SELECT m.id, m.state FROM machines m WHERE m.id = ANY(o_machines) AND m.lease_id = p_lease ORDER BY m.id FOR UPDATE),
-                 moved AS (UPDATE machines m SET state = 'Cleaning', lease_id = NULL, updated_at = p_now FROM held
-                           WHERE m.id = held.id RETURNING m.id, held.state AS old_state),
-                 dropped AS (DELETE FROM holds h WHERE h.machine_id = ANY(o_machines) AND h.lease_id = p_lease RETURNING 1)
-            INSERT INTO events (at, kind, subject, from_state, to_state, reason, lease_id)
-                SELECT p_now, 'machine', moved.id, moved.old_state, 'Cleaning', v_reason, p_lease FROM moved ORDER BY moved.id;
-            UPDATE leases SET state = 'Released', ended_at = p_now, end_reason = p_reason WHERE id = p_lease;
-            INSERT INTO events (at, kind, subject, from_state, to_state, reason, lease_id)
-                VALUES (p_now, 'lease', p_lease, 'Active', 'Released', p_reason, p_lease);
-            o_state := 'Released'; o_ended_at := p_now; o_end_reason := p_reason; o_status := 'ok';
-        END $$;
+        -- A lone release runs tf_release_many with one call.
+        DROP FUNCTION IF EXISTS tf_release(text, text, text, bigint);
 
         CREATE OR REPLACE FUNCTION tf_claim_many(p_leases text[], p_holders text[], p_requests text[], p_ttl_ms bigint[], p_nows bigint[],
             p_profiles text[], p_counts integer[])

@@ -44,38 +44,39 @@ public sealed partial class SqlFarmStore
         _moves = new Batcher<MoveItem, MovedRow?>(MoveBatchAsync, MoveOneAsync, i => i.MachineId, Refused);
     }
 
-    private async Task<IReadOnlyList<string[]?>> ClaimBatchAsync(IReadOnlyList<ClaimItem> items)
+    // A lone claim or release runs the batch function with one call: two or three statements instead of six.
+    private Task<IReadOnlyList<string[]?>> ClaimBatchAsync(IReadOnlyList<ClaimItem> items) =>
+        BatchStatementAsync($"claim {items.Count} requests", c => ClaimManyAsync(c, items));
+
+    private async Task<string[]?> ClaimOneAsync(ClaimItem i, CancellationToken ct) =>
+        (await PgStatementAsync("claim " + i.RequestId, c => ClaimManyAsync(c, [i]), ct).ConfigureAwait(false))[0];
+
+    private static async Task<IReadOnlyList<string[]?>> ClaimManyAsync(System.Data.Common.DbConnection c, IReadOnlyList<ClaimItem> items)
     {
-        var granted = await BatchStatementAsync($"claim {items.Count} requests", c => c.QueryAsync<(string Lease, string[] Ids)>(
+        var granted = await c.QueryAsync<(string Lease, string[] Ids)>(
             "SELECT o_lease, o_ids FROM tf_claim_many(@leases, @holders, @requests, @ttls, @nows, @profiles, @counts)",
             new
             {
                 leases = items.Select(i => i.LeaseId).ToArray(), holders = items.Select(i => i.Holder).ToArray(),
                 requests = items.Select(i => i.RequestId).ToArray(), ttls = items.Select(i => i.TtlMs).ToArray(),
                 nows = items.Select(i => i.Now).ToArray(), profiles = items.Select(i => i.Profile).ToArray(), counts = items.Select(i => i.Count).ToArray(),
-            })).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         var byLease = granted.ToDictionary(g => g.Lease, g => g.Ids, StringComparer.Ordinal);
         return [.. items.Select(i => byLease.GetValueOrDefault(i.LeaseId))];
     }
 
-    private async Task<string[]?> ClaimOneAsync(ClaimItem i, CancellationToken ct)
-    {
-        var (granted, ids) = await PgStatementAsync("claim " + i.RequestId, c => c.QuerySingleAsync<(bool, string[]?)>(
-            "SELECT o_granted, o_ids FROM tf_claim(@LeaseId, @Holder, @RequestId, @TtlMs, @Now, NULL, @Profile, @Count)", i), ct).ConfigureAwait(false);
-        return granted ? ids : null;
-    }
+    private Task<IReadOnlyList<ReleaseRow>> ReleaseBatchAsync(IReadOnlyList<ReleaseItem> items) =>
+        BatchStatementAsync($"release {items.Count} leases", c => ReleaseManyAsync(c, items));
 
-    private async Task<IReadOnlyList<ReleaseRow>> ReleaseBatchAsync(IReadOnlyList<ReleaseItem> items) =>
-        [.. await BatchStatementAsync($"release {items.Count} leases", c => c.QueryAsync<ReleaseRow>(
-            "SELECT * FROM tf_release_many(@leases, @holders, @reasons, @nows)", new
+    private async Task<ReleaseRow> ReleaseOneAsync(ReleaseItem i, CancellationToken ct) =>
+        (await PgStatementAsync("release " + i.LeaseId, c => ReleaseManyAsync(c, [i]), ct).ConfigureAwait(false))[0];
+
+    private static async Task<IReadOnlyList<ReleaseRow>> ReleaseManyAsync(System.Data.Common.DbConnection c, IReadOnlyList<ReleaseItem> items) =>
+        [.. await c.QueryAsync<ReleaseRow>("SELECT * FROM tf_release_many(@leases, @holders, @reasons, @nows)", new
         {
             leases = items.Select(i => i.LeaseId).ToArray(), holders = items.Select(i => i.Holder).ToArray(),
             reasons = items.Select(i => i.Reason).ToArray(), nows = items.Select(i => i.Now).ToArray(),
-        })).ConfigureAwait(false)];
-
-    private Task<ReleaseRow> ReleaseOneAsync(ReleaseItem i, CancellationToken ct) =>
-        PgStatementAsync("release " + i.LeaseId, c => c.QuerySingleAsync<ReleaseRow>(
-            "SELECT o_status, o_holder, o_request, o_ttl_ms, o_granted_at, o_expires_at, o_state, o_ended_at, o_end_reason, o_machines FROM tf_release(@LeaseId, @Holder, @Reason, @Now)", i), ct);
+        }).ConfigureAwait(false)];
 
     private async Task<IReadOnlyList<MovedRow?>> MoveBatchAsync(IReadOnlyList<MoveItem> items)
     {

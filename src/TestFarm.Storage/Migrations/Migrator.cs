@@ -38,6 +38,7 @@ public static class Migrator
         (4, "ALTER TABLE runs ADD COLUMN owner TEXT NULL; ALTER TABLE runs ADD COLUMN beat_at BIGINT NULL;"),
         (5, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.BinaryCollation : "SELECT 1"),
         (6, d.Kind == StoreKind.Postgres ? HoldsMigration.Postgres : HoldsMigration.Sqlite),
+        (7, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.ProfileOrder : "SELECT 1"),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

@@ -37,4 +37,13 @@ internal static class PostgresBatchStatements
             END LOOP;
         END $$;
         """;
+
+    /// <summary>
+    /// Migration 7: machines are indexed by profile and then id, so a claim walks one profile's machines in id
+    /// order and stops at the first ones Available (it read and sorted every machine of the profile before).
+    /// </summary>
+    public const string ProfileOrder = """
+        DROP INDEX ix_machines_profile;
+        CREATE INDEX ix_machines_profile ON machines (profile, id);
+        """;
 }

@@ -53,7 +53,7 @@ internal static class PostgresFunctions
         CREATE OR REPLACE FUNCTION tf_claim_many(p_leases text[], p_holders text[], p_requests text[], p_ttl_ms bigint[], p_nows bigint[],
             p_profiles text[], p_counts integer[])
         RETURNS TABLE (o_lease text, o_ids text[])
-        LANGUAGE plpgsql SET enable_seqscan = off AS $$
+        LANGUAGE plpgsql SET enable_seqscan = off SET enable_bitmapscan = off AS $$
         DECLARE
             v_free text[];
             v_of text[];

@@ -116,34 +116,36 @@ internal static class PostgresFunctions
             v_ok text[];
             v_ids text[];
         BEGIN
-            -- Lock the leases (in id order) and answer every call from what they are now; then end those whose
-            -- holder asked while they were Active: the machines they still hold to Cleaning, their holds deleted,
-            -- the leases Released, all audited (each machine's event, then each lease's, in the calls' order).
+            -- Lock the leases (in id order); end those whose holder asked while they were Active: the machines they
+            -- still hold to Cleaning, their holds deleted, the leases Released, all audited (each machine's event,
+            -- then each lease's, in the calls' order); answer every call from what its lease was before.
             WITH locked AS MATERIALIZED (SELECT l.id, l.holder, l.state, l.machines FROM leases l WHERE l.id = ANY(p_leases) ORDER BY l.id FOR UPDATE),
                  ok AS MATERIALIZED (SELECT l.id, l.machines FROM locked l WHERE l.state = 'Active' AND l.holder = p_holders[array_position(p_leases, l.id)])
             SELECT (SELECT array_agg(ok.id) FROM ok), (SELECT array_agg(m.id) FROM ok, json_array_elements_text(ok.machines::json) AS m(id))
                 INTO v_ok, v_ids;
-            RETURN QUERY SELECT CASE WHEN l.id IS NULL THEN 'missing' WHEN l.holder = r.holder AND l.state = 'Active' THEN 'ok' ELSE 'refused' END,
+            -- One statement ends the leases and answers every call: its SELECT sees the leases as they were before
+            -- (all parts of a statement read one snapshot).
+            RETURN QUERY WITH
+                held AS (SELECT m.id, m.state, m.lease_id FROM machines m WHERE m.id = ANY(v_ids) AND m.lease_id = ANY(v_ok) ORDER BY m.id FOR UPDATE),
+                moved AS (UPDATE machines m SET state = 'Cleaning', lease_id = NULL, updated_at = p_nows[array_position(p_leases, held.lease_id)]
+                          FROM held WHERE m.id = held.id RETURNING m.id, held.state AS old_state, held.lease_id AS lease),
+                dropped AS (DELETE FROM holds h WHERE h.machine_id = ANY(v_ids) AND h.lease_id = ANY(v_ok) RETURNING 1),
+                ended AS (UPDATE leases l SET state = 'Released', ended_at = p_nows[array_position(p_leases, l.id)], end_reason = p_reasons[array_position(p_leases, l.id)]
+                          WHERE l.id = ANY(v_ok) RETURNING l.id),
+                audited AS (INSERT INTO events (at, kind, subject, from_state, to_state, reason, lease_id)
+                    SELECT e.at, e.kind, e.subject, e.from_state, e.to_state, e.reason, e.lease_id FROM (
+                        SELECT 0 AS part, k, moved.id AS sub, p_nows[k] AS at, 'machine' AS kind, moved.id AS subject, moved.old_state AS from_state,
+                               'Cleaning' AS to_state, 'lease ' || moved.lease || ' released: ' || p_reasons[k] AS reason, moved.lease AS lease_id
+                        FROM moved, array_position(p_leases, moved.lease) AS k
+                        UNION ALL
+                        SELECT 1, k, ended.id, p_nows[k], 'lease', ended.id, 'Active', 'Released', p_reasons[k], ended.id
+                        FROM ended, array_position(p_leases, ended.id) AS k) e
+                    ORDER BY e.part, e.k, e.sub RETURNING 1)
+            SELECT CASE WHEN l.id IS NULL THEN 'missing' WHEN l.holder = r.holder AND l.state = 'Active' THEN 'ok' ELSE 'refused' END,
                     l.holder, l.request_id, l.ttl_ms, l.granted_at, l.expires_at, l.state, l.ended_at, l.end_reason,
                     ARRAY(SELECT json_array_elements_text(l.machines::json))
                 FROM unnest(p_leases, p_holders) WITH ORDINALITY AS r(lease, holder, n)
                 LEFT JOIN LATERAL (SELECT * FROM leases WHERE leases.id = r.lease) l ON true ORDER BY r.n;
-            IF v_ok IS NULL THEN RETURN; END IF;
-            WITH held AS (SELECT m.id, m.state, m.lease_id FROM machines m WHERE m.id = ANY(v_ids) AND m.lease_id = ANY(v_ok) ORDER BY m.id FOR UPDATE),
-                 moved AS (UPDATE machines m SET state = 'Cleaning', lease_id = NULL, updated_at = p_nows[array_position(p_leases, held.lease_id)]
-                           FROM held WHERE m.id = held.id RETURNING m.id, held.state AS old_state, held.lease_id AS lease),
-                 dropped AS (DELETE FROM holds h WHERE h.machine_id = ANY(v_ids) AND h.lease_id = ANY(v_ok) RETURNING 1),
-                 ended AS (UPDATE leases l SET state = 'Released', ended_at = p_nows[array_position(p_leases, l.id)], end_reason = p_reasons[array_position(p_leases, l.id)]
-                           WHERE l.id = ANY(v_ok) RETURNING l.id)
-            INSERT INTO events (at, kind, subject, from_state, to_state, reason, lease_id)
-                SELECT e.at, e.kind, e.subject, e.from_state, e.to_state, e.reason, e.lease_id FROM (
-                    SELECT 0 AS part, k, moved.id AS sub, p_nows[k] AS at, 'machine' AS kind, moved.id AS subject, moved.old_state AS from_state,
-                           'Cleaning' AS to_state, 'lease ' || moved.lease || ' released: ' || p_reasons[k] AS reason, moved.lease AS lease_id
-                    FROM moved, array_position(p_leases, moved.lease) AS k
-                    UNION ALL
-                    SELECT 1, k, ended.id, p_nows[k], 'lease', ended.id, 'Active', 'Released', p_reasons[k], ended.id
-                    FROM ended, array_position(p_leases, ended.id) AS k) e
-                ORDER BY e.part, e.k, e.sub;
         END $$;
 
         CREATE OR REPLACE FUNCTION tf_move_many(p_ids text[], p_tos text[], p_reasons text[], p_allowed text[], p_keeps boolean[], p_nows bigint[])

@@ -21,19 +21,13 @@ internal static class PostgresFunctions
             p_ids text[], p_profile text, p_count integer, OUT o_granted boolean, OUT o_ids text[])
         LANGUAGE plpgsql AS $$
         BEGIN
-            IF p_ids IS NOT NULL THEN
-                -- Exactly these machines: lock those still Available that no one else has locked.
-                SELECT array_agg(s.id ORDER BY s.id) INTO o_ids FROM (
-                    SELECT m.id FROM machines m WHERE m.id = ANY(p_ids) AND m.state = 'Available' ORDER BY m.id FOR UPDATE SKIP LOCKED) s;
-                IF coalesce(array_length(o_ids, 1), 0) <> array_length(p_ids, 1) THEN o_granted := false; RETURN; END IF;
-                o_ids := p_ids;
-            ELSE
-                -- The first p_count Available machines of the profile by id, as the chooser would take them (the caller
-                -- checked that any such gang fits), skipping rows other claimers hold locked.
-                SELECT array_agg(s.id ORDER BY s.id) INTO o_ids FROM (
-                    SELECT m.id FROM machines m WHERE m.state = 'Available' AND m.profile = p_profile ORDER BY m.id LIMIT p_count FOR UPDATE SKIP LOCKED) s;
-                IF coalesce(array_length(o_ids, 1), 0) < p_count THEN o_granted := false; RETURN; END IF;
-            END IF;
+            -- Exactly these machines (claims by profile go through tf_claim_many; p_profile and p_count are kept for
+            -- the signature): lock those still Available that no one else has locked.
+            IF p_ids IS NULL THEN RAISE EXCEPTION 'tf_claim takes machine ids; claims by profile go through tf_claim_many'; END IF;
+            SELECT array_agg(s.id ORDER BY s.id) INTO o_ids FROM (
+                SELECT m.id FROM machines m WHERE m.id = ANY(p_ids) AND m.state = 'Available' ORDER BY m.id FOR UPDATE SKIP LOCKED) s;
+            IF coalesce(array_length(o_ids, 1), 0) <> array_length(p_ids, 1) THEN o_granted := false; RETURN; END IF;
+            o_ids := p_ids;
             INSERT INTO leases (id, holder, request_id, ttl_ms, granted_at, expires_at, state, machines)
                 VALUES (p_lease, p_holder, p_request, p_ttl_ms, p_now, p_now + p_ttl_ms, 'Active',
                         (SELECT to_json(array_agg(u.id ORDER BY u.id))::text FROM unnest(o_ids) AS u(id)));

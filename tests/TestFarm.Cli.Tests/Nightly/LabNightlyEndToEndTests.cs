@@ -23,25 +23,9 @@ public sealed class LabNightlyEndToEndTests
         if (!File.Exists(Fixtures.Repo(".tools", "kernel", "vmlinuz"))) Assert.Fail("no lab kernel in .tools/kernel: run scripts/install-deps.sh");
         if (!QemuOptions.IsAvailable()) Assert.Fail("qemu-system-x86_64 is not installed: run scripts/install-deps.sh");
         using var root = new TempDirectory("tf-nightly");
-        var outDir = await RunAsync(root.Path, ["epyc-9354-e810", "lab-qemu-amd64"], """
-            machines:
-              - id: m1
-                profile: epyc-9354-e810
-                provisioningMac: "52:54:00:00:10:01"
-                bmc: { url: "http://127.0.0.1:8000/bmc/m1", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
-              - id: m2
-                profile: epyc-9354-e810
-                provisioningMac: "52:54:00:00:10:02"
-                bmc: { url: "http://127.0.0.1:8000/bmc/m2", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
-              - id: q1
-                profile: lab-qemu-amd64
-                provisioningMac: "52:54:00:00:10:03"
-                bmc: { url: "http://127.0.0.1:8000/bmc/q1", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
-              - id: q2
-                profile: lab-qemu-amd64
-                provisioningMac: "52:54:00:00:10:04"
-                bmc: { url: "http://127.0.0.1:8000/bmc/q2", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
-            """,
+        var outDir = await RunAsync(root.Path, ["epyc-9354-e810", "lab-qemu-amd64"], Pool(
+                ("m1", "epyc-9354-e810", "52:54:00:00:10:01"), ("m2", "epyc-9354-e810", "52:54:00:00:10:02"),
+                ("q1", "lab-qemu-amd64", "52:54:00:00:10:03"), ("q2", "lab-qemu-amd64", "52:54:00:00:10:04")),
             // No spares: the lab-qemu cell needs both of its profile's machines, so the QEMU one is surely used.
             new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 1, QemuArm64Machines = 0, SparesPerProfile = 0 }, ct);
 
@@ -99,6 +83,12 @@ public sealed class LabNightlyEndToEndTests
     /// Writes a checkout with the given profiles, the smoke plan on them and the pool, runs <c>lab nightly</c> on it
     /// (with the real .tools and the shared manifests and conformance results); returns the run's folder.
     /// </summary>
+    /// <summary>A pool file of lab machines, each with its virtual BMC on the lab's address.</summary>
+    private static string Pool(params (string Id, string Profile, string Mac)[] machines) =>
+        "machines:\n" + string.Concat(machines.Select(m =>
+            $"  - id: {m.Id}\n    profile: {m.Profile}\n    provisioningMac: \"{m.Mac}\"\n" +
+            $"    bmc: {{ url: \"http://127.0.0.1:8000/bmc/{m.Id}\", credentials: {{ user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD }} }}\n"));
+
     private static async Task<string> RunAsync(string root, string[] profiles, string pool, LabNightlyOptions options, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.Combine(root, "hardware-profiles"));
@@ -133,17 +123,8 @@ public sealed class LabNightlyEndToEndTests
     {
         using var root = new TempDirectory("tf-nightly-arm64");
         if (LabFarm.Arm64QemuMissing(Fixtures.RepositoryRoot) is { } missing) Assert.Fail($"the arm64 boot chain is missing: {missing}");
-        var outDir = await RunAsync(root.Path, ["lab-qemu-arm64"], """
-            machines:
-              - id: a1
-                profile: lab-qemu-arm64
-                provisioningMac: "52:54:00:00:20:01"
-                bmc: { url: "http://127.0.0.1:8000/bmc/a1", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
-              - id: a2
-                profile: lab-qemu-arm64
-                provisioningMac: "52:54:00:00:20:02"
-                bmc: { url: "http://127.0.0.1:8000/bmc/a2", credentials: { user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD } }
-            """,
+        var outDir = await RunAsync(root.Path, ["lab-qemu-arm64"],
+            Pool(("a1", "lab-qemu-arm64", "52:54:00:00:20:01"), ("a2", "lab-qemu-arm64", "52:54:00:00:20:02")),
             new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 1, SparesPerProfile = 0 }, ct);
 
         var cell = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "run.json"), ct))!["cells"]!.AsArray().Single()!;

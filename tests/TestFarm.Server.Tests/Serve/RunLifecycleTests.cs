@@ -12,13 +12,32 @@ namespace TestFarm.Server.Tests.Serve;
 [CancelAfter(60_000), FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public sealed class RunLifecycleTests
 {
-    private static async Task<(ServeFixture Fixture, GatedBackend Backend, ApiClient Api, string Db)> StartAsync(CancellationToken ct)
+    private ServeFixture? _fixture;
+    private GatedBackend _backend = null!;
+    private ApiClient? _api;
+    private ApiClient Api => _api!;
+    private string _db = "";
+
+    /// <summary>
+    /// Starts serve on a SQLite store with a backend that holds cells in reimage, triggers the lab-smoke plan and
+    /// waits until its cell is reimaging (holding its machines); returns the run id.
+    /// </summary>
+    private async Task<string> StartWithRunAsync(CancellationToken ct)
     {
-        var fixture = new ServeFixture();
-        var db = Path.Combine(fixture.Root, "farm.db");
-        var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
-        var api = await fixture.StartAsync(ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = db }, "serve-l"), backend, ct);
-        return (fixture, backend, api, db);
+        _fixture = new ServeFixture();
+        _db = Path.Combine(_fixture.Root, "farm.db");
+        _backend = new GatedBackend(_fixture.Config, Path.Combine(_fixture.Root, "cells"));
+        _api = await _fixture.StartAsync(ServeFixture.Options(_fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = _db }, "serve-l"), _backend, ct);
+        var runId = await TriggerAsync(_api, ct);
+        await _backend.Reimaging.Task.WaitAsync(ct);
+        return runId;
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        _api?.Dispose();
+        if (_fixture is not null) await _fixture.DisposeAsync();
     }
 
     /// <summary>Triggers the lab-smoke plan as an operator; returns the run id.</summary>
@@ -33,39 +52,29 @@ public sealed class RunLifecycleTests
     [Test]
     public async Task A_cancelled_run_cleans_and_releases_its_machines_and_ends_Cancelled(CancellationToken ct)
     {
-        var (fixture, backend, api, _) = await StartAsync(ct);
-        await using var owned = fixture;
-        using var client = api;
-
-        var runId = await TriggerAsync(api, ct);
-        await backend.Reimaging.Task.WaitAsync(ct);
-        Assert.That((await api.GetAsync("/api/v1/leases")).AsArray(), Has.Count.EqualTo(1), "the cell holds its machines");
-        var live = await api.GetAsync($"/api/v1/runs/{runId}");
+        var runId = await StartWithRunAsync(ct);
+        Assert.That((await Api.GetAsync("/api/v1/leases")).AsArray(), Has.Count.EqualTo(1), "the cell holds its machines");
+        var live = await Api.GetAsync($"/api/v1/runs/{runId}");
         Assert.That(live["cells"]!.AsArray().Single()!["phases"]!.AsArray().Select(p => $"{p!["phase"]}:{p["state"]}"),
             Is.EqualTo(new[] { "reserve:Succeeded", "reimage:Running" }), "live phases come from the store");
 
-        var (status, _, text, _) = await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
+        var (status, _, text, _) = await Api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
         Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
-        var run = await api.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(30), ct);
+        var run = await Api.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(30), ct);
         Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"), run.ToJsonString());
-        Assert.That(backend.Cleaned, Is.EqualTo(2), "both machines were cleaned");
-        Assert.That((await api.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
-        Assert.That((await api.GetAsync("/api/v1/pool"))["byState"]!["Available"]!.GetValue<int>(), Is.EqualTo(2));
-        (status, _, text, _) = await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
+        Assert.That(_backend.Cleaned, Is.EqualTo(2), "both machines were cleaned");
+        Assert.That((await Api.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
+        Assert.That((await Api.GetAsync("/api/v1/pool"))["byState"]!["Available"]!.GetValue<int>(), Is.EqualTo(2));
+        (status, _, text, _) = await Api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
         Assert.That(status, Is.EqualTo(HttpStatusCode.Conflict), text);
     }
 
     [Test]
     public async Task A_run_another_instance_ended_is_stopped_here_and_keeps_that_end(CancellationToken ct)
     {
-        var (fixture, backend, api, db) = await StartAsync(ct);
-        await using var owned = fixture;
-        using var client = api;
-
-        var runId = await TriggerAsync(api, ct);
-        await backend.Reimaging.Task.WaitAsync(ct);
+        var runId = await StartWithRunAsync(ct);
         // What the silent-run reaper of another instance writes when it takes this one for dead.
-        var other = await SqlFarmStore.OpenSqliteAsync(db, TimeProvider.System, ct: ct);
+        var other = await SqlFarmStore.OpenSqliteAsync(_db, TimeProvider.System, ct: ct);
         await other.AppendAsync(new AuditEvent
         {
             At = DateTimeOffset.UtcNow, Kind = RunEvents.Kind, Subject = runId, From = RunEvents.Running, To = RunEvents.Failed,
@@ -73,33 +82,28 @@ public sealed class RunLifecycleTests
         }, ct);
 
         // Wait for this instance to wind its run down.
-        await api.App.Services.GetRequiredService<RunLauncher>().DrainAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
-        var run = await api.GetAsync($"/api/v1/runs/{runId}");
+        await Api.App.Services.GetRequiredService<RunLauncher>().DrainAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        var run = await Api.GetAsync($"/api/v1/runs/{runId}");
         Assert.That((run["state"]!.GetValue<string>(), run["stateReason"]!.GetValue<string>()), Is.EqualTo(("Failed", "instance serve-l stopped beating for it (test)")), run.ToJsonString());
-        Assert.That(backend.Cleaned, Is.EqualTo(2), "the instance still alive stopped the cell, which cleaned its machines");
-        Assert.That((await api.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
+        Assert.That(_backend.Cleaned, Is.EqualTo(2), "the instance still alive stopped the cell, which cleaned its machines");
+        Assert.That((await Api.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
     }
 
     [Test]
     public async Task A_graceful_stop_takes_no_new_run_and_waits_for_the_one_in_flight(CancellationToken ct)
     {
-        var (fixture, backend, api, db) = await StartAsync(ct);
-        await using var owned = fixture;
-        using var client = api;
+        var runId = await StartWithRunAsync(ct);
+        var launcher = Api.App.Services.GetRequiredService<RunLauncher>();
 
-        var runId = await TriggerAsync(api, ct);
-        await backend.Reimaging.Task.WaitAsync(ct);
-        var launcher = api.App.Services.GetRequiredService<RunLauncher>();
-
-        var stopping = api.App.StopAsync(ct);
-        Assert.That(api.App.Lifetime.ApplicationStopping.IsCancellationRequested, Is.True, "the stop has begun");
+        var stopping = Api.App.StopAsync(ct);
+        Assert.That(Api.App.Lifetime.ApplicationStopping.IsCancellationRequested, Is.True, "the stop has begun");
         var refused = await launcher.TriggerAsync("lab-smoke", "test", ct);
         Assert.That(refused.Refusal?.Detail, Does.Contain("is stopping"), "a stopping instance takes no new run");
         Assert.That(stopping.IsCompleted, Is.False, "the stop waits for the run in flight");
 
-        backend.Open();
+        _backend.Open();
         await stopping.WaitAsync(ct);
-        var store = await SqlFarmStore.OpenSqliteAsync(db, TimeProvider.System, ct: ct);
+        var store = await SqlFarmStore.OpenSqliteAsync(_db, TimeProvider.System, ct: ct);
         var run = await store.GetRunAsync(runId, ct);
         Assert.That(run!.Finished, Is.Not.EqualTo(default(DateTimeOffset)), "the run was finished and recorded before the process stopped");
         Assert.That(run.Cells.Single().Phases.Select(p => p.Phase), Does.Contain("release"));
@@ -110,19 +114,14 @@ public sealed class RunLifecycleTests
     [Test]
     public async Task A_cell_waiting_for_machines_shows_in_the_queue_with_position_blocking_reason_and_ETA(CancellationToken ct)
     {
-        var (fixture, backend, api, _) = await StartAsync(ct);
-        await using var owned = fixture;
-        using var client = api;
+        var holding = await StartWithRunAsync(ct);
+        var waiting = await TriggerAsync(Api, ct);
 
-        var holding = await TriggerAsync(api, ct);
-        await backend.Reimaging.Task.WaitAsync(ct);
-        var waiting = await TriggerAsync(api, ct);
-
-        var queue = await api.GetAsync("/api/v1/queue");
+        var queue = await Api.GetAsync("/api/v1/queue");
         while (queue.AsArray().Count == 0)
         {
             await Task.Delay(100, ct);
-            queue = await api.GetAsync("/api/v1/queue");
+            queue = await Api.GetAsync("/api/v1/queue");
         }
         var entry = queue.AsArray().Single()!;
         Assert.That(entry["requestId"]!.GetValue<string>(), Is.EqualTo($"{waiting}/lab-smoke/epyc-9354-e810/1cp-1w"));
@@ -130,13 +129,13 @@ public sealed class RunLifecycleTests
         Assert.That(entry["priority"]!.GetValue<string>(), Is.EqualTo("Manual"));
         Assert.That(entry["blocking"]!.GetValue<string>(), Does.Contain("needs 1× control-plane [profile=epyc-9354-e810]; 2 healthy (0 free)"));
         Assert.That(entry["eta"]!.GetValue<DateTimeOffset>(), Is.GreaterThan(DateTimeOffset.UnixEpoch), "an ETA from the held lease's expected end");
-        var (_, _, metrics, _) = await api.SendAsync(HttpMethod.Get, "/metrics", null);
+        var (_, _, metrics, _) = await Api.SendAsync(HttpMethod.Get, "/metrics", null);
         Assert.That(metrics, Does.Contain("testfarm_queue_depth{class=\"Manual\"} 1"));
 
-        await api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{waiting}/cancel", ServeFixture.OperatorSecret);
-        Assert.That((await api.WaitForRunEndAsync(waiting, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"));
-        Assert.That((await api.GetAsync("/api/v1/queue")).AsArray(), Is.Empty, "a cancelled run's waiting cells leave the queue");
-        backend.Open();
-        Assert.That((await api.WaitForRunEndAsync(holding, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
+        await Api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{waiting}/cancel", ServeFixture.OperatorSecret);
+        Assert.That((await Api.WaitForRunEndAsync(waiting, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"));
+        Assert.That((await Api.GetAsync("/api/v1/queue")).AsArray(), Is.Empty, "a cancelled run's waiting cells leave the queue");
+        _backend.Open();
+        Assert.That((await Api.WaitForRunEndAsync(holding, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
     }
 }

@@ -117,12 +117,7 @@ public sealed class RunLifecycleTests
         var holding = await StartWithRunAsync(ct);
         var waiting = await TriggerAsync(Api, ct);
 
-        var queue = await Api.GetAsync("/api/v1/queue");
-        while (queue.AsArray().Count == 0)
-        {
-            await Task.Delay(100, ct);
-            queue = await Api.GetAsync("/api/v1/queue");
-        }
+        var queue = await Api.WaitUntilAsync("/api/v1/queue", q => q.AsArray().Count > 0, TimeSpan.FromSeconds(20), ct);
         var entry = queue.AsArray().Single()!;
         Assert.That(entry["requestId"]!.GetValue<string>(), Is.EqualTo($"{waiting}/lab-smoke/epyc-9354-e810/1cp-1w"));
         Assert.That(entry["position"]!.GetValue<int>(), Is.EqualTo(1));

@@ -141,19 +141,26 @@ public sealed class ApiClient(Uri baseAddress, WebApplication app) : IDisposable
         return body!;
     }
 
-    /// <summary>Polls the run (every 250 ms) until it has ended or <paramref name="within"/> passed.</summary>
-    public async Task<JsonNode> WaitForRunEndAsync(string runId, TimeSpan within, CancellationToken ct)
+    /// <summary>Polls the run until it has ended or <paramref name="within"/> passed.</summary>
+    public Task<JsonNode> WaitForRunEndAsync(string runId, TimeSpan within, CancellationToken ct) =>
+        WaitUntilAsync($"/api/v1/runs/{runId}", run => RunEvents.IsEnd(run["state"]!.GetValue<string>()), within, ct);
+
+    /// <summary>
+    /// GETs <paramref name="path"/> every 250 ms until <paramref name="done"/> holds for the answer (returned), or
+    /// fails the test when <paramref name="within"/> passed: the server works on its own clock, the test only looks.
+    /// </summary>
+    public async Task<JsonNode> WaitUntilAsync(string path, Func<JsonNode, bool> done, TimeSpan within, CancellationToken ct)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(within);
-        var run = await GetAsync($"/api/v1/runs/{runId}");
-        while (!RunEvents.IsEnd(run["state"]!.GetValue<string>()))
+        var answer = await GetAsync(path);
+        while (!done(answer))
         {
             try { await Task.Delay(250, limit.Token); }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { Assert.Fail($"run {runId} did not end within {within}: {run.ToJsonString()}"); }
-            run = await GetAsync($"/api/v1/runs/{runId}");
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { Assert.Fail($"GET {path} did not reach the expected answer within {within}: {answer.ToJsonString()}"); }
+            answer = await GetAsync(path);
         }
-        return run;
+        return answer;
     }
 
     public void Dispose() => _http.Dispose();

@@ -47,12 +47,7 @@ public sealed class ServeJobsTests
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK), text);
         (status, _, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/machines/m1/repair", ServeFixture.OperatorSecret);
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK), text);
-        var state = "Cleaning";
-        while (state != "Available")
-        {
-            await Task.Delay(100, ct);
-            state = (await api.GetAsync("/api/v1/machines/m1"))["machine"]!["state"]!.GetValue<string>();
-        }
+        await api.WaitUntilAsync("/api/v1/machines/m1", m => m["machine"]!["state"]!.GetValue<string>() == "Available", TimeSpan.FromSeconds(20), ct);
         Assert.That(backend.Cleaned, Is.EqualTo(1), "the machine was cleaned before it went back");
         var events = (await api.GetAsync("/api/v1/machines/m1"))["events"]!.AsArray().Select(e => e!["reason"]!.GetValue<string>());
         Assert.That(events, Does.Contain("cleaned by the farm's cleaner"));

@@ -42,5 +42,7 @@ if [ "$trx" -lt "$projects" ]; then
   failed=$(( failed + projects - trx ))
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "the test runner failed (exit $status)"; fi
+# The failed tests again, just above the summary, where the end of a long log still shows them.
+[ "$failed" -eq 0 ] || python3 scripts/trx-failures.py "$results"/*.trx
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

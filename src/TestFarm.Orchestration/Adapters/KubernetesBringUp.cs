@@ -17,6 +17,9 @@ public sealed record BringUpOptions
     public IReadOnlyList<string> AddressRanges { get; init; } = ["192.168.10.240-192.168.10.250"];
     public TimeSpan NodesReadyTimeout { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan AddOnReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Who the SSH-based deployers log in as on the machines, and with which key (the agent's keys when null).</summary>
+    public string SshUser { get; init; } = "root";
+    public string? SshKeyFile { get; init; }
 }
 
 /// <summary>
@@ -37,6 +40,8 @@ public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, B
             CellId = cell.Id,
             KubernetesVersion = plan.Cluster.KubernetesVersion,
             ArtifactDirectory = directory,
+            SshUser = options.SshUser,
+            SshKeyFile = options.SshKeyFile,
             Machines = [.. lease.Machines.Select(m => new ClusterMachine(
                 m.Machine.Id, m.Machine.Labels.GetValueOrDefault("address", m.Machine.Id), Roles(m.Role)))],
         }, cancellationToken);

@@ -35,7 +35,7 @@ public sealed class RunLauncher(
         if (!_accepting)
             return TriggerOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "Shutting down", $"instance {options.InstanceName} is stopping and takes no new run; trigger on another instance");
         if (backend is null || reservations is null)
-            return TriggerOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "No farm backend", $"instance {options.InstanceName} serves the API only and cannot run plans; start it with --lab");
+            return TriggerOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "No farm backend", $"instance {options.InstanceName} serves the API only and cannot run plans; start it with --boot-listen and --image (the pool's machines) or --lab");
         if (string.IsNullOrWhiteSpace(planName))
             return TriggerOutcome.Refused(StatusCodes.Status400BadRequest, "Missing field", "plan: give the name of a plan, e.g. {\"plan\": \"nightly\"}", "plan");
         var config = options.Configuration;

@@ -1,3 +1,4 @@
+using System.Net;
 using TestFarm.Core.Configuration;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;
@@ -5,6 +6,9 @@ using TestFarm.Storage;
 using TestFarm.Storage.Database;
 
 namespace TestFarm.Cli.Commands.Serve;
+
+/// <summary><c>serve</c>'s options for running plans on the pool's machines.</summary>
+public sealed record HardwareArguments(IPEndPoint BootListen, Uri? BootUrl, IReadOnlyList<string> Images);
 
 /// <summary>Turns <c>serve</c>'s option values into settings, each problem naming its option.</summary>
 public static class ServeArguments
@@ -28,6 +32,35 @@ public static class ServeArguments
         if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.AbsolutePath == "/") return uri;
         errors.Add($"--listen: expected http://HOST:PORT (e.g. http://127.0.0.1:8080), was '{value}'");
         return null;
+    }
+
+    /// <summary>
+    /// The boot service's address and the images for running plans on the pool's machines: null when neither
+    /// <c>--boot-listen</c> nor <c>--image</c> is given (the API alone is served) or with <c>--lab</c> (refused
+    /// together with them).
+    /// </summary>
+    public static HardwareArguments? ParseHardware(string? bootListen, string? bootUrl, IReadOnlyList<string> images, bool lab, string root, ICollection<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (bootListen is null && bootUrl is null && images.Count == 0) return null;
+        if (lab)
+        {
+            errors.Add("--lab runs the built-in lab's own boot service and image: --boot-listen, --boot-url and --image are for the pool's machines");
+            return null;
+        }
+        var before = errors.Count;
+        IPEndPoint? listen = null;
+        if (bootListen is null) errors.Add("--boot-listen: needed with --image (http://ADDRESS:PORT on the provisioning network)");
+        else if (!Uri.TryCreate(bootListen, UriKind.Absolute, out var listenUri) || listenUri.Scheme != Uri.UriSchemeHttp || listenUri.AbsolutePath != "/"
+                 || !IPAddress.TryParse(listenUri.Host.Trim('[', ']'), out var address))
+            errors.Add($"--boot-listen: expected http://ADDRESS:PORT with an IP address (e.g. http://0.0.0.0:8081), was '{bootListen}'");
+        else listen = new IPEndPoint(address, listenUri.Port);
+        Uri? url = null;
+        if (bootUrl is not null && (!Uri.TryCreate(bootUrl, UriKind.Absolute, out url) || url.Scheme != Uri.UriSchemeHttp))
+            errors.Add($"--boot-url: expected the http:// URL the machines reach the boot service at, was '{bootUrl}'");
+        if (images.Count == 0) errors.Add("--image: needed with --boot-listen (a folder from 'testfarm image build')");
+        return errors.Count > before ? null : new HardwareArguments(listen!, url, [.. images.Select(i => Path.GetFullPath(i, root))]);
     }
 
     /// <summary>

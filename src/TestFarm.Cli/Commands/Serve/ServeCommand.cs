@@ -11,9 +11,10 @@ using TestFarm.Server.Runs;
 namespace TestFarm.Cli.Commands.Serve;
 
 /// <summary>
-/// <c>testfarm serve [--db sqlite:PATH|postgres:CONNSTRING] [--listen URL] [--tokens FILE] [--lab] [--root DIR]</c>: the long-running
-/// farm server. With <c>--lab</c> the built-in lab runs in-process so triggered plans really run; without it the pool file's
-/// machines are registered and the API is served. Stops gracefully on SIGTERM/Ctrl-C: runs in flight finish first.
+/// <c>testfarm serve [--db sqlite:PATH|postgres:CONNSTRING] [--listen URL] [--tokens FILE] [--lab | --boot-listen URL --image DIR...] [--root DIR]</c>:
+/// the long-running farm server. With <c>--lab</c> the built-in lab runs in-process so triggered plans really run; with
+/// <c>--boot-listen</c> and <c>--image</c> triggered plans run on the pool file's machines (their BMCs, the farm's boot
+/// service, the plan's deployer over SSH); with neither the pool file's machines are registered and the API is served. Stops gracefully on SIGTERM/Ctrl-C: runs in flight finish first.
 /// Exit 0 after a clean stop, 1 on invalid configuration or tokens, 3 when the farm could not start.
 /// </summary>
 public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : ICliCommand
@@ -29,11 +30,18 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     private readonly Option<string?> _instance = new("--instance") { Description = "This instance's name (lease holder); default host-pid" };
     private readonly Option<bool> _github = new("--github") { Description = "Serve POST /webhooks/github and report pull-request runs (needs GitHub__Token and GitHub__Webhooks__Secret)" };
     private readonly Option<string?> _data = new("--data") { Description = "Where the lab's image and the cells' artifacts go (default ./serve-data)" };
+    private readonly Option<string?> _bootListen = new("--boot-listen") { Description = "http://ADDRESS:PORT the boot service listens on (on the provisioning network); runs plans on the pool's machines" };
+    private readonly Option<string?> _bootUrl = new("--boot-url") { Description = "The boot service's base URL as the machines reach it (default: --boot-listen)" };
+    private readonly Option<string[]> _images = new("--image") { Description = "Image folder from 'testfarm image build', one per architecture (repeat the option)" };
+    private readonly Option<string> _sshUser = new("--ssh-user") { Description = "User the deployers log in as on the machines", DefaultValueFactory = _ => "root" };
+    private readonly Option<string?> _sshKey = new("--ssh-key") { Description = "SSH private key for the deployers (default: ssh's own)" };
+    private readonly Option<string?> _kubespray = new("--kubespray") { Description = "Kubespray checkout, for plans with deployer: kubespray" };
+    private readonly Option<string[]> _lbRanges = new("--lb-range") { Description = "MetalLB address range on the machines' network (repeat the option)" };
 
     public Command Build()
     {
         var command = new Command("serve", "Run the farm server: REST API, Quartz jobs (reaper, cleaner, nightly crons), GitHub webhooks, metrics.");
-        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data }) command.Options.Add(option);
+        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _lbRanges }) command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
     }
@@ -46,6 +54,8 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         var storage = ServeArguments.ParseDb(parse.GetValue(_db)!, root, problems);
         var listen = ServeArguments.ParseListen(parse.GetValue(_listen)!, problems);
         if (parse.GetValue(_spares) is < 0 or > 16) problems.Add($"--spares must be 0 to 16, was {parse.GetValue(_spares)}");
+        var hardware = ServeArguments.ParseHardware(parse.GetValue(_bootListen), parse.GetValue(_bootUrl), parse.GetValue(_images) ?? [],
+            parse.GetValue(_lab), root, problems);
         if (problems.Count > 0) return await FailAsync(error, problems, ExitCodes.Usage);
 
         var config = ConfigFileReader.Load(root, null, stepValidators);
@@ -69,16 +79,23 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         using var traces = tracing;
         using var loggers = LoggerFactory.Create(b => b.AddJsonConsole(o => o.IncludeScopes = true));
         var bmcErrors = new BmcErrorCounter();
-        LabFarm? farm = null;
+        IFarmBackend? farm = null;
+        var data = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root);
         try
         {
             if (lab)
             {
-                farm = await LabFarm.StartAsync(new LabFarmOptions
-                {
-                    Root = root, OutDirectory = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root), WrapBmcs = bmcErrors.Wrap,
-                },
+                farm = await LabFarm.StartAsync(new LabFarmOptions { Root = root, OutDirectory = data, WrapBmcs = bmcErrors.Wrap },
                     ServeArguments.LabMachines(config, parse.GetValue(_spares)), TimeProvider.System, loggers, CancellationToken.None);
+            }
+            else if (hardware is not null)
+            {
+                farm = await PoolFarm.StartAsync(new PoolFarmOptions
+                {
+                    BootListen = hardware.BootListen, BootPublicUrl = hardware.BootUrl, ImageDirectories = hardware.Images, Pool = config.Pool!.Value, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
+                    SshUser = parse.GetValue(_sshUser)!, SshKeyFile = FullPath(parse.GetValue(_sshKey), root),
+                    KubesprayDirectory = FullPath(parse.GetValue(_kubespray), root), LoadBalancerRanges = parse.GetValue(_lbRanges) ?? [],
+                }, TimeProvider.System, loggers, CancellationToken.None);
             }
             await using var app = await FarmServer.BuildAsync(options, farm, bmcErrors,
                 b => b.AddJsonConsole(o => o.IncludeScopes = true).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
@@ -99,9 +116,11 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         }
         finally
         {
-            if (farm is not null) await farm.DisposeAsync();
+            if (farm is IAsyncDisposable owned) await owned.DisposeAsync();
         }
     }
+
+    private static string? FullPath(string? path, string root) => path is null ? null : System.IO.Path.GetFullPath(path, root);
 
     private static async Task<int> FailAsync(TextWriter error, IEnumerable<string> problems, int code)
     {

@@ -20,16 +20,7 @@ namespace TestFarm.Provisioning.Tests;
 [CancelAfter(120_000)]
 public sealed class LabSimulatedEndToEndTests
 {
-    private static readonly ProvisioningPolicy Fast = new()
-    {
-        PowerOff = new PhasePolicy { Deadline = TimeSpan.FromSeconds(10) },
-        OverrideSet = new PhasePolicy { Deadline = TimeSpan.FromSeconds(10) },
-        Post = new PhasePolicy { Deadline = TimeSpan.FromSeconds(10) },
-        NetworkBoot = new PhasePolicy { Deadline = TimeSpan.FromSeconds(10) },
-        AgentCallback = new PhasePolicy { Deadline = TimeSpan.FromSeconds(10) },
-        Wipe = new PhasePolicy { Deadline = TimeSpan.FromSeconds(10) },
-        HeartbeatInterval = TimeSpan.FromSeconds(1),
-    };
+    private static readonly ProvisioningPolicy Fast = ProvisioningPolicy.Uniform(new PhasePolicy { Deadline = TimeSpan.FromSeconds(10) }, TimeSpan.FromSeconds(1));
 
     [Test]
     public async Task A_lab_machine_is_reimaged_verified_and_cleaned_through_its_virtual_bmc_and_a_pulled_drive_is_drift(CancellationToken ct)

@@ -66,6 +66,13 @@ public sealed record ProvisioningPolicy
     /// </summary>
     public TimeSpan AgentSilence { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Every phase with one deadline, retries and backoff (fast simulated machines, tests).</summary>
+    public static ProvisioningPolicy Uniform(PhasePolicy phase, TimeSpan heartbeatInterval) => new()
+    {
+        PowerOff = phase, OverrideSet = phase, Post = phase, NetworkBoot = phase, AgentCallback = phase, Wipe = phase,
+        HeartbeatInterval = heartbeatInterval,
+    };
+
     public PhasePolicy For(ProvisioningPhase phase) => phase switch
     {
         ProvisioningPhase.PowerOff or ProvisioningPhase.PowerOffAfterClean => PowerOff,

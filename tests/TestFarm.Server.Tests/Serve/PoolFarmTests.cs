@@ -31,16 +31,7 @@ public sealed class PoolFarmTests
     private const string PasswordEnv = "TF_POOL_TEST_BMC_PASSWORD";
     private const string Password = "pool-secret-1";
 
-    private static readonly ProvisioningPolicy Fast = new()
-    {
-        PowerOff = new PhasePolicy { Deadline = TimeSpan.FromSeconds(20) },
-        OverrideSet = new PhasePolicy { Deadline = TimeSpan.FromSeconds(20) },
-        Post = new PhasePolicy { Deadline = TimeSpan.FromSeconds(20) },
-        NetworkBoot = new PhasePolicy { Deadline = TimeSpan.FromSeconds(20) },
-        AgentCallback = new PhasePolicy { Deadline = TimeSpan.FromSeconds(20) },
-        Wipe = new PhasePolicy { Deadline = TimeSpan.FromSeconds(20) },
-        HeartbeatInterval = TimeSpan.FromSeconds(1),
-    };
+    private static readonly ProvisioningPolicy Fast = ProvisioningPolicy.Uniform(new PhasePolicy { Deadline = TimeSpan.FromSeconds(20) }, TimeSpan.FromSeconds(1));
 
     [Test]
     public async Task A_triggered_plan_runs_on_the_pool_files_machines_through_their_bmcs_and_the_farms_boot_service(CancellationToken ct)

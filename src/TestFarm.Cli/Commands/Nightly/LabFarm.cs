@@ -123,12 +123,8 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         var bmcs = options.WrapBmcs?.Invoke(redfish) ?? redfish;
         Bmcs = bmcs;
         // Simulated machines POST and boot in seconds: deadlines to match, so a dead phase shows quickly.
-        var phase = new PhasePolicy { Deadline = TimeSpan.FromSeconds(30), Retries = 1, Backoff = TimeSpan.FromSeconds(1) };
-        var policy = new ProvisioningPolicy
-        {
-            PowerOff = phase, OverrideSet = phase, Post = phase, NetworkBoot = phase, AgentCallback = phase, Wipe = phase,
-            HeartbeatInterval = TimeSpan.FromSeconds(5),
-        };
+        var policy = ProvisioningPolicy.Uniform(new PhasePolicy { Deadline = TimeSpan.FromSeconds(30), Retries = 1, Backoff = TimeSpan.FromSeconds(1) },
+            TimeSpan.FromSeconds(5));
         var reimager = new Reimager(boot.Sessions, boot.Options, policy, time);
         Provisioner = new FarmProvisioner(reimager, new Cleaner(boot.Sessions, reimager, policy, time), bmcs,
             arm64 is null ? new ImageCatalogue().With(image) : new ImageCatalogue().With(image).With(arm64));

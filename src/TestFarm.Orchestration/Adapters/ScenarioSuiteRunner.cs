@@ -42,6 +42,7 @@ public sealed class ScenarioSuiteRunner(SuiteRunner engine, ScenarioExtras extra
             NodeAgent = extras.NodeAgent,
             LabFaults = extras.LabFaults,
             Sonobuoy = extras.Sonobuoy,
+            KubeconfigPath = context.Cluster.KubeconfigPath,
             Transport = extras.Transport,
             RandomSeed = extras.RandomSeed,
         };

@@ -9,6 +9,8 @@ public sealed record SonobuoyRequest
     public required TimeSpan Timeout { get; init; }
     /// <summary>Where the retrieved tarball goes.</summary>
     public required string ArtifactsDirectory { get; init; }
+    /// <summary>The cell's kubeconfig (a file holding credentials: passed by path, never shown).</summary>
+    public string? KubeconfigPath { get; init; }
 }
 
 /// <summary>

@@ -42,6 +42,8 @@ public sealed record CellContext
     public INodeAgent? NodeAgent { get; init; }
     public ILabFaults? LabFaults { get; init; }
     public ISonobuoyRunner? Sonobuoy { get; init; }
+    /// <summary>The cluster's kubeconfig file, for tools that run beside the farm's own client (Sonobuoy).</summary>
+    public string? KubeconfigPath { get; init; }
     public IProbeTransport? Transport { get; init; }
     /// <summary>Seed for random choices (victim pods); fixed for reproducible runs.</summary>
     public int RandomSeed { get; init; } = 1;

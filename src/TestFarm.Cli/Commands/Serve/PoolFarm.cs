@@ -37,6 +37,8 @@ public sealed record PoolFarmOptions
     public string? SshKeyFile { get; init; }
     /// <summary>A kubespray checkout, for plans with <c>deployer: kubespray</c>.</summary>
     public string? KubesprayDirectory { get; init; }
+    /// <summary>The <c>sonobuoy</c> binary conformance steps run (a name on PATH or a path).</summary>
+    public string SonobuoyBinary { get; init; } = "sonobuoy";
     /// <summary>MetalLB's address pool on the machines' network.</summary>
     public IReadOnlyList<string> LoadBalancerRanges { get; init; } = [];
     public ProvisioningPolicy Provisioning { get; init; } = new();
@@ -49,7 +51,8 @@ public sealed record PoolFarmOptions
 /// <summary>
 /// The pool file's machines as a farm backend: their BMCs through the Redfish client, the boot service on the
 /// provisioning network serving the given image, the reimager and cleaner, the plan's deployer (k3s, kubespray or
-/// Talos over SSH from this host), the add-ons and the suite engine probing the cluster from here. The same
+/// Talos over SSH from this host), the add-ons and the suite engine probing the cluster from here, conformance
+/// through the <c>sonobuoy</c> binary. The same
 /// pipeline as the lab's; nothing here is simulated.
 /// </summary>
 public sealed class PoolFarm : IFarmBackend, IAsyncDisposable
@@ -122,7 +125,10 @@ public sealed class PoolFarm : IFarmBackend, IAsyncDisposable
             deployers.Add(new KubesprayDeployer(new KubesprayOptions { KubesprayDirectory = kubespray }, runner, loggers.CreateLogger<KubesprayDeployer>()));
         var bringUp = new BringUpOptions { SshUser = options.SshUser, SshKeyFile = options.SshKeyFile };
         Clusters = new KubernetesBringUp(deployers, options.LoadBalancerRanges.Count > 0 ? bringUp with { AddressRanges = options.LoadBalancerRanges } : bringUp, time);
-        Suites = new ScenarioSuiteRunner(SuiteRunner.CreateDefault(loggers), new ScenarioExtras { Transport = new NetworkProbeTransport(_probeHttp) }, time);
+        Suites = new ScenarioSuiteRunner(SuiteRunner.CreateDefault(loggers), new ScenarioExtras
+        {
+            Transport = new NetworkProbeTransport(_probeHttp), Sonobuoy = new SonobuoyCliRunner(runner, options.SonobuoyBinary),
+        }, time);
     }
 
     /// <summary>The image folders' manifests: at least one, all of one build, at most one per architecture.</summary>

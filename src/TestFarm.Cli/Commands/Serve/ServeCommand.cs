@@ -36,12 +36,13 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     private readonly Option<string> _sshUser = new("--ssh-user") { Description = "User the deployers log in as on the machines", DefaultValueFactory = _ => "root" };
     private readonly Option<string?> _sshKey = new("--ssh-key") { Description = "SSH private key for the deployers (default: ssh's own)" };
     private readonly Option<string?> _kubespray = new("--kubespray") { Description = "Kubespray checkout, for plans with deployer: kubespray" };
+    private readonly Option<string> _sonobuoy = new("--sonobuoy") { Description = "The sonobuoy binary conformance steps run on the pool's clusters", DefaultValueFactory = _ => "sonobuoy" };
     private readonly Option<string[]> _lbRanges = new("--lb-range") { Description = "MetalLB address range on the machines' network (repeat the option)" };
 
     public Command Build()
     {
         var command = new Command("serve", "Run the farm server: REST API, Quartz jobs (reaper, cleaner, nightly crons), GitHub webhooks, metrics.");
-        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _lbRanges }) command.Options.Add(option);
+        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _sonobuoy, _lbRanges }) command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
     }
@@ -95,6 +96,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
                     BootListen = hardware.BootListen, BootPublicUrl = hardware.BootUrl, ImageDirectories = hardware.Images, Pool = config.Pool!.Value, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
                     SshUser = parse.GetValue(_sshUser)!, SshKeyFile = FullPath(parse.GetValue(_sshKey), root),
                     KubesprayDirectory = FullPath(parse.GetValue(_kubespray), root), LoadBalancerRanges = parse.GetValue(_lbRanges) ?? [],
+                    SonobuoyBinary = parse.GetValue(_sonobuoy)!,
                 }, TimeProvider.System, loggers, CancellationToken.None);
             }
             await using var app = await FarmServer.BuildAsync(options, farm, bmcErrors,

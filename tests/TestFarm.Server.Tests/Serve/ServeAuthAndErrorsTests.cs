@@ -107,7 +107,7 @@ public sealed class ServeAuthAndErrorsTests
         using var client = api;
         var (status, body, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
         Assert.That(status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), text);
-        Assert.That(body!["detail"]!.GetValue<string>(), Does.Contain("--lab"));
+        Assert.That(body!["detail"]!.GetValue<string>(), Does.Contain("--boot-listen and --image (the pool's machines) or --lab"));
     }
 
     [Test]

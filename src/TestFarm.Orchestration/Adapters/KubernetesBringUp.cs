@@ -17,7 +17,7 @@ public sealed record BringUpOptions
     public IReadOnlyList<string> AddressRanges { get; init; } = ["192.168.10.240-192.168.10.250"];
     public TimeSpan NodesReadyTimeout { get; init; } = TimeSpan.FromMinutes(10);
     public TimeSpan AddOnReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
-    /// <summary>Who the SSH-based deployers log in as on the machines, and with which key (the agent's keys when null).</summary>
+    /// <summary>Who the SSH-based deployers log in as on the machines, and with which key (ssh's own keys when null).</summary>
     public string SshUser { get; init; } = "root";
     public string? SshKeyFile { get; init; }
 }

@@ -138,6 +138,10 @@ public sealed class PoolFarmTests
         Assert.That(errors.Single(), Does.StartWith("--lab runs the built-in lab's own boot service"));
 
         errors.Clear();
+        Assert.That(ServeArguments.ParseHardware("http://0.0.0.0:8081", null, ["img"], lab: false, "/r", errors), Is.Null);
+        Assert.That(errors.Single(), Is.EqualTo("--boot-url: needed when --boot-listen is http://0.0.0.0:8081 (machines cannot reach the boot service at that address)"));
+
+        errors.Clear();
         var ok = ServeArguments.ParseHardware("http://0.0.0.0:8081", "http://10.1.0.5:8081", ["img"], lab: false, "/r", errors);
         Assert.That(errors, Is.Empty);
         Assert.That(ok, Is.EqualTo(new HardwareArguments(new IPEndPoint(IPAddress.Any, 8081), new Uri("http://10.1.0.5:8081"), ok!.Images)));
@@ -164,6 +168,10 @@ public sealed class PoolFarmTests
         var code = await serve.Parse(["--root", root.Path, "--boot-listen", "http://farm.example:80", "--image", "img"]).InvokeAsync(config);
         Assert.That(code, Is.EqualTo(Cli.ExitCodes.Usage));
         Assert.That(error.ToString(), Does.Contain("serve: --boot-listen: expected http://ADDRESS:PORT with an IP address"));
+
+        code = await serve.Parse(["--root", root.Path, "--boot-listen", "http://127.0.0.1:0", "--image", "img", "--ssh-key", "no-such-key"]).InvokeAsync(config);
+        Assert.That(code, Is.EqualTo(Cli.ExitCodes.Usage));
+        Assert.That(error.ToString(), Does.Contain($"serve: --ssh-key: no such file {Path.Combine(root.Path, "no-such-key")}"));
 
         code = await serve.Parse(["--root", root.Path, "--db", $"sqlite:{Path.Combine(root.Path, "farm.db")}", "--boot-listen", "http://127.0.0.1:0", "--image", "no-such-image"]).InvokeAsync(config);
         Assert.That(code, Is.EqualTo(Cli.ExitCodes.FarmFailure), error.ToString());

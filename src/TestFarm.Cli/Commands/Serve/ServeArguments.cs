@@ -59,6 +59,8 @@ public static class ServeArguments
         Uri? url = null;
         if (bootUrl is not null && (!Uri.TryCreate(bootUrl, UriKind.Absolute, out url) || url.Scheme != Uri.UriSchemeHttp))
             errors.Add($"--boot-url: expected the http:// URL the machines reach the boot service at, was '{bootUrl}'");
+        else if (bootUrl is null && listen is not null && (listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any)))
+            errors.Add($"--boot-url: needed when --boot-listen is {bootListen} (machines cannot reach the boot service at that address)");
         if (images.Count == 0) errors.Add("--image: needed with --boot-listen (a folder from 'testfarm image build')");
         return errors.Count > before ? null : new HardwareArguments(listen!, url, [.. images.Select(i => Path.GetFullPath(i, root))]);
     }

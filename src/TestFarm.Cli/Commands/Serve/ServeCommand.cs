@@ -14,7 +14,8 @@ namespace TestFarm.Cli.Commands.Serve;
 /// <c>testfarm serve [--db sqlite:PATH|postgres:CONNSTRING] [--listen URL] [--tokens FILE] [--lab | --boot-listen URL --image DIR...] [--root DIR]</c>:
 /// the long-running farm server. With <c>--lab</c> the built-in lab runs in-process so triggered plans really run; with
 /// <c>--boot-listen</c> and <c>--image</c> triggered plans run on the pool file's machines (their BMCs, the farm's boot
-/// service, the plan's deployer over SSH); with neither the pool file's machines are registered and the API is served. Stops gracefully on SIGTERM/Ctrl-C: runs in flight finish first.
+/// service, the plan's deployer over SSH); with neither the pool file's machines are registered and the API is served.
+/// Stops gracefully on SIGTERM/Ctrl-C: runs in flight finish first.
 /// Exit 0 after a clean stop, 1 on invalid configuration or tokens, 3 when the farm could not start.
 /// </summary>
 public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : ICliCommand
@@ -57,6 +58,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         if (parse.GetValue(_spares) is < 0 or > 16) problems.Add($"--spares must be 0 to 16, was {parse.GetValue(_spares)}");
         var hardware = ServeArguments.ParseHardware(parse.GetValue(_bootListen), parse.GetValue(_bootUrl), parse.GetValue(_images) ?? [],
             parse.GetValue(_lab), root, problems);
+        if (FullPath(parse.GetValue(_sshKey), root) is { } key && !File.Exists(key)) problems.Add($"--ssh-key: no such file {key}");
         if (problems.Count > 0) return await FailAsync(error, problems, ExitCodes.Usage);
 
         var config = ConfigFileReader.Load(root, null, stepValidators);
@@ -93,7 +95,8 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
             {
                 farm = await PoolFarm.StartAsync(new PoolFarmOptions
                 {
-                    BootListen = hardware.BootListen, BootPublicUrl = hardware.BootUrl, ImageDirectories = hardware.Images, Pool = config.Pool!.Value, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
+                    BootListen = hardware.BootListen, BootPublicUrl = hardware.BootUrl, ImageDirectories = hardware.Images,
+                    Pool = config.Pool!.Value, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
                     SshUser = parse.GetValue(_sshUser)!, SshKeyFile = FullPath(parse.GetValue(_sshKey), root),
                     KubesprayDirectory = FullPath(parse.GetValue(_kubespray), root), LoadBalancerRanges = parse.GetValue(_lbRanges) ?? [],
                     SonobuoyBinary = parse.GetValue(_sonobuoy)!,

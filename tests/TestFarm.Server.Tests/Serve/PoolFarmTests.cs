@@ -22,8 +22,9 @@ namespace TestFarm.Server.Tests.Serve;
 /// <c>serve</c> without the lab: the farm backend built from a pool file alone (<see cref="PoolFarm"/>), its boot
 /// service serving an image from <c>testfarm image build</c>. The rack is the lab's virtual BMCs in their own HTTP
 /// server, known to the farm only through the pool file, with simulated machines that network-boot from the farm's
-/// boot service like real ones. The plan deploys k3s over SSH: here no machine runs sshd (their address is
-/// 127.0.0.1), so the run shows every phase up to deploy on the pool's machines and the deploy's own refusal.
+/// boot service like real ones. The plan deploys k3s over SSH: here there is no machine to log in to (the address is
+/// 127.0.0.1, the login a user no host has), so the run shows every phase up to deploy on the pool's machines and the
+/// deployer's own refusal.
 /// </summary>
 [CancelAfter(150_000), NonParallelizable]
 public sealed class PoolFarmTests

@@ -23,6 +23,9 @@ public interface IRunStore
     Task RecordCellAsync(string runId, CellResult cell, CancellationToken ct = default);
     Task FinishRunAsync(string runId, CancellationToken ct = default);
     Task<RunResult?> GetRunAsync(string runId, CancellationToken ct = default);
-    /// <summary>Durations of finished cells of a plan on a profile, newest first (for duration estimates).</summary>
+    /// <summary>
+    /// How long the cells of a plan on a profile held their machines (<see cref="CellResult.HeldFor"/>), newest first, for
+    /// duration estimates. Only cells that ran to a verdict on the product count (passed, failed, flaky), not infra errors.
+    /// </summary>
     Task<IReadOnlyList<TimeSpan>> CellDurationsAsync(string plan, string profile, int limit = 50, CancellationToken ct = default);
 }

@@ -69,6 +69,12 @@ public sealed record CellResult
     public IReadOnlyList<string> Machines { get; init; } = [];
     /// <summary>Recovery times measured by chaos probes, by probe name.</summary>
     public IReadOnlyDictionary<string, TimeSpan> Recoveries { get; init; } = new Dictionary<string, TimeSpan>();
+
+    /// <summary>Name of the phase that waits for machines; its time is not a hold.</summary>
+    public const string WaitPhase = "reserve";
+
+    /// <summary>How long the cell held its machines: every phase but the wait for them (what the scheduler estimates).</summary>
+    public TimeSpan HeldFor => Phases.Where(p => p.Phase != WaitPhase).Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Duration);
 }
 
 /// <summary>One run of a plan.</summary>

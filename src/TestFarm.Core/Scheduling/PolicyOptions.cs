@@ -108,31 +108,55 @@ public interface IDurationEstimator
 }
 
 /// <summary>
-/// Median of past hold times per plan × profile; without history the request's own estimate (the plan's
-/// timeouts, see <see cref="FromPlanTimeouts"/>), else the default.
+/// Median of past hold times per plan × profile (the newest <see cref="Window"/> of them); without history the
+/// request's own estimate (the farm sets it from the plan's phase deadlines), else the fallback. Safe to share
+/// between threads: the farm refreshes the history while the API asks for estimates.
 /// </summary>
 public sealed class HistoryDurationEstimator(TimeSpan fallback) : IDurationEstimator
 {
+    /// <summary>Hold times kept per plan × profile.</summary>
+    public const int Window = 101;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string, string), TimeSpan> _median = [];
     private readonly Dictionary<(string, string), List<TimeSpan>> _history = [];
 
     public void Record(string plan, string profile, TimeSpan duration)
     {
-        if (!_history.TryGetValue((plan, profile), out var list)) _history[(plan, profile)] = list = [];
-        list.Add(duration);
-        if (list.Count > 101) list.RemoveAt(0);
+        lock (_gate)
+        {
+            if (!_history.TryGetValue((plan, profile), out var list)) _history[(plan, profile)] = list = [];
+            list.Add(duration);
+            if (list.Count > Window) list.RemoveAt(0);
+            _median[(plan, profile)] = Median(list);
+        }
+    }
+
+    /// <summary>Replaces the history of one plan × profile, e.g. with the durations of the cells a store recorded.</summary>
+    public void Replace(string plan, string profile, IReadOnlyList<TimeSpan> durations)
+    {
+        ArgumentNullException.ThrowIfNull(durations);
+        lock (_gate)
+        {
+            var list = durations.Take(Window).ToList();
+            _history[(plan, profile)] = list;
+            if (list.Count > 0) _median[(plan, profile)] = Median(list);
+            else _median.Remove((plan, profile));
+        }
     }
 
     public TimeSpan Estimate(ReservationRequest request)
     {
-        if (_history.TryGetValue((request.Plan, request.Profile ?? ""), out var list) && list.Count > 0)
+        lock (_gate)
         {
-            var sorted = list.Order().ToList();
-            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+            if (_median.TryGetValue((request.Plan, request.Profile ?? ""), out var median)) return median;
         }
         return request.EstimatedDuration ?? fallback;
     }
 
-    /// <summary>The plan's phase timeouts summed: the longest a cell may take, a safe default estimate.</summary>
-    public static TimeSpan? FromPlanTimeouts(Plan plan) =>
-        plan.Timeouts.Count == 0 ? null : plan.Timeouts.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b);
+    private static TimeSpan Median(List<TimeSpan> list)
+    {
+        var sorted = list.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
 }

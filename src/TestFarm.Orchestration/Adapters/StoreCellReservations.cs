@@ -45,7 +45,7 @@ public sealed class StoreCellReservations(
 
     private async Task<CellLease> ReserveAsync(string runId, string repository, MatrixCell cell, Plan plan, CancellationToken ct)
     {
-        var request = ReservationRequest.ForCell(cell, plan, runId, time.GetUtcNow(), repository);
+        var request = ReservationRequest.ForCell(cell, plan, runId, time.GetUtcNow(), repository) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
         var admission = await service.SubmitAsync(request, ct);
         if (!admission.Admitted) throw new InvalidOperationException($"cell {cell.Id} cannot be admitted: {string.Join("; ", admission.Reasons)}");
         var mine = new TaskCompletionSource<GrantedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -3,7 +3,7 @@ namespace TestFarm.Orchestration.Pipeline;
 /// <summary>Names of a cell's phases, as they appear in plans' timeouts, reports and the live view.</summary>
 public static class PipelinePhases
 {
-    public const string Reserve = "reserve";
+    public const string Reserve = Core.Results.CellResult.WaitPhase;
     public const string Reimage = "reimage";
     public const string Deploy = "deploy";
     public const string AddOns = "addons";
@@ -12,6 +12,16 @@ public static class PipelinePhases
     public const string Release = "release";
 
     public static readonly IReadOnlyList<string> All = [Reserve, Reimage, Deploy, AddOns, Suites, Clean, Release];
+
+    /// <summary>
+    /// The longest a cell of <paramref name="plan"/> may hold its machines: the deadlines of every phase after the wait
+    /// for them, the plan's where it names one. The scheduler's estimate until the plan × profile has history.
+    /// </summary>
+    public static TimeSpan LongestHold(Core.Plans.Plan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return All.Where(p => p != Reserve).Aggregate(TimeSpan.Zero, (sum, p) => sum + (plan.Timeouts.TryGetValue(p, out var t) ? t : DefaultDeadline(p)));
+    }
 
     /// <summary>Deadlines when a plan names none for a phase.</summary>
     public static TimeSpan DefaultDeadline(string phase) => phase switch

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TestFarm.Core.Hardware;
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Pool;
@@ -17,13 +18,30 @@ public sealed record GrantedRequest(ReservationRequest Request, Lease Lease, boo
 /// <summary>
 /// Glue between the pure policy and the store: registers the pool, admits and queues requests, runs one
 /// scheduling round (decide, then claim each placement all-or-nothing; a placement lost to another instance
-/// simply stays queued), reports the queue, and completes requests.
+/// simply stays queued), reports the queue, and completes requests. With <paramref name="history"/> the scheduler's
+/// duration estimates are refreshed from the store's finished cells before each decision.
 /// </summary>
 public sealed class ReservationService(
-    FarmScheduler scheduler, IMachineStore machines, ILeaseStore leases, IRequestQueue queue, TimeProvider time, ILogger<ReservationService>? log = null)
+    FarmScheduler scheduler, IMachineStore machines, ILeaseStore leases, IRequestQueue queue, TimeProvider time, ILogger<ReservationService>? log = null,
+    StoreDurationHistory? history = null)
 {
     private readonly ILogger _log = (ILogger?)log ?? NullLogger.Instance;
     private readonly QueueExplainer _explainer = new(scheduler);
+
+    /// <summary>How often the history of one plan × profile is read again from the store.</summary>
+    public static readonly TimeSpan HistoryRefresh = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The farm's service over one store: the farm policy with <paramref name="policy"/>, hold times estimated as the median
+    /// of the store's finished cells per plan × profile, else from the plan's phase deadlines, else one hour.
+    /// </summary>
+    public static ReservationService OverStore<TStore>(TStore store, IReadOnlyDictionary<string, HardwareProfile> profiles, PolicyOptions policy, TimeProvider time,
+        ILogger<ReservationService>? log = null) where TStore : IMachineStore, ILeaseStore, IRequestQueue, IRunStore
+    {
+        var estimator = new HistoryDurationEstimator(TimeSpan.FromHours(1));
+        return new ReservationService(new FarmScheduler(new GangChooser(profiles), policy, estimator), store, store, store, time, log,
+            new StoreDurationHistory(store, estimator, time, HistoryRefresh));
+    }
 
     public Task RegisterPoolAsync(PoolInventory pool, CancellationToken ct = default) =>
         machines.RegisterAsync(pool.Machines.Select(m => new MachineRegistration(m.Id, m.Profile, m.Location.L2Domain)).ToList(), ct);
@@ -78,8 +96,13 @@ public sealed class ReservationService(
     {
         var all = await queue.ListAsync(null, ct).ConfigureAwait(false);
         var active = (await leases.ListLeasesAsync(activeOnly: true, ct).ConfigureAwait(false)).ToDictionary(l => l.Id, StringComparer.Ordinal);
+        var queued = all.Where(q => q.State == RequestState.Queued).Select(q => q.Request).ToList();
+        var holding = all.Where(q => q.State == RequestState.Granted && q.LeaseId is not null && active.ContainsKey(q.LeaseId)).ToList();
+        // Estimates first: the running holds' expected ends below use them too.
+        if (history is not null && queued.Count > 0)
+            await history.RefreshAsync([.. queued, .. holding.Select(q => q.Request)], ct).ConfigureAwait(false);
         var running = new List<RunningHold>();
-        foreach (var q in all.Where(q => q.State == RequestState.Granted && q.LeaseId is not null && active.ContainsKey(q.LeaseId)))
+        foreach (var q in holding)
         {
             var lease = active[q.LeaseId!];
             running.Add(new RunningHold(q.Request.Id, q.Request.Repository, lease.Machines, lease.GrantedAt + scheduler.Estimate(q.Request)) { Priority = q.Request.Priority });
@@ -87,7 +110,7 @@ public sealed class ReservationService(
         return new SchedulerInput
         {
             Machines = await machines.ListMachinesAsync(ct).ConfigureAwait(false),
-            Queue = all.Where(q => q.State == RequestState.Queued).Select(q => q.Request).ToList(),
+            Queue = queued,
             Running = running,
             Now = time.GetUtcNow(),
         };

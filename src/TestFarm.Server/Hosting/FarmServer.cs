@@ -58,8 +58,7 @@ public static class FarmServer
 
         var store = await OpenStoreAsync(options, time, ct);
         var profiles = options.Configuration.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal);
-        var reservations = new ReservationService(
-            new FarmScheduler(new GangChooser(profiles), options.Policy, new HistoryDurationEstimator(TimeSpan.FromHours(1))), store, store, store, time);
+        var reservations = ReservationService.OverStore(store, profiles, options.Policy, time);
         if ((backend?.Pool ?? options.Pool) is { } pool) await reservations.RegisterPoolAsync(pool, ct);
 
         var services = builder.Services;

@@ -53,7 +53,7 @@ public sealed partial class SqlFarmStore
         WriteAsync("record cell " + cell.CellId, async (c, tx) =>
         {
             var now = Now;
-            var duration = (long)cell.Phases.Sum(p => p.Duration.TotalMilliseconds);
+            var duration = (long)cell.HeldFor.TotalMilliseconds;
             await c.ExecuteAsync("DELETE FROM results WHERE run_id = @runId AND cell_id = @CellId", new { runId, cell.CellId }, tx).ConfigureAwait(false);
             await c.ExecuteAsync("DELETE FROM cells WHERE run_id = @runId AND cell_id = @CellId", new { runId, cell.CellId }, tx).ConfigureAwait(false);
             await c.ExecuteAsync("INSERT INTO cells (run_id, cell_id, plan, profile, verdict, duration_ms, recorded_at, payload) VALUES (@runId, @CellId, @Plan, @Profile, @v, @duration, @now, @payload)",
@@ -92,6 +92,6 @@ public sealed partial class SqlFarmStore
 
     public Task<IReadOnlyList<TimeSpan>> CellDurationsAsync(string plan, string profile, int limit = 50, CancellationToken ct = default) =>
         ReadAsync<IReadOnlyList<TimeSpan>>("cell durations", async c =>
-            (await c.QueryAsync<long>("SELECT duration_ms FROM cells WHERE plan = @plan AND profile = @profile ORDER BY recorded_at DESC LIMIT @limit",
+            (await c.QueryAsync<long>("SELECT duration_ms FROM cells WHERE plan = @plan AND profile = @profile AND verdict IN ('Passed', 'Failed', 'Flaky') ORDER BY recorded_at DESC LIMIT @limit",
                 new { plan, profile, limit }).ConfigureAwait(false)).Select(ms => TimeSpan.FromMilliseconds(ms)).ToList(), ct);
 }

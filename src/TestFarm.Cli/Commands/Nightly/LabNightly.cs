@@ -45,9 +45,7 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         var pool = farm.Pool;
 
         var store = await SqlFarmStore.OpenSqliteAsync(Path.Combine(outDir, "farm.db"), time, ct: cancellationToken);
-        var reservations = new ReservationService(
-            new FarmScheduler(new GangChooser(profiles), Server.Hosting.FarmServerOptions.DedicatedPool, new HistoryDurationEstimator(TimeSpan.FromHours(1))),
-            store, store, store, time);
+        var reservations = ReservationService.OverStore(store, profiles, Server.Hosting.FarmServerOptions.DedicatedPool, time);
         await reservations.RegisterPoolAsync(pool, cancellationToken);
         await store.StartRunAsync(runId, plan.Name, "nightly (lab)", cancellationToken);
         // The store is this run's own: a request of any other run is stale.

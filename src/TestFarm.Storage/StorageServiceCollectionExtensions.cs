@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
+using TestFarm.Core.Provisioning;
 using TestFarm.Storage.Database;
 using TestFarm.Storage.Sql;
 
@@ -21,7 +22,7 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers one <see cref="SqlFarmStore"/> (migrated on first use) as <see cref="IMachineStore"/>, <see cref="ILeaseStore"/>,
-    /// <see cref="IRequestQueue"/>, <see cref="IRunStore"/> and <see cref="IEventLog"/>. Needs a <see cref="TimeProvider"/>.
+    /// <see cref="IRequestQueue"/>, <see cref="IRunStore"/>, <see cref="IEventLog"/> and <see cref="IHealthHistory"/>. Needs a <see cref="TimeProvider"/>.
     /// </summary>
     public static IServiceCollection AddTestFarmStorage(this IServiceCollection services, StorageOptions options)
     {
@@ -40,6 +41,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IRequestQueue>(sp => sp.GetRequiredService<SqlFarmStore>());
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqlFarmStore>());
         services.TryAddSingleton<IEventLog>(sp => sp.GetRequiredService<SqlFarmStore>());
+        services.TryAddSingleton<IHealthHistory>(sp => sp.GetRequiredService<SqlFarmStore>());
         return services;
     }
 }

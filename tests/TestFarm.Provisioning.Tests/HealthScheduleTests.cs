@@ -106,6 +106,48 @@ public sealed class HealthScheduleTests : FaultTestBase
     }
 
     [Test]
+    public async Task With_a_history_every_verdict_is_kept_and_a_restarted_farm_counts_on_from_the_last_round()
+    {
+        var store = await StoreAsync(("m1", MachineState.Available));
+        HealthRound Fresh() => new(store, new StaticHealthTargets([Target("m1")]), new OneBmc(Bmc), new HealthChecker(Reimager, Time), new HealthLedger(),
+            new HealthCheckOptions { QuarantineAfter = 3, ReadmitAfter = 2 }, history: store, time: Time);
+        Bmc.Unreachable = true;
+        await Drive(Fresh().RunAsync());
+        Time.Advance(TimeSpan.FromMinutes(10));
+        await Drive(Fresh().RunAsync());
+        Assert.That(await StateAsync(store, "m1"), Is.EqualTo(MachineState.Suspect));
+
+        // A third round by a new ledger (the farm restarted, or another instance runs the job): failure 3 of 3.
+        Time.Advance(TimeSpan.FromMinutes(10));
+        await Drive(Fresh().RunAsync());
+        Assert.That(await StateAsync(store, "m1"), Is.EqualTo(MachineState.Quarantined), "the kept count carried over");
+
+        var history = await store.ReadHealthAsync("m1");
+        Assert.That(history.Select(h => (h.Health.Grade, h.Health.ConsecutiveFailures)), Is.EqualTo(new[]
+        {
+            (HealthGrade.Quarantined, 3), (HealthGrade.Suspect, 2), (HealthGrade.Suspect, 1),
+        }));
+        Assert.That(history[0].Health.Blamed, Is.EqualTo(HealthComponent.Bmc));
+        Assert.That(history[0].Checks.Single().Check, Is.EqualTo("bmc-reachable"));
+        Assert.That(history[0].At - history[2].At, Is.EqualTo(TimeSpan.FromMinutes(20)));
+    }
+
+    [Test]
+    public async Task A_machine_reserved_while_its_round_ran_is_not_taken_from_its_lease()
+    {
+        var store = await StoreAsync(("m1", MachineState.Available));
+        var round = Round(store, new HealthLedger(), "m1");
+        Bmc.Unreachable = true;
+        store.BeforeMove = async id => await store.ClaimMachinesAsync("farm-a", "r1", [id], TimeSpan.FromHours(1));
+
+        var result = (await Drive(round.RunAsync())).Single();
+
+        Assert.That(await StateAsync(store, "m1"), Is.EqualTo(MachineState.Reserved), "the verdict was about an Available machine; it is reserved now");
+        Assert.That(result.After, Is.EqualTo(MachineState.Available));
+        Assert.That((await store.ListLeasesAsync(activeOnly: true)).Single().Machines, Is.EqualTo(new[] { "m1" }));
+    }
+
+    [Test]
     public void Unusable_options_are_refused_at_registration_naming_key_and_value()
     {
         var e = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFarmHealthChecks(new HealthCheckOptions { Interval = TimeSpan.FromMilliseconds(10), QuarantineAfter = 0 }));

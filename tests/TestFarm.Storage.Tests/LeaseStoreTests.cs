@@ -41,6 +41,23 @@ public sealed class LeaseStoreTests(StoreKind kind)
     }
 
     [Test]
+    public async Task A_move_from_an_expected_state_leaves_a_machine_that_moved_meanwhile_as_it_is()
+    {
+        await _store.ClaimMachinesAsync("farm-a", "r1", ["x86-000"], Ttl);
+        var before = await EventCount();
+        var e = Assert.ThrowsAsync<IllegalTransitionException>(() => _store.TransitionAsync("x86-000", MachineState.Available, MachineState.Suspect, "health: failed"));
+        Assert.That(e!.Message, Does.Contain("is Reserved, was expected Available"));
+        var machines = (await _store.ListMachinesAsync()).ToDictionary(m => m.Id);
+        Assert.That(machines["x86-000"].State, Is.EqualTo(MachineState.Reserved));
+        Assert.That(machines["x86-000"].LeaseId, Is.Not.Null, "still held by its lease");
+        Assert.That(await EventCount(), Is.EqualTo(before), "nothing written");
+
+        var moved = await _store.TransitionAsync("x86-001", MachineState.Available, MachineState.Suspect, "health: failed");
+        Assert.That(moved.State, Is.EqualTo(MachineState.Suspect));
+        Assert.ThrowsAsync<IllegalTransitionException>(() => _store.TransitionAsync("x86-002", MachineState.Available, MachineState.Cleaning, "no such move"));
+    }
+
+    [Test]
     public async Task A_gang_claim_takes_all_machines_or_none()
     {
         var first = await _store.ClaimAsync("farm-a", TestPool.Request("r1", "arm", 2), TestPool.Chooser, Ttl);

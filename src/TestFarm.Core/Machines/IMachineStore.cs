@@ -17,6 +17,12 @@ public interface IMachineStore
     /// out of the held states leaves its lease's hold (the lease stays active for its other machines).
     /// </summary>
     Task<MachineRecord> TransitionAsync(string machineId, MachineState to, string reason, CancellationToken ct = default);
+
+    /// <summary>
+    /// The same move, made only if the machine is still <paramref name="from"/>: one found in another state (moved
+    /// meanwhile, e.g. reserved while a health round looked at it) is left as it is and <see cref="IllegalTransitionException"/> thrown.
+    /// </summary>
+    Task<MachineRecord> TransitionAsync(string machineId, MachineState from, MachineState to, string reason, CancellationToken ct = default);
 }
 
 /// <summary>One row of the append-only audit log.</summary>

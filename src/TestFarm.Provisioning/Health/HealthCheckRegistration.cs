@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Quartz;
 using TestFarm.Core.Bmc;
 using TestFarm.Core.Machines;
+using TestFarm.Core.Provisioning;
 
 namespace TestFarm.Provisioning.Health;
 
@@ -13,7 +14,8 @@ public static class HealthCheckRegistration
     /// Schedules <see cref="MachineHealthJob"/> on Quartz every <see cref="HealthCheckOptions.Interval"/> (first round
     /// at start) and registers <see cref="HealthRound"/>, <see cref="HealthLedger"/> and the options.
     /// Needs in the container: <see cref="IMachineStore"/>, <see cref="IBmcClientFactory"/>, <see cref="IHealthTargets"/>
-    /// and <see cref="HealthChecker"/> (<c>AddTestFarmProvisioning</c>). Uses the host's Quartz scheduler (its job
+    /// and <see cref="HealthChecker"/> (<c>AddTestFarmProvisioning</c>); an <see cref="IHealthHistory"/> when there is one (the
+    /// store's) keeps every round. Uses the host's Quartz scheduler (its job
     /// store, e.g. <c>AddLeaseReaper</c>'s); add <c>AddQuartzHostedService</c> if nothing else runs Quartz.
     /// Throws at registration, naming key and value, on unusable options.
     /// </summary>
@@ -26,7 +28,7 @@ public static class HealthCheckRegistration
         services.TryAddSingleton<HealthLedger>();
         services.TryAddSingleton(sp => new HealthRound(sp.GetRequiredService<IMachineStore>(), sp.GetRequiredService<IHealthTargets>(),
             sp.GetRequiredService<IBmcClientFactory>(), sp.GetRequiredService<HealthChecker>(), sp.GetRequiredService<HealthLedger>(),
-            sp.GetRequiredService<HealthCheckOptions>(), sp.GetService<ILogger<HealthRound>>()));
+            sp.GetRequiredService<HealthCheckOptions>(), sp.GetService<ILogger<HealthRound>>(), sp.GetService<IHealthHistory>(), sp.GetService<TimeProvider>()));
         services.AddQuartz(q => q.ScheduleJob<MachineHealthJob>(
             t => t.WithIdentity("machine-health-trigger", "testfarm").StartNow()
                 .WithSchedule(SimpleScheduleBuilder.Create().WithInterval(options.Interval).RepeatForever()),

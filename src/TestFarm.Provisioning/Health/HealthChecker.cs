@@ -23,14 +23,17 @@ public sealed record HealthCheckRequest
 /// <summary>
 /// One health round for one machine: BMC reachable, power cycle works, network boot reaches the
 /// callback, inventory matches the profile. Feed the results to <see cref="MachineHealth.RecordRound"/>.
-/// Scheduled by <see cref="MachineHealthJob"/> through <see cref="HealthRound"/>.
+/// Scheduled by <see cref="MachineHealthJob"/> through <see cref="HealthRound"/>. Without a <paramref name="reimager"/>
+/// (a farm whose health rounds do not network-boot) a request with a boot probe is refused.
 /// </summary>
-public sealed class HealthChecker(Reimager reimager, TimeProvider time)
+public sealed class HealthChecker(Reimager? reimager, TimeProvider time)
 {
     public async Task<IReadOnlyList<HealthCheckResult>> CheckAsync(IBmcClient bmc, HealthCheckRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bmc);
         ArgumentNullException.ThrowIfNull(request);
+        if (request.BootProbe is not null && reimager is null)
+            throw new InvalidOperationException($"health check of {request.Machine.Id}: a boot probe needs a reimager (the boot service), this checker has none");
         var results = new List<HealthCheckResult>();
         var reachable = await Check("bmc-reachable", HealthComponent.Bmc, request.CallTimeout,
             ct => bmc.GetPowerStateAsync(ct), cancellationToken);
@@ -58,7 +61,7 @@ public sealed class HealthChecker(Reimager reimager, TimeProvider time)
 
         if (request.BootProbe is { } probe)
         {
-            var outcome = await reimager.ReimageAsync(bmc, new ReimageRequest { Machine = request.Machine, Profile = request.Profile, Image = probe }, cancellationToken);
+            var outcome = await reimager!.ReimageAsync(bmc, new ReimageRequest { Machine = request.Machine, Profile = request.Profile, Image = probe }, cancellationToken);
             results.Add(new HealthCheckResult("network-boot", outcome.Ok, outcome.Ok ? null : outcome.Blamed ?? HealthComponent.Boot,
                 outcome.Ok ? null : $"{outcome.PhaseName}: {outcome.Error}"));
             try { await bmc.ResetAsync(PowerIntent.ForceOff, cancellationToken); }

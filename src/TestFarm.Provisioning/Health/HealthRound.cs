@@ -16,15 +16,20 @@ public sealed record HealthRoundResult(string MachineId, MachineState Before, Ma
 /// moves the machine in the store, audited with the check that decided: a failure makes an Available
 /// machine Suspect, N consecutive failures quarantine it blaming the component, a pass sends a Suspect
 /// machine to Cleaning, M passes send a Quarantined one to Cleaning. Held, Cleaning and Retired machines are left alone.
+/// With <paramref name="history"/> every verdict is kept there, and a round starts from the newest kept one of each
+/// machine (a restarted farm, or another instance of a cluster, counts on from the last round).
 /// </summary>
 public sealed class HealthRound(
     IMachineStore store, IHealthTargets targets, IBmcClientFactory bmcs, HealthChecker checker, HealthLedger ledger,
-    HealthCheckOptions options, ILogger<HealthRound>? logger = null)
+    HealthCheckOptions options, ILogger<HealthRound>? logger = null, IHealthHistory? history = null, TimeProvider? time = null)
 {
     private readonly ILogger _log = logger ?? NullLogger<HealthRound>.Instance;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async Task<IReadOnlyList<HealthRoundResult>> RunAsync(CancellationToken cancellationToken = default)
     {
+        if (history is not null)
+            foreach (var (id, kept) in await history.LatestHealthAsync(cancellationToken).ConfigureAwait(false)) ledger.Set(id, kept.Health);
         var states = (await store.ListMachinesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Id, m => m.State, StringComparer.Ordinal);
         var results = new List<HealthRoundResult>();
         foreach (var target in await targets.ListAsync(cancellationToken).ConfigureAwait(false))
@@ -59,7 +64,7 @@ public sealed class HealthRound(
         {
             try
             {
-                moved = (await store.TransitionAsync(id, next, Reason(after, checks), cancellationToken).ConfigureAwait(false)).State;
+                moved = (await store.TransitionAsync(id, state, next, Reason(after, checks), cancellationToken).ConfigureAwait(false)).State;
                 Log.HealthMoved(_log, id, state, moved, after.Grade);
             }
             catch (IllegalTransitionException e)
@@ -69,7 +74,10 @@ public sealed class HealthRound(
                 return new HealthRoundResult(id, state, state, before, checks);
             }
         }
-        ledger.Set(id, moved == MachineState.Cleaning ? MachineHealth.Healthy : after);
+        var kept = moved == MachineState.Cleaning ? MachineHealth.Healthy : after;
+        ledger.Set(id, kept);
+        if (history is not null)
+            await history.RecordHealthAsync(new HealthRecord { MachineId = id, At = _time.GetUtcNow(), Health = kept, Checks = checks }, cancellationToken).ConfigureAwait(false);
         foreach (var c in checks) Log.HealthChecked(_log, id, after.Grade, c.Check, c.Passed);
         return new HealthRoundResult(id, state, moved, after, checks);
     }

@@ -26,14 +26,23 @@ public sealed partial class SqlFarmStore
         ReadAsync<IReadOnlyList<MachineRecord>>("list machines", async c =>
             (await c.QueryAsync<MachineRow>($"SELECT {MachineColumns} FROM machines ORDER BY id").ConfigureAwait(false)).Select(r => r.ToRecord()).ToList(), ct);
 
-    public Task<MachineRecord> TransitionAsync(string machineId, MachineState to, string reason, CancellationToken ct = default)
+    public Task<MachineRecord> TransitionAsync(string machineId, MachineState to, string reason, CancellationToken ct = default) =>
+        MoveAsync(machineId, null, to, reason, ct);
+
+    public Task<MachineRecord> TransitionAsync(string machineId, MachineState from, MachineState to, string reason, CancellationToken ct = default) =>
+        MoveAsync(machineId, from, to, reason, ct);
+
+    private Task<MachineRecord> MoveAsync(string machineId, MachineState? from, MachineState to, string reason, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        if (_db.Kind == Database.StoreKind.Postgres && to != MachineState.Reserved) return PgTransitionAsync(machineId, to, reason, ct);
+        if (from is { } f) MachineTransitions.Ensure(machineId, f, to);
+        if (_db.Kind == Database.StoreKind.Postgres && to != MachineState.Reserved) return PgTransitionAsync(machineId, from, to, reason, ct);
         return WriteAsync("move machine " + machineId, async (c, tx) =>
         {
             var row = await c.QuerySingleOrDefaultAsync<MachineRow>($"SELECT {MachineColumns} FROM machines WHERE id = @machineId{_db.ForUpdate}", new { machineId }, tx).ConfigureAwait(false)
                 ?? throw new KeyNotFoundException($"{_db.Place}: no machine '{machineId}'");
+            if (from is { } expected && row.state != expected.ToString())
+                throw new IllegalTransitionException($"machine {machineId} (is {row.state}, was expected {expected})", row.state, to.ToString());
             var machine = new Machine(row.id, row.profile, row.l2_domain, Enum.Parse<MachineState>(row.state), row.lease_id);
             var now = Now;
             var e = machine.MoveTo(to, reason, At(now), row.lease_id);

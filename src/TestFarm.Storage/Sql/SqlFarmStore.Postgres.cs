@@ -121,16 +121,18 @@ public sealed partial class SqlFarmStore
     private static readonly Dictionary<MachineState, string[]> AllowedFrom = Enum.GetValues<MachineState>().ToDictionary(
         to => to, to => Enum.GetValues<MachineState>().Where(s => MachineTransitions.IsAllowed(s, to)).Select(s => s.ToString()).ToArray());
 
-    private async Task<MachineRecord> PgTransitionAsync(string machineId, MachineState to, string reason, CancellationToken ct)
+    private async Task<MachineRecord> PgTransitionAsync(string machineId, MachineState? from, MachineState to, string reason, CancellationToken ct)
     {
         var now = Now;
-        var allowed = AllowedFrom[to];
+        var allowed = from is { } expected ? [expected.ToString()] : AllowedFrom[to];
         var keepLease = MachineTransitions.IsHeld(to);
         var row = await _moves!.RunAsync(new MoveItem(machineId, to.ToString(), reason, allowed, keepLease, now), ct).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"{_db.Place}: no machine '{machineId}'");
         var machine = new Machine(row.id, row.profile, row.l2_domain, Enum.Parse<MachineState>(row.state), row.lease_id);
         if (row.moved == 0)
         {
+            if (from is { } f && row.state != f.ToString())
+                throw new IllegalTransitionException($"machine {machineId} (is {row.state}, was expected {f})", row.state, to.ToString());
             machine.MoveTo(to, reason, At(now), row.lease_id);
             throw new IllegalTransitionException($"machine {machineId} (changed concurrently)", row.state, to.ToString());
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TestFarm.Core.Provisioning;
 using TestFarm.Core.Results;
 using TestFarm.Core.Scheduling;
 
@@ -8,6 +9,7 @@ namespace TestFarm.Storage.Sql;
 [JsonSerializable(typeof(ReservationRequest))]
 [JsonSerializable(typeof(CellResult))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(HealthCheckResult[]))]
 internal sealed partial class StorageJson : JsonSerializerContext
 {
     /// <summary>A lease's machines as stored in <c>leases.machines</c>: a JSON array of ids (sorted by the writer).</summary>

@@ -1,5 +1,6 @@
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
+using TestFarm.Core.Provisioning;
 using TestFarm.Core.Scheduling;
 
 namespace TestFarm.Testing.Storage;
@@ -7,10 +8,41 @@ namespace TestFarm.Testing.Storage;
 /// <summary>
 /// In-memory stand-in for the SQL farm store: machines, gang leases, the request queue and the audit log, with
 /// the same refusals (illegal transitions, foreign/expired/ended leases, all-or-nothing claims). One lock, so
-/// it is safe from several threads. Runs and results are not kept here.
+/// it is safe from several threads. Runs and results are not kept here; the health history is.
 /// </summary>
-public sealed class InMemoryFarmStore(TimeProvider time) : IMachineStore, ILeaseStore, IRequestQueue, IEventLog
+public sealed class InMemoryFarmStore(TimeProvider time) : IMachineStore, ILeaseStore, IRequestQueue, IEventLog, IHealthHistory
 {
+    private readonly List<HealthRecord> _health = [];
+
+    public Task RecordHealthAsync(HealthRecord record, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        lock (_gate)
+        {
+            if (!_machines.ContainsKey(record.MachineId)) throw new KeyNotFoundException($"no machine '{record.MachineId}'");
+            _health.RemoveAll(h => h.MachineId == record.MachineId && h.At < record.At - IHealthHistory.Retention);
+            _health.Add(record);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<HealthRecord>> ReadHealthAsync(string machineId, int limit = 100, CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<HealthRecord>>([.. _health.Where(h => h.MachineId == machineId).Reverse().OrderByDescending(h => h.At).Take(limit)]);
+        }
+    }
+
+    public Task<IReadOnlyDictionary<string, HealthRecord>> LatestHealthAsync(CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, HealthRecord>>(
+                _health.GroupBy(h => h.MachineId).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal));
+        }
+    }
+
     private readonly Lock _gate = new();
     private readonly SortedDictionary<string, MachineRecord> _machines = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
@@ -41,16 +73,29 @@ public sealed class InMemoryFarmStore(TimeProvider time) : IMachineStore, ILease
         lock (_gate) { return Task.FromResult<IReadOnlyList<MachineRecord>>([.. _machines.Values]); }
     }
 
-    public Task<MachineRecord> TransitionAsync(string machineId, MachineState to, string reason, CancellationToken ct = default)
+    public Task<MachineRecord> TransitionAsync(string machineId, MachineState to, string reason, CancellationToken ct = default) =>
+        MoveAsync(machineId, null, to, reason);
+
+    public Task<MachineRecord> TransitionAsync(string machineId, MachineState from, MachineState to, string reason, CancellationToken ct = default) =>
+        MoveAsync(machineId, from, to, reason);
+
+    /// <summary>Runs just before a move is checked, under no lock (tests make a concurrent move there).</summary>
+    public Func<string, Task>? BeforeMove { get; set; }
+
+    private async Task<MachineRecord> MoveAsync(string machineId, MachineState? from, MachineState to, string reason)
     {
+        if (from is { } f) MachineTransitions.Ensure(machineId, f, to);
+        if (BeforeMove is { } hook) await hook(machineId);
         lock (_gate)
         {
             var r = _machines.TryGetValue(machineId, out var found) ? found : throw new KeyNotFoundException($"no machine '{machineId}'");
+            if (from is { } expected && r.State != expected)
+                throw new IllegalTransitionException($"machine {machineId} (is {r.State}, was expected {expected})", r.State.ToString(), to.ToString());
             var m = new Machine(r.Id, r.Profile, r.L2Domain, r.State, r.LeaseId);
             var e = m.MoveTo(to, reason, time.GetUtcNow(), r.LeaseId);
             _machines[machineId] = r with { State = m.State, LeaseId = m.LeaseId, UpdatedAt = e.At };
             Audit("machine", machineId, e.From.ToString(), e.To.ToString(), reason, r.LeaseId);
-            return Task.FromResult(_machines[machineId]);
+            return _machines[machineId];
         }
     }
 

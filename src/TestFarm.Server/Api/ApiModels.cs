@@ -9,7 +9,8 @@ public sealed record PoolView(int Total, IReadOnlyDictionary<string, int> ByStat
 
 public sealed record EventView(long Seq, DateTimeOffset At, string Kind, string? From, string To, string Reason, string? LeaseId);
 
-public sealed record MachineDetail(MachineView Machine, object? Profile, IReadOnlyList<EventView> Health, IReadOnlyList<EventView> Events);
+/// <summary>A machine: its moves into and out of the unhealthy states (<c>Health</c>), its newest health rounds (<c>Rounds</c>) and all its events.</summary>
+public sealed record MachineDetail(MachineView Machine, object? Profile, IReadOnlyList<EventView> Health, IReadOnlyList<TestFarm.Core.Provisioning.HealthRecord> Rounds, IReadOnlyList<EventView> Events);
 
 public sealed record QueueEntryView(string RequestId, string Plan, string Priority, string Repository, DateTimeOffset Submitted, int Position, string Blocking, DateTimeOffset? Eta);
 

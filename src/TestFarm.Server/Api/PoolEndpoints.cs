@@ -51,7 +51,8 @@ public static class PoolEndpoints
             .Select(e => new EventView(e.Seq, e.At, e.Kind, e.From, e.To, e.Reason, e.LeaseId)).ToList();
         // Health history: the moves into and out of the unhealthy states, with their reasons.
         var health = events.Where(e => IsHealthState(e.To) || (e.From is { } f && IsHealthState(f))).ToList();
-        return Results.Ok(new MachineDetail(View(machine), options.Configuration.Profile(machine.Profile), health, events));
+        var rounds = await store.ReadHealthAsync(id, 50, ct);
+        return Results.Ok(new MachineDetail(View(machine), options.Configuration.Profile(machine.Profile), health, rounds, events));
     }
 
     private static bool IsHealthState(string state) =>

@@ -18,6 +18,8 @@ using TestFarm.Core.Machines;
 using TestFarm.Core.Scheduling;
 using TestFarm.Orchestration.Adapters;
 using TestFarm.Orchestration.Reservations;
+using TestFarm.Provisioning.Health;
+using TestFarm.Core.Provisioning;
 using TestFarm.Server.Api;
 using TestFarm.Server.Auth;
 using TestFarm.Server.Metrics;
@@ -36,8 +38,8 @@ public sealed class FarmServerConfigException(IReadOnlyList<string> errors) : Ex
 
 /// <summary>
 /// <c>testfarm serve</c>: Kestrel with the REST API under <c>/api/v1</c>, <c>/metrics</c>, <c>/healthz</c> and the OpenAPI
-/// document at <c>/openapi/v1.json</c>; the store (SQLite or PostgreSQL); Quartz with the lease reaper, the silent-run reaper, the machine cleaner
-/// and the plans' nightly crons (clustered on PostgreSQL); the GitHub webhook at <c>/webhooks/github</c> when enabled;
+/// document at <c>/openapi/v1.json</c>; the store (SQLite or PostgreSQL); Quartz with the lease reaper (and the reaped cells' verdicts), the
+/// silent-run reaper, the machine cleaner, the health rounds and the plans' nightly crons (clustered on PostgreSQL); the GitHub webhook at <c>/webhooks/github</c> when enabled;
 /// and a graceful stop that lets runs in flight finish.
 /// </summary>
 public static class FarmServer
@@ -68,7 +70,21 @@ public static class FarmServer
         services.AddSingleton<ILeaseStore>(store);
         services.AddSingleton<IMachineStore>(store);
         services.AddSingleton(reservations);
+        services.AddSingleton<IRequestQueue>(store);
+        services.AddSingleton<IEventLog>(store);
+        services.AddSingleton<IRunStore>(store);
+        services.AddSingleton<IHealthHistory>(store);
+        // The reaper's other half: the cell of a reaped lease ends infra-error (or is requeued) with the phase it died in.
+        services.AddReapedLeaseCellHandler(options.ReapedLeases, profiles);
         if (backend is not null) services.AddSingleton(backend);
+        if (backend is not null && options.HealthChecks is { } health)
+        {
+            services.AddSingleton(backend.Bmcs);
+            services.AddSingleton<IHealthTargets>(new StaticHealthTargets([.. backend.Pool.Machines
+                .Where(m => backend.Profiles.ContainsKey(m.Profile)).Select(m => new HealthTarget(m, backend.Profiles[m.Profile]))]));
+            services.AddSingleton(new HealthChecker(null, time));
+            services.AddFarmHealthChecks(health);
+        }
         services.AddSingleton(bmcErrors ?? new BmcErrorCounter());
         services.AddSingleton<FarmMetrics>();
         if (backend is not null)

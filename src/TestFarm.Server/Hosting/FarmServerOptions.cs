@@ -31,6 +31,13 @@ public sealed record FarmServerOptions
     public TimeSpan CleaningGrace { get; init; } = TimeSpan.FromSeconds(60);
     public TimeSpan CleanerInterval { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>
+    /// Scheduled health rounds over the pool's machines (Quartz, one instance of a cluster at a time; every verdict kept in
+    /// the store's health history). Null: none. Only an instance with a farm backend (hands on the BMCs) runs them.
+    /// </summary>
+    public Provisioning.Health.HealthCheckOptions? HealthChecks { get; init; } = new();
+    /// <summary>What becomes of the cell of a lease the reaper took (its holder stopped heartbeating): infra-error by default.</summary>
+    public Core.Leases.ReapedLeaseOptions ReapedLeases { get; init; } = new();
+    /// <summary>
     /// Serve <c>POST /webhooks/github</c> and report pull-request runs on GitHub. Needs configuration <c>GitHub:Token</c> (or the
     /// App's keys) and <c>GitHub:Webhooks:Secret</c>, e.g. as environment variables <c>GitHub__Token</c>, <c>GitHub__Webhooks__Secret</c>.
     /// </summary>
@@ -62,6 +69,8 @@ public static class FarmServerOptionsValidator
         if (o.HeartbeatInterval >= o.LeaseTtl) errors.Add($"HeartbeatInterval ({o.HeartbeatInterval}) must be shorter than LeaseTtl ({o.LeaseTtl})");
         if (o.MaxParallelCells is < 1 or > 64) errors.Add($"MaxParallelCells must be 1 to 64, was {o.MaxParallelCells}");
         if (o.Tokens.Count == 0) errors.Add("tokens: no API token is configured; create one with 'testfarm token create --role admin'");
+        if (o.HealthChecks is { } health) errors.AddRange(health.Validate().Select(e => "health checks: " + e));
+        if (o.ReapedLeases.MaxRequeues is < 0 or > 10) errors.Add($"ReapedLeases.MaxRequeues must be 0..10, was {o.ReapedLeases.MaxRequeues}");
         if (!o.Configuration.IsValid) errors.Add($"configuration has {o.Configuration.Errors.Count} errors; run 'testfarm validate'");
         return errors;
     }

@@ -7,6 +7,8 @@ using TestFarm.Core.Suites;
 using TestFarm.Orchestration.Pipeline;
 using TestFarm.Server.Runs;
 
+using TestFarm.Testing.Bmc;
+
 namespace TestFarm.Server.Tests.Serve;
 
 /// <summary>
@@ -54,5 +56,8 @@ public sealed class GatedBackend(ConfigurationSet config, string artifacts) : IF
     public Task<SuiteOutcome> RunAsync(Suite suite, SuiteContext context, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("the gated backend runs no suite");
 
-    public IBmcClient Create(PoolMachine machine) => throw new InvalidOperationException("the gated backend has no BMC");
+    /// <summary>The machines' BMCs (fakes); the pipeline of this backend never calls them, the health rounds do.</summary>
+    public FakeBmcClientFactory BmcFleet { get; } = new();
+
+    public IBmcClient Create(PoolMachine machine) => BmcFleet.Create(machine);
 }

@@ -54,6 +54,59 @@ public sealed class ServeJobsTests
     }
 
     [Test]
+    public async Task Health_rounds_run_on_schedule_grade_a_machine_whose_bmc_is_gone_and_keep_each_verdict(CancellationToken ct)
+    {
+        await using var fixture = new ServeFixture();
+        var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
+        backend.BmcFleet.For("m1").Unreachable = true;
+        var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-h")
+            with { HealthChecks = new TestFarm.Provisioning.Health.HealthCheckOptions { Interval = TimeSpan.FromMilliseconds(200), QuarantineAfter = 2 } };
+        using var api = await fixture.StartAsync(options, backend, ct);
+
+        var m1 = await api.WaitUntilAsync("/api/v1/machines/m1", m => m["machine"]!["state"]!.GetValue<string>() == "Quarantined", TimeSpan.FromSeconds(20), ct);
+        var rounds = m1["rounds"]!.AsArray();
+        Assert.That(rounds.Count, Is.GreaterThanOrEqualTo(2));
+        Assert.That(rounds[0]!["health"]!["grade"]!.GetValue<string>(), Is.EqualTo("Quarantined"));
+        Assert.That(rounds[0]!["health"]!["blamed"]!.GetValue<string>(), Is.EqualTo("Bmc"));
+        Assert.That(rounds[0]!["checks"]![0]!["check"]!.GetValue<string>(), Is.EqualTo("bmc-reachable"));
+        Assert.That(m1["health"]!.AsArray().Select(e => e!["to"]!.GetValue<string>()), Is.EqualTo(new[] { "Suspect", "Quarantined" }));
+        var m2 = await api.GetAsync("/api/v1/machines/m2");
+        Assert.That(m2["machine"]!["state"]!.GetValue<string>(), Is.EqualTo("Available"), "its BMC answers");
+    }
+
+    [Test]
+    public async Task The_cell_of_a_lease_whose_holder_went_silent_ends_infra_error_naming_the_phase(CancellationToken ct)
+    {
+        await using var fixture = new ServeFixture();
+        var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
+        var db = Path.Combine(fixture.Root, "farm.db");
+        var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = db }, "serve-r") with { ReaperInterval = TimeSpan.FromSeconds(1) };
+        using var api = await fixture.StartAsync(options, backend, ct);
+        // Another instance held m1 for a cell of its run, then died in the reimage phase.
+        var store = api.App.Services.GetRequiredService<TestFarm.Storage.Sql.SqlFarmStore>();
+        const string request = "dead-run/lab-smoke/epyc/one";
+        await store.StartRunAsync("dead-run", "lab-smoke", "manual", ct);
+        await store.EnqueueAsync(new TestFarm.Core.Scheduling.ReservationRequest
+        {
+            Id = request, Plan = "lab-smoke", Profile = "epyc-9354-e810",
+            Topology = new TestFarm.Core.Plans.Topology { Name = "one", Roles = [new TestFarm.Core.Plans.TopologyRole { Name = "node", Count = 1 }] },
+        }, ct);
+        var lease = (await store.ClaimMachinesAsync("dead-instance", request, ["m1"], TimeSpan.FromMilliseconds(200), ct)).Lease!;
+        await store.SetStateAsync(request, TestFarm.Core.Leases.RequestState.Granted, "granted", lease.Id, ct);
+        await store.TransitionAsync("m1", TestFarm.Core.Machines.MachineState.Provisioning, "reimage", ct);
+
+        var ended = await api.WaitUntilAsync("/api/v1/leases?all=true", l => l.AsArray().Any(x => x!["state"]!.GetValue<string>() == "Reaped"), TimeSpan.FromSeconds(20), ct);
+        Assert.That(ended.AsArray().Single()!["holder"]!.GetValue<string>(), Is.EqualTo("dead-instance"));
+        TestFarm.Core.Results.RunResult? run = null;
+        for (var i = 0; i < 100 && (run = await store.GetRunAsync("dead-run", ct)) is { Cells.Count: 0 }; i++) await Task.Delay(100, ct);
+        var cell = run!.Cells.Single();
+        Assert.That(cell.Verdict, Is.EqualTo(TestFarm.Core.Results.Verdict.InfraError));
+        Assert.That(cell.Phases.Single().Error, Does.StartWith("lease expired in phase reimage").And.Contain("holder dead-instance"));
+        var queued = (await store.ListAsync(ct: ct)).Single(q => q.Request.Id == request);
+        Assert.That(queued.State, Is.EqualTo(TestFarm.Core.Leases.RequestState.Done));
+    }
+
+    [Test]
     public async Task Options_that_cannot_work_are_refused_at_start_each_naming_its_option(CancellationToken ct)
     {
         await using var fixture = new ServeFixture();

@@ -13,8 +13,6 @@ public sealed class StoreDurationHistory(IRunStore runs, HistoryDurationEstimato
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Plan, string Profile), DateTimeOffset> _loadedAt = [];
 
-    public HistoryDurationEstimator Estimator => estimator;
-
     /// <summary>Loads the history of every plan × profile of <paramref name="requests"/> not loaded within the refresh interval.</summary>
     public async Task RefreshAsync(IEnumerable<ReservationRequest> requests, CancellationToken ct)
     {

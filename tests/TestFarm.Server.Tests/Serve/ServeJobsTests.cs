@@ -97,9 +97,9 @@ public sealed class ServeJobsTests
 
         var ended = await api.WaitUntilAsync("/api/v1/leases?all=true", l => l.AsArray().Any(x => x!["state"]!.GetValue<string>() == "Reaped"), TimeSpan.FromSeconds(20), ct);
         Assert.That(ended.AsArray().Single()!["holder"]!.GetValue<string>(), Is.EqualTo("dead-instance"));
-        TestFarm.Core.Results.RunResult? run = null;
-        for (var i = 0; i < 100 && (run = await store.GetRunAsync("dead-run", ct)) is { Cells.Count: 0 }; i++) await Task.Delay(100, ct);
-        var cell = run!.Cells.Single();
+        var view = await api.WaitUntilAsync("/api/v1/runs/dead-run", r => r["cells"]!.AsArray().Any(c => c!["verdict"] is not null), TimeSpan.FromSeconds(20), ct);
+        Assert.That(view["cells"]!.AsArray().Single()!["verdict"]!.GetValue<string>(), Is.EqualTo("InfraError"));
+        var cell = (await store.GetRunAsync("dead-run", ct))!.Cells.Single();
         Assert.That(cell.Verdict, Is.EqualTo(TestFarm.Core.Results.Verdict.InfraError));
         Assert.That(cell.Phases.Single().Error, Does.StartWith("lease expired in phase reimage").And.Contain("holder dead-instance"));
         var queued = (await store.ListAsync(ct: ct)).Single(q => q.Request.Id == request);

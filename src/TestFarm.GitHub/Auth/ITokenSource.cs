@@ -1,3 +1,4 @@
+using TestFarm.Core.Time;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -60,8 +61,7 @@ public sealed class InstallationTokenSource : ITokenSource, IDisposable
             using var request = new HttpRequestMessage(HttpMethod.Post, url);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AppJwt.Create(_options.AppId!.Value, _key, now));
             GitHubRestClient.AddStandardHeaders(request);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.RequestTimeout);
+            using var timeout = new TimeoutSource(_time, _options.RequestTimeout, cancellationToken);
             HttpResponseMessage response;
             try { response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using TestFarm.Core.Time;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -135,8 +136,7 @@ public sealed partial class GitHubRestClient : IGitHubApi
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
                     await _tokens.GetTokenAsync(ctx.CancellationToken).ConfigureAwait(false));
                 if (body is not null && bodyType is not null) request.Content = JsonContent.Create(body, bodyType);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
-                timeout.CancelAfter(_options.RequestTimeout);
+                using var timeout = new TimeoutSource(_time, _options.RequestTimeout, ctx.CancellationToken);
                 try
                 {
                     return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);

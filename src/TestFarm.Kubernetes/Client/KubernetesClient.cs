@@ -1,3 +1,4 @@
+using TestFarm.Core.Time;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -29,11 +30,13 @@ public sealed partial class KubernetesClient : IClusterApi, IClusterWatch, IPodL
         _options = options ?? new KubernetesClientOptions();
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+#pragma warning disable RS0030 // One client per kubeconfig context with its own certificates.
         _http = new HttpClient(KubernetesHttp.CreateHandler(context), disposeHandler: true)
         {
             BaseAddress = new Uri(context.Server.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
             Timeout = Timeout.InfiniteTimeSpan,
         };
+#pragma warning restore RS0030
         if (context.Token is not null) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", context.Token);
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("testfarm/1.0");
         _discovery = new ApiDiscovery(GetJsonOrNullAsync);
@@ -128,12 +131,7 @@ public sealed partial class KubernetesClient : IClusterApi, IClusterWatch, IPodL
         catch (ClusterApiException e) when (e.Code == 404) { return null; }
     }
 
-    private CancellationTokenSource Bounded(CancellationToken ct)
-    {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(_options.RequestTimeout);
-        return cts;
-    }
+    private TimeoutSource Bounded(CancellationToken ct) => new(_time, _options.RequestTimeout, ct);
 
     private async Task<JsonObject?> SendAsync(HttpMethod method, string path, HttpContent? content, string? accept, CancellationToken ct)
     {

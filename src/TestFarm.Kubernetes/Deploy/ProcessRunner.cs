@@ -1,3 +1,4 @@
+using TestFarm.Core.Time;
 using System.Diagnostics;
 
 namespace TestFarm.Kubernetes.Deploy;
@@ -59,8 +60,7 @@ public sealed class ProcessRunner : IProcessRunner
         if (!process.Start()) throw new InvalidOperationException($"could not start {spec.Display}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(spec.Timeout);
+        using var cts = new TimeoutSource(_time, spec.Timeout, cancellationToken);
         try
         {
             await process.WaitForExitAsync(cts.Token);

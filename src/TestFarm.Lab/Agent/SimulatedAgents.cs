@@ -10,7 +10,9 @@ namespace TestFarm.Lab.Agent;
 /// </summary>
 internal sealed class SimulatedAgents : IAsyncDisposable
 {
+#pragma warning disable RS0030 // The simulated machines' own HTTP stack (their agents), not the farm's client.
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+#pragma warning restore RS0030
     private readonly ConcurrentDictionary<string, (CancellationTokenSource Stop, Task Run)> _runs = new(StringComparer.Ordinal);
     private readonly Uri _bootUrl;
     private readonly TimeProvider _time;

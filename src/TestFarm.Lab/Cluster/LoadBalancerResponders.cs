@@ -1,3 +1,4 @@
+using TestFarm.Core.Time;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -224,8 +225,8 @@ public sealed class LoadBalancerResponders : IDisposable
             {
                 try
                 {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                    timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                    // A real client on a real socket: its answer is bounded on the wall clock.
+                    using var timeout = new TimeoutSource(TimeProvider.System, TimeSpan.FromSeconds(5), _stop.Token);
                     var buffer = new byte[4096];
                     var seen = new StringBuilder();
                     while (!seen.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && seen.Length < 16_384)

@@ -72,7 +72,7 @@ public sealed class WatchHandler
             while (!stop.IsCancellationRequested)
             {
                 var wait = events.WaitToReadAsync(stop.Token).AsTask();
-                var tick = bookmarks ? Task.Delay(_bookmarkInterval, _time, stop.Token) : Task.Delay(Timeout.Infinite, stop.Token);
+                var tick = bookmarks ? Task.Delay(_bookmarkInterval, _time, stop.Token) : Task.Delay(Timeout.InfiniteTimeSpan, _time, stop.Token);
                 var done = await Task.WhenAny(wait, tick);
                 if (done == tick)
                 {

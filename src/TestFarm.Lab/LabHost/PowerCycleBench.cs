@@ -21,7 +21,9 @@ public static class PowerCycleBench
     public static async Task<PowerCycleResult> RunAsync(VirtualLab lab, int concurrency, CancellationToken cancellationToken = default)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency };
+#pragma warning disable RS0030 // A benchmark's own client, sized to its concurrency.
         using var http = new HttpClient(handler) { BaseAddress = lab.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+#pragma warning restore RS0030
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{lab.Options.User}:{lab.Options.Password}")));
         var requests = 0L;

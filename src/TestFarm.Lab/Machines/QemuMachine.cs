@@ -140,7 +140,8 @@ public sealed class QemuMachine : IMachineBackend
             if (process.HasExited)
                 throw new InvalidOperationException($"{_binary} exited with {process.ExitCode} at start; see {ConsoleLogPath}");
             if (Stopwatch.GetElapsedTime(started) > _options.QmpTimeout) throw new TimeoutException($"QMP socket {QmpSocket} did not appear");
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+            // QEMU is a real process on the wall clock.
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
         _qmp = await QmpClient.ConnectAsync(QmpSocket, _options.QmpTimeout, cancellationToken).ConfigureAwait(false);
     }
@@ -159,7 +160,9 @@ public sealed class QemuMachine : IMachineBackend
     {
         var path = Path.Combine(_options.WorkDirectory, "media.iso");
         if (image.IsFile) { File.Copy(image.LocalPath, path, overwrite: true); return path; }
+#pragma warning disable RS0030 // The QEMU machine's own download, as the BMC of a real machine fetches virtual media: not the farm's client.
         using var http = new HttpClient { Timeout = _options.MediaDownloadTimeout };
+#pragma warning restore RS0030
         await using var body = await http.GetStreamAsync(image, cancellationToken).ConfigureAwait(false);
         await using var file = File.Create(path);
         await body.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
@@ -197,7 +200,7 @@ public sealed class QemuMachine : IMachineBackend
             catch (QmpException) { }
         }
         if (_qmp is not null) { await _qmp.DisposeAsync().ConfigureAwait(false); _qmp = null; }
-        using (var wait = new CancellationTokenSource(_options.QmpTimeout))
+        using (var wait = new CancellationTokenSource(_options.QmpTimeout, TimeProvider.System))
         {
             try { await process.WaitForExitAsync(wait.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { process.Kill(entireProcessTree: true); await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false); }

@@ -1,3 +1,4 @@
+using TestFarm.Core.Time;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -26,8 +27,8 @@ public sealed class QmpClient : IAsyncDisposable
 
     public static async Task<QmpClient> ConnectAsync(string socketPath, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
+        // QEMU runs on the wall clock: its replies are timed by it.
+        using var cts = new TimeoutSource(TimeProvider.System, timeout, cancellationToken);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -47,8 +48,8 @@ public sealed class QmpClient : IAsyncDisposable
     /// <summary>Runs one command and returns its <c>return</c> value; throws <see cref="QmpException"/> on an error reply.</summary>
     public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
+        // QEMU runs on the wall clock: its replies are timed by it.
+        using var cts = new TimeoutSource(TimeProvider.System, timeout, cancellationToken);
         var request = new JsonObject { ["execute"] = command };
         if (arguments is not null) request["arguments"] = arguments;
         try

@@ -40,7 +40,7 @@ internal sealed class PhaseRecorder(string cellId, TimeProvider time, IRunProgre
             var task = work(linked.Token);
             using (var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
             {
-                await Task.WhenAny(task, Task.Delay(Timeout.InfiniteTimeSpan, stopWaiting.Token));
+                await Task.WhenAny(task, Task.Delay(Timeout.InfiniteTimeSpan, time, stopWaiting.Token));
                 stopWaiting.Cancel(); // synchronously: continuing on the caller, as a plain await would
             }
             if (!task.IsCompleted)

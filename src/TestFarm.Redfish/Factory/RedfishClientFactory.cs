@@ -26,7 +26,9 @@ public sealed class RedfishClientFactory(RedfishOptions options, TimeProvider ti
         var bmc = machine.Bmc;
         var credentials = CredentialResolver.Resolve(bmc.Credentials, machine.Id, Environment);
         RedfishAuth auth = bmc.Auth == BmcAuthMode.Basic ? new BasicAuth(credentials) : new SessionAuth(credentials, logger);
+#pragma warning disable RS0030 // One client per BMC with that BMC's TLS policy: this is the BMC client factory.
         var http = new HttpClient(TlsPolicy.CreateHandler(bmc.Url, bmc.Tls, logger)) { Timeout = Timeout.InfiniteTimeSpan };
+#pragma warning restore RS0030
         var gate = _gates.GetOrAdd(bmc.Url.GetLeftPart(UriPartial.Path), _ => new SemaphoreSlim(options.MaxConcurrencyPerBmc));
         return new RedfishClient(http, bmc.Url, auth, options, time, logger, gate, ownsHttpClient: true);
     }

@@ -30,10 +30,10 @@ internal sealed class ClaimLoad(SqlFarmStore store, int clients, TimeSpan ttl)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var workers = Enumerable.Range(0, clients).Select(w => Task.Run(() => WorkAsync(w, stop.Token), CancellationToken.None)).ToArray();
-        await Task.Delay(warmup, ct).ConfigureAwait(false);
+        await Task.Delay(warmup, TimeProvider.System, ct).ConfigureAwait(false);
         _counting = true;
         var clock = Stopwatch.StartNew();
-        await Task.Delay(measured, ct).ConfigureAwait(false);
+        await Task.Delay(measured, TimeProvider.System, ct).ConfigureAwait(false);
         _counting = false;
         var seconds = clock.Elapsed.TotalSeconds;
         await stop.CancelAsync().ConfigureAwait(false);

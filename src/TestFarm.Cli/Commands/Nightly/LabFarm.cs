@@ -49,7 +49,9 @@ public sealed record LabFarmOptions
 public sealed class LabFarm : IFarmBackend, IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
+#pragma warning disable RS0030 // The probes' own client (to come from IHttpClientFactory with the DI composition).
     private readonly HttpClient _probeHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
+#pragma warning restore RS0030
 
     private LabFarm() { }
 

@@ -32,7 +32,7 @@ public static class ProgressView
                 while (!run.IsCompleted)
                 {
                     ctx.UpdateTarget(Render(board));
-                    await Task.WhenAny(run, Task.Delay(500));
+                    await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System));
                 }
                 ctx.UpdateTarget(Render(board));
             });
@@ -42,7 +42,7 @@ public static class ProgressView
             while (!run.IsCompleted)
             {
                 Drain(console, board);
-                await Task.WhenAny(run, Task.Delay(500));
+                await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System));
             }
             Drain(console, board);
         }

@@ -84,7 +84,9 @@ public sealed class RedfishInspectCommand(TimeProvider time) : ICliCommand
                 }
             }
             var handler = TestFarm.Redfish.Factory.TlsPolicy.CreateHandler(baseUrl, new Core.Pool.BmcTlsOptions { Insecure = args.Insecure }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+#pragma warning disable RS0030 // One BMC asked once, with the TLS handler the user chose.
             await using var client = new RedfishClient(new HttpClient(handler), baseUrl, auth, new RedfishOptions { MaxRetries = 1 }, time, ownsHttpClient: true);
+#pragma warning restore RS0030
             var report = await client.InspectAsync(cancellationToken).ConfigureAwait(false);
             if (hardware is not null)
             {

@@ -57,7 +57,9 @@ public sealed record PoolFarmOptions
 /// </summary>
 public sealed class PoolFarm : IFarmBackend, IAsyncDisposable
 {
+#pragma warning disable RS0030 // The probes' own client (to come from IHttpClientFactory with the DI composition).
     private readonly HttpClient _probeHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
+#pragma warning restore RS0030
     private BootServiceHost? _boot;
 
     private PoolFarm(PoolFarmOptions options)

@@ -43,7 +43,7 @@ public sealed class MachineCommandTests : IDisposable
         var store = await StoreWithAsync(("m1", MachineState.Quarantined), ("m2", MachineState.Available));
         _time.Advance(TimeSpan.FromMinutes(5));
 
-        var (code, output, error) = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "replaced the NIC", "--by", "alice", "--db", Db);
+        var (code, output, error) = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "replaced the NIC", "--by", "alice", "--db", "sqlite:" + Db);
 
         Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
         Assert.That(output, Is.EqualTo("m1: Cleaning (repair by alice: replaced the NIC)\n"));
@@ -60,9 +60,9 @@ public sealed class MachineCommandTests : IDisposable
         var store = await StoreWithAsync(("m1", MachineState.Available), ("m2", MachineState.Suspect));
         var before = (await store.ReadAsync()).Count;
 
-        var available = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "x", "--db", Db);
-        var suspect = await RunAsync(new MachineRepairCommand(_time), "m2", "--reason", "x", "--db", Db);
-        var unknown = await RunAsync(new MachineRepairCommand(_time), "m9", "--reason", "x", "--db", Db);
+        var available = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "x", "--db", "sqlite:" + Db);
+        var suspect = await RunAsync(new MachineRepairCommand(_time), "m2", "--reason", "x", "--db", "sqlite:" + Db);
+        var unknown = await RunAsync(new MachineRepairCommand(_time), "m9", "--reason", "x", "--db", "sqlite:" + Db);
 
         Assert.That(available, Is.EqualTo((ExitCodes.InvalidInput, "", "machine repair: machine m1 is Available, not Quarantined: repair moves a Quarantined machine to Cleaning\n")));
         Assert.That(suspect.Err, Does.Contain("machine m2 is Suspect, not Quarantined"));
@@ -74,14 +74,22 @@ public sealed class MachineCommandTests : IDisposable
     [Test]
     public async Task A_missing_reason_or_store_is_an_error_naming_what_is_missing()
     {
-        var noReason = await RunAsync(new MachineRepairCommand(_time), "m1", "--db", Db);
+        var noReason = await RunAsync(new MachineRepairCommand(_time), "m1", "--db", "sqlite:" + Db);
         Assert.That(noReason.Code, Is.EqualTo(ExitCodes.Usage));
         Assert.That(noReason.Err, Does.Contain("--reason is required"));
 
-        var noStore = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "x", "--db", _dir.File("nope.db"));
+        var noStore = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "x", "--db", "sqlite:" + _dir.File("nope.db"));
         Assert.That(noStore.Code, Is.EqualTo(ExitCodes.InvalidInput));
         Assert.That(noStore.Err, Does.Contain("no farm store at " + _dir.File("nope.db")));
         Assert.That(File.Exists(_dir.File("nope.db")), Is.False, "no empty store created by a typo");
+
+        var bare = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "x", "--db", Db);
+        Assert.That(bare.Code, Is.EqualTo(ExitCodes.InvalidInput));
+        Assert.That(bare.Err, Does.Contain("--db: expected sqlite:PATH or postgres:CONNSTRING"), "the one --db form serve takes too");
+
+        var secret = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "x", "--db", "Host=db;Password=hunter2");
+        Assert.That(secret.Code, Is.EqualTo(ExitCodes.InvalidInput));
+        Assert.That(secret.Err, Does.Contain("a connection string without the postgres: prefix").And.Not.Contain("hunter2"));
     }
 
     [Test]
@@ -89,10 +97,10 @@ public sealed class MachineCommandTests : IDisposable
     {
         var store = await StoreWithAsync(("m1", MachineState.Available), ("m2", MachineState.Cleaning));
 
-        var drained = await RunAsync(new MachineDrainCommand(_time), "m1", "--reason", "fan noise", "--by", "bob", "--db", Db);
-        var cleaning = await RunAsync(new MachineDrainCommand(_time), "m2", "--reason", "x", "--db", Db);
-        var retired = await RunAsync(new MachineRetireCommand(_time), "m1", "--reason", "end of life", "--by", "bob", "--db", Db);
-        var retiredAgain = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "x", "--db", Db);
+        var drained = await RunAsync(new MachineDrainCommand(_time), "m1", "--reason", "fan noise", "--by", "bob", "--db", "sqlite:" + Db);
+        var cleaning = await RunAsync(new MachineDrainCommand(_time), "m2", "--reason", "x", "--db", "sqlite:" + Db);
+        var retired = await RunAsync(new MachineRetireCommand(_time), "m1", "--reason", "end of life", "--by", "bob", "--db", "sqlite:" + Db);
+        var retiredAgain = await RunAsync(new MachineRepairCommand(_time), "m1", "--reason", "x", "--db", "sqlite:" + Db);
 
         Assert.That(drained.Code, Is.EqualTo(ExitCodes.Success), drained.Err);
         Assert.That(cleaning.Err, Does.Contain("machine m2 is Cleaning: drain takes an Available or Suspect machine out of service"));
@@ -101,7 +109,7 @@ public sealed class MachineCommandTests : IDisposable
         var events = (await store.ReadAsync("m1")).Select(e => $"{e.From}->{e.To}: {e.Reason}").ToList();
         Assert.That(events[^2..], Is.EqualTo(new[] { "Available->Quarantined: drained by bob: fan noise", "Quarantined->Retired: retired by bob: end of life" }));
 
-        var (code, list, _) = await RunAsync(new MachineListCommand(_time), "--db", Db);
+        var (code, list, _) = await RunAsync(new MachineListCommand(_time), "--db", "sqlite:" + Db);
         Assert.That(code, Is.EqualTo(ExitCodes.Success));
         Assert.That(list, Does.Contain("m1  small    Retired").And.Contain("m2  small    Cleaning").And.EndWith("2 machine(s)\n"));
     }

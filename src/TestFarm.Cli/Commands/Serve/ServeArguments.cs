@@ -22,7 +22,10 @@ public static class ServeArguments
             return new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.GetFullPath(value["sqlite:".Length..], root) };
         if (value.StartsWith("postgres:", StringComparison.Ordinal) && value.Length > "postgres:".Length)
             return new StorageOptions { Kind = StoreKind.Postgres, PostgresConnection = value["postgres:".Length..] };
-        errors.Add($"--db: expected sqlite:PATH or postgres:CONNSTRING, was '{value}'");
+        // Never echo what may be a connection string with a password, nor more than a line of anything.
+        var shown = value.Contains('=', StringComparison.Ordinal) ? "a connection string without the postgres: prefix"
+            : value.Length > 120 ? $"'{value[..120]}…' ({value.Length} characters)" : $"'{value}'";
+        errors.Add($"--db: expected sqlite:PATH or postgres:CONNSTRING, was {shown}");
         return null;
     }
 

@@ -46,7 +46,7 @@ public static class PoolEndpoints
     private static async Task<IResult> GetMachineAsync(string id, HttpContext http, SqlFarmStore store, FarmServerOptions options, CancellationToken ct)
     {
         var machine = (await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id);
-        if (machine is null) return Problems.NotFound(http, $"no machine '{id}' in the pool");
+        if (machine is null) return Problems.NotFound(http, $"no machine {Problems.Quote(id)} in the pool");
         var events = (await store.ReadAsync(id, 0, 1000, ct)).Where(e => e.Kind == "machine")
             .Select(e => new EventView(e.Seq, e.At, e.Kind, e.From, e.To, e.Reason, e.LeaseId)).ToList();
         // Health history: the moves into and out of the unhealthy states, with their reasons.
@@ -55,15 +55,20 @@ public static class PoolEndpoints
         return Results.Ok(new MachineDetail(View(machine), options.Configuration.Profile(machine.Profile), health, rounds, events));
     }
 
+    /// <summary>The longest reason an operator's action keeps (it is stored and shown with every read of the machine).</summary>
+    private const int MaxReason = 1000;
+
     private static bool IsHealthState(string state) =>
         state is nameof(MachineState.Suspect) or nameof(MachineState.Quarantined) or nameof(MachineState.Retired);
 
     private static async Task<IResult> ActAsync(HttpContext http, SqlFarmStore store, ILoggerFactory loggers, string id, string action,
         MachineState to, string? reason, CancellationToken ct)
     {
+        if (reason is { Length: > MaxReason })
+            return Problems.Of(http, StatusCodes.Status400BadRequest, "Reason too long", $"reason: at most {MaxReason} characters, was {reason.Length}", "reason");
         var token = http.Items[RoleRequirement.TokenItem] as ApiToken;
         var machine = (await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id);
-        if (machine is null) return Problems.NotFound(http, $"no machine '{id}' in the pool");
+        if (machine is null) return Problems.NotFound(http, $"no machine {Problems.Quote(id)} in the pool");
         if (MachineTransitions.IsHeld(machine.State))
             return Problems.Of(http, StatusCodes.Status409Conflict, "Machine is held",
                 $"machine {id} is {machine.State} under lease {machine.LeaseId}; {action} it when the lease ends (or cancel the run holding it)");

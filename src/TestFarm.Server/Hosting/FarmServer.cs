@@ -109,6 +109,8 @@ public static class FarmServer
         services.Configure<ApiAuthOptions>(o => o.Tokens.AddRange(options.Tokens));
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         services.AddProblemDetails();
+        // Binding failures are thrown to the error handler, which names the field (BindingErrors) instead of an empty 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
@@ -193,9 +195,12 @@ public static class FarmServer
         var (status, title, detail) = error switch
         {
             StoreException s => (StatusCodes.Status503ServiceUnavailable, "Store unavailable", s.Message),
-            BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message),
+            BadHttpRequestException b => BindingErrors.Describe(b, http.Request) is var d ? (d.Status, d.Title, d.Detail) : default,
             _ => (StatusCodes.Status500InternalServerError, "Internal error", $"the server failed on {http.Request.Method} {http.Request.Path}; see its log (trace {http.TraceIdentifier})"),
         };
-        await Problems.Of(http, status, title, detail).ExecuteAsync(http);
+        var field = error is BadHttpRequestException bad ? BindingErrors.Describe(bad, http.Request).Field : null;
+        if (status >= 500) ServerLog.RequestFailed(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TestFarm.Server.Api"),
+            http.Request.Method, http.Request.Path, http.TraceIdentifier, error);
+        await Problems.Of(http, status, title, detail, field).ExecuteAsync(http);
     }
 }

@@ -4,6 +4,9 @@ namespace TestFarm.Server.Hosting;
 
 internal static partial class ServerLog
 {
+    [LoggerMessage(EventId = 7090, EventName = "RequestFailed", Level = LogLevel.Error, Message = "{Method} {Path} failed (request {RequestId})")]
+    public static partial void RequestFailed(ILogger logger, string method, string path, string requestId, Exception? exception);
+
     [LoggerMessage(EventId = 7001, EventName = "RunTriggered", Level = LogLevel.Information, Message = "Run {RunId} of plan {Plan} triggered by {Trigger}: {Cells} cells, on instance {Instance}")]
     public static partial void RunTriggered(ILogger logger, string runId, string plan, string trigger, int cells, string instance);
 

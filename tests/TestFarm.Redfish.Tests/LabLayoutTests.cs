@@ -9,8 +9,9 @@ using TestFarm.Testing.Redfish;
 namespace TestFarm.Redfish.Tests;
 
 /// <summary>
-/// The lab serves many BMCs on one port under <c>/bmc/&lt;id&gt;</c>, with that prefix in every
-/// <c>@odata.id</c>: the pool's url is the base and the client must navigate purely by links.
+/// BMCs behind a path prefix (a reverse proxy or aggregator serving many BMCs on one address, e.g.
+/// <c>/bmc/&lt;id&gt;</c>), with that prefix in every <c>@odata.id</c>: the pool's url is the base and the
+/// client must navigate purely by links. (The lab's own BMCs sit at <c>/redfish/v1</c> of their own addresses.)
 /// </summary>
 [CancelAfter(60_000)]
 public sealed class LabLayoutTests

@@ -35,7 +35,7 @@ internal static class ActionEndpoints
             if (image is null || wrong || !Uri.TryCreate(image, UriKind.Absolute, out _))
                 return Missing("ImageURI", wrong);
             var task = c.Bmc().StartTask("Firmware update from " + image, time.GetUtcNow(), FirmwareUpdateDuration);
-            var monitor = $"{c.Bmc().RootPath}/TaskService/TaskMonitors/{task.Id}";
+            var monitor = $"{VirtualBmc.RootPath}/TaskService/TaskMonitors/{task.Id}";
             return new RedfishResult(RedfishResources.Task(c.Bmc(), task, time.GetUtcNow()), StatusCodes.Status202Accepted, location: monitor);
         }));
     }
@@ -93,7 +93,7 @@ internal static class ActionEndpoints
         var session = new LabSession(Convert.ToHexString(RandomNumberGenerator.GetBytes(8)), Convert.ToHexString(RandomNumberGenerator.GetBytes(24)), user);
         bmc.Sessions[session.Id] = session;
         c.Response.Headers["X-Auth-Token"] = session.Token;
-        var location = $"{bmc.RootPath}/SessionService/Sessions/{session.Id}";
+        var location = $"{VirtualBmc.RootPath}/SessionService/Sessions/{session.Id}";
         return new RedfishResult(RedfishResources.Session(bmc, session), StatusCodes.Status201Created, location: location);
     }
 

@@ -1,27 +1,35 @@
+using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
 namespace TestFarm.Lab.Bmc;
 
 /// <summary>
-/// Runs in front of every <c>/bmc/{id}/...</c> request: finds the BMC, applies its faults (latency,
-/// hang, 5xx), then checks the session token or basic credentials. Open without credentials: the
-/// service root and session login, as on real BMCs.
+/// Runs in front of every request: the address the connection came in on names the BMC (each BMC has its
+/// own address, as on a rack's BMC network). On a BMC's address it applies that BMC's faults (latency,
+/// hang, 5xx), then checks the session token or basic credentials; open without credentials: the service
+/// root and session login, as on real BMCs. Only Redfish lives on a BMC's address, and no Redfish elsewhere.
 /// </summary>
-internal sealed class BmcRequestGate(Func<string, VirtualBmc?> find, LabCredentials credentials, TimeProvider time)
+internal sealed class BmcRequestGate(Func<IPAddress, VirtualBmc?> find, LabCredentials credentials, TimeProvider time)
 {
     public const string ItemKey = "testfarm.bmc";
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var segments = context.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
-        if (segments.Length < 2 || segments[0] != "bmc")
+        var isRedfish = segments.Length > 0 && segments[0].Equals("redfish", StringComparison.OrdinalIgnoreCase);
+        var local = context.Connection.LocalIpAddress;
+        var bmc = local is null ? null : find(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local);
+        if (bmc is null)
         {
-            await next(context).ConfigureAwait(false);
+            if (isRedfish)
+                await RedfishErrors.Error(StatusCodes.Status404NotFound, "ResourceNotFound",
+                    $"No BMC answers at {local}: each lab BMC has its own address (GET /lab/machines lists them).").ExecuteAsync(context).ConfigureAwait(false);
+            else
+                await next(context).ConfigureAwait(false);
             return;
         }
-        var bmc = find(segments[1]);
-        if (bmc is null)
+        if (!isRedfish)
         {
             await RedfishErrors.NotFound(context).ExecuteAsync(context).ConfigureAwait(false);
             return;
@@ -55,7 +63,7 @@ internal sealed class BmcRequestGate(Func<string, VirtualBmc?> find, LabCredenti
 
     private static bool IsOpen(HttpContext context, string[] segments)
     {
-        var rest = string.Join('/', segments.Skip(2));
+        var rest = string.Join('/', segments);
         if (HttpMethods.IsGet(context.Request.Method) && rest is "redfish" or "redfish/v1") return true;
         return HttpMethods.IsPost(context.Request.Method) && rest == "redfish/v1/SessionService/Sessions";
     }

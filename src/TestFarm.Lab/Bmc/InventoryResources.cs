@@ -7,7 +7,7 @@ namespace TestFarm.Lab.Bmc;
 /// <summary>Redfish bodies of a lab machine's parts: processors, memory, NICs, storage, firmware.</summary>
 internal static class InventoryResources
 {
-    private static string Sys(VirtualBmc bmc) => $"{bmc.RootPath}/Systems/1";
+    private static string Sys(VirtualBmc bmc) => $"{VirtualBmc.RootPath}/Systems/1";
 
     public static JsonObject Processors(VirtualBmc bmc) =>
         Collection($"{Sys(bmc)}/Processors", "ProcessorCollection", "Processors", bmc.Inventory.Cpus.Select(c => $"{Sys(bmc)}/Processors/{c.Id}"));
@@ -96,15 +96,15 @@ internal static class InventoryResources
     ];
 
     public static JsonObject FirmwareInventory(VirtualBmc bmc) =>
-        Collection($"{bmc.RootPath}/UpdateService/FirmwareInventory", "SoftwareInventoryCollection", "Firmware Inventory",
-            Firmware(bmc).Select(f => $"{bmc.RootPath}/UpdateService/FirmwareInventory/{f.Id}"));
+        Collection($"{VirtualBmc.RootPath}/UpdateService/FirmwareInventory", "SoftwareInventoryCollection", "Firmware Inventory",
+            Firmware(bmc).Select(f => $"{VirtualBmc.RootPath}/UpdateService/FirmwareInventory/{f.Id}"));
 
     public static JsonObject? FirmwareItem(VirtualBmc bmc, string id)
     {
         var item = Firmware(bmc).FirstOrDefault(f => f.Id == id);
         return item.Id is null ? null : new JsonObject
         {
-            ["@odata.id"] = $"{bmc.RootPath}/UpdateService/FirmwareInventory/{item.Id}",
+            ["@odata.id"] = $"{VirtualBmc.RootPath}/UpdateService/FirmwareInventory/{item.Id}",
             ["@odata.type"] = "#SoftwareInventory.v1_3_0.SoftwareInventory",
             ["Id"] = item.Id, ["Name"] = item.Name, ["Version"] = item.Version, ["Updateable"] = true,
             ["Status"] = new JsonObject { ["State"] = "Enabled", ["Health"] = "OK" },

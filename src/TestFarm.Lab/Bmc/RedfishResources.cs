@@ -20,7 +20,7 @@ internal static class RedfishResources
 
     public static JsonObject ServiceRoot(VirtualBmc bmc)
     {
-        var r = bmc.RootPath;
+        var r = VirtualBmc.RootPath;
         return new JsonObject
         {
             ["@odata.id"] = r, ["@odata.type"] = "#ServiceRoot.v1_11_0.ServiceRoot", ["Id"] = "RootService",
@@ -35,7 +35,7 @@ internal static class RedfishResources
 
     public static JsonObject System(VirtualBmc bmc)
     {
-        var r = bmc.RootPath;
+        var r = VirtualBmc.RootPath;
         var p = bmc.Profile;
         var s = $"{r}/Systems/1";
         return new JsonObject
@@ -79,7 +79,7 @@ internal static class RedfishResources
 
     public static JsonObject Manager(VirtualBmc bmc)
     {
-        var r = bmc.RootPath;
+        var r = VirtualBmc.RootPath;
         var m = $"{r}/Managers/BMC";
         return new JsonObject
         {
@@ -93,7 +93,7 @@ internal static class RedfishResources
 
     public static JsonObject VirtualMedia(VirtualBmc bmc)
     {
-        var v = $"{bmc.RootPath}/Managers/BMC/VirtualMedia/Cd";
+        var v = $"{VirtualBmc.RootPath}/Managers/BMC/VirtualMedia/Cd";
         var image = bmc.MediaImage;
         return new JsonObject
         {
@@ -111,7 +111,7 @@ internal static class RedfishResources
 
     public static JsonObject Chassis(VirtualBmc bmc)
     {
-        var r = bmc.RootPath;
+        var r = VirtualBmc.RootPath;
         return new JsonObject
         {
             ["@odata.id"] = $"{r}/Chassis/1", ["@odata.type"] = "#Chassis.v1_14_0.Chassis", ["Id"] = "1", ["Name"] = "Chassis",
@@ -125,20 +125,20 @@ internal static class RedfishResources
 
     public static JsonObject SessionService(VirtualBmc bmc) => new()
     {
-        ["@odata.id"] = $"{bmc.RootPath}/SessionService", ["@odata.type"] = "#SessionService.v1_1_8.SessionService",
+        ["@odata.id"] = $"{VirtualBmc.RootPath}/SessionService", ["@odata.type"] = "#SessionService.v1_1_8.SessionService",
         ["Id"] = "SessionService", ["Name"] = "Session Service", ["ServiceEnabled"] = true, ["SessionTimeout"] = 1800,
-        ["Sessions"] = Link($"{bmc.RootPath}/SessionService/Sessions"),
+        ["Sessions"] = Link($"{VirtualBmc.RootPath}/SessionService/Sessions"),
     };
 
     public static JsonObject Session(VirtualBmc bmc, LabSession session) => new()
     {
-        ["@odata.id"] = $"{bmc.RootPath}/SessionService/Sessions/{session.Id}", ["@odata.type"] = "#Session.v1_3_0.Session",
+        ["@odata.id"] = $"{VirtualBmc.RootPath}/SessionService/Sessions/{session.Id}", ["@odata.type"] = "#Session.v1_3_0.Session",
         ["Id"] = session.Id, ["Name"] = "User Session", ["UserName"] = session.User,
     };
 
     public static JsonObject UpdateService(VirtualBmc bmc)
     {
-        var u = $"{bmc.RootPath}/UpdateService";
+        var u = $"{VirtualBmc.RootPath}/UpdateService";
         return new JsonObject
         {
             ["@odata.id"] = u, ["@odata.type"] = "#UpdateService.v1_8_0.UpdateService", ["Id"] = "UpdateService",
@@ -156,9 +156,9 @@ internal static class RedfishResources
 
     public static JsonObject TaskService(VirtualBmc bmc) => new()
     {
-        ["@odata.id"] = $"{bmc.RootPath}/TaskService", ["@odata.type"] = "#TaskService.v1_1_4.TaskService",
+        ["@odata.id"] = $"{VirtualBmc.RootPath}/TaskService", ["@odata.type"] = "#TaskService.v1_1_4.TaskService",
         ["Id"] = "TaskService", ["Name"] = "Task Service", ["ServiceEnabled"] = true,
-        ["Tasks"] = Link($"{bmc.RootPath}/TaskService/Tasks"),
+        ["Tasks"] = Link($"{VirtualBmc.RootPath}/TaskService/Tasks"),
     };
 
     public static JsonObject Task(VirtualBmc bmc, LabTask task, DateTimeOffset now)
@@ -168,11 +168,11 @@ internal static class RedfishResources
         var percent = done ? 100 : (int)(100 * elapsed.TotalSeconds / Math.Max(1, task.Duration.TotalSeconds));
         return new JsonObject
         {
-            ["@odata.id"] = $"{bmc.RootPath}/TaskService/Tasks/{task.Id}", ["@odata.type"] = "#Task.v1_4_3.Task",
+            ["@odata.id"] = $"{VirtualBmc.RootPath}/TaskService/Tasks/{task.Id}", ["@odata.type"] = "#Task.v1_4_3.Task",
             ["Id"] = task.Id, ["Name"] = task.Name, ["TaskState"] = done ? "Completed" : "Running",
             ["TaskStatus"] = "OK", ["PercentComplete"] = percent,
             ["StartTime"] = task.StartedAt.ToString("O", global::System.Globalization.CultureInfo.InvariantCulture),
-            ["TaskMonitor"] = $"{bmc.RootPath}/TaskService/TaskMonitors/{task.Id}",
+            ["TaskMonitor"] = $"{VirtualBmc.RootPath}/TaskService/TaskMonitors/{task.Id}",
             ["Messages"] = new JsonArray(RedfishErrors.Message(done ? "TaskCompletedOK" : "TaskStarted", $"Task {task.Id} {(done ? "completed" : "started")}.", "OK", task.Id)),
         };
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using TestFarm.Core.Hardware;
 using TestFarm.Lab.Machines;
 
@@ -16,10 +17,12 @@ public sealed class VirtualBmc : IAsyncDisposable
     private long _version = 1;
     private int _nextTask;
 
-    public VirtualBmc(string id, int index, HardwareProfile profile, IMachineBackend backend, FaultSettings? faults = null)
+    public VirtualBmc(string id, int index, IPAddress address, HardwareProfile profile, IMachineBackend backend, FaultSettings? faults = null)
     {
         Id = id;
         Index = index;
+        Address = address;
+        Url = new Uri($"http://{address}/");
         Profile = profile;
         Backend = backend;
         Inventory = LabInventory.From(profile, index);
@@ -33,8 +36,12 @@ public sealed class VirtualBmc : IAsyncDisposable
     public IMachineBackend Backend { get; }
     public LabInventory Inventory { get; }
     public string ProvisioningMac => Inventory.Nics[0].Mac;
-    /// <summary>The Redfish service root path of this BMC, e.g. <c>/bmc/lab-0001/redfish/v1</c>.</summary>
-    public string RootPath => $"/bmc/{Id}/redfish/v1";
+    /// <summary>The BMC's own address on the lab's BMC network; requests arriving there are this BMC's.</summary>
+    public IPAddress Address { get; }
+    /// <summary><c>http://&lt;address&gt;:&lt;port&gt;/</c>, as a pool file lists it; the lab sets the port when it binds.</summary>
+    public Uri Url { get; internal set; }
+    /// <summary>The Redfish service root path, <c>/redfish/v1</c> as on every BMC; every <c>@odata.id</c> starts with it.</summary>
+    public const string RootPath = "/redfish/v1";
     public FaultSettings Faults { get; set; }
 
     public string BootEnabled { get; private set; } = "Disabled";

@@ -9,7 +9,7 @@ namespace TestFarm.Lab.LabHost;
 
 /// <summary>
 /// The lab's own admin API (no Redfish): list machines, read and set fault knobs, pull a drive,
-/// take a NIC down. Under <c>/lab/machines</c>.
+/// take a NIC down. Under <c>/lab/machines</c> on 127.0.0.1 (never on a BMC's address).
 /// </summary>
 internal static class AdminEndpoints
 {
@@ -56,7 +56,7 @@ internal static class AdminEndpoints
         BootOverride = $"{m.BootEnabled}:{m.BootTarget}",
         ProvisioningMac = m.ProvisioningMac,
         ConsoleLog = m.Backend.ConsoleLogPath,
-        RedfishRoot = m.RootPath,
+        RedfishRoot = new Uri(m.Url, VirtualBmc.RootPath).AbsoluteUri,
     };
 }
 
@@ -72,5 +72,6 @@ public sealed record LabMachineInfo
     public required string BootOverride { get; init; }
     public required string ProvisioningMac { get; init; }
     public string? ConsoleLog { get; init; }
+    /// <summary>The BMC's service root on its own address, <c>http://127.0.100.N:PORT/redfish/v1</c>.</summary>
     public required string RedfishRoot { get; init; }
 }

@@ -3,15 +3,23 @@ using TestFarm.Lab.Machines;
 
 namespace TestFarm.Lab.LabHost;
 
-/// <summary>What lab to start: how many machines of each backend, on which port, with which credentials.</summary>
+/// <summary>What lab to start: how many machines of each backend, on which addresses and port, with which credentials.</summary>
 public sealed record LabOptions
 {
     /// <summary>Simulated machines, named <c>sim-0001</c>…; profiles assigned round robin.</summary>
     public int SimulatedMachines { get; init; } = 3;
     /// <summary>QEMU machines, named <c>qemu-01</c>…; they use <see cref="QemuProfile"/>.</summary>
     public int QemuMachines { get; init; }
-    /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
+    /// <summary>
+    /// TCP port of every BMC (on its own address in <see cref="BmcNetwork"/>) and of the admin API on 127.0.0.1;
+    /// 0 picks one that is free on 127.0.0.1 (the admin listener holds it, so two labs never share a port).
+    /// </summary>
     public int Port { get; init; }
+    /// <summary>
+    /// Loopback range the BMCs' addresses come from, one per machine in order (see <see cref="LabHost.BmcNetwork"/>):
+    /// default <c>127.0.100.0/22</c>, 1,022 BMCs. Must stay clear of 127.0.0.1 and the MetalLB range 127.0.10.0/24.
+    /// </summary>
+    public string BmcNetwork { get; init; } = LabHost.BmcNetwork.Default;
     public string User { get; init; } = "admin";
     public required string Password { get; init; }
     /// <summary>
@@ -53,6 +61,7 @@ public sealed record LabOptions
         if (QemuArm64Machines > 0 && GrubBootUrl is null) errors.Add("GrubBootUrl is needed for arm64 QEMU machines (they boot through GRUB)");
         if (SimulatedMachines + QemuMachines + QemuArm64Machines > 65535)
             errors.Add($"at most 65535 machines, was {SimulatedMachines + QemuMachines + QemuArm64Machines}");
+        if (LabHost.BmcNetwork.TryParse(BmcNetwork, SimulatedMachines + QemuMachines + QemuArm64Machines, out var networkError) is null) errors.Add(networkError!);
         if (Port is < 0 or > 65535) errors.Add($"Port must be within 0..65535, was {Port}");
         if (string.IsNullOrEmpty(User)) errors.Add("User must not be empty");
         if (string.IsNullOrEmpty(Password)) errors.Add("Password must not be empty");

@@ -6,8 +6,8 @@ namespace TestFarm.Lab.LabHost;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 4000, EventName = "LabStarted", Level = LogLevel.Information,
-        Message = "Lab started at {BaseAddress}: {Simulated} simulated and {Qemu} QEMU machines")]
-    public static partial void LabStarted(ILogger logger, Uri baseAddress, int simulated, int qemu);
+        Message = "Lab started at {BaseAddress}: {Simulated} simulated and {Qemu} QEMU machines, their BMCs in {BmcNetwork} on the same port")]
+    public static partial void LabStarted(ILogger logger, Uri baseAddress, int simulated, int qemu, System.Net.IPNetwork bmcNetwork);
 
     [LoggerMessage(EventId = 4001, EventName = "LabStopped", Level = LogLevel.Information, Message = "Lab at {BaseAddress} stopped")]
     public static partial void LabStopped(ILogger logger, Uri baseAddress);

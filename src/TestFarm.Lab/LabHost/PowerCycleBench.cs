@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
+using TestFarm.Lab.Bmc;
 
 namespace TestFarm.Lab.LabHost;
 
@@ -11,7 +12,7 @@ public sealed record PowerCycleResult(int Machines, long Requests, long Failures
 }
 
 /// <summary>
-/// Power-cycles every machine of a lab concurrently over real HTTP through its virtual BMC:
+/// Power-cycles every machine of a lab concurrently over real HTTP through its virtual BMC, each on its own address:
 /// ForceOff, On, then a GET that must read PowerState On (instant timings assumed).
 /// </summary>
 public static class PowerCycleBench
@@ -22,7 +23,7 @@ public static class PowerCycleBench
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency };
 #pragma warning disable RS0030 // A benchmark's own client, sized to its concurrency.
-        using var http = new HttpClient(handler) { BaseAddress = lab.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
 #pragma warning restore RS0030
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{lab.Options.User}:{lab.Options.Password}")));
@@ -31,15 +32,16 @@ public static class PowerCycleBench
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(lab.Machines, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (m, ct) =>
         {
-            var sys = $"{m.RootPath}/Systems/1";
+            var sys = new Uri(m.Url, $"{VirtualBmc.RootPath}/Systems/1");
+            var resetAction = new Uri(m.Url, $"{VirtualBmc.RootPath}/Systems/1/Actions/ComputerSystem.Reset");
             foreach (var reset in ResetSequence)
             {
                 using var content = new StringContent($"{{\"ResetType\":\"{reset}\"}}", Encoding.UTF8, "application/json");
-                using var response = await http.PostAsync(new Uri($"{sys}/Actions/ComputerSystem.Reset", UriKind.Relative), content, ct).ConfigureAwait(false);
+                using var response = await http.PostAsync(resetAction, content, ct).ConfigureAwait(false);
                 Interlocked.Increment(ref requests);
                 if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);
             }
-            using var get = await http.GetAsync(new Uri(sys, UriKind.Relative), ct).ConfigureAwait(false);
+            using var get = await http.GetAsync(sys, ct).ConfigureAwait(false);
             Interlocked.Increment(ref requests);
             var body = await get.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             if (!get.IsSuccessStatusCode || !body.Contains("\"PowerState\":\"On\"", StringComparison.Ordinal)) Interlocked.Increment(ref failures);

@@ -1,8 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,14 +14,17 @@ using TestFarm.Lab.Machines;
 namespace TestFarm.Lab.LabHost;
 
 /// <summary>
-/// The running lab: N virtual BMCs on one Kestrel port (127.0.0.1), each at <c>/bmc/&lt;id&gt;/redfish/v1</c>,
-/// over simulated or QEMU machines, plus the admin endpoints under <c>/lab</c>. Dispose stops it and
-/// kills every QEMU it started.
+/// The running lab: N virtual BMCs over simulated or QEMU machines, each answering Redfish at
+/// <c>http://&lt;its own address&gt;:PORT/redfish/v1</c> (one address per machine from <see cref="LabOptions.BmcNetwork"/>,
+/// as on a rack's BMC network), plus the admin endpoints under <c>/lab</c> on 127.0.0.1:PORT. One Kestrel
+/// listens on all of them and routes by the address a connection came in on. Dispose stops it and kills
+/// every QEMU it started.
 /// </summary>
 public sealed class VirtualLab : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Dictionary<string, VirtualBmc> _machines;
+    private readonly IReadOnlyList<VirtualBmc> _ordered;
     private readonly ILogger _log;
     private readonly string? _ownedWorkDirectory;
     private int _disposed;
@@ -32,6 +33,7 @@ public sealed class VirtualLab : IAsyncDisposable
     {
         _app = app;
         _machines = machines;
+        _ordered = [.. machines.Values.OrderBy(m => m.Index)];
         BaseAddress = baseAddress;
         Options = options;
         _log = log;
@@ -40,15 +42,15 @@ public sealed class VirtualLab : IAsyncDisposable
 
     private SimulatedAgents? _agents;
 
-    /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
+    /// <summary><c>http://127.0.0.1:PORT/</c>: the lab's admin API (<c>/lab/machines</c>), not a BMC.</summary>
     public Uri BaseAddress { get; }
     public LabOptions Options { get; }
-    public IReadOnlyList<VirtualBmc> Machines => [.. _machines.Values.OrderBy(m => m.Index)];
+    public IReadOnlyList<VirtualBmc> Machines => _ordered;
     public VirtualBmc this[string id] => _machines.TryGetValue(id, out var m) ? m : throw new KeyNotFoundException($"no lab machine '{id}'");
     public VirtualBmc? Find(string id) => _machines.GetValueOrDefault(id);
 
-    /// <summary>The BMC base URL of a machine (its Redfish root is this plus <c>/redfish/v1</c>).</summary>
-    public Uri BmcUrl(string id) => new(BaseAddress, $"/bmc/{this[id].Id}");
+    /// <summary>The BMC URL of a machine, <c>http://&lt;its address&gt;:PORT/</c> (its Redfish root is this plus <c>redfish/v1</c>).</summary>
+    public Uri BmcUrl(string id) => this[id].Url;
 
     /// <summary>
     /// Starts the lab. Simulated machines take the <paramref name="profiles"/> round robin (a built-in
@@ -64,31 +66,39 @@ public sealed class VirtualLab : IAsyncDisposable
         var owned = options.WorkDirectory is null && options.QemuMachines + options.QemuArm64Machines > 0
             ? Path.Combine(Path.GetTempPath(), $"testfarm-lab-{Guid.NewGuid():N}") : null;
         var work = options.WorkDirectory ?? owned;
-        var machines = CreateMachines(options, profiles.Count > 0 ? profiles : [DefaultProfiles.GenericAmd64], time, work);
+        var network = BmcNetwork.TryParse(options.BmcNetwork, options.SimulatedMachines + options.QemuMachines + options.QemuArm64Machines, out _)!;
+        var machines = CreateMachines(options, profiles.Count > 0 ? profiles : [DefaultProfiles.GenericAmd64], time, work, network);
+        var credentials = new LabCredentials(options.User, options.Password);
+        var byAddress = machines.Values.ToDictionary(m => m.Address);
+        var gate = new BmcRequestGate(address => byAddress.GetValueOrDefault(address), credentials, time);
+        var (app, port) = await LabListeners.StartAsync(options.Port, machines.Values, listenPort =>
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Listen(IPAddress.Loopback, listenPort);
+                foreach (var m in machines.Values) k.Listen(m.Address, listenPort);
+            });
+            builder.Services.AddSingleton(credentials);
+            builder.Services.AddSingleton(time);
+            builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.TypeInfoResolverChain.Insert(0, LabJsonContext.Default));
+            var built = builder.Build();
+            built.Use(ErrorGuard.InvokeAsync);
+            built.Use(gate.InvokeAsync);
+            built.MapRedfish(time);
+            built.MapLabAdmin(id => machines.GetValueOrDefault(id), () => machines.Values);
+            return built;
+        }, cancellationToken).ConfigureAwait(false);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
-        builder.Services.AddSingleton(new LabCredentials(options.User, options.Password));
-        builder.Services.AddSingleton(time);
-        builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.TypeInfoResolverChain.Insert(0, LabJsonContext.Default));
-        var app = builder.Build();
-        var gate = new BmcRequestGate(id => machines.GetValueOrDefault(id), new LabCredentials(options.User, options.Password), time);
-        app.Use(ErrorGuard.InvokeAsync);
-        app.Use(gate.InvokeAsync);
-        app.MapRedfish(time);
-        app.MapLabAdmin(id => machines.GetValueOrDefault(id), () => machines.Values);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var baseAddress = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         var lab = new VirtualLab(app, machines, baseAddress, options, log, owned);
         if (options.BootUrl is not null) lab._agents = new SimulatedAgents(machines.Values, options.BootUrl, time);
-        Log.LabStarted(log, baseAddress, options.SimulatedMachines, options.QemuMachines + options.QemuArm64Machines);
+        Log.LabStarted(log, baseAddress, options.SimulatedMachines, options.QemuMachines + options.QemuArm64Machines, network.Range);
         return lab;
     }
 
-    private static Dictionary<string, VirtualBmc> CreateMachines(LabOptions options, IReadOnlyList<HardwareProfile> profiles, TimeProvider time, string? work)
+    private static Dictionary<string, VirtualBmc> CreateMachines(LabOptions options, IReadOnlyList<HardwareProfile> profiles, TimeProvider time, string? work, BmcNetwork network)
     {
         var machines = new Dictionary<string, VirtualBmc>(StringComparer.Ordinal);
         var index = 0;
@@ -97,7 +107,7 @@ public sealed class VirtualLab : IAsyncDisposable
             var id = $"sim-{i + 1:D4}";
             var profile = profiles[i % profiles.Count];
             var timings = options.Timings.GetValueOrDefault(profile.Name, options.DefaultTimings);
-            machines[id] = new VirtualBmc(id, ++index, profile, new SimulatedMachine(time, timings), options.Faults.GetValueOrDefault(id));
+            machines[id] = new VirtualBmc(id, ++index, network[index], profile, new SimulatedMachine(time, timings), options.Faults.GetValueOrDefault(id));
         }
         for (var i = 0; i < options.QemuMachines; i++)
         {
@@ -107,7 +117,7 @@ public sealed class VirtualLab : IAsyncDisposable
             {
                 Binary = options.QemuBinary, UseKvmIfAvailable = options.UseKvm, BootUrl = options.BootUrl,
             });
-            machines[id] = new VirtualBmc(id, n, options.QemuProfile, qemu, options.Faults.GetValueOrDefault(id));
+            machines[id] = new VirtualBmc(id, n, network[n], options.QemuProfile, qemu, options.Faults.GetValueOrDefault(id));
         }
         for (var i = 0; i < options.QemuArm64Machines; i++)
         {
@@ -117,7 +127,7 @@ public sealed class VirtualLab : IAsyncDisposable
             {
                 Arch = Core.Hardware.CpuArchitecture.Arm64, BootUrl = options.GrubBootUrl, GrubDirectory = options.GrubDirectory,
             });
-            machines[id] = new VirtualBmc(id, n, options.QemuArm64Profile, qemu, options.Faults.GetValueOrDefault(id));
+            machines[id] = new VirtualBmc(id, n, network[n], options.QemuArm64Profile, qemu, options.Faults.GetValueOrDefault(id));
         }
         return machines;
     }
@@ -131,7 +141,7 @@ public sealed class VirtualLab : IAsyncDisposable
         DiskBytes = [.. profile.Storage.SelectMany(d => Enumerable.Repeat(d.SizeGB * 1_000_000_000L, d.Count))],
     };
 
-    /// <summary>The lab as a pool in the shared format: full BMC URLs, credentials by reference.</summary>
+    /// <summary>The lab as a pool in the shared format: each BMC's own URL, credentials by reference.</summary>
     public PoolInventory ToPool(string passwordEnv = "TESTFARM_LAB_BMC_PASSWORD") => new()
     {
         Machines = [.. Machines.Select(m => new PoolMachine

@@ -9,7 +9,7 @@ namespace TestFarm.Redfish.Mockup;
 public sealed class MockupQuirks
 {
     /// <summary>
-    /// Serve under a path prefix the way the lab serves many BMCs on one port (<c>/bmc/&lt;id&gt;</c>):
+    /// Serve under a path prefix the way a reverse proxy serves many BMCs on one address (<c>/bmc/&lt;id&gt;</c>):
     /// requests must carry it and every <c>@odata.id</c> and Location served carries it. Empty: none.
     /// </summary>
     public string PathPrefix { get; set; } = "";

@@ -36,7 +36,8 @@ public sealed class ShippedFilesTests
     {
         var pool = Set.Pool!.Value;
         Assert.That(pool.Machines.Select(m => m.Profile).Distinct(), Is.EquivalentTo(Set.Profiles.Select(p => p.Value.Name)));
-        Assert.That(pool.Machines.All(m => m.Bmc.Url.Host == "127.0.0.1" && m.Bmc.Url.AbsolutePath == $"/bmc/{m.Id}"), Is.True);
+        Assert.That(pool.Machines.Select(m => m.Bmc.Url.AbsoluteUri), Is.EqualTo(pool.Machines.Select((_, i) => $"http://127.0.100.{i + 1}:8000/")),
+            "each BMC on its own address of the lab's BMC network, at /redfish/v1");
         Assert.That(pool.Machines.All(m => m.Bmc.Credentials.PasswordEnv == "TESTFARM_LAB_BMC_PASSWORD"), Is.True);
         foreach (var plan in Set.Plans)
         {

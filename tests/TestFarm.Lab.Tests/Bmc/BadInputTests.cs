@@ -12,14 +12,14 @@ public sealed class BadInputTests
     private VirtualLab _lab = null!;
     private HttpClient _http = null!;
     private VirtualBmc _bmc = null!;
-    private string Sys => $"{_bmc.RootPath}/Systems/1";
+    private string Sys => $"{VirtualBmc.RootPath}/Systems/1";
 
     [SetUp]
     public async Task StartAsync()
     {
         _lab = await VirtualLab.StartAsync(new LabOptions { SimulatedMachines = 1, Password = "lab-secret" }, [], new FakeTimeProvider());
         _bmc = _lab.Machines[0];
-        _http = LabHttp.Client(_lab.BaseAddress);
+        _http = LabHttp.Client(_bmc.Url);
     }
 
     [TearDown]
@@ -98,17 +98,22 @@ public sealed class BadInputTests
     [TestCase("/redfish/v1/Systems/1/Storage/1/Drives/Drive99")]
     public async Task Unknown_paths_are_404_ResourceNotFound(string path)
     {
-        var response = await _http.GetAsync($"/bmc/{_bmc.Id}{path}");
+        var response = await _http.GetAsync(path);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(await LabHttp.MessageIdsAsync(response), Is.EqualTo(new[] { "Base.1.8.ResourceNotFound" }));
     }
 
     [Test]
-    public async Task Unknown_machine_is_404_and_wrong_method_is_405_with_redfish_bodies()
+    public async Task Redfish_off_a_bmc_address_is_404_naming_it_and_wrong_method_is_405_with_redfish_bodies()
     {
-        var unknown = await _http.GetAsync("/bmc/no-such-machine/redfish/v1");
+        using var admin = LabHttp.Client(_lab.BaseAddress);
+        var unknown = await admin.GetAsync("/redfish/v1");
         Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(await LabHttp.MessageIdsAsync(unknown), Is.EqualTo(new[] { "Base.1.8.ResourceNotFound" }));
+        Assert.That(await unknown.Content.ReadAsStringAsync(), Does.Contain("No BMC answers at 127.0.0.1"));
+        var adminOnBmc = await _http.GetAsync("/lab/machines");
+        Assert.That(adminOnBmc.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "the lab's admin API is not on a BMC's address");
+        Assert.That(await LabHttp.MessageIdsAsync(adminOnBmc), Is.EqualTo(new[] { "Base.1.8.ResourceNotFound" }));
 
         var delete = await _http.DeleteAsync(Sys);
         Assert.That(delete.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
@@ -118,23 +123,23 @@ public sealed class BadInputTests
     [Test]
     public async Task Wrong_credentials_are_401_with_a_redfish_body_and_the_root_stays_open()
     {
-        using var wrong = LabHttp.Client(_lab.BaseAddress, password: "nope");
+        using var wrong = LabHttp.Client(_bmc.Url, password: "nope");
         var basic = await wrong.GetAsync(Sys);
         Assert.That(basic.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(await LabHttp.MessageIdsAsync(basic), Is.EqualTo(new[] { "Base.1.8.NoValidSession" }));
 
-        var login = await wrong.PostAsync($"{_bmc.RootPath}/SessionService/Sessions", LabHttp.Json("""{"UserName":"admin","Password":"nope"}"""));
+        var login = await wrong.PostAsync($"{VirtualBmc.RootPath}/SessionService/Sessions", LabHttp.Json("""{"UserName":"admin","Password":"nope"}"""));
         Assert.That(login.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(await LabHttp.MessageIdsAsync(login), Is.EqualTo(new[] { "Base.1.8.ResourceAtUriUnauthorized" }));
 
-        Assert.That((await wrong.GetAsync(_bmc.RootPath)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await wrong.GetAsync(_bmc.RootPath + "/")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await wrong.GetAsync(VirtualBmc.RootPath)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await wrong.GetAsync(VirtualBmc.RootPath + "/")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
     [Test]
     public async Task Insert_media_without_image_or_with_a_bad_uri_is_400()
     {
-        var action = $"{_bmc.RootPath}/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia";
+        var action = $"{VirtualBmc.RootPath}/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia";
         var missing = await _http.PostAsync(action, LabHttp.Json("""{"Inserted":true}"""));
         Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await LabHttp.MessageIdsAsync(missing), Is.EqualTo(new[] { "Base.1.8.ActionParameterMissing" }));

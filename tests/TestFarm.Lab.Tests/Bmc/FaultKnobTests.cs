@@ -14,8 +14,9 @@ public sealed class FaultKnobTests
     private FakeTimeProvider _time = null!;
     private VirtualLab _lab = null!;
     private HttpClient _http = null!;
+    private HttpClient _admin = null!;
     private VirtualBmc _bmc = null!;
-    private string Sys => $"{_bmc.RootPath}/Systems/1";
+    private string Sys => $"{VirtualBmc.RootPath}/Systems/1";
 
     [SetUp]
     public async Task StartAsync()
@@ -23,19 +24,21 @@ public sealed class FaultKnobTests
         _time = new FakeTimeProvider();
         _lab = await VirtualLab.StartAsync(new LabOptions { SimulatedMachines = 2, Password = "lab-secret" }, [DefaultProfiles.GenericAmd64], _time);
         _bmc = _lab.Machines[0];
-        _http = LabHttp.Client(_lab.BaseAddress, timeout: TimeSpan.FromSeconds(10));
+        _http = LabHttp.Client(_bmc.Url, timeout: TimeSpan.FromSeconds(10));
+        _admin = LabHttp.Client(_lab.BaseAddress, timeout: TimeSpan.FromSeconds(10));
     }
 
     [TearDown]
     public async Task StopAsync()
     {
         _http.Dispose();
+        _admin.Dispose();
         await _lab.DisposeAsync();
     }
 
     private async Task SetFaultsAsync(string json)
     {
-        var response = await _http.PutAsync($"/lab/machines/{_bmc.Id}/faults", LabHttp.Json(json));
+        var response = await _admin.PutAsync($"/lab/machines/{_bmc.Id}/faults", LabHttp.Json(json));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
     }
 
@@ -46,7 +49,8 @@ public sealed class FaultKnobTests
         var failed = await _http.GetAsync(Sys);
         Assert.That(failed.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(await LabHttp.MessageIdsAsync(failed), Is.EqualTo(new[] { "Base.1.8.InternalError" }));
-        Assert.That((await _http.GetAsync($"{_lab.Machines[1].RootPath}/Systems/1")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "other BMCs unaffected");
+        using (var other = LabHttp.Client(_lab.Machines[1].Url))
+            Assert.That((await other.GetAsync(Sys)).StatusCode, Is.EqualTo(HttpStatusCode.OK), "other BMCs unaffected");
         await SetFaultsAsync("""{"errorRate":0}""");
         Assert.That((await _http.GetAsync(Sys)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
@@ -72,7 +76,7 @@ public sealed class FaultKnobTests
     public async Task Timeout_rate_one_never_answers_so_the_client_times_out()
     {
         await SetFaultsAsync("""{"timeoutRate":1}""");
-        using var quick = LabHttp.Client(_lab.BaseAddress, timeout: TimeSpan.FromMilliseconds(500));
+        using var quick = LabHttp.Client(_bmc.Url, timeout: TimeSpan.FromMilliseconds(500));
         Assert.That(async () => await quick.GetAsync(Sys), Throws.InstanceOf<TaskCanceledException>());
     }
 
@@ -113,10 +117,10 @@ public sealed class FaultKnobTests
     {
         await SetFaultsAsync("""{"sessionLimit":1}""");
         var login = LabHttp.Json("""{"UserName":"admin","Password":"lab-secret"}""");
-        var first = await _http.PostAsync($"{_bmc.RootPath}/SessionService/Sessions", login);
+        var first = await _http.PostAsync($"{VirtualBmc.RootPath}/SessionService/Sessions", login);
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That(first.Headers.GetValues("X-Auth-Token").Single(), Is.Not.Empty);
-        var second = await _http.PostAsync($"{_bmc.RootPath}/SessionService/Sessions", LabHttp.Json("""{"UserName":"admin","Password":"lab-secret"}"""));
+        var second = await _http.PostAsync($"{VirtualBmc.RootPath}/SessionService/Sessions", LabHttp.Json("""{"UserName":"admin","Password":"lab-secret"}"""));
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That(await LabHttp.MessageIdsAsync(second), Is.EqualTo(new[] { "Base.1.8.SessionLimitExceeded" }));
     }
@@ -124,7 +128,7 @@ public sealed class FaultKnobTests
     [Test]
     public async Task Out_of_range_faults_are_refused_naming_the_field()
     {
-        var response = await _http.PutAsync($"/lab/machines/{_bmc.Id}/faults", LabHttp.Json("""{"errorRate":2}"""));
+        var response = await _admin.PutAsync($"/lab/machines/{_bmc.Id}/faults", LabHttp.Json("""{"errorRate":2}"""));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("errorRate must be within 0..1, was 2"));
     }
@@ -132,26 +136,30 @@ public sealed class FaultKnobTests
     [Test]
     public async Task Pulling_a_drive_and_taking_a_nic_down_show_in_redfish_and_are_reversible()
     {
-        Assert.That((await _http.PostAsync($"/lab/machines/{_bmc.Id}/drives/Drive3/pull", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await _admin.PostAsync($"/lab/machines/{_bmc.Id}/drives/Drive3/pull", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That((await _http.GetAsync($"{Sys}/Storage/1/Drives/Drive3")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That((await _http.PostAsync($"/lab/machines/{_bmc.Id}/drives/Drive3/insert", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await _admin.PostAsync($"/lab/machines/{_bmc.Id}/drives/Drive3/insert", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That((await _http.GetAsync($"{Sys}/Storage/1/Drives/Drive3")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
-        Assert.That((await _http.PostAsync($"/lab/machines/{_bmc.Id}/nics/NIC2/down", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await _admin.PostAsync($"/lab/machines/{_bmc.Id}/nics/NIC2/down", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         var nic = await LabHttp.BodyAsync(await _http.GetAsync($"{Sys}/EthernetInterfaces/NIC2"));
         Assert.That(nic["LinkStatus"]!.GetValue<string>(), Is.EqualTo("LinkDown"));
         Assert.That(((SimulatedMachine)_bmc.Backend).LinksDown, Is.EqualTo(new[] { 1 }));
-        Assert.That((await _http.PostAsync($"/lab/machines/{_bmc.Id}/nics/NIC9/down", null)).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await _admin.PostAsync($"/lab/machines/{_bmc.Id}/nics/NIC9/down", null)).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
     [Test]
     public async Task Admin_list_shows_power_and_phase_of_every_machine()
     {
-        var list = await _http.GetFromJsonAsync($"/lab/machines", LabJsonContext.Default.ListLabMachineInfo);
+        var list = await _admin.GetFromJsonAsync($"/lab/machines", LabJsonContext.Default.ListLabMachineInfo);
         Assert.That(list, Is.Not.Null);
         Assert.That(list!.Select(m => m.Id), Is.EqualTo(new[] { "sim-0001", "sim-0002" }));
         Assert.That(list![0].PowerState, Is.EqualTo("Off"));
         Assert.That(list![0].ProvisioningMac, Is.EqualTo(_bmc.ProvisioningMac));
+        Assert.That(list.Select(m => m.RedfishRoot), Is.EqualTo(new[]
+        {
+            $"http://127.0.100.1:{_lab.BaseAddress.Port}/redfish/v1", $"http://127.0.100.2:{_lab.BaseAddress.Port}/redfish/v1",
+        }), "each BMC on its own address of the default BMC network, all on the lab's port");
     }
 
     private async Task<int> MemberCountAsync(string path) =>

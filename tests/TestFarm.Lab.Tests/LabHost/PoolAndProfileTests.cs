@@ -69,7 +69,8 @@ public sealed class PoolAndProfileTests
         var machines = (YamlSequenceNode)((YamlMappingNode)stream.Documents[0].RootNode)["machines"];
         var first = (YamlMappingNode)machines[0];
         var bmc = (YamlMappingNode)first["bmc"];
-        Assert.That(((YamlScalarNode)bmc["url"]).Value, Is.EqualTo($"{lab.BaseAddress.AbsoluteUri}bmc/sim-0001"));
+        Assert.That(((YamlScalarNode)bmc["url"]).Value, Is.EqualTo($"http://127.0.100.1:{lab.BaseAddress.Port}"), "the BMC's own address");
+        Assert.That(((YamlScalarNode)((YamlMappingNode)((YamlMappingNode)machines[1])["bmc"])["url"]).Value, Is.EqualTo($"http://127.0.100.2:{lab.BaseAddress.Port}"));
         Assert.That(((YamlScalarNode)((YamlMappingNode)bmc["credentials"])["passwordEnv"]).Value, Is.EqualTo("TESTFARM_LAB_BMC_PASSWORD"));
         Assert.That(((YamlScalarNode)first["provisioningMac"]).Value, Is.EqualTo(lab.Machines[0].ProvisioningMac));
 

@@ -1,4 +1,5 @@
 using System.Net;
+using TestFarm.Lab.Bmc;
 using TestFarm.Lab.LabHost;
 using TestFarm.Lab.Machines;
 using TestFarm.Testing;
@@ -56,8 +57,8 @@ public sealed class SimulatedMachineTests
         var time = new FakeTimeProvider();
         await using var lab = await VirtualLab.StartAsync(new LabOptions { SimulatedMachines = 1, Password = "lab-secret", DefaultTimings = Timings }, [], time);
         var bmc = lab.Machines[0];
-        using var http = LabHttp.Client(lab.BaseAddress);
-        var sys = $"{bmc.RootPath}/Systems/1";
+        using var http = LabHttp.Client(bmc.Url);
+        var sys = $"{VirtualBmc.RootPath}/Systems/1";
         await http.PatchAsync(sys, LabHttp.Json("""{"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}}"""));
         Assert.That((await http.PostAsync($"{sys}/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"On"}"""))).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(bmc.Backend.CurrentBoot, Is.EqualTo(BootDevice.Pxe));
@@ -77,11 +78,11 @@ public sealed class SimulatedMachineTests
         var time = new FakeTimeProvider();
         await using var lab = await VirtualLab.StartAsync(new LabOptions { SimulatedMachines = 1, Password = "lab-secret" }, [], time);
         var bmc = lab.Machines[0];
-        using var http = LabHttp.Client(lab.BaseAddress);
-        var start = await http.PostAsync($"{bmc.RootPath}/UpdateService/Actions/UpdateService.SimpleUpdate", LabHttp.Json("""{"ImageURI":"http://127.0.0.1:9/fw.bin"}"""));
+        using var http = LabHttp.Client(bmc.Url);
+        var start = await http.PostAsync($"{VirtualBmc.RootPath}/UpdateService/Actions/UpdateService.SimpleUpdate", LabHttp.Json("""{"ImageURI":"http://127.0.0.1:9/fw.bin"}"""));
         Assert.That(start.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         var monitor = start.Headers.Location!.OriginalString;
-        Assert.That(monitor, Does.StartWith($"{bmc.RootPath}/TaskService/TaskMonitors/"));
+        Assert.That(monitor, Does.StartWith($"{VirtualBmc.RootPath}/TaskService/TaskMonitors/"));
         var running = await http.GetAsync(monitor);
         Assert.That(running.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
         Assert.That((await LabHttp.BodyAsync(running))["TaskState"]!.GetValue<string>(), Is.EqualTo("Running"));
@@ -89,7 +90,7 @@ public sealed class SimulatedMachineTests
         var done = await http.GetAsync(monitor);
         Assert.That(done.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await LabHttp.BodyAsync(done))["TaskState"]!.GetValue<string>(), Is.EqualTo("Completed"));
-        var tasks = await LabHttp.BodyAsync(await http.GetAsync($"{bmc.RootPath}/TaskService/Tasks"));
+        var tasks = await LabHttp.BodyAsync(await http.GetAsync($"{VirtualBmc.RootPath}/TaskService/Tasks"));
         Assert.That(tasks["Members@odata.count"]!.GetValue<int>(), Is.EqualTo(1));
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using TestFarm.Lab.Bmc;
 using TestFarm.Lab.LabHost;
 using TestFarm.Lab.Machines;
 using TestFarm.Testing;
@@ -23,12 +24,12 @@ public sealed class QemuPxeBootTests
         await using var lab = await VirtualLab.StartAsync(
             new LabOptions { SimulatedMachines = 0, QemuMachines = 1, Password = "lab-secret", BootUrl = bootUrl }, [], TimeProvider.System);
         var machine = lab["qemu-01"];
-        using var http = LabHttp.Client(lab.BaseAddress);
+        using var http = LabHttp.Client(machine.Url);
 
-        var patch = await http.PatchAsync($"{machine.RootPath}/Systems/1",
+        var patch = await http.PatchAsync($"{VirtualBmc.RootPath}/Systems/1",
             LabHttp.Json("""{"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}}"""));
         Assert.That(patch.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        var reset = await http.PostAsync($"{machine.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"ForceRestart"}"""));
+        var reset = await http.PostAsync($"{VirtualBmc.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"ForceRestart"}"""));
         Assert.That(reset.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(machine.Backend.PowerState, Is.EqualTo(MachinePowerState.On));
         Assert.That(machine.Backend.CurrentBoot, Is.EqualTo(BootDevice.Pxe));
@@ -41,7 +42,7 @@ public sealed class QemuPxeBootTests
         Assert.That(console, Does.Contain("chain.ipxe"), "the serial console was captured, showing iPXE fetching chain.ipxe by TFTP");
         TestContext.Out.WriteLine($"console log {machine.Backend.ConsoleLogPath}:\n{console}");
 
-        var off = await http.PostAsync($"{machine.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"ForceOff"}"""));
+        var off = await http.PostAsync($"{VirtualBmc.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"ForceOff"}"""));
         Assert.That(off.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(machine.Backend.PowerState, Is.EqualTo(MachinePowerState.Off), "ForceOff through QMP ends the QEMU process");
     }

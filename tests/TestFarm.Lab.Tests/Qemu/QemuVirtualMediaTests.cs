@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using TestFarm.Lab.Bmc;
 using TestFarm.Lab.LabHost;
 using TestFarm.Lab.Machines;
 using TestFarm.Testing;
@@ -25,11 +26,11 @@ public sealed class QemuVirtualMediaTests
 
         await using var lab = await VirtualLab.StartAsync(new LabOptions { SimulatedMachines = 0, QemuMachines = 1, Password = "lab-secret" }, [], TimeProvider.System);
         var machine = lab["qemu-01"];
-        using var http = LabHttp.Client(lab.BaseAddress);
-        var insert = await http.PostAsync($"{machine.RootPath}/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia", LabHttp.Json($$"""{"Image":"{{imageUrl}}"}"""));
+        using var http = LabHttp.Client(machine.Url);
+        var insert = await http.PostAsync($"{VirtualBmc.RootPath}/Managers/BMC/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia", LabHttp.Json($$"""{"Image":"{{imageUrl}}"}"""));
         Assert.That(insert.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        await http.PatchAsync($"{machine.RootPath}/Systems/1", LabHttp.Json("""{"Boot":{"BootSourceOverrideTarget":"Cd","BootSourceOverrideEnabled":"Once"}}"""));
-        var on = await http.PostAsync($"{machine.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"On"}"""));
+        await http.PatchAsync($"{VirtualBmc.RootPath}/Systems/1", LabHttp.Json("""{"Boot":{"BootSourceOverrideTarget":"Cd","BootSourceOverrideEnabled":"Once"}}"""));
+        var on = await http.PostAsync($"{VirtualBmc.RootPath}/Systems/1/Actions/ComputerSystem.Reset", LabHttp.Json("""{"ResetType":"On"}"""));
         Assert.That(on.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
         var qemu = (QemuMachine)machine.Backend;

@@ -1,6 +1,9 @@
-"""Drives one TestFarm lab BMC with python3-sushy and prints what it saw, one 'key=value' a line.
+"""Drives one TestFarm lab BMC with python3-sushy as Ironic does: sushy.Sushy(url) with its default root
+prefix (/redfish/v1/). Reads one command a line from stdin and answers one 'ok CMD key=value ...' line
+(or 'error CMD ...'), so the caller can look at the BMC between steps.
 
-Usage: sushy_check.py BASE_URL ROOT_PREFIX USER  (password in TESTFARM_LAB_BMC_PASSWORD)
+Usage: sushy_check.py BASE_URL USER AUTH   (AUTH: basic | session; password in TESTFARM_LAB_BMC_PASSWORD)
+Commands: off | on | pxe-once | insert URL | eject | quit
 """
 import os
 import sys
@@ -8,39 +11,53 @@ import sys
 import sushy
 from sushy import auth
 
-base_url, root_prefix, user = sys.argv[1:4]
+base_url, user, mode = sys.argv[1:4]
 password = os.environ["TESTFARM_LAB_BMC_PASSWORD"]
-session_auth = auth.SessionAuth(username=user, password=password)
-root = sushy.Sushy(base_url, root_prefix=root_prefix, auth=session_auth)
-print("session_key=%s" % ("yes" if session_auth.get_session_key() else "no"))
-print("session_uri=%s" % session_auth.get_session_resource_id())
-
+if mode == "basic":
+    chosen = auth.BasicAuth(username=user, password=password)
+else:
+    chosen = auth.SessionAuth(username=user, password=password)
+root = sushy.Sushy(base_url, auth=chosen)
 systems = root.get_system_collection()
-print("systems=%s" % ",".join(sorted(systems.members_identities)))
 system = root.get_system(systems.members_identities[0])
-print("power_before=%s" % system.power_state.value)
-print("reset_allowed=%s" % ",".join(sorted(v.value for v in system.get_allowed_reset_system_values())))
-
-system.reset_system(sushy.ResetType.FORCE_OFF)
-system.refresh()
-print("power_after_off=%s" % system.power_state.value)
-system.reset_system(sushy.ResetType.ON)
-system.refresh()
-print("power_after_on=%s" % system.power_state.value)
-
-system.set_system_boot_options(sushy.BootSource.PXE, enabled=sushy.BootSourceOverrideEnabled.ONCE)
-system.refresh()
-print("boot_target=%s" % system.boot.target.value)
-print("boot_enabled=%s" % system.boot.enabled.value)
-
 manager = root.get_manager(root.get_manager_collection().members_identities[0])
 media = manager.virtual_media.get_members()[0]
-media.insert_media("http://127.0.0.1:9/images/boot.iso")
-media.refresh()
-print("media_inserted=%s" % media.inserted)
-print("media_image=%s" % media.image)
-media.eject_media()
-media.refresh()
-print("media_after_eject=%s" % media.inserted)
-session_auth.close()
-print("done=yes")
+session = chosen.get_session_resource_id() if mode == "session" else "none"
+print("ready root=%s systems=%s session=%s power=%s reset_allowed=%s" % (
+    root.path, ",".join(sorted(systems.members_identities)), session, system.power_state.value,
+    ",".join(sorted(v.value for v in system.get_allowed_reset_system_values()))), flush=True)
+
+for line in sys.stdin:
+    words = line.split()
+    if not words:
+        continue
+    command = words[0]
+    try:
+        if command == "off":
+            system.reset_system(sushy.ResetType.FORCE_OFF)
+            system.refresh()
+            print("ok off power=%s" % system.power_state.value, flush=True)
+        elif command == "on":
+            system.reset_system(sushy.ResetType.ON)
+            system.refresh()
+            print("ok on power=%s boot_enabled=%s" % (system.power_state.value, system.boot.enabled.value), flush=True)
+        elif command == "pxe-once":
+            system.set_system_boot_options(sushy.BootSource.PXE, enabled=sushy.BootSourceOverrideEnabled.ONCE)
+            system.refresh()
+            print("ok pxe-once target=%s enabled=%s" % (system.boot.target.value, system.boot.enabled.value), flush=True)
+        elif command == "insert":
+            media.insert_media(words[1])
+            media.refresh()
+            print("ok insert inserted=%s image=%s" % (media.inserted, media.image), flush=True)
+        elif command == "eject":
+            media.eject_media()
+            media.refresh()
+            print("ok eject inserted=%s" % media.inserted, flush=True)
+        elif command == "quit":
+            chosen.close()
+            print("ok quit", flush=True)
+            break
+        else:
+            print("error %s unknown command" % command, flush=True)
+    except Exception as e:  # report, keep reading: the caller decides
+        print("error %s %s: %s" % (command, type(e).__name__, str(e).replace("\n", " ")), flush=True)

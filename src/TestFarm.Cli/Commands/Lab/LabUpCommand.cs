@@ -7,7 +7,8 @@ namespace TestFarm.Cli.Commands.Lab;
 
 /// <summary>
 /// <c>testfarm lab up</c>: starts the embedded lab in the foreground (virtual BMCs over simulated and
-/// QEMU machines), prints each BMC URL, writes a pool file, and on Ctrl-C/SIGTERM stops it and kills every QEMU.
+/// QEMU machines, each on its own loopback address), prints each BMC URL, writes a pool file, and on
+/// Ctrl-C/SIGTERM stops it and kills every QEMU.
 /// </summary>
 public sealed class LabUpCommand(TimeProvider time) : ICliCommand
 {
@@ -23,7 +24,8 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
     private readonly Option<string?> _grubUrl = new("--grub-url") { Description = "Host-side URL of the farm's GRUB entry (/boot/v1/grub) that arm64 QEMU machines' GRUB sources" };
     private readonly Option<string> _grubDir = new("--grub-dir") { Description = "Folder with grubnetaa64.efi (scripts/install-deps.sh puts it in .tools/arm64/grub)", DefaultValueFactory = _ => TestFarm.Lab.Machines.QemuOptions.DefaultGrubDirectory };
     private readonly Option<string?> _qemuProfile = new("--qemu-profile") { Description = "Hardware profile the QEMU machines report (default: built-in lab-qemu-amd64)" };
-    private readonly Option<int> _port = new("--port") { Description = "Port on 127.0.0.1 (0: a free one)", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _port = new("--port") { Description = "Port of every BMC and of the admin API on 127.0.0.1 (0: a free one)", DefaultValueFactory = _ => 0 };
+    private readonly Option<string> _bmcNetwork = new("--bmc-network") { Description = "Loopback range of the BMCs' addresses, one per machine", DefaultValueFactory = _ => BmcNetwork.Default };
     private readonly Option<string> _user = new("--user") { Description = "BMC user", DefaultValueFactory = _ => "admin" };
     private readonly Option<string?> _password = new("--password") { Description = $"BMC password (default: ${PasswordEnv}, else generated)" };
     private readonly Option<string?> _poolOut = new("--pool-out") { Description = "Write the lab's pool file here" };
@@ -34,7 +36,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
     public Command Build()
     {
         var command = new Command("up", "Start the lab in the foreground: virtual BMCs over simulated and QEMU machines.");
-        foreach (var option in new Option[] { _machines, _qemu, _qemuArm64, _grubUrl, _grubDir, _profiles, _profileDir, _qemuProfile, _port, _user, _password, _poolOut, _bootUrl, _kvm, _workDir })
+        foreach (var option in new Option[] { _machines, _qemu, _qemuArm64, _grubUrl, _grubDir, _profiles, _profileDir, _qemuProfile, _port, _bmcNetwork, _user, _password, _poolOut, _bootUrl, _kvm, _workDir })
             command.Options.Add(option);
         command.SetAction(RunAsync);
         return command;
@@ -76,7 +78,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
         }
         var options = new LabOptions
         {
-            SimulatedMachines = parse.GetValue(_machines), QemuMachines = parse.GetValue(_qemu), Port = parse.GetValue(_port),
+            SimulatedMachines = parse.GetValue(_machines), QemuMachines = parse.GetValue(_qemu), Port = parse.GetValue(_port), BmcNetwork = parse.GetValue(_bmcNetwork)!,
             User = parse.GetValue(_user)!, Password = password, BootUrl = bootUrl, UseKvm = parse.GetValue(_kvm),
             WorkDirectory = parse.GetValue(_workDir), QemuProfile = qemuProfile,
             QemuArm64Machines = parse.GetValue(_qemuArm64), GrubBootUrl = grubUrl, GrubDirectory = parse.GetValue(_grubDir)!,
@@ -99,7 +101,7 @@ public sealed class LabUpCommand(TimeProvider time) : ICliCommand
             return ExitCodes.FarmFailure;
         }
         await using var lab = started;
-        Console.WriteLine($"lab up at {lab.BaseAddress} ({options.SimulatedMachines} simulated, {options.QemuMachines} QEMU amd64, {options.QemuArm64Machines} QEMU arm64); admin: {lab.BaseAddress}lab/machines");
+        Console.WriteLine($"lab up: {options.SimulatedMachines} simulated, {options.QemuMachines} QEMU amd64, {options.QemuArm64Machines} QEMU arm64 machines; each BMC at http://<its address in {options.BmcNetwork}>:{lab.BaseAddress.Port}/redfish/v1; admin: {lab.BaseAddress}lab/machines");
         foreach (var m in lab.Machines)
             Console.WriteLine($"{m.Id}\t{m.Profile.Name}\t{lab.BmcUrl(m.Id)}\t{m.ProvisioningMac}{(m.Backend.ConsoleLogPath is { } log ? "\tconsole " + log : "")}");
         if (generated) Console.WriteLine($"BMC user {options.User}; password generated for this run: export {PasswordEnv}={password}");

@@ -112,6 +112,28 @@ public sealed class AddonFetchTests
         Assert.That(AddonManifests.Files(AddonSources.InCache(cache.Path), release, "crds.yaml").Single(), Is.EqualTo(crds));
     }
 
+    [Test]
+    public async Task An_upstream_that_never_answers_is_given_up_after_the_download_timeout()
+    {
+        await using var upstream = await LoopbackServer.StartAsync(app => app.MapGet("/{**path}", async (HttpContext http) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, http.RequestAborted);
+            return Results.Ok();
+        }));
+        using var cache = new TempDirectory("addon-cache");
+        var time = new FakeTimeProvider();
+        var http = new ServiceCollection().AddTestFarmKubernetes().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+        var metallb = AddonCatalogue.Find("metallb", "v0.15.3");
+
+        var outcomes = await time.DriveAsync(new AddonFetcher(http, time).FetchAsync(new AddonFetchRequest
+        {
+            Cache = cache.Path, Releases = [metallb], UpstreamBase = upstream.Address, DownloadTimeout = TimeSpan.FromSeconds(30),
+        }), TimeSpan.FromSeconds(1));
+
+        Assert.That(outcomes.Single().Fetched, Is.False);
+        Assert.That(outcomes.Single().Problems.Single(), Does.EndWith("/metallb/metallb/v0.15.3/config/manifests/metallb-native.yaml: no complete answer within 30 s"));
+    }
+
     /// <summary>Upstream in tests that must not reach it: a loopback port nothing listens on.</summary>
     private static readonly Uri Unroutable = new("http://127.0.0.1:9/");
 

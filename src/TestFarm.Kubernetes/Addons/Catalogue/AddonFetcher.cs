@@ -68,25 +68,25 @@ public sealed class AddonFetcher(IHttpClientFactory http, TimeProvider time)
                 await using (var from = File.OpenRead(mirrored))
                 await using (var to = File.Create(temp))
                     await from.CopyToAsync(to, ct);
-                if (Land(temp, target, file, $"mirror: refused {mirrored}", problems))
+                if (Land(temp, target, file, "mirror", mirrored, problems))
                     return new AddonFetchOutcome(release, file, AddonFileSource.Mirror, problems);
             }
         }
         var url = request.UpstreamBase is null ? file.Url : new Uri(request.UpstreamBase, file.Url.PathAndQuery);
         if (await DownloadAsync(url, target, request.DownloadTimeout, problems, ct) is { } downloaded
-            && Land(downloaded, target, file, $"upstream: refused {url}", problems))
+            && Land(downloaded, target, file, "upstream", url.ToString(), problems))
             return new AddonFetchOutcome(release, file, AddonFileSource.Upstream, problems);
         return new AddonFetchOutcome(release, file, null, problems);
     }
 
-    /// <summary>Moves <paramref name="temp"/> over <paramref name="target"/> when its digest is the catalogue's; else deletes it.</summary>
-    private static bool Land(string temp, string target, AddonFile file, string refusal, List<string> problems)
+    /// <summary>Moves <paramref name="temp"/> (a copy of <paramref name="origin"/>) over <paramref name="target"/> when its digest is the catalogue's; else deletes it.</summary>
+    private static bool Land(string temp, string target, AddonFile file, string source, string origin, List<string> problems)
     {
         var actual = AddonManifests.Sha256(temp);
         if (actual != file.Sha256)
         {
             File.Delete(temp);
-            problems.Add($"{refusal}: sha256 {actual} does not match the catalogue's {file.Sha256} for {file.Name}");
+            problems.Add($"{source}: refused " + AddonManifests.DigestMismatch(origin, file.Sha256, actual));
             return false;
         }
         File.Move(temp, target, overwrite: true);

@@ -72,3 +72,13 @@ if [ ! -f .tools/kernel-arm64/vmlinuz ] || [ ! -f .tools/arm64/busybox ] || [ ! 
 else
   echo "==> arm64 lab kernel, busybox and GRUB present in .tools/"
 fi
+
+# The add-ons' upstream release manifests (MetalLB, Rook), named by version and sha256 in the product's catalogue, into
+# the local cache (.cache/addons/, or TESTFARM_ADDON_CACHE): from the mirror folder TESTFARM_ADDON_MIRROR names, else
+# from this repository's CI mirror beside the checkout when there is one, else from the upstream URLs. Verified, idempotent.
+if [ -z "${TESTFARM_ADDON_MIRROR:-}" ] && [ -d ../shared/fixtures/manifests ]; then
+  TESTFARM_ADDON_MIRROR=$(cd ../shared/fixtures/manifests && pwd)
+  export TESTFARM_ADDON_MIRROR
+fi
+echo "==> add-ons: testfarm addons fetch${TESTFARM_ADDON_MIRROR:+ (mirror $TESTFARM_ADDON_MIRROR)}"
+dotnet run --project src/TestFarm.Cli -c Release -- addons fetch

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using TestFarm.Kubernetes;
 using TestFarm.Scenarios;
 
 namespace TestFarm.Cli;
@@ -14,6 +15,7 @@ public static class CommandTree
         ["results"] = "Import and count test results.",
         ["machine"] = "Operator actions on one machine.",
         ["token"] = "API tokens of the farm server.",
+        ["addons"] = "Add-on release manifests (MetalLB, Rook): the local cache.",
     };
 
     public static RootCommand Build(IServiceProvider services)
@@ -48,6 +50,8 @@ public static class CommandTree
         services.AddSingleton(TimeProvider.System);
         // Step validators for `validate`, and the suite engine for the main job.
         services.AddTestFarmScenarios();
+        services.AddTestFarmKubernetes(); // the add-on fetcher and its HTTP client
+
         return services;
     }
 }

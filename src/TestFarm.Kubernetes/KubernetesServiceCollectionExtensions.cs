@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using TestFarm.Kubernetes.Addons.Catalogue;
 using TestFarm.Kubernetes.Deploy;
 
 namespace TestFarm.Kubernetes;
@@ -11,6 +12,9 @@ public static class KubernetesServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IProcessRunner, ProcessRunner>();
+        // Add-on manifests from upstream: the fetcher bounds each download itself (AddonFetchRequest.DownloadTimeout).
+        services.AddHttpClient(AddonFetcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<AddonFetcher>();
         return services;
     }
 }

@@ -71,7 +71,7 @@ public sealed class LabDeployEndToEndTests
         var reports = await new ClusterAddons([new MetalLbAddon(broken), new RookCephAddon(SimulatedClusterHarness.AddonOptions)]).InstallAllAsync(h.AddonContext());
 
         Assert.That(reports[0].Ready, Is.False);
-        Assert.That(reports[0].Details.Single(), Does.Contain("metallb-v0.0.0"));
+        Assert.That(reports[0].Details.Single(), Does.Contain("metallb v0.0.0 is not in the add-on catalogue (known versions: v0.15.3)"));
         Assert.That(reports[1].Ready, Is.True);
     }
 }

@@ -24,7 +24,7 @@ public sealed class SimulatedClusterHarness : IAsyncDisposable
 
     public static readonly AddonOptions AddonOptions = new()
     {
-        ManifestsRoot = Fixtures.Shared("manifests"),
+        Sources = Kubernetes.Addons.Catalogue.AddonSources.InFolder(Fixtures.Shared("manifests")),
         ReadyTimeout = TimeSpan.FromSeconds(20),
         PollInterval = TimeSpan.FromMilliseconds(50),
         AddressRanges = ["10.20.30.0/29"],

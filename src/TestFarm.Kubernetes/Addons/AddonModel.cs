@@ -1,4 +1,5 @@
 using TestFarm.Core.Cluster;
+using TestFarm.Kubernetes.Addons.Catalogue;
 using TestFarm.Kubernetes.Client;
 
 namespace TestFarm.Kubernetes.Addons;
@@ -9,8 +10,8 @@ public sealed record AddonNode(string Name, IReadOnlyList<string> OsdDevices);
 /// <summary>Versions and settings of the add-ons, from the plan.</summary>
 public sealed record AddonOptions
 {
-    /// <summary>Folder holding metallb-&lt;version&gt;/ and rook-&lt;version&gt;/; null = <see cref="ManifestLocator"/> default.</summary>
-    public string? ManifestsRoot { get; init; }
+    /// <summary>Where the upstream manifests are read from (checked against the catalogue's digests); nothing is searched for.</summary>
+    public AddonSources Sources { get; init; } = new();
     public string MetalLbVersion { get; init; } = "v0.15.3";
     public string RookVersion { get; init; } = "v1.17.9";
 
@@ -37,37 +38,4 @@ public interface IClusterAddon
 {
     string Name { get; }
     Task<AddonReport> InstallAsync(AddonContext context, CancellationToken cancellationToken = default);
-}
-
-/// <summary>Finds the add-on manifests: the configured folder, else TESTFARM_MANIFESTS, else ../shared/fixtures/manifests above the app or working folder.</summary>
-public static class ManifestLocator
-{
-    public const string EnvironmentVariable = "TESTFARM_MANIFESTS";
-
-    public static string Resolve(string? configured)
-    {
-        if (!string.IsNullOrEmpty(configured)) return Check(configured);
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env) return Check(env);
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "fixtures", "manifests"), Path.Combine(dir.FullName, "..", "shared", "fixtures", "manifests") })
-                {
-                    if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
-                }
-            }
-        }
-        throw new DirectoryNotFoundException($"add-on manifests not found: set {EnvironmentVariable} or the manifests folder option (expected ../shared/fixtures/manifests)");
-    }
-
-    public static string File(string root, string folder, string name)
-    {
-        var path = Path.Combine(root, folder, name);
-        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"add-on manifest {path} not found (is the version right?)", path);
-        return path;
-    }
-
-    private static string Check(string path) =>
-        Directory.Exists(path) ? Path.GetFullPath(path) : throw new DirectoryNotFoundException($"add-on manifests folder {path} does not exist");
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using TestFarm.Core.Cluster;
+using TestFarm.Kubernetes.Addons.Catalogue;
 using TestFarm.Kubernetes.Manifests;
 using TestFarm.Kubernetes.Readiness;
 
@@ -22,8 +23,8 @@ public sealed class MetalLbAddon : IClusterAddon
 
     public async Task<AddonReport> InstallAsync(AddonContext context, CancellationToken cancellationToken = default)
     {
-        var root = ManifestLocator.Resolve(_options.ManifestsRoot);
-        var native = ManifestLocator.File(root, $"metallb-{_options.MetalLbVersion}", "metallb-native.yaml");
+        var release = AddonCatalogue.Find(AddonCatalogue.MetalLb, _options.MetalLbVersion);
+        var native = AddonManifests.Files(_options.Sources, release, "metallb-native.yaml")[0];
         var applier = new ManifestApplier(context.Api, context.Discovery, context.Time);
         var details = new List<string>();
         var applied = await applier.ApplyFilesAsync([native], cancellationToken);

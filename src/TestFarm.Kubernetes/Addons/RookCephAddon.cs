@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using TestFarm.Core.Cluster;
+using TestFarm.Kubernetes.Addons.Catalogue;
 using TestFarm.Kubernetes.Manifests;
 using TestFarm.Kubernetes.Readiness;
 
@@ -30,9 +31,7 @@ public sealed class RookCephAddon : IClusterAddon
 
     public async Task<AddonReport> InstallAsync(AddonContext context, CancellationToken cancellationToken = default)
     {
-        var root = ManifestLocator.Resolve(_options.ManifestsRoot);
-        var folder = $"rook-{_options.RookVersion}";
-        var files = OperatorFiles.Select(f => ManifestLocator.File(root, folder, f)).ToList();
+        var files = AddonManifests.Files(_options.Sources, AddonCatalogue.Find(AddonCatalogue.RookCeph, _options.RookVersion), OperatorFiles);
         var applier = new ManifestApplier(context.Api, context.Discovery, context.Time);
         var details = new List<string>();
         foreach (var file in files)

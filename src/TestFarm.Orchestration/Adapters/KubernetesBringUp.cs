@@ -1,6 +1,7 @@
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;
 using TestFarm.Kubernetes.Addons;
+using TestFarm.Kubernetes.Addons.Catalogue;
 using TestFarm.Kubernetes.Client;
 using TestFarm.Kubernetes.Deploy;
 using TestFarm.Kubernetes.Readiness;
@@ -11,8 +12,8 @@ namespace TestFarm.Orchestration.Adapters;
 /// <summary>Settings of cluster bring-up that do not come from the plan.</summary>
 public sealed record BringUpOptions
 {
-    /// <summary>Folder with metallb-v*/ and rook-v*/ manifests; null = the locator's default.</summary>
-    public string? ManifestsRoot { get; init; }
+    /// <summary>Where the add-ons' upstream manifests are read from: the add-on cache or an explicitly configured folder.</summary>
+    public AddonSources Addons { get; init; } = new();
     /// <summary>LoadBalancer addresses MetalLB may hand out in the cell's L2 domain.</summary>
     public IReadOnlyList<string> AddressRanges { get; init; } = ["192.168.10.240-192.168.10.250"];
     public TimeSpan NodesReadyTimeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -63,7 +64,7 @@ public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, B
             ?? throw new InvalidOperationException("add-ons need the farm's Kubernetes client");
         var addons = new ClusterAddons(new AddonOptions
         {
-            ManifestsRoot = options.ManifestsRoot,
+            Sources = options.Addons,
             MetalLbVersion = Version(plan, "metallb") ?? new AddonOptions().MetalLbVersion,
             RookVersion = Version(plan, "rook-ceph") ?? new AddonOptions().RookVersion,
             AddressRanges = options.AddressRanges,
@@ -78,7 +79,7 @@ public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, B
     }
 
     private static string? Version(Plan plan, string name) =>
-        plan.Cluster.AddOns.FirstOrDefault(a => a.Name == name)?.Version is { } v ? (v.StartsWith('v') ? v : "v" + v) : null;
+        plan.Cluster.AddOns.FirstOrDefault(a => a.Name == name)?.Version is { } v ? AddonCatalogue.NormalizeVersion(v) : null;
 
     private static NodeRole[] Roles(string role) => role switch
     {

@@ -41,7 +41,7 @@ public sealed class ConformanceStepExecutor : IStepExecutor
         var path = await runner.RunAsync(new SonobuoyRequest
         {
             Mode = mode, KubernetesVersion = run.Cell.KubernetesVersion, Timeout = timeout, ArtifactsDirectory = run.Cell.ArtifactsDirectory,
-            KubeconfigPath = run.Cell.KubeconfigPath,
+            KubeconfigPath = run.Cell.KubeconfigPath, Cluster = run.Cell.Cluster,
         }, cancellationToken).ConfigureAwait(false);
         var cases = path.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)
             ? JUnitReader.Read(path, keepCases: true).Cases

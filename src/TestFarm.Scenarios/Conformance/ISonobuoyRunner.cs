@@ -1,3 +1,5 @@
+using TestFarm.Core.Cluster;
+
 namespace TestFarm.Scenarios.Conformance;
 
 /// <summary>What a conformance step asks Sonobuoy for.</summary>
@@ -11,12 +13,14 @@ public sealed record SonobuoyRequest
     public required string ArtifactsDirectory { get; init; }
     /// <summary>The cell's kubeconfig (a file holding credentials: passed by path, never shown).</summary>
     public string? KubeconfigPath { get; init; }
+    /// <summary>The cell's cluster through the farm's own client, for runners that work through the API.</summary>
+    public IClusterApi? Cluster { get; init; }
 }
 
 /// <summary>
 /// Runs Sonobuoy against the cell's cluster, polls it, and returns the path of the retrieved results tarball
 /// (or a JUnit file). Real runs shell out to the <c>sonobuoy</c> binary; in the lab (no binary here) the
-/// <see cref="ImportingSonobuoyRunner"/> hands back a recorded tarball.
+/// <see cref="LabSonobuoyRunner"/> does quick mode through the cluster API and writes the tarball itself.
 /// </summary>
 public interface ISonobuoyRunner
 {

@@ -81,7 +81,7 @@ public sealed class LabNightlyEndToEndTests
 
     /// <summary>
     /// Writes a checkout with the given profiles, the smoke plan on them and the pool, runs <c>lab nightly</c> on it
-    /// (with the real .tools and the shared manifests and conformance results); returns the run's folder.
+    /// (with the real .tools and the shared manifests as the configured manifests folder); returns the run's folder.
     /// </summary>
     /// <summary>A pool file of lab machines, each with its virtual BMC on the lab's address.</summary>
     private static string Pool(params (string Id, string Profile, string Mac)[] machines) =>
@@ -101,7 +101,6 @@ public sealed class LabNightlyEndToEndTests
         await File.WriteAllTextAsync(Path.Combine(root, "pool.yaml"), pool, ct);
         Directory.CreateSymbolicLink(Path.Combine(root, ".tools"), Fixtures.Repo(".tools"));
         Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
-        Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", Fixtures.Shared("sonobuoy", "results-quick-no-failures.tar.gz"));
         var outDir = Path.Combine(root, "out");
         var error = new StringWriter();
         try
@@ -113,7 +112,6 @@ public sealed class LabNightlyEndToEndTests
         finally
         {
             Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null);
-            Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", null);
         }
         return outDir;
     }

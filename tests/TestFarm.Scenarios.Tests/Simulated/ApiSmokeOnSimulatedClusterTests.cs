@@ -46,7 +46,7 @@ public sealed class ApiSmokeOnSimulatedClusterTests
         using var client = KubernetesClient.FromKubeconfigFile(dir.File("kubeconfig"), options: new KubernetesClientOptions { RequestTimeout = TimeSpan.FromSeconds(10) });
         var addonOptions = new AddonOptions
         {
-            ManifestsRoot = Fixtures.Shared("manifests"),
+            Sources = Kubernetes.Addons.Catalogue.AddonSources.InFolder(Fixtures.Shared("manifests")),
             ReadyTimeout = TimeSpan.FromSeconds(30),
             PollInterval = TimeSpan.FromMilliseconds(50),
             AddressRanges = [SimulatedCluster.LoopbackLoadBalancerRange],

@@ -4,6 +4,7 @@ using TestFarm.Core.Bmc;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Pool;
 using TestFarm.Core.Provisioning;
+using TestFarm.Kubernetes.Addons.Catalogue;
 using TestFarm.Kubernetes.Deploy;
 using TestFarm.Lab.LabHost;
 using TestFarm.Lab.Machines;
@@ -26,7 +27,7 @@ namespace TestFarm.Cli.Commands.Nightly;
 /// <summary>What the lab's farm is built from.</summary>
 public sealed record LabFarmOptions
 {
-    /// <summary>The checkout holding .tools/ (the lab kernel) and, next to it, the shared fixtures.</summary>
+    /// <summary>The checkout holding .tools/ (the lab kernel) and the add-on cache.</summary>
     public required string Root { get; init; }
     /// <summary>Where the image, the boot service's files and the cells' artifacts go.</summary>
     public required string OutDirectory { get; init; }
@@ -137,13 +138,13 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
         Clusters = new KubernetesBringUp([new LabClusterDeployer(clusters.StartAsync)],
             new BringUpOptions
             {
-                ManifestsRoot = Environment.GetEnvironmentVariable("TESTFARM_MANIFESTS"),
+                Addons = AddonSources.FromEnvironment(options.Root),
                 // MetalLB hands out loopback VIPs that the simulated clusters really serve: probes connect to them.
                 AddressRanges = [SimulatedCluster.LoopbackLoadBalancerRange],
             }, time);
         Suites = new ScenarioSuiteRunner(SuiteRunner.CreateDefault(loggers), new ScenarioExtras
         {
-            Sonobuoy = SonobuoyResults(options.Root) is { } tarball ? new ImportingSonobuoyRunner(tarball) : null,
+            Sonobuoy = new LabSonobuoyRunner(time),
             LabFaults = new LabFaultsAdapter(lab),
             Transport = new NetworkProbeTransport(_probeHttp),
         }, time);
@@ -184,14 +185,6 @@ public sealed class LabFarm : IFarmBackend, IAsyncDisposable
             : !File.Exists(grub) ? $"no GRUB network loader at {grub} (run scripts/install-deps.sh)"
             : !File.Exists(Path.Combine(image.KernelDir, "vmlinuz")) || !File.Exists(image.Busybox) ? $"no arm64 kernel or busybox under {image.KernelDir} (run scripts/install-deps.sh)"
             : null;
-    }
-
-    /// <summary>The recorded conformance results the lab's conformance step imports (no sonobuoy binary runs here).</summary>
-    private static string? SonobuoyResults(string root)
-    {
-        if (Environment.GetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS") is { Length: > 0 } env) return env;
-        var shared = Path.GetFullPath(Path.Combine(root, "..", "shared", "fixtures", "sonobuoy", "results-quick-no-failures.tar.gz"));
-        return File.Exists(shared) ? shared : null;
     }
 
     public async ValueTask DisposeAsync()

@@ -28,6 +28,7 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         var profiles = config.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal);
         var cells = MatrixExpander.Expand(plan, profiles.Values);
         if (cells.Count == 0) throw new FarmSetupException($"plan {plan.Name} expands to no cell");
+        AddonPreflight.Check(plan, Kubernetes.Addons.Catalogue.AddonSources.FromEnvironment(options.Root));
         var runId = $"{plan.Name}-{time.GetUtcNow():yyyyMMdd-HHmmss}";
         var outDir = Path.GetFullPath(options.Out ?? Path.Combine(options.Root, "out", runId));
         Directory.CreateDirectory(outDir);

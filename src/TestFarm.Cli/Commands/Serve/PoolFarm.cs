@@ -5,6 +5,7 @@ using TestFarm.Core.Bmc;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Pool;
 using TestFarm.Core.Provisioning;
+using TestFarm.Kubernetes.Addons.Catalogue;
 using TestFarm.Kubernetes.Deploy;
 using TestFarm.Orchestration.Adapters;
 using TestFarm.Orchestration.Pipeline;
@@ -39,6 +40,8 @@ public sealed record PoolFarmOptions
     public string? KubesprayDirectory { get; init; }
     /// <summary>The <c>sonobuoy</c> binary conformance steps run (a name on PATH or a path).</summary>
     public string SonobuoyBinary { get; init; } = "sonobuoy";
+    /// <summary>Where the add-ons' manifests are read from (the add-on cache or a configured folder).</summary>
+    public AddonSources Addons { get; init; } = new();
     /// <summary>MetalLB's address pool on the machines' network.</summary>
     public IReadOnlyList<string> LoadBalancerRanges { get; init; } = [];
     public ProvisioningPolicy Provisioning { get; init; } = new();
@@ -125,7 +128,7 @@ public sealed class PoolFarm : IFarmBackend, IAsyncDisposable
         };
         if (options.KubesprayDirectory is { } kubespray)
             deployers.Add(new KubesprayDeployer(new KubesprayOptions { KubesprayDirectory = kubespray }, runner, loggers.CreateLogger<KubesprayDeployer>()));
-        var bringUp = new BringUpOptions { SshUser = options.SshUser, SshKeyFile = options.SshKeyFile };
+        var bringUp = new BringUpOptions { SshUser = options.SshUser, SshKeyFile = options.SshKeyFile, Addons = options.Addons };
         Clusters = new KubernetesBringUp(deployers, options.LoadBalancerRanges.Count > 0 ? bringUp with { AddressRanges = options.LoadBalancerRanges } : bringUp, time);
         Suites = new ScenarioSuiteRunner(SuiteRunner.CreateDefault(loggers), new ScenarioExtras
         {

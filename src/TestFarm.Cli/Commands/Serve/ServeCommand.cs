@@ -99,7 +99,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
                     Pool = config.Pool!.Value, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
                     SshUser = parse.GetValue(_sshUser)!, SshKeyFile = FullPath(parse.GetValue(_sshKey), root),
                     KubesprayDirectory = FullPath(parse.GetValue(_kubespray), root), LoadBalancerRanges = parse.GetValue(_lbRanges) ?? [],
-                    SonobuoyBinary = parse.GetValue(_sonobuoy)!,
+                    SonobuoyBinary = parse.GetValue(_sonobuoy)!, Addons = Kubernetes.Addons.Catalogue.AddonSources.FromEnvironment(root),
                 }, TimeProvider.System, loggers, CancellationToken.None);
             }
             await using var app = await FarmServer.BuildAsync(options, farm, bmcErrors,

@@ -262,6 +262,54 @@ public sealed class RunFilesServeTests
         Assert.That(paths["/api/v1/runs/{id}/reports/allure-results.zip"]!["get"]!["operationId"]!.GetValue<string>(), Is.EqualTo("GetRunAllureResults"));
     }
 
+    [Test]
+    public async Task A_large_artifact_and_the_Allure_archive_are_streamed_not_held_in_memory(CancellationToken ct)
+    {
+        await using var host = await RunFilesHost.StartAsync(ct);
+        const long size = 64L * 1024 * 1024;
+        var big = Path.Combine(host.Folders.Cell(RunFilesHost.RunId, host.PassedCell), "disk-full.img");
+        using (var file = File.Create(big)) file.SetLength(size);
+        File.Copy(big, Path.Combine(host.Folders.Run(RunFilesHost.RunId), "allure-results", "big-attachment.img"));
+
+        foreach (var (url, expected) in new[]
+        {
+            ($"{Run}/artifacts/{host.PassedCellFolder}/disk-full.img", size),
+            ($"{Run}/reports/allure-results.zip", -1L),
+        })
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(50) };
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ServeFixture.ViewerSecret);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), url);
+            var counted = new CountingStream();
+            await (await response.Content.ReadAsStreamAsync(ct)).CopyToAsync(counted, ct);
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+            if (expected > 0) Assert.That(counted.Count, Is.EqualTo(expected), url);
+            else Assert.That(counted.Count, Is.GreaterThan(0), url);
+            // Client and server share this process: both together allocate a small fraction of the 64 MB sent.
+            Assert.That(allocated, Is.LessThan(8L * 1024 * 1024), $"{url}: {allocated:N0} bytes allocated to send {counted.Count:N0}");
+            TestContext.Out.WriteLine($"{url}: {counted.Count:N0} bytes sent, {allocated:N0} bytes allocated in the process");
+        }
+    }
+
+    private sealed class CountingStream : Stream
+    {
+        public long Count { get; private set; }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => Count;
+        public override long Position { get => Count; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Count += count;
+        public override void Write(ReadOnlySpan<byte> buffer) => Count += buffer.Length;
+    }
+
     private static async Task<HttpResponseMessage> AssertServesAsync(RunFilesHost host, string url, string file, string contentType)
     {
         var (status, body, response) = await RunFilesHost.ReadAsync(host.SendRawAsync(url));

@@ -26,7 +26,11 @@ public sealed record CellView(string CellId, string? Profile, string? Topology, 
     IReadOnlyList<Artifact> Artifacts, IReadOnlyDictionary<string, string> Evidence);
 
 public sealed record RunView(string Id, string Plan, string Trigger, string State, string? StateReason, DateTimeOffset Started, DateTimeOffset? Finished,
-    string? Verdict, IReadOnlyList<CellView> Cells);
+    string? Verdict, IReadOnlyList<CellView> Cells)
+{
+    /// <summary>The run's reports and artifacts with their URLs (see <see cref="RunReportsView"/>).</summary>
+    public RunReportsView? Reports { get; init; }
+}
 
 public sealed record TriggerBody(string? Plan);
 

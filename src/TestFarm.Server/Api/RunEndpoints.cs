@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using TestFarm.Server.Auth;
+using TestFarm.Server.Reports;
 using TestFarm.Server.Runs;
 using TestFarm.Storage.Sql;
 
@@ -13,7 +14,7 @@ public static class RunEndpoints
     public static void MapRunEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapGet("/runs", ListAsync).RequireRole(ApiRole.Viewer).WithName("ListRuns").WithSummary("Runs, newest first (?limit=1..500, default 50)");
-        api.MapGet("/runs/{id}", GetAsync).RequireRole(ApiRole.Viewer).WithName("GetRun").WithSummary("A run with its cells, phases, verdicts and artifacts");
+        api.MapGet("/runs/{id}", GetAsync).RequireRole(ApiRole.Viewer).WithName("GetRun").WithSummary("A run with its cells, phases, verdicts and artifacts, and its reports and cell files with their URLs");
         api.MapPost("/runs", TriggerAsync).RequireRole(ApiRole.Operator).WithName("TriggerRun").WithSummary("Trigger a plan by name: {\"plan\": \"nightly\"}");
         api.MapPost("/runs/{id}/cancel", CancelAsync).RequireRole(ApiRole.Operator).WithName("CancelRun").WithSummary("Cancel a run (any instance may ask)");
     }
@@ -25,8 +26,10 @@ public static class RunEndpoints
         return Results.Ok(await views.ListAsync(limit ?? 50, ct));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, RunViews views, CancellationToken ct) =>
-        await views.GetAsync(id, ct) is { } run ? Results.Ok(run) : Problems.NotFound(http, $"no run '{id}'");
+    private static async Task<IResult> GetAsync(string id, HttpContext http, RunViews views, RunFileCatalog files, CancellationToken ct) =>
+        await views.GetAsync(id, ct) is { } run
+            ? Results.Ok(run with { Reports = files.Describe(run.Id, run.Cells.Select(c => c.CellId)) })
+            : Problems.NotFound(http, $"no run '{Problems.Echo(id)}'");
 
     private static async Task<IResult> TriggerAsync(HttpContext http, RunLauncher launcher, CancellationToken ct)
     {

@@ -23,6 +23,7 @@ using TestFarm.Core.Provisioning;
 using TestFarm.Server.Api;
 using TestFarm.Server.Auth;
 using TestFarm.Server.Metrics;
+using TestFarm.Server.Reports;
 using TestFarm.Server.Runs;
 using TestFarm.Server.Webhooks;
 using TestFarm.Storage.Database;
@@ -105,6 +106,8 @@ public static class FarmServer
             services.AddSingleton<IRunObserver, GitHubRunObserver>();
         }
         services.AddSingleton<RunViews>();
+        services.AddSingleton<RunFiles>();
+        services.AddSingleton<RunFileCatalog>();
         services.AddSingleton<TokenAuthenticator>();
         services.Configure<ApiAuthOptions>(o => o.Tokens.AddRange(options.Tokens));
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
@@ -142,10 +145,12 @@ public static class FarmServer
         var app = builder.Build();
         app.UseExceptionHandler(e => e.Run(HandleErrorAsync));
         app.UseStatusCodePages();
+        app.UseRunPathGuard();
         var api = app.MapGroup("/api/v1");
         api.MapPoolEndpoints();
         api.MapQueueEndpoints();
         api.MapRunEndpoints();
+        api.MapReportEndpoints();
         app.MapGet("/metrics", async (FarmMetrics metrics, CancellationToken token) =>
         {
             await metrics.RefreshAsync(store, time, token);

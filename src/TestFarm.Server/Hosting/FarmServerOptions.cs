@@ -47,6 +47,17 @@ public sealed record FarmServerOptions
     /// pool such as the built-in lab gives it none (<see cref="DedicatedPool"/>).
     /// </summary>
     public Core.Scheduling.PolicyOptions Policy { get; init; } = new();
+    /// <summary>
+    /// The farm's data folder (absolute): each run's reports and its cells' artifacts under <c>runs/&lt;run-id&gt;/</c>
+    /// (<see cref="Reporting.RunFolders"/>), served at <c>/api/v1/runs/{id}/reports/...</c> and <c>/api/v1/runs/{id}/artifacts/...</c>.
+    /// Null: this instance serves no run files (404 saying so).
+    /// </summary>
+    public string? DataDirectory { get; init; }
+    /// <summary>
+    /// The farm's address as people reach it (e.g. <c>https://farm.example.org/</c> behind a proxy): a GitHub check's details
+    /// link points at the run's report there. Null: checks carry no link.
+    /// </summary>
+    public Uri? PublicUrl { get; init; }
 
     /// <summary>Policy for a pool that serves one kind of work only: no headroom kept back for pull requests.</summary>
     public static Core.Scheduling.PolicyOptions DedicatedPool { get; } = new() { Headroom = 0, PeakHeadroom = 0 };
@@ -71,6 +82,11 @@ public static class FarmServerOptionsValidator
         if (o.Tokens.Count == 0) errors.Add("tokens: no API token is configured; create one with 'testfarm token create --role admin'");
         if (o.HealthChecks is { } health) errors.AddRange(health.Validate().Select(e => "health checks: " + e));
         if (o.ReapedLeases.MaxRequeues is < 0 or > 10) errors.Add($"ReapedLeases.MaxRequeues must be 0..10, was {o.ReapedLeases.MaxRequeues}");
+        if (o.DataDirectory is { } data && (string.IsNullOrWhiteSpace(data) || !Path.IsPathFullyQualified(data) || data.Contains('\0', StringComparison.Ordinal)))
+            errors.Add($"DataDirectory must be an absolute path, was '{Reports.RunPaths.Echo(data)}'");
+        if (o.PublicUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+            || url.Query.Length > 0 || url.Fragment.Length > 0 || url.UserInfo.Length > 0))
+            errors.Add($"PublicUrl must be an absolute http(s) URL without user, query or fragment (e.g. https://farm.example.org/), was '{Reports.RunPaths.Echo(url.OriginalString)}'");
         if (!o.Configuration.IsValid) errors.Add($"configuration has {o.Configuration.Errors.Count} errors; run 'testfarm validate'");
         return errors;
     }

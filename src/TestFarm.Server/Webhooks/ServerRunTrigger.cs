@@ -2,6 +2,7 @@ using TestFarm.Core.GitHub;
 using TestFarm.Core.Plans;
 using TestFarm.Core.Results;
 using TestFarm.Server.Hosting;
+using TestFarm.Server.Reports;
 using TestFarm.Server.Runs;
 using TestFarm.Storage.Sql;
 
@@ -58,17 +59,19 @@ public sealed class ServerRunTrigger(RunLauncher launcher, RunViews views, SqlFa
         var cells = options.Configuration.Plan(plan) is { } p
             ? MatrixExpander.Expand(p, options.Configuration.Profiles.Select(x => x.Value)).Select(c => c.Id).Where(id => origin.CellIds?.Contains(id) ?? true).ToList()
             : [];
-        await reporter.RunAcceptedAsync(Context(plan, origin, outcome.RunId), cells, ct);
+        await reporter.RunAcceptedAsync(Context(plan, origin, outcome.RunId, options.PublicUrl), cells, ct);
     }
 
-    internal static GitHubRunContext Context(string plan, RunOrigin origin, string? runId) => new()
+    /// <summary>Where a run is reported on GitHub; its details link is the run's HTML report under the farm's public URL.</summary>
+    internal static GitHubRunContext Context(string plan, RunOrigin origin, string? runId, Uri? publicUrl) => new()
     {
         Repository = origin.Repository!, HeadSha = origin.HeadSha!, Plan = plan, PullRequest = origin.PullRequest, RunId = runId,
+        DetailsUrl = RunFileLinks.PublicReport(publicUrl, runId),
     };
 }
 
 /// <summary>Reports a pull request's run on GitHub when it ends (check run, statuses, sticky comment).</summary>
-public sealed class GitHubRunObserver(IGitHubReporter reporter) : IRunObserver
+public sealed class GitHubRunObserver(IGitHubReporter reporter, FarmServerOptions options) : IRunObserver
 {
     public Task RunEndedAsync(RunResult run, RunOrigin origin, CancellationToken cancellationToken)
     {
@@ -76,6 +79,6 @@ public sealed class GitHubRunObserver(IGitHubReporter reporter) : IRunObserver
         ArgumentNullException.ThrowIfNull(origin);
         return origin.Repository is null || origin.HeadSha is null
             ? Task.CompletedTask
-            : reporter.RunCompletedAsync(ServerRunTrigger.Context(run.Plan, origin, run.RunId), run, cancellationToken);
+            : reporter.RunCompletedAsync(ServerRunTrigger.Context(run.Plan, origin, run.RunId, options.PublicUrl), run, cancellationToken);
     }
 }

@@ -45,7 +45,7 @@ public sealed class ServeWebhookTests
         var api = new FakeGitHubApi();
         api.Pulls[2] = new PullRequestInfo { Number = 2, HeadSha = Sha, AuthorLogin = "Codertocat", AuthorAssociation = "OWNER" };
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-w")
-            with { GitHubWebhooks = true };
+            with { GitHubWebhooks = true, PublicUrl = new Uri("https://farm.example.org/ci/") };
         using var client = await fixture.StartAsync(options, backend, ct, services =>
         {
             services.AddSingleton<IGitHubApi>(api).AddSingleton<IGitHubReporter>(reporter);
@@ -60,6 +60,7 @@ public sealed class ServeWebhookTests
             Is.EqualTo(("Codertocat/Hello-World", (int?)2, Sha, "pr-gated")));
         Assert.That(accepted.Cells, Is.EqualTo(new[] { "pr-gated/epyc-9354-e810/1cp-1w" }));
         var first = accepted.Context.RunId!;
+        Assert.That(accepted.Context.DetailsUrl, Is.EqualTo($"https://farm.example.org/ci/api/v1/runs/{first}/reports/report.html"), "the check links to the run's report");
         await backend.Reimaging.Task.WaitAsync(ct);
         Assert.That((await client.GetAsync($"/api/v1/runs/{first}"))["trigger"]!.GetValue<string>(), Is.EqualTo($"pr Codertocat/Hello-World#2 {Sha}: pull_request.opened"));
 
@@ -74,6 +75,7 @@ public sealed class ServeWebhookTests
         Assert.That((await client.WaitForRunEndAsync(second, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
         var completed = reporter.Completed.Single();
         Assert.That(completed.Context.RunId, Is.EqualTo(second));
+        Assert.That(completed.Context.DetailsUrl, Is.EqualTo($"https://farm.example.org/ci/api/v1/runs/{second}/reports/report.html"));
         Assert.That(completed.Result.HeadSha, Is.EqualTo(Sha));
         Assert.That(completed.Result.Cells.Single().Verdict.ToString(), Is.EqualTo("InfraError"), "the gated backend deploys no cluster");
 

@@ -30,7 +30,8 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     private readonly Option<string?> _root = new("--root") { Description = "Checkout with hardware-profiles/, scenarios/ and pool.yaml (default: .)" };
     private readonly Option<string?> _instance = new("--instance") { Description = "This instance's name (lease holder); default host-pid" };
     private readonly Option<bool> _github = new("--github") { Description = "Serve POST /webhooks/github and report pull-request runs (needs GitHub__Token and GitHub__Webhooks__Secret)" };
-    private readonly Option<string?> _data = new("--data") { Description = "Where the lab's image and the cells' artifacts go (default ./serve-data)" };
+    private readonly Option<string?> _data = new("--data") { Description = "The data folder: the lab's image, and each run's reports and artifacts under runs/<id>/ (default ./serve-data)" };
+    private readonly Option<string?> _publicUrl = new("--public-url") { Description = "The farm's address as people reach it (e.g. https://farm.example.org/): GitHub checks link to run reports there" };
     private readonly Option<string?> _bootListen = new("--boot-listen") { Description = "http://ADDRESS:PORT the boot service listens on (on the provisioning network); runs plans on the pool's machines" };
     private readonly Option<string?> _bootUrl = new("--boot-url") { Description = "The boot service's base URL as the machines reach it (default: --boot-listen)" };
     private readonly Option<string[]> _images = new("--image") { Description = "Image folder from 'testfarm image build', one per architecture (repeat the option)" };
@@ -43,7 +44,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     public Command Build()
     {
         var command = new Command("serve", "Run the farm server: REST API, Quartz jobs (reaper, cleaner, nightly crons), GitHub webhooks, metrics.");
-        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _sonobuoy, _lbRanges }) command.Options.Add(option);
+        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data, _publicUrl, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _sonobuoy, _lbRanges }) command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
     }
@@ -69,8 +70,13 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         var lab = parse.GetValue(_lab);
         if (!lab && config.Pool is null) return await FailAsync(error, [$"{root}/pool.yaml: no pool file; give one or serve the built-in lab with --lab"], ExitCodes.InvalidInput);
 
+        var data = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root);
+        Uri? publicUrl = null;
+        if (parse.GetValue(_publicUrl) is { } url && !Uri.TryCreate(url, UriKind.Absolute, out publicUrl))
+            return await FailAsync(error, [$"--public-url: expected an absolute http(s) URL (e.g. https://farm.example.org/), was '{Server.Api.Problems.Echo(url)}'"], ExitCodes.Usage);
         var options = new FarmServerOptions
         {
+            DataDirectory = data, PublicUrl = publicUrl,
             Listen = listen!, Storage = storage!, Configuration = config, Tokens = tokens.Tokens, Pool = lab ? null : config.Pool?.Value,
             InstanceName = parse.GetValue(_instance) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             GitHubWebhooks = parse.GetValue(_github),
@@ -83,7 +89,6 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         using var loggers = LoggerFactory.Create(b => b.AddJsonConsole(o => o.IncludeScopes = true));
         var bmcErrors = new BmcErrorCounter();
         IFarmBackend? farm = null;
-        var data = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root);
         try
         {
             if (lab)

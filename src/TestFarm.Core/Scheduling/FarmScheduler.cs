@@ -21,6 +21,7 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
 
     public double Score(ReservationRequest r, DateTimeOffset now, IReadOnlyDictionary<string, int> heldByRepository, int poolSize) =>
         options.Weight(r.Priority)
+        + Deadlines.Urgency(r, now, options)
         + options.AgingPerHour * Math.Max(0, (now - r.SubmittedAt).TotalHours)
         - options.FairSharePenalty * (poolSize == 0 ? 0 : heldByRepository.GetValueOrDefault(r.Repository) / (double)poolSize);
 
@@ -83,15 +84,23 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
         returns.AddRange(input.Machines.Where(m => m.State == MachineState.Cleaning).Select(m => (input.Now + options.CleaningDuration, m.Id)));
         // Returning machines come first, so the reservation leaves free machines to backfill where it can.
         var freeNow = free.Snapshot(head);
+        var batches = returns.Where(x => byId.TryGetValue(x.Machine, out var m) && (head.Profile is null || m.Profile == head.Profile))
+            .GroupBy(x => x.At).OrderBy(g => g.Key)
+            .Select(g => (At: g.Key, Machines: g.Select(x => byId[x.Machine] with { State = MachineState.Available }).ToList())).ToList();
+        // A gang that all these machines together cannot form never forms: one look instead of one per batch.
+        if (chooser.Choose(head, [.. batches.SelectMany(b => b.Machines), .. freeNow]) is null) return null;
         var returning = new List<MachineRecord>();
         var needed = head.MachineCount;
-        foreach (var batch in returns.Where(x => byId.ContainsKey(x.Machine)).GroupBy(x => x.At).OrderBy(g => g.Key))
+        var perDomain = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var m in freeNow) perDomain[m.L2Domain] = perDomain.GetValueOrDefault(m.L2Domain) + 1;
+        foreach (var (at, machines) in batches)
         {
-            returning.AddRange(batch.Select(x => byId[x.Machine] with { State = MachineState.Available })
-                .Where(m => head.Profile is null || m.Profile == head.Profile));
+            returning.AddRange(machines);
+            foreach (var m in machines) perDomain[m.L2Domain] = perDomain.GetValueOrDefault(m.L2Domain) + 1;
             if (returning.Count + freeNow.Count < needed) continue;
+            if (head.Topology.SameL2Domain && perDomain.Values.Max() < needed) continue;
             var choice = chooser.Choose(head, [.. returning, .. freeNow]);
-            if (choice is not null) return new HeadReservation(head.Id, batch.Key, choice.MachineIds);
+            if (choice is not null) return new HeadReservation(head.Id, at, choice.MachineIds);
         }
         return null;
     }

@@ -7,7 +7,8 @@ namespace TestFarm.Core.Scheduling;
 /// held by everything but pull requests stay within 1 − <see cref="PolicyOptions.Headroom"/> of the profile, and
 /// 1 − <see cref="PolicyOptions.PeakHeadroom"/> in peak hours. A low-class request is checked now and, when its expected
 /// hold reaches into a peak window, at the first peak instant against the holds expected to be still running then
-/// (an overdue hold counts as still running). Releases are never held back; their holds count.
+/// (an overdue hold counts as still running). Releases are never held back; their holds count. A request whose
+/// deadline is near may use the off-peak headroom (see <see cref="PolicyOptions.DeadlineHeadroomSlack"/>), never the peak one.
 /// </summary>
 internal sealed class Headroom
 {
@@ -48,9 +49,16 @@ internal sealed class Headroom
     {
         if (!Enabled || _options.UsesHeadroom(r.Priority) || r.Profile is null) return true;
         var total = _total.GetValueOrDefault(r.Profile);
-        if (!Fits(r, total, _options.Headroom, _now)) return false;
+        if (!Fits(r, total, DeadlineAtRisk(r, estimate) ? 0 : _options.Headroom, _now)) return false;
         return _options.FirstPeakInstant(_now, _now + estimate) is not { } peak || Fits(r, total, _options.PeakHeadroom, peak);
     }
+
+    /// <summary>
+    /// A request whose slack (deadline − now − estimate) is down to <see cref="PolicyOptions.DeadlineHeadroomSlack"/>
+    /// may use the off-peak headroom; the peak headroom stays the pull requests'.
+    /// </summary>
+    private bool DeadlineAtRisk(ReservationRequest r, TimeSpan estimate) =>
+        r.Deadline is { } deadline && deadline - _now - estimate <= _options.DeadlineHeadroomSlack;
 
     private bool Fits(ReservationRequest r, int total, double share, DateTimeOffset at)
     {

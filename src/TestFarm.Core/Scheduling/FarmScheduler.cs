@@ -40,7 +40,8 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
     {
         var order = Order(input);
         var free = new FreePool(input.Machines.Where(m => m.State == MachineState.Available));
-        var headroom = new Headroom(options, input);
+        var byId = ById(input);
+        var headroom = new Headroom(options, input, byId);
         var start = new List<Placement>();
         HeadReservation? head = null;
         HashSet<string>? reserved = null;
@@ -53,12 +54,12 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
                 var choice = free.Choose(chooser, r, exclude: null);
                 if (choice is not null)
                 {
-                    free.Take(choice);
+                    free.Take(choice, r.Profile);
                     headroom.Took(r, choice, estimate);
                     start.Add(new Placement(r, choice, Backfilled: false, estimate));
                     continue;
                 }
-                head = Reserve(r, input, free, start);
+                head = Reserve(r, input, free, start, byId);
                 if (head is null) continue;
                 if (!options.Backfill) break;
                 reserved = head.Machines.ToHashSet(StringComparer.Ordinal);
@@ -67,7 +68,7 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
             var endsBeforeHead = input.Now + estimate <= head.Start;
             var fill = free.Choose(chooser, r, endsBeforeHead ? null : reserved);
             if (fill is null) continue;
-            free.Take(fill);
+            free.Take(fill, r.Profile);
             headroom.Took(r, fill, estimate);
             start.Add(new Placement(r, fill, Backfilled: true, estimate));
         }
@@ -75,10 +76,21 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
     }
 
     /// <summary>Earliest time the head's gang fits as running holds end (and cleaning machines return).</summary>
-    public HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow)
+    public HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow) =>
+        Reserve(head, input, free, startingNow, ById(input));
+
+    /// <summary>The machines by id, built once per decision (the headroom and the reservation both look machines up).</summary>
+    private static Dictionary<string, MachineRecord> ById(SchedulerInput input)
+    {
+        var byId = new Dictionary<string, MachineRecord>(input.Machines.Count, StringComparer.Ordinal);
+        foreach (var m in input.Machines) byId[m.Id] = m;
+        return byId;
+    }
+
+    private HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow,
+        Dictionary<string, MachineRecord> byId)
     {
         var returns = new List<(DateTimeOffset At, string Machine)>();
-        var byId = input.Machines.ToDictionary(m => m.Id, StringComparer.Ordinal);
         foreach (var h in input.Running) returns.AddRange(h.Machines.Select(m => (h.ExpectedEnd > input.Now ? h.ExpectedEnd : input.Now, m)));
         foreach (var p in startingNow) returns.AddRange(p.Choice.MachineIds.Select(m => (input.Now + p.Estimate, m)));
         returns.AddRange(input.Machines.Where(m => m.State == MachineState.Cleaning).Select(m => (input.Now + options.CleaningDuration, m.Id)));
@@ -135,9 +147,17 @@ public sealed class FreePool
         return candidates.Count < r.MachineCount ? null : chooser.Choose(r, candidates);
     }
 
-    public void Take(GangChoice choice)
+    public void Take(GangChoice choice) => Take(choice, profile: null);
+
+    /// <summary>Takes the chosen machines; with the request's <paramref name="profile"/> only that profile's machines are looked at.</summary>
+    public void Take(GangChoice choice, string? profile)
     {
         var ids = choice.MachineIds.ToHashSet(StringComparer.Ordinal);
+        if (profile is not null && _byProfile.TryGetValue(profile, out var own))
+        {
+            _count -= own.RemoveAll(m => ids.Contains(m.Id));
+            return;
+        }
         foreach (var list in _byProfile.Values) _count -= list.RemoveAll(m => ids.Contains(m.Id));
     }
 

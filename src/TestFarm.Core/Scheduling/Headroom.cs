@@ -18,22 +18,22 @@ internal sealed class Headroom
     private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _low = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Profile, DateTimeOffset At), int> _sums = [];
 
-    public Headroom(PolicyOptions options, SchedulerInput input)
+    public Headroom(PolicyOptions options, SchedulerInput input, IReadOnlyDictionary<string, MachineRecord> byId)
     {
         _options = options;
         _now = input.Now;
         if (!Enabled) return;
-        var profileOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var m in input.Machines.Where(m => m.State != MachineState.Retired))
+        foreach (var m in input.Machines)
+            if (m.State != MachineState.Retired) _total[m.Profile] = _total.GetValueOrDefault(m.Profile) + 1;
+        var perProfile = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var h in input.Running)
         {
-            _total[m.Profile] = _total.GetValueOrDefault(m.Profile) + 1;
-            profileOf[m.Id] = m.Profile;
-        }
-        foreach (var h in input.Running.Where(h => h.Priority is { } p && Counts(p)))
-        {
+            if (h.Priority is not { } p || !Counts(p)) continue;
             var end = h.ExpectedEnd > _now ? h.ExpectedEnd : _now;
+            perProfile.Clear();
             foreach (var id in h.Machines)
-                if (profileOf.TryGetValue(id, out var profile)) Low(profile).Add((end, 1));
+                if (byId.TryGetValue(id, out var m) && m.State != MachineState.Retired) perProfile[m.Profile] = perProfile.GetValueOrDefault(m.Profile) + 1;
+            foreach (var (profile, count) in perProfile) Low(profile).Add((end, count));
         }
     }
 

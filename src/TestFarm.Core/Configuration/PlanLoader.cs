@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using TestFarm.Core.Plans;
 
@@ -7,7 +8,7 @@ namespace TestFarm.Core.Configuration;
 public static partial class PlanLoader
 {
     public static readonly IReadOnlyList<string> TopLevelKeys =
-        ["name", "description", "trigger", "matrix", "cluster", "suites", "timeouts", "priority", "spares"];
+        ["name", "description", "trigger", "matrix", "cluster", "suites", "timeouts", "priority", "spares", "deadline"];
 
     /// <summary>Phases a plan may give a deadline for.</summary>
     public static readonly IReadOnlyList<string> Phases = ["reserve", "reimage", "verify", "deploy", "addons", "suites", "collect", "clean"];
@@ -40,13 +41,30 @@ public static partial class PlanLoader
         var timeouts = ReadTimeouts(reader, f);
         var priority = f.Enum<PriorityClass>("priority");
         var spares = f.Int("spares", min: 0);
+        var deadline = ReadDeadline(reader, f);
         if (name is null || trigger is null || matrix is null || cluster is null) return null;
         return new Plan
         {
             Name = name, Description = description, Trigger = trigger, Matrix = matrix, Cluster = cluster,
             Suites = suites, Timeouts = timeouts, Priority = priority ?? PriorityClass.Manual, Spares = spares ?? 0,
+            Deadline = deadline,
         };
     }
+
+    /// <summary><c>deadline: "08:00"</c>: the local time of day (farm's time zone) by which a run's results are wanted.</summary>
+    private static TimeOnly? ReadDeadline(YamlReader reader, Fields f)
+    {
+        if (f.Str("deadline") is not { } text) return null;
+        var m = TimeOfDayPattern().Match(text);
+        if (m.Success) return new TimeOnly(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        reader.Error(f.Get("deadline")!, $"'deadline' must be a time of day like 08:00 (HH:MM, 24-hour, in the farm's time zone), was '{Shorten(text)}'");
+        return null;
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    [GeneratedRegex(@"^([01]\d|2[0-3]):([0-5]\d)$")]
+    private static partial Regex TimeOfDayPattern();
 
     private static PlanTrigger? ReadTrigger(YamlReader reader, Fields? t)
     {

@@ -15,6 +15,8 @@ public sealed record Plan
     public PriorityClass Priority { get; init; } = PriorityClass.Manual;
     /// <summary>How many spare machines a cell may take when one fails verification.</summary>
     public int Spares { get; init; }
+    /// <summary>Local time of day (in the farm's time zone) by which a run's results are wanted, e.g. 08:00; null for none.</summary>
+    public TimeOnly? Deadline { get; init; }
 }
 
 public enum PriorityClass { ReleaseQualification, PullRequest, Nightly, Manual }

@@ -21,6 +21,7 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
 
     public double Score(ReservationRequest r, DateTimeOffset now, IReadOnlyDictionary<string, int> heldByRepository, int poolSize) =>
         options.Weight(r.Priority)
+        + Deadlines.Urgency(r, now, options)
         + options.AgingPerHour * Math.Max(0, (now - r.SubmittedAt).TotalHours)
         - options.FairSharePenalty * (poolSize == 0 ? 0 : heldByRepository.GetValueOrDefault(r.Repository) / (double)poolSize);
 
@@ -39,7 +40,8 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
     {
         var order = Order(input);
         var free = new FreePool(input.Machines.Where(m => m.State == MachineState.Available));
-        var headroom = new Headroom(options, input);
+        var byId = ById(input);
+        var headroom = new Headroom(options, input, byId);
         var start = new List<Placement>();
         HeadReservation? head = null;
         HashSet<string>? reserved = null;
@@ -52,12 +54,12 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
                 var choice = free.Choose(chooser, r, exclude: null);
                 if (choice is not null)
                 {
-                    free.Take(choice);
+                    free.Take(choice, r.Profile);
                     headroom.Took(r, choice, estimate);
                     start.Add(new Placement(r, choice, Backfilled: false, estimate));
                     continue;
                 }
-                head = Reserve(r, input, free, start);
+                head = Reserve(r, input, free, start, byId);
                 if (head is null) continue;
                 if (!options.Backfill) break;
                 reserved = head.Machines.ToHashSet(StringComparer.Ordinal);
@@ -66,7 +68,7 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
             var endsBeforeHead = input.Now + estimate <= head.Start;
             var fill = free.Choose(chooser, r, endsBeforeHead ? null : reserved);
             if (fill is null) continue;
-            free.Take(fill);
+            free.Take(fill, r.Profile);
             headroom.Took(r, fill, estimate);
             start.Add(new Placement(r, fill, Backfilled: true, estimate));
         }
@@ -74,24 +76,43 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
     }
 
     /// <summary>Earliest time the head's gang fits as running holds end (and cleaning machines return).</summary>
-    public HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow)
+    public HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow) =>
+        Reserve(head, input, free, startingNow, ById(input));
+
+    /// <summary>The machines by id, built once per decision (the headroom and the reservation both look machines up).</summary>
+    private static Dictionary<string, MachineRecord> ById(SchedulerInput input)
+    {
+        var byId = new Dictionary<string, MachineRecord>(input.Machines.Count, StringComparer.Ordinal);
+        foreach (var m in input.Machines) byId[m.Id] = m;
+        return byId;
+    }
+
+    private HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow,
+        Dictionary<string, MachineRecord> byId)
     {
         var returns = new List<(DateTimeOffset At, string Machine)>();
-        var byId = input.Machines.ToDictionary(m => m.Id, StringComparer.Ordinal);
         foreach (var h in input.Running) returns.AddRange(h.Machines.Select(m => (h.ExpectedEnd > input.Now ? h.ExpectedEnd : input.Now, m)));
         foreach (var p in startingNow) returns.AddRange(p.Choice.MachineIds.Select(m => (input.Now + p.Estimate, m)));
         returns.AddRange(input.Machines.Where(m => m.State == MachineState.Cleaning).Select(m => (input.Now + options.CleaningDuration, m.Id)));
         // Returning machines come first, so the reservation leaves free machines to backfill where it can.
         var freeNow = free.Snapshot(head);
+        var batches = returns.Where(x => byId.TryGetValue(x.Machine, out var m) && (head.Profile is null || m.Profile == head.Profile))
+            .GroupBy(x => x.At).OrderBy(g => g.Key)
+            .Select(g => (At: g.Key, Machines: g.Select(x => byId[x.Machine] with { State = MachineState.Available }).ToList())).ToList();
+        // A gang that all these machines together cannot form never forms: one look instead of one per batch.
+        if (chooser.Choose(head, [.. batches.SelectMany(b => b.Machines), .. freeNow]) is null) return null;
         var returning = new List<MachineRecord>();
         var needed = head.MachineCount;
-        foreach (var batch in returns.Where(x => byId.ContainsKey(x.Machine)).GroupBy(x => x.At).OrderBy(g => g.Key))
+        var perDomain = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var m in freeNow) perDomain[m.L2Domain] = perDomain.GetValueOrDefault(m.L2Domain) + 1;
+        foreach (var (at, machines) in batches)
         {
-            returning.AddRange(batch.Select(x => byId[x.Machine] with { State = MachineState.Available })
-                .Where(m => head.Profile is null || m.Profile == head.Profile));
+            returning.AddRange(machines);
+            foreach (var m in machines) perDomain[m.L2Domain] = perDomain.GetValueOrDefault(m.L2Domain) + 1;
             if (returning.Count + freeNow.Count < needed) continue;
+            if (head.Topology.SameL2Domain && perDomain.Values.Max() < needed) continue;
             var choice = chooser.Choose(head, [.. returning, .. freeNow]);
-            if (choice is not null) return new HeadReservation(head.Id, batch.Key, choice.MachineIds);
+            if (choice is not null) return new HeadReservation(head.Id, at, choice.MachineIds);
         }
         return null;
     }
@@ -126,9 +147,17 @@ public sealed class FreePool
         return candidates.Count < r.MachineCount ? null : chooser.Choose(r, candidates);
     }
 
-    public void Take(GangChoice choice)
+    public void Take(GangChoice choice) => Take(choice, profile: null);
+
+    /// <summary>Takes the chosen machines; with the request's <paramref name="profile"/> only that profile's machines are looked at.</summary>
+    public void Take(GangChoice choice, string? profile)
     {
         var ids = choice.MachineIds.ToHashSet(StringComparer.Ordinal);
+        if (profile is not null && _byProfile.TryGetValue(profile, out var own))
+        {
+            _count -= own.RemoveAll(m => ids.Contains(m.Id));
+            return;
+        }
         foreach (var list in _byProfile.Values) _count -= list.RemoveAll(m => ids.Contains(m.Id));
     }
 

@@ -7,7 +7,8 @@ namespace TestFarm.Core.Scheduling;
 /// held by everything but pull requests stay within 1 − <see cref="PolicyOptions.Headroom"/> of the profile, and
 /// 1 − <see cref="PolicyOptions.PeakHeadroom"/> in peak hours. A low-class request is checked now and, when its expected
 /// hold reaches into a peak window, at the first peak instant against the holds expected to be still running then
-/// (an overdue hold counts as still running). Releases are never held back; their holds count.
+/// (an overdue hold counts as still running). Releases are never held back; their holds count. A request whose
+/// deadline is near may use the off-peak headroom (see <see cref="PolicyOptions.DeadlineHeadroomSlack"/>), never the peak one.
 /// </summary>
 internal sealed class Headroom
 {
@@ -17,22 +18,22 @@ internal sealed class Headroom
     private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _low = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Profile, DateTimeOffset At), int> _sums = [];
 
-    public Headroom(PolicyOptions options, SchedulerInput input)
+    public Headroom(PolicyOptions options, SchedulerInput input, IReadOnlyDictionary<string, MachineRecord> byId)
     {
         _options = options;
         _now = input.Now;
         if (!Enabled) return;
-        var profileOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var m in input.Machines.Where(m => m.State != MachineState.Retired))
+        foreach (var m in input.Machines)
+            if (m.State != MachineState.Retired) _total[m.Profile] = _total.GetValueOrDefault(m.Profile) + 1;
+        var perProfile = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var h in input.Running)
         {
-            _total[m.Profile] = _total.GetValueOrDefault(m.Profile) + 1;
-            profileOf[m.Id] = m.Profile;
-        }
-        foreach (var h in input.Running.Where(h => h.Priority is { } p && Counts(p)))
-        {
+            if (h.Priority is not { } p || !Counts(p)) continue;
             var end = h.ExpectedEnd > _now ? h.ExpectedEnd : _now;
+            perProfile.Clear();
             foreach (var id in h.Machines)
-                if (profileOf.TryGetValue(id, out var profile)) Low(profile).Add((end, 1));
+                if (byId.TryGetValue(id, out var m) && m.State != MachineState.Retired) perProfile[m.Profile] = perProfile.GetValueOrDefault(m.Profile) + 1;
+            foreach (var (profile, count) in perProfile) Low(profile).Add((end, count));
         }
     }
 
@@ -48,9 +49,16 @@ internal sealed class Headroom
     {
         if (!Enabled || _options.UsesHeadroom(r.Priority) || r.Profile is null) return true;
         var total = _total.GetValueOrDefault(r.Profile);
-        if (!Fits(r, total, _options.Headroom, _now)) return false;
+        if (!Fits(r, total, DeadlineAtRisk(r, estimate) ? 0 : _options.Headroom, _now)) return false;
         return _options.FirstPeakInstant(_now, _now + estimate) is not { } peak || Fits(r, total, _options.PeakHeadroom, peak);
     }
+
+    /// <summary>
+    /// A request whose slack (deadline − now − estimate) is down to <see cref="PolicyOptions.DeadlineHeadroomSlack"/>
+    /// may use the off-peak headroom; the peak headroom stays the pull requests'.
+    /// </summary>
+    private bool DeadlineAtRisk(ReservationRequest r, TimeSpan estimate) =>
+        r.Deadline is { } deadline && deadline - _now - estimate <= _options.DeadlineHeadroomSlack;
 
     private bool Fits(ReservationRequest r, int total, double share, DateTimeOffset at)
     {

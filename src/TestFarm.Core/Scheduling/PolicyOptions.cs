@@ -26,6 +26,23 @@ public sealed record PolicyOptions
     /// <summary>Time a Cleaning machine needs before it is Available again. Default 15 min.</summary>
     public TimeSpan CleaningDuration { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// Score a request with a deadline gains as the deadline comes within <see cref="DeadlineHorizon"/>
+    /// (see <see cref="Deadlines.Urgency"/>). Default 80: a nightly at its deadline passes fresh manual requests and
+    /// nightlies without one, not a pull request. 0 disables.
+    /// </summary>
+    public double DeadlineWeight { get; init; } = 80;
+
+    /// <summary>Time before a deadline from which it starts to count. Default 12 h.</summary>
+    public TimeSpan DeadlineHorizon { get; init; } = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// Slack (deadline − now − estimate) from which a request with a deadline may use the off-peak
+    /// <see cref="Headroom"/>: planning backwards, the cells a deadline needs start on every machine the pull requests
+    /// do not need at night. The <see cref="PeakHeadroom"/> is never lent. Default 8 h; a negative value never lends.
+    /// </summary>
+    public TimeSpan DeadlineHeadroomSlack { get; init; } = TimeSpan.FromHours(8);
+
     /// <summary>Use EASY backfill; false gives strict priority order (a blocked head blocks all).</summary>
     public bool Backfill { get; init; } = true;
 
@@ -92,6 +109,8 @@ public sealed record PolicyOptions
         if (PeakHeadroom > 0 && PeakEndHour <= PeakStartHour) problems.Add($"PeakEndHour must be after PeakStartHour ({PeakStartHour}), was {PeakEndHour}");
         if (PeakUtcOffset.Duration() > TimeSpan.FromHours(14)) problems.Add($"PeakUtcOffset must be within ±14h, was {PeakUtcOffset}");
         if (AgingPerHour < 0) problems.Add($"AgingPerHour must not be negative, was {AgingPerHour}");
+        if (DeadlineWeight < 0) problems.Add($"DeadlineWeight must not be negative, was {DeadlineWeight}");
+        if (DeadlineHorizon <= TimeSpan.Zero) problems.Add($"DeadlineHorizon must be positive, was {DeadlineHorizon}");
         if (CleaningDuration < TimeSpan.Zero) problems.Add($"CleaningDuration must not be negative, was {CleaningDuration}");
         return problems;
     }

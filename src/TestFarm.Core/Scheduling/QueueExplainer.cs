@@ -62,8 +62,30 @@ public sealed class QueueExplainer(FarmScheduler scheduler)
                 : scheduler.Reserve(r, input, free, decision.Start)?.Start;
             var reason = Blocking(r, input.Machines);
             if (decision.Reservation is { } head && head.RequestId != id) reason += $"; behind {head.RequestId} (reserved from {head.Start:O})";
-            result.Add(new QueueEntryStatus(id, position, reason, eta is { } e && decision.Reservation is { } h && h.RequestId != id && e < h.Start ? h.Start : eta));
+            if (eta is { } e && decision.Reservation is { } h && h.RequestId != id && e < h.Start) eta = h.Start;
+            if (DeadlineRisk(r, input.Now, eta) is { } risk) reason += "; " + risk;
+            result.Add(new QueueEntryStatus(id, position, reason, eta));
         }
         return result;
+    }
+
+    /// <summary>
+    /// "deadline 08:00 at risk: needs 4.5h (estimate), so must start by 03:30; earliest start 05:10" when the request's
+    /// ETA (or no ETA at all) leaves its deadline unreachable with its estimate; null when on track or without one.
+    /// Times are local to the farm's time zone (<see cref="PolicyOptions.PeakUtcOffset"/>).
+    /// </summary>
+    public string? DeadlineRisk(ReservationRequest r, DateTimeOffset now, DateTimeOffset? eta)
+    {
+        if (r.Deadline is not { } deadline) return null;
+        var estimate = scheduler.Estimate(r);
+        var latest = deadline - estimate;
+        var start = eta is { } e && e > now ? e : now;
+        if (eta is not null && start <= latest) return null;
+        var offset = scheduler.Options.PeakUtcOffset;
+        string Local(DateTimeOffset t) => t.ToOffset(offset).ToString("ddd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        var why = eta is null ? "no start in sight on the machines as they are" : $"earliest start {Local(start)}";
+        var late = latest < now ? $"should have started by {Local(latest)}" : $"must start by {Local(latest)}";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"deadline {Local(deadline)} at risk: needs {estimate.TotalHours:0.#}h (estimate), so {late}; {why}");
     }
 }

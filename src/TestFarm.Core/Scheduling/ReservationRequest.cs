@@ -21,11 +21,17 @@ public sealed record ReservationRequest
     public DateTimeOffset SubmittedAt { get; init; }
     /// <summary>Expected hold time; the scheduler asks its estimator when null.</summary>
     public TimeSpan? EstimatedDuration { get; init; }
+    /// <summary>When the results are wanted (the plan's <c>deadline</c>, as an instant); null for no deadline.</summary>
+    public DateTimeOffset? Deadline { get; init; }
 
     public int MachineCount => Topology.Roles.Sum(r => r.Count) + Spares;
 
-    /// <summary>Builds the request of a matrix cell.</summary>
-    public static ReservationRequest ForCell(MatrixCell cell, Plan plan, string runId, DateTimeOffset submittedAt, string repository = "default") => new()
+    /// <summary>
+    /// Builds the request of a matrix cell; a plan's <c>deadline</c> becomes the first such local time (at
+    /// <paramref name="farmUtcOffset"/>, the farm's time zone) after <paramref name="submittedAt"/>.
+    /// </summary>
+    public static ReservationRequest ForCell(MatrixCell cell, Plan plan, string runId, DateTimeOffset submittedAt, string repository = "default",
+        TimeSpan farmUtcOffset = default) => new()
     {
         Id = $"{runId}/{cell.Id}",
         Plan = plan.Name,
@@ -35,6 +41,7 @@ public sealed record ReservationRequest
         Priority = plan.Priority,
         Repository = repository,
         SubmittedAt = submittedAt,
+        Deadline = plan.Deadline is { } local ? Deadlines.Next(local, submittedAt, farmUtcOffset) : null,
     };
 
     /// <summary>The run a cell's request belongs to: <see cref="ForCell"/> names requests <c>run/cell</c>.</summary>

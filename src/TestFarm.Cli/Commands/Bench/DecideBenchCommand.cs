@@ -47,6 +47,8 @@ public sealed class DecideBenchCommand : ICliCommand
             SubmittedAt = now - TimeSpan.FromMinutes(rng.Next(600)), EstimatedDuration = TimeSpan.FromMinutes(30 + rng.Next(300)),
             Topology = new Topology { Name = "t", SameL2Domain = rng.Next(4) == 0, Roles = [new TopologyRole { Name = "node", Count = 1 + rng.Next(machines / profiles / 2) }] },
         }).ToList();
+        // Nightly requests want their results by a deadline 0-14 h away, as a nightly plan's cells do.
+        queue = queue.Select(r => r.Priority == PriorityClass.Nightly ? r with { Deadline = now + TimeSpan.FromMinutes(rng.Next(14 * 60)) } : r).ToList();
         var scheduler = new FarmScheduler(new GangChooser(trace.Profiles), new PolicyOptions(), new HistoryDurationEstimator(TimeSpan.FromHours(2)));
         var input = new SchedulerInput { Machines = machineList, Queue = queue, Running = running, Now = now };
         for (var i = 0; i < 5; i++) scheduler.Decide(input);
@@ -63,8 +65,8 @@ public sealed class DecideBenchCommand : ICliCommand
         double P(double q) => times[Math.Min(times.Count - 1, (int)Math.Ceiling(q * times.Count) - 1)];
         var p99 = P(0.99);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"machines={machineList.Count} held={held.Count} queued={queued} rounds={rounds} started-per-decision={started}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"decide p50={P(0.5):F2}ms p99={p99:F2}ms max={times[^1]:F2}ms target-p99<=50ms"));
-        return p99 <= 50 ? ExitCodes.Success : ExitCodes.TargetMissed;
+            $"machines={machineList.Count} held={held.Count} queued={queued} (with deadline {queue.Count(r => r.Deadline is not null)}) rounds={rounds} started-per-decision={started}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"decide p50={P(0.5):F2}ms p99={p99:F2}ms max={times[^1]:F2}ms target-p99<=10ms"));
+        return p99 <= 10 ? ExitCodes.Success : ExitCodes.TargetMissed;
     }
 }

@@ -42,7 +42,10 @@ public sealed class FifoFirstFitPolicy(GangChooser chooser) : ISimPolicy
     }
 }
 
-/// <summary>Discrete-event simulation in virtual time: arrivals and completions are the only events.</summary>
+/// <summary>
+/// Discrete-event simulation in virtual time: arrivals, completions and health-check failures are the only events.
+/// A failing machine is quarantined at once when free, or when its hold ends.
+/// </summary>
 public static class SimEngine
 {
     public static IReadOnlyList<SimOutcome> Run(SimTrace trace, ISimPolicy policy)
@@ -52,14 +55,23 @@ public static class SimEngine
         var running = new List<(SimJob Job, IReadOnlyList<string> Machines, DateTimeOffset Start, DateTimeOffset End)>();
         var busy = new HashSet<string>(StringComparer.Ordinal);
         var outcomes = new List<SimOutcome>();
+        var failures = new Queue<(DateTimeOffset At, string Machine)>(trace.Failures.OrderBy(f => f.At));
+        var failing = new HashSet<string>(StringComparer.Ordinal);
+        var quarantined = new HashSet<string>(StringComparer.Ordinal);
         var now = trace.Start;
         while (pending.Count > 0 || queue.Count > 0 || running.Count > 0)
         {
+            while (failures.Count > 0 && failures.Peek().At <= now) failing.Add(failures.Dequeue().Machine);
             foreach (var done in running.Where(r => r.End <= now).ToList())
             {
                 running.Remove(done);
                 busy.ExceptWith(done.Machines);
                 outcomes.Add(new SimOutcome(done.Job, done.Start, done.End));
+            }
+            foreach (var id in failing.Where(id => !busy.Contains(id)).ToList())
+            {
+                failing.Remove(id);
+                quarantined.Add(id);
             }
             while (pending.Count > 0 && pending.Peek().Request.SubmittedAt <= now)
             {
@@ -70,7 +82,8 @@ public static class SimEngine
             {
                 var input = new SchedulerInput
                 {
-                    Machines = trace.Machines.Select(m => busy.Contains(m.Id) ? m with { State = MachineState.InUse } : m).ToList(),
+                    Machines = trace.Machines.Select(m => busy.Contains(m.Id) ? m with { State = MachineState.InUse }
+                        : quarantined.Contains(m.Id) ? m with { State = MachineState.Quarantined } : m).ToList(),
                     Queue = queue.Values.Select(j => j.Request).ToList(),
                     Running = running.Select(r => new RunningHold(r.Job.Request.Id, r.Job.Request.Repository, r.Machines,
                         r.Start + (r.Job.Request.EstimatedDuration ?? r.Job.ActualDuration)) { Priority = r.Job.Request.Priority }).ToList(),
@@ -87,6 +100,7 @@ public static class SimEngine
             var next = DateTimeOffset.MaxValue;
             if (pending.Count > 0) next = pending.Peek().Request.SubmittedAt;
             if (running.Count > 0) next = Min(next, running.Min(r => r.End));
+            if (failures.Count > 0 && next != DateTimeOffset.MaxValue) next = Min(next, failures.Peek().At);
             if (next == DateTimeOffset.MaxValue) break;
             now = next;
         }

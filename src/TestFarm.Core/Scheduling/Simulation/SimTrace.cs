@@ -8,10 +8,40 @@ namespace TestFarm.Core.Scheduling.Simulation;
 public sealed record SimJob(ReservationRequest Request, TimeSpan ActualDuration, string Kind);
 
 /// <summary>A simulated farm and its load, generated from a seed.</summary>
-public sealed record SimTrace(IReadOnlyList<MachineRecord> Machines, IReadOnlyDictionary<string, HardwareProfile> Profiles, IReadOnlyList<SimJob> Jobs, DateTimeOffset Start);
+public sealed record SimTrace(IReadOnlyList<MachineRecord> Machines, IReadOnlyDictionary<string, HardwareProfile> Profiles, IReadOnlyList<SimJob> Jobs, DateTimeOffset Start)
+{
+    /// <summary>Machines that fail a health check at the given time: quarantined then, or as soon as their hold ends.</summary>
+    public IReadOnlyList<(DateTimeOffset At, string Machine)> Failures { get; init; } = [];
+}
+
+/// <summary>Shape of a simulated week beyond its size.</summary>
+public sealed record SimLoad
+{
+    /// <summary>Time of day the nightly plan is triggered (the day's build is cut). Default 20:00.</summary>
+    public TimeSpan NightlyAt { get; init; } = TimeSpan.FromHours(20);
+
+    /// <summary>Local time (UTC in the simulation) the nightly's results are wanted by, the next morning. Default 08:00; null for none.</summary>
+    public TimeOnly? NightlyDeadline { get; init; } = new(8, 0);
+
+    /// <summary>Share of machines that fail a health check at a random time on Wednesday or Thursday. Default 0.</summary>
+    public double FailingShare { get; init; }
+
+    /// <summary>Kubernetes versions in the nightly matrix (each × 3- and 5-node cells per profile). Default 6.</summary>
+    public int NightlyVersions { get; init; } = 6;
+
+    /// <summary>Multiplier of the pull-request arrival rate. Default 1.</summary>
+    public double PrRate { get; init; } = 1;
+
+    /// <summary>
+    /// The heavier week: 2,000 machines and 30 profiles under the same load per machine as the default week (nightly
+    /// matrix of 16 versions, pull requests at 10× the rate), 5 % of machines failing health checks mid-week.
+    /// </summary>
+    public static SimLoad Heavy(SimLoad baseLoad) => baseLoad with { NightlyVersions = 16, PrRate = 10, FailingShare = 0.05 };
+}
 
 /// <summary>
-/// Generates a week of load: a nightly full matrix every night (each profile × 6 Kubernetes versions, at 03:00 × 3- and 5-node topologies),
+/// Generates a week of load: a nightly full matrix every night (each profile × 6 Kubernetes versions × 3- and 5-node topologies,
+/// triggered at <see cref="SimLoad.NightlyAt"/>, wanted by <see cref="SimLoad.NightlyDeadline"/>),
 /// pull-request matrices arriving in working hours with bursts (weekdays 9-18 h, double rate 10-11 and 14-15 h),
 /// and two release qualifications (every profile × 8 nodes). Durations per profile: reimage + deploy + test,
 /// actual = estimate × U(0.8, 1.25).
@@ -20,8 +50,9 @@ public static class SimTraceGenerator
 {
     public static readonly DateTimeOffset Monday = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
 
-    public static SimTrace Generate(int machines, int profiles, int days, int seed)
+    public static SimTrace Generate(int machines, int profiles, int days, int seed, SimLoad? load = null)
     {
+        load ??= new SimLoad();
         var rng = new Random(seed);
         var profileMap = Enumerable.Range(0, profiles).ToDictionary(i => $"p{i}", i => new HardwareProfile
         {
@@ -37,14 +68,14 @@ public static class SimTraceGenerator
         var jobs = new List<SimJob>();
         var n = 0;
 
-        void Add(string kind, PriorityClass priority, string repo, int profile, int count, DateTimeOffset at, TimeSpan tests)
+        void Add(string kind, PriorityClass priority, string repo, int profile, int count, DateTimeOffset at, TimeSpan tests, DateTimeOffset? deadline = null)
         {
             var estimate = setup[profile] + tests;
             var actual = TimeSpan.FromMinutes(estimate.TotalMinutes * (0.8 + 0.45 * rng.NextDouble()));
             var request = new ReservationRequest
             {
                 Id = $"{kind}-{n++:D5}", Plan = kind, Profile = $"p{profile}", Priority = priority, Repository = repo, SubmittedAt = at,
-                EstimatedDuration = estimate,
+                EstimatedDuration = estimate, Deadline = deadline,
                 Topology = new Topology { Name = $"n{count}", Roles = [new TopologyRole { Name = "node", Count = count }] },
             };
             jobs.Add(new SimJob(request, actual, kind));
@@ -53,24 +84,29 @@ public static class SimTraceGenerator
         for (var d = 0; d < days; d++)
         {
             var day = Monday.AddDays(d);
+            var nightlyAt = day + load.NightlyAt;
+            DateTimeOffset? due = load.NightlyDeadline is { } local ? Deadlines.Next(local, nightlyAt, TimeSpan.Zero) : null;
             for (var p = 0; p < profiles; p++)
             {
-                for (var version = 0; version < 6; version++)
+                for (var version = 0; version < load.NightlyVersions; version++)
                 {
-                    Add("nightly", PriorityClass.Nightly, "nightly", p, 3, day.AddHours(3), TimeSpan.FromMinutes(150 + rng.Next(60)));
-                    Add("nightly", PriorityClass.Nightly, "nightly", p, 5, day.AddHours(3), TimeSpan.FromMinutes(180 + rng.Next(60)));
+                    Add("nightly", PriorityClass.Nightly, "nightly", p, 3, nightlyAt, TimeSpan.FromMinutes(150 + rng.Next(60)), due);
+                    Add("nightly", PriorityClass.Nightly, "nightly", p, 5, nightlyAt, TimeSpan.FromMinutes(180 + rng.Next(60)), due);
                 }
             }
             if (d % 7 >= 5) continue;
             for (var minute = 9 * 60; minute < 18 * 60; minute++)
             {
                 var burst = minute is >= 600 and < 660 or >= 840 and < 900;
-                var ratePerMinute = (burst ? 16.0 : 6.0) / 60;
-                if (rng.NextDouble() >= ratePerMinute) continue;
-                var repo = $"repo-{rng.Next(4)}";
-                var at = day.AddMinutes(minute);
-                foreach (var p in Enumerable.Range(0, profiles).OrderBy(_ => rng.Next()).Take(2))
-                    Add("pr", PriorityClass.PullRequest, repo, p, 1 + rng.Next(3), at, TimeSpan.FromMinutes(rng.Next(20, 61)));
+                var ratePerMinute = (burst ? 16.0 : 6.0) / 60 * load.PrRate;
+                var arrivals = (int)ratePerMinute + (rng.NextDouble() < ratePerMinute - (int)ratePerMinute ? 1 : 0);
+                for (var a = 0; a < arrivals; a++)
+                {
+                    var repo = $"repo-{rng.Next(4)}";
+                    var at = day.AddMinutes(minute);
+                    foreach (var p in Enumerable.Range(0, profiles).OrderBy(_ => rng.Next()).Take(2))
+                        Add("pr", PriorityClass.PullRequest, repo, p, 1 + rng.Next(3), at, TimeSpan.FromMinutes(rng.Next(20, 61)));
+                }
             }
         }
         foreach (var releaseDay in new[] { 1, Math.Min(4, days - 1) }.Distinct())
@@ -78,6 +114,12 @@ public static class SimTraceGenerator
             for (var p = 0; p < profiles; p++)
                 Add("release", PriorityClass.ReleaseQualification, "release", p, 8, Monday.AddDays(releaseDay).AddHours(12), TimeSpan.FromHours(6 + rng.Next(5)));
         }
-        return new SimTrace(pool, profileMap, jobs.OrderBy(j => j.Request.SubmittedAt).ThenBy(j => j.Request.Id, StringComparer.Ordinal).ToList(), Monday);
+        var failing = new Random(seed + 1);
+        var failures = pool.OrderBy(_ => failing.Next()).Take((int)Math.Round(machines * load.FailingShare))
+            .Select(m => (Monday.AddDays(2).AddMinutes(failing.Next(2 * 24 * 60)), m.Id)).OrderBy(f => f.Item1).ToList();
+        return new SimTrace(pool, profileMap, jobs.OrderBy(j => j.Request.SubmittedAt).ThenBy(j => j.Request.Id, StringComparer.Ordinal).ToList(), Monday)
+        {
+            Failures = failures,
+        };
     }
 }

@@ -167,6 +167,53 @@ public sealed class BootServiceTests
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
 
+    [TestCase("/agent/v1/booted", """{"token":null}""", "required field missing: 'buildId'")]
+    [TestCase("/agent/v1/booted", """{"token":null,"buildId":"b1"}""", "token: the one-time token is required, was null")]
+    [TestCase("/agent/v1/booted", """{"token":"","buildId":"b1"}""", "token: the one-time token is required, was empty")]
+    [TestCase("/agent/v1/booted", """{"token":"t","buildId":"b1","nics":[null]}""", "nics[0]: must be an object, was null")]
+    [TestCase("/agent/v1/booted", """null""", "body: must be the agent's report as a JSON object, was null")]
+    [TestCase("/agent/v1/booted", """{"token":"t","buildId":"b1","cpu":{"count":"many"}}""", "body: not the agent's JSON report at $.cpu.count")]
+    [TestCase("/agent/v1/cleaned", """{"token":null}""", "token: the one-time token is required, was null")]
+    [TestCase("/agent/v1/cleaned", """{"token":"t","wiped":[null]}""", "wiped[0]: required, was null")]
+    public async Task A_malformed_agent_callback_is_refused_naming_the_field(string path, string body, string expected)
+    {
+        using var reply = await Http.PostAsync(path, Json(body));
+
+        Assert.That(reply.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(reply.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        var text = await reply.Content.ReadAsStringAsync();
+        Assert.That(text, Does.Contain(expected));
+        Assert.That(text, Does.Not.Contain("Report").And.Not.Contain("System."), "no .NET type name in the answer");
+    }
+
+    [Test]
+    public async Task Optional_lists_left_out_or_null_are_empty()
+    {
+        var ticket = _host.Sessions.Issue("m1", "52:54:00:aa:bb:cc", _image, BootMethod.Pxe, TimeSpan.FromMinutes(5));
+
+        using var booted = await Http.PostAsync("/agent/v1/booted", Json($$"""{"token":"{{ticket.Token}}","buildId":"b1","macs":null,"nics":null}"""));
+
+        Assert.That(booted.StatusCode, Is.EqualTo(HttpStatusCode.OK), await booted.Content.ReadAsStringAsync());
+        var report = await ticket.Booted.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(report.Macs, Is.Empty);
+        Assert.That(report.ToObserved().Nics, Is.Empty);
+    }
+
+    [Test]
+    public async Task An_oversized_agent_callback_is_refused_and_not_echoed()
+    {
+        var huge = new string('a', 300_000);
+        using var longToken = await Http.PostAsync("/agent/v1/booted", Json($$"""{"token":"{{huge}}","buildId":"b1"}"""));
+        using var longList = await Http.PostAsync("/agent/v1/booted", Json($$"""{"token":"t","buildId":"b1","macs":[{{string.Join(",", Enumerable.Repeat("\"m\"", 300))}}]}"""));
+
+        Assert.That(longToken.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        var text = await longToken.Content.ReadAsStringAsync();
+        Assert.That(text, Does.Contain("body: at most 262144 bytes"));
+        Assert.That(text.Length, Is.LessThan(1000), "the input is never echoed");
+        Assert.That(longList.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await longList.Content.ReadAsStringAsync(), Does.Contain("macs: at most 256 entries, was 300"));
+    }
+
     private static string Booted(string token) =>
         $$"""{"token":"{{token}}","buildId":"b1","macs":["52:54:00:aa:bb:cc"],"cpu":{"count":2,"sockets":1},"memoryKiB":1048576,"nics":[{"name":"eth0","mac":"52:54:00:aa:bb:cc","driver":"virtio_net","speedMbps":null}],"disks":[{"name":"vda","sizeBytes":67108864,"rotational":true}]}""";
 

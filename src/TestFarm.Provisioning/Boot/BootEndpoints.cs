@@ -46,9 +46,10 @@ public static class BootEndpoints
         });
         endpoints.MapPost("/agent/v1/booted", async (HttpContext http, BootSessions sessions) =>
         {
-            var report = await Read(http, AgentJsonContext.Default.AgentBootedReport);
-            if (report is null) return Results.BadRequest("body must be an AgentBootedReport JSON document");
-            var (check, session) = sessions.AcceptBooted(report, http.Connection.RemoteIpAddress?.ToString());
+            var (report, problem) = await Read(http, AgentJsonContext.Default.AgentBootedReport);
+            problem ??= AgentReportCheck.Problem(report!);
+            if (problem is not null) return BadReport(problem);
+            var (check, session) = sessions.AcceptBooted(AgentReportCheck.Normalize(report!), http.Connection.RemoteIpAddress?.ToString());
             return check == TokenCheck.Accepted
                 ? Results.Text($"session {session!.Id}\n", "text/plain")
                 : Refused(check);
@@ -60,9 +61,10 @@ public static class BootEndpoints
         });
         endpoints.MapPost("/agent/v1/cleaned", async (HttpContext http, BootSessions sessions) =>
         {
-            var report = await Read(http, AgentJsonContext.Default.AgentCleanedReport);
-            if (report is null) return Results.BadRequest("body must be an AgentCleanedReport JSON document");
-            var check = sessions.AcceptCleaned(report, http.Connection.RemoteIpAddress?.ToString());
+            var (report, problem) = await Read(http, AgentJsonContext.Default.AgentCleanedReport);
+            problem ??= AgentReportCheck.Problem(report!);
+            if (problem is not null) return BadReport(problem);
+            var check = sessions.AcceptCleaned(AgentReportCheck.Normalize(report!), http.Connection.RemoteIpAddress?.ToString());
             return check == TokenCheck.Accepted ? Results.Text("ok\n", "text/plain") : Refused(check);
         });
         return endpoints;
@@ -112,9 +114,38 @@ public static class BootEndpoints
         _ => Results.Text("token not recognised\n", "text/plain", statusCode: StatusCodes.Status403Forbidden),
     };
 
-    private static async Task<T?> Read<T>(HttpContext http, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    /// <summary>
+    /// Reads an agent's JSON body, at most <see cref="AgentReportCheck.MaxBodyBytes"/>: the report, or why there is none
+    /// ("body: ..." naming the JSON path where the parser stopped; the input itself is never echoed).
+    /// </summary>
+    private static async Task<(T? Report, string? Problem)> Read<T>(HttpContext http, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
     {
-        try { return await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted); }
-        catch (JsonException) { return null; }
+        if (http.Request.ContentLength > AgentReportCheck.MaxBodyBytes)
+            return (null, $"body: at most {AgentReportCheck.MaxBodyBytes} bytes, was {http.Request.ContentLength}");
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = AgentReportCheck.MaxBodyBytes;
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted) is { } report
+                ? (report, null) : (null, "body: must be the agent's report as a JSON object, was null");
+        }
+        catch (JsonException ex) when (ex.Message.IndexOf("including: ", StringComparison.Ordinal) is var at and >= 0)
+        {
+            // The serializer names the missing required fields after "including: "; only those names are kept.
+            var names = new string([.. ex.Message[(at + "including: ".Length)..].TakeWhile(c => c is '\'' or ',' or ' ' || char.IsAsciiLetterOrDigit(c)).Take(120)]);
+            return (null, $"body: required field missing: {names.Trim().TrimEnd('.', ',')}");
+        }
+        catch (JsonException ex)
+        {
+            return (null, $"body: not the agent's JSON report at {ex.Path ?? "$"} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine})");
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, $"body: at most {AgentReportCheck.MaxBodyBytes} bytes");
+        }
     }
+
+    private static IResult BadReport(string problem) =>
+        Results.Problem(detail: problem, statusCode: problem.Contains("bytes", StringComparison.Ordinal) && problem.StartsWith("body: at most", StringComparison.Ordinal)
+            ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, title: "Bad agent report");
 }

@@ -81,7 +81,7 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         var request = ReservationRequest.ForCell(cell, plan, runId, _time.GetUtcNow(), repository) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
         var mine = new TaskCompletionSource<GrantedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Waiting before it is queued: a round that grants it at once must find its cell.
-        _waiting[request.Id] = mine;
+        if (!_waiting.TryAdd(request.Id, mine)) throw new InvalidOperationException($"cell {cell.Id} of run {runId} is already waiting for machines");
         try
         {
             _broker.Start();
@@ -101,7 +101,7 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         }
         finally
         {
-            _waiting.TryRemove(request.Id, out _);
+            _waiting.TryRemove(new KeyValuePair<string, TaskCompletionSource<GrantedRequest>>(request.Id, mine));
         }
     }
 

@@ -56,6 +56,17 @@ internal static class RequestHistory
         return (string?)await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"{dialect.Place}: no request '{requestId}'");
     }
 
+    /// <summary>On PostgreSQL, brings the planner's statistics and the visibility map up to date, as autovacuum would (SQLite has no such thing).</summary>
+    public static async Task AnalyzeAsync(StoreDialect dialect, CancellationToken ct)
+    {
+        if (dialect.Kind != StoreKind.Postgres) return;
+        await using var c = await dialect.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "VACUUM ANALYZE requests, leases, events";
+        cmd.CommandTimeout = 600;
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static async Task ExecAsync(DbConnection c, DbTransaction tx, string sql, CancellationToken ct)

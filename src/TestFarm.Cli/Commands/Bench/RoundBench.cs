@@ -37,22 +37,46 @@ internal sealed class RoundBench(TimeProvider time)
             return ExitCodes.Usage;
         }
         var inv = CultureInfo.InvariantCulture;
-        var results = new List<(int History, Times Rounds, Times? ReadAll, double Granted)>();
-        foreach (var history in s.History == 0 ? [0] : new[] { 0, s.History })
+        var histories = s.History == 0 ? new[] { 0 } : [0, s.History];
+        var targets = new List<BenchStore>();
+        try
         {
-            await using var target = await BenchStore.CreateAsync(s.Db, admin, ct).ConfigureAwait(false);
-            var (rounds, readAll, granted) = await MeasureAsync(target.Dialect, s, history, ct).ConfigureAwait(false);
-            results.Add((history, rounds, readAll, granted));
+            var farms = new List<Farm>();
+            foreach (var history in histories)
+            {
+                targets.Add(await BenchStore.CreateAsync(s.Db, admin, ct).ConfigureAwait(false));
+                farms.Add(await SetUpAsync(targets[^1].Dialect, s, history, ct).ConfigureAwait(false));
+            }
+            // Rounds of the farms alternate, so a machine whose load drifts (shared hosts) weighs on each alike.
+            var times = farms.Select(_ => new List<double>(s.Rounds)).ToList();
+            var granted = new int[farms.Count];
+            for (var i = 0; i < s.Rounds + 5; i++)
+            {
+                for (var f = 0; f < farms.Count; f++)
+                {
+                    var (ms, count) = await farms[f].RoundAsync(ct).ConfigureAwait(false);
+                    if (i < 5) continue; // warm-up
+                    times[f].Add(ms);
+                    granted[f] += count;
+                }
+            }
+            var results = new List<(int History, Times Rounds, Times? ReadAll, double Granted)>();
+            for (var f = 0; f < farms.Count; f++)
+                results.Add((histories[f], Times.Of(times[f]), histories[f] > 0 ? await farms[f].ReadAllAsync(Math.Min(20, s.Rounds), ct).ConfigureAwait(false) : null, (double)granted[f] / s.Rounds));
+            Console.WriteLine(string.Create(inv, $"scheduling round through the store: db={s.Db} machines={s.Machines} held~95% queued={s.Queued} rounds={s.Rounds} (read open requests, leases, machines; decide; claim)"));
+            foreach (var r in results)
+                Console.WriteLine(string.Create(inv, $"history={r.History,-7} round p50={r.Rounds.P50:F2}ms p99={r.Rounds.P99:F2}ms granted-per-round={r.Granted:F1}"));
+            foreach (var r in results.Where(r => r.ReadAll is not null))
+                Console.WriteLine(string.Create(inv, $"history={r.History,-7} reading every request, as a round did before: p50={r.ReadAll!.P50:F2}ms p99={r.ReadAll.P99:F2}ms"));
+            if (results.Count < 2) return ExitCodes.Success;
+            var ratio = results[1].Rounds.P50 / results[0].Rounds.P50;
+            Console.WriteLine(string.Create(inv, $"round p50 with history / without: {ratio:F2} (target <= 1.5)"));
+            return ratio <= 1.5 ? ExitCodes.Success : ExitCodes.TargetMissed;
         }
-        Console.WriteLine(string.Create(inv, $"scheduling round through the store: db={s.Db} machines={s.Machines} held~95% queued={s.Queued} rounds={s.Rounds} (read open requests, leases, machines; decide; claim)"));
-        foreach (var r in results)
-            Console.WriteLine(string.Create(inv, $"history={r.History,-7} round p50={r.Rounds.P50:F2}ms p99={r.Rounds.P99:F2}ms granted-per-round={r.Granted:F1}"));
-        foreach (var r in results.Where(r => r.ReadAll is not null))
-            Console.WriteLine(string.Create(inv, $"history={r.History,-7} reading every request, as a round did before: p50={r.ReadAll!.P50:F2}ms p99={r.ReadAll.P99:F2}ms"));
-        if (results.Count < 2) return ExitCodes.Success;
-        var ratio = results[1].Rounds.P50 / results[0].Rounds.P50;
-        Console.WriteLine(string.Create(inv, $"round p50 with history / without: {ratio:F2} (target <= 1.5)"));
-        return ratio <= 1.5 ? ExitCodes.Success : ExitCodes.TargetMissed;
+        finally
+        {
+            foreach (var target in targets) await target.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     internal sealed record Times(double P50, double P99)
@@ -65,7 +89,33 @@ internal sealed class RoundBench(TimeProvider time)
         }
     }
 
-    private async Task<(Times Rounds, Times? ReadAll, double Granted)> MeasureAsync(StoreDialect dialect, Settings s, int history, CancellationToken ct)
+    /// <summary>One bench farm: its store and the reservation service over it.</summary>
+    private sealed class Farm(SqlFarmStore store, ReservationService service)
+    {
+        /// <summary>One timed round; its grants are then handed back (untimed).</summary>
+        public async Task<(double Ms, int Granted)> RoundAsync(CancellationToken ct)
+        {
+            var watch = Stopwatch.StartNew();
+            var round = await service.ScheduleAsync(Holder, Ttl, ct).ConfigureAwait(false);
+            var ms = watch.Elapsed.TotalMilliseconds;
+            await HandBackAsync(store, round, ct).ConfigureAwait(false);
+            return (ms, round.Count);
+        }
+
+        public async Task<Times> ReadAllAsync(int reads, CancellationToken ct)
+        {
+            var times = new List<double>();
+            for (var i = 0; i < reads; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                await store.ListAsync(null, ct).ConfigureAwait(false);
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            }
+            return Times.Of(times);
+        }
+    }
+
+    private async Task<Farm> SetUpAsync(StoreDialect dialect, Settings s, int history, CancellationToken ct)
     {
         var store = await SqlFarmStore.OpenAsync(dialect, time, ct: ct).ConfigureAwait(false);
         var trace = SimTraceGenerator.Generate(s.Machines, Profiles, 1, 7);
@@ -88,31 +138,9 @@ internal sealed class RoundBench(TimeProvider time)
             var payload = await RequestHistory.PayloadAsync(dialect, "queued-00000/p/cell", ct).ConfigureAwait(false);
             await RequestHistory.WriteAsync(dialect, history, "queued-00000/p/cell", payload, now, ct).ConfigureAwait(false);
         }
-
-        for (var i = 0; i < 5; i++) await HandBackAsync(store, await service.ScheduleAsync(Holder, Ttl, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-        var times = new List<double>(s.Rounds);
-        var granted = 0;
-        for (var i = 0; i < s.Rounds; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            var round = await service.ScheduleAsync(Holder, Ttl, ct).ConfigureAwait(false);
-            times.Add(watch.Elapsed.TotalMilliseconds);
-            granted += round.Count;
-            await HandBackAsync(store, round, ct).ConfigureAwait(false);
-        }
-        Times? readAll = null;
-        if (history > 0)
-        {
-            var reads = new List<double>();
-            for (var i = 0; i < Math.Min(20, s.Rounds); i++)
-            {
-                var watch = Stopwatch.StartNew();
-                await store.ListAsync(null, ct).ConfigureAwait(false);
-                reads.Add(watch.Elapsed.TotalMilliseconds);
-            }
-            readAll = Times.Of(reads);
-        }
-        return (Times.Of(times), readAll, (double)granted / s.Rounds);
+        // Current statistics, as a database that grew its history over months has (autovacuum would be busy with it otherwise).
+        await RequestHistory.AnalyzeAsync(dialect, ct).ConfigureAwait(false);
+        return new Farm(store, service);
     }
 
     /// <summary>About 95% of the pool held by granted requests of 1-8 machines, each with its active lease.</summary>

@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
@@ -10,136 +13,200 @@ using TestFarm.Orchestration.Reservations;
 
 namespace TestFarm.Orchestration.Adapters;
 
-/// <summary>How this farm instance holds leases.</summary>
-public sealed record ReservationSettings
-{
-    /// <summary>Who holds the leases: one name per farm instance.</summary>
-    public required string Holder { get; init; }
-    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(2);
-    /// <summary>How often a waiting cell asks for a scheduling round.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
-}
-
 /// <summary>The store's parts that reservations write to.</summary>
 public sealed record ReservationStores(ILeaseStore Leases, IMachineStore Machines, IRequestQueue Queue, IEventLog? PhaseEvents = null);
 
 /// <summary>
-/// Gang reservations of one farm instance through the farm store, shared by all the runs it executes: each cell's
-/// request is admitted and queued, scheduling rounds run one at a time for this instance, and each grant goes to
-/// the cell that waits for it (a round may start several). A grant nobody here waits for (another instance's cell,
-/// a cell that gave up, a run that ended) is handed back at once: lease released, its untouched machines back to
-/// Available, the request queued again, or cancelled when <c>runEnded</c> says its run is over. Release hands
-/// suspect machines over as Suspect and the rest back to Available, since the pipeline has cleaned them while it
-/// still held the lease. With <see cref="ReservationStores.PhaseEvents"/> every phase under a lease is audited.
+/// Gang reservations of one farm instance through the farm store, shared by all the runs it executes, with one
+/// reservation broker: a loop that owns this instance's scheduling rounds. A cell's request is admitted and queued, then
+/// the cell waits for its grant without polling; the broker runs a round when a request is submitted or a lease released
+/// here, and every <see cref="ReservationSettings.RoundInterval"/> while cells wait (so another instance's release is
+/// noticed), and hands each grant to the cell that waits for it (a round may start several). A grant nobody here waits
+/// for (another instance's cell, a cell that gave up, a run that ended) is handed back at once: lease released, its
+/// untouched machines back to Available, the request queued again, or cancelled when <c>runEnded</c> says its run is
+/// over. Release hands suspect machines over as Suspect and the rest back to Available, since the pipeline has cleaned
+/// them while it still held the lease. With <see cref="ReservationStores.PhaseEvents"/> every phase under a lease is
+/// audited. The broker also prunes requests ended longer than <see cref="ReservationSettings.RequestRetention"/> ago.
+/// It starts with the host (<see cref="IHostedService"/>) or with the first reservation, and stops with the host or
+/// on <see cref="Dispose"/>; cells still waiting then fail, naming the instance.
 /// </summary>
-public sealed class StoreCellReservations(
-    ReservationService service, ReservationStores stores, PoolInventory pool, IReadOnlyDictionary<string, HardwareProfile> profiles,
-    ReservationSettings settings, TimeProvider time, Func<string, CancellationToken, Task<bool>> runEnded) : IDisposable
+public sealed class StoreCellReservations : IHostedService, IDisposable
 {
-    private readonly SemaphoreSlim _round = new(1, 1);
+    /// <summary>Rounds that fail in a row (store unreachable, say) before the waiting cells are failed with the error.</summary>
+    public const int FailWaitersAfter = 3;
+
+    private readonly ReservationService _service;
+    private readonly ReservationStores _stores;
+    private readonly PoolInventory _pool;
+    private readonly IReadOnlyDictionary<string, HardwareProfile> _profiles;
+    private readonly ReservationSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly Func<string, CancellationToken, Task<bool>> _runEnded;
+    private readonly ILogger _log;
+    private readonly BrokerLoop _broker;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<GrantedRequest>> _waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GrantedRequest> _byLease = new(StringComparer.Ordinal);
+    private int _failedRounds;
+    private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
+
+    public StoreCellReservations(
+        ReservationService service, ReservationStores stores, PoolInventory pool, IReadOnlyDictionary<string, HardwareProfile> profiles,
+        ReservationSettings settings, TimeProvider time, Func<string, CancellationToken, Task<bool>> runEnded, ILogger<StoreCellReservations>? log = null)
+    {
+        ReservationSettingsValidator.Ensure(settings);
+        (_service, _stores, _pool, _profiles, _settings, _time, _runEnded) = (service, stores, pool, profiles, settings, time, runEnded);
+        _log = (ILogger?)log ?? NullLogger.Instance;
+        _broker = new BrokerLoop(RoundAsync, settings.RoundInterval, time);
+    }
 
     /// <summary>The reservations of one run's cells (its requests are named after the run).</summary>
     public ICellReservations ForRun(string runId, string repository = "default") => new RunReservations(this, runId, repository);
 
+    /// <summary>Starts the broker (a reservation also does).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _broker.Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops the broker; cells still waiting for machines fail.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _broker.StopAsync().ConfigureAwait(false);
+        FailWaiting(new InvalidOperationException($"the reservation broker of {_settings.Holder} has stopped"));
+    }
+
     private async Task<CellLease> ReserveAsync(string runId, string repository, MatrixCell cell, Plan plan, CancellationToken ct)
     {
-        var request = ReservationRequest.ForCell(cell, plan, runId, time.GetUtcNow(), repository) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
-        var admission = await service.SubmitAsync(request, ct);
-        if (!admission.Admitted) throw new InvalidOperationException($"cell {cell.Id} cannot be admitted: {string.Join("; ", admission.Reasons)}");
+        var request = ReservationRequest.ForCell(cell, plan, runId, _time.GetUtcNow(), repository) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
         var mine = new TaskCompletionSource<GrantedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _waiting[request.Id] = mine;
+        // Waiting before it is queued: a round that grants it at once must find its cell.
+        if (!_waiting.TryAdd(request.Id, mine)) throw new InvalidOperationException($"cell {cell.Id} of run {runId} is already waiting for machines");
         try
         {
-            while (!mine.Task.IsCompleted)
+            _broker.Start();
+            var admission = await _service.SubmitAsync(request, ct);
+            if (!admission.Admitted) throw new InvalidOperationException($"cell {cell.Id} cannot be admitted: {string.Join("; ", admission.Reasons)}");
+            _broker.Kick();
+            GrantedRequest granted;
+            using (ct.Register(() => mine.TrySetCanceled(ct))) granted = await mine.Task;
+            if (ct.IsCancellationRequested)
             {
-                await RoundAsync(ct);
-                if (mine.Task.IsCompleted) break;
-                await Task.WhenAny(mine.Task, Task.Delay(settings.PollInterval, time, ct));
+                // Granted just as the cell gave up: nobody will use the machines, hand them back.
+                await HandBackAsync(granted, "its cell was cancelled");
+                _broker.Kick();
                 ct.ThrowIfCancellationRequested();
             }
-            return ToCellLease(await mine.Task);
-        }
-        catch (OperationCanceledException)
-        {
-            _waiting.TryRemove(request.Id, out _);
-            // Granted just as the cell gave up: nobody will use the machines, hand them back.
-            if (mine.Task.IsCompletedSuccessfully) await HandBackAsync(mine.Task.Result, "its cell was cancelled");
-            throw;
+            return ToCellLease(granted);
         }
         finally
         {
-            _waiting.TryRemove(request.Id, out _);
+            _waiting.TryRemove(new KeyValuePair<string, TaskCompletionSource<GrantedRequest>>(request.Id, mine));
         }
     }
 
-    private async Task RoundAsync(CancellationToken ct)
+    /// <summary>One turn of the broker: prune when due, then a scheduling round if any cell here waits.</summary>
+    private async Task RoundAsync(CancellationToken stop)
     {
-        await _round.WaitAsync(ct);
+        await PruneIfDueAsync(stop);
+        if (_waiting.IsEmpty) return;
         try
         {
-            foreach (var granted in await service.ScheduleAsync(settings.Holder, settings.LeaseTtl, ct))
+            foreach (var granted in await _service.ScheduleAsync(_settings.Holder, _settings.LeaseTtl, stop))
             {
-                if (_waiting.TryGetValue(granted.Request.Id, out var waiter) && waiter.TrySetResult(granted)) continue;
-                await HandBackAsync(granted, $"no cell of {settings.Holder} waits for it");
+                if (_waiting.TryRemove(granted.Request.Id, out var waiter) && waiter.TrySetResult(granted)) continue;
+                await HandBackAsync(granted, $"no cell of {_settings.Holder} waits for it");
             }
+            _failedRounds = 0;
         }
-        finally { _round.Release(); }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            ReservationLog.RoundFailed(_log, _settings.Holder, ++_failedRounds, e.Message);
+            if (_failedRounds < FailWaitersAfter) return;
+            _failedRounds = 0;
+            FailWaiting(new InvalidOperationException($"{FailWaitersAfter} reservation rounds of {_settings.Holder} failed in a row: {e.Message}", e));
+        }
+    }
+
+    private async Task PruneIfDueAsync(CancellationToken stop)
+    {
+        var now = _time.GetUtcNow();
+        if (now < _nextPrune) return;
+        _nextPrune = now + _settings.PruneInterval;
+        try
+        {
+            var pruned = await _stores.Queue.PruneEndedAsync(now - _settings.RequestRetention, stop);
+            if (pruned > 0) ReservationLog.Pruned(_log, pruned, _settings.RequestRetention);
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            ReservationLog.PruneFailed(_log, e.Message);
+        }
+    }
+
+    private void FailWaiting(Exception error)
+    {
+        foreach (var id in _waiting.Keys)
+            if (_waiting.TryRemove(id, out var waiter)) waiter.TrySetException(error);
     }
 
     private async Task HandBackAsync(GrantedRequest granted, string why)
     {
         var reason = $"handed back: {why}";
-        await stores.Leases.ReleaseAsync(granted.Lease.Id, settings.Holder, reason, CancellationToken.None);
+        await _stores.Leases.ReleaseAsync(granted.Lease.Id, _settings.Holder, reason, CancellationToken.None);
         foreach (var machine in granted.Lease.Machines)
-            await stores.Machines.TransitionAsync(machine, MachineState.Available, $"{reason} (never touched)", CancellationToken.None);
-        var ended = await runEnded(ReservationRequest.RunOf(granted.Request.Id), CancellationToken.None);
-        await stores.Queue.SetStateAsync(granted.Request.Id, ended ? RequestState.Cancelled : RequestState.Queued,
+            await _stores.Machines.TransitionAsync(machine, MachineState.Available, $"{reason} (never touched)", CancellationToken.None);
+        var ended = await _runEnded(ReservationRequest.RunOf(granted.Request.Id), CancellationToken.None);
+        await _stores.Queue.SetStateAsync(granted.Request.Id, ended ? RequestState.Cancelled : RequestState.Queued,
             ended ? $"{reason}; its run has ended" : reason, ct: CancellationToken.None);
     }
 
-    private Task<Lease> HeartbeatAsync(CellLease lease, CancellationToken ct) => stores.Leases.HeartbeatAsync(lease.LeaseId, settings.Holder, ct);
+    private Task<Lease> HeartbeatAsync(CellLease lease, CancellationToken ct) => _stores.Leases.HeartbeatAsync(lease.LeaseId, _settings.Holder, ct);
 
     private async Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken ct)
     {
         if (!_byLease.ContainsKey(lease.LeaseId)) throw NotHeld(lease);
         foreach (var machine in machineIds)
-            await stores.Machines.TransitionAsync(machine, to, $"{reason} (lease {lease.LeaseId})", ct);
+            await _stores.Machines.TransitionAsync(machine, to, $"{reason} (lease {lease.LeaseId})", ct);
     }
 
     private async Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken ct)
     {
-        if (stores.PhaseEvents is not { } events || !_byLease.TryGetValue(lease.LeaseId, out var granted)) return;
-        await events.AppendAsync(CellPhaseEvent.Of(granted.Request.Id, lease.LeaseId, phase, CellPhaseEvent.Started, $"entered phase {phase}", time.GetUtcNow()), ct);
+        if (_stores.PhaseEvents is not { } events || !_byLease.TryGetValue(lease.LeaseId, out var granted)) return;
+        await events.AppendAsync(CellPhaseEvent.Of(granted.Request.Id, lease.LeaseId, phase, CellPhaseEvent.Started, $"entered phase {phase}", _time.GetUtcNow()), ct);
     }
 
     private async Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken ct)
     {
         if (!_byLease.TryRemove(lease.LeaseId, out var granted)) throw NotHeld(lease);
-        foreach (var (machine, reason) in suspect) await stores.Machines.TransitionAsync(machine, MachineState.Suspect, reason, ct);
-        await service.CompleteAsync(granted, settings.Holder, "cell finished", ct);
+        foreach (var (machine, reason) in suspect) await _stores.Machines.TransitionAsync(machine, MachineState.Suspect, reason, ct);
+        await _service.CompleteAsync(granted, _settings.Holder, "cell finished", ct);
         foreach (var machine in granted.Lease.Machines.Where(m => !suspect.ContainsKey(m)))
-            await stores.Machines.TransitionAsync(machine, MachineState.Available, $"cleaned by {lease.LeaseId}", ct);
+            await _stores.Machines.TransitionAsync(machine, MachineState.Available, $"cleaned by {lease.LeaseId}", ct);
+        _broker.Kick();
     }
 
-    private InvalidOperationException NotHeld(CellLease lease) => new($"lease {lease.LeaseId} is not held by {settings.Holder}");
+    private InvalidOperationException NotHeld(CellLease lease) => new($"lease {lease.LeaseId} is not held by {_settings.Holder}");
 
     private CellLease ToCellLease(GrantedRequest granted)
     {
         _byLease[granted.Lease.Id] = granted;
-        var byId = pool.Machines.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        var byId = _pool.Machines.ToDictionary(m => m.Id, StringComparer.Ordinal);
         CellMachine Of((string Role, string MachineId) a)
         {
             var machine = byId[a.MachineId];
-            return new CellMachine(machine, profiles[machine.Profile], a.Role);
+            return new CellMachine(machine, _profiles[machine.Profile], a.Role);
         }
         return new CellLease(granted.Lease.Id,
             [.. granted.Assignments.Where(a => a.Role != "spare").Select(Of)],
             [.. granted.Assignments.Where(a => a.Role == "spare").Select(Of)]);
     }
 
-    public void Dispose() => _round.Dispose();
+    public void Dispose()
+    {
+        _broker.Dispose();
+        FailWaiting(new ObjectDisposedException(nameof(StoreCellReservations), $"the reservation broker of {_settings.Holder} has stopped"));
+    }
 
     private sealed class RunReservations(StoreCellReservations owner, string runId, string repository) : ICellReservations
     {

@@ -23,10 +23,9 @@ public sealed class ReapedLeaseCellHandler(
     public async Task OnReapedAsync(IReadOnlyList<Lease> reaped, CancellationToken ct)
     {
         if (reaped.Count == 0) return;
-        var requests = (await queue.ListAsync(null, ct).ConfigureAwait(false)).ToDictionary(q => q.Request.Id, StringComparer.Ordinal);
         foreach (var lease in reaped)
         {
-            requests.TryGetValue(lease.RequestId, out var request);
+            var request = await queue.GetAsync(lease.RequestId, ct).ConfigureAwait(false);
             var history = await events.ReadAsync(lease.RequestId, ct: ct).ConfigureAwait(false);
             var phase = ReapedLeasePolicy.PhaseOf(history.Select(Adapters.CellPhaseEvent.PhaseOf).LastOrDefault(p => p is not null), await StatesAtReapAsync(lease, ct).ConfigureAwait(false));
             var requeued = history.Count(e => e.Kind == ReapedLeasePolicy.EventKind && e.To == nameof(RequestState.Queued));

@@ -18,4 +18,13 @@ internal static partial class ReservationLog
 
     [LoggerMessage(EventId = 5105, EventName = "ReapedCell", Level = LogLevel.Warning, Message = "Cell of request {RequestId} after its lease was reaped: {Action} ({Reason})")]
     public static partial void ReapedCell(ILogger logger, string requestId, string action, string reason);
+
+    [LoggerMessage(EventId = 5106, EventName = "ReservationRoundFailed", Level = LogLevel.Warning, Message = "Reservation round of {Holder} failed ({Failures} in a row): {Error}")]
+    public static partial void RoundFailed(ILogger logger, string holder, int failures, string error);
+
+    [LoggerMessage(EventId = 5107, EventName = "RequestsPruned", Level = LogLevel.Information, Message = "Pruned {Count} requests ended more than {Retention} ago")]
+    public static partial void Pruned(ILogger logger, int count, TimeSpan retention);
+
+    [LoggerMessage(EventId = 5108, EventName = "RequestPruneFailed", Level = LogLevel.Warning, Message = "Pruning ended requests failed: {Error}")]
+    public static partial void PruneFailed(ILogger logger, string error);
 }

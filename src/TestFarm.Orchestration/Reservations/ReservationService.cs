@@ -94,7 +94,7 @@ public sealed class ReservationService(
 
     private async Task<SchedulerInput> SnapshotAsync(CancellationToken ct)
     {
-        var all = await queue.ListAsync(null, ct).ConfigureAwait(false);
+        var all = await queue.ListOpenAsync(ct).ConfigureAwait(false);
         var active = (await leases.ListLeasesAsync(activeOnly: true, ct).ConfigureAwait(false)).ToDictionary(l => l.Id, StringComparer.Ordinal);
         var queued = all.Where(q => q.State == RequestState.Queued).Select(q => q.Request).ToList();
         var holding = all.Where(q => q.State == RequestState.Granted && q.LeaseId is not null && active.ContainsKey(q.LeaseId)).ToList();

@@ -90,9 +90,11 @@ public static class FarmServer
         services.AddSingleton<FarmMetrics>();
         if (backend is not null)
         {
-            services.AddSingleton(new StoreCellReservations(reservations, new ReservationStores(store, store, store), backend.Pool, backend.Profiles,
+            services.AddSingleton(sp => new StoreCellReservations(reservations, new ReservationStores(store, store, store), backend.Pool, backend.Profiles,
                 new ReservationSettings { Holder = options.InstanceName, LeaseTtl = options.LeaseTtl }, time,
-                (runId, ct) => RunEvents.HasEndedAsync(store, runId, ct)));
+                (runId, ct) => RunEvents.HasEndedAsync(store, runId, ct), sp.GetService<ILogger<StoreCellReservations>>()));
+            // The reservation broker: runs with the host, stops after the runs have drained (hosted services stop in reverse).
+            services.AddHostedService(sp => sp.GetRequiredService<StoreCellReservations>());
         }
         services.AddSingleton(sp => new RunLauncher(options, backend, store, sp.GetService<StoreCellReservations>(), sp.GetRequiredService<FarmMetrics>(), time,
             sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IRunObserver>()));

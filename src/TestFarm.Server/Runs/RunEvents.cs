@@ -17,9 +17,9 @@ public static class RunEvents
     /// <summary>Cancels the run's requests still waiting in the queue.</summary>
     public static async Task WithdrawQueuedAsync(SqlFarmStore store, string runId, string reason)
     {
-        foreach (var q in await store.ListAsync(TestFarm.Core.Leases.RequestState.Queued, CancellationToken.None))
+        foreach (var q in await store.ListOpenOfRunAsync(runId, CancellationToken.None))
         {
-            if (TestFarm.Core.Scheduling.ReservationRequest.RunOf(q.Request.Id) == runId)
+            if (q.State == TestFarm.Core.Leases.RequestState.Queued)
                 await store.SetStateAsync(q.Request.Id, TestFarm.Core.Leases.RequestState.Cancelled, reason, ct: CancellationToken.None);
         }
     }

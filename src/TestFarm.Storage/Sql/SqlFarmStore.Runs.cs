@@ -24,8 +24,8 @@ public sealed partial class SqlFarmStore
         {
             var from = await c.QuerySingleOrDefaultAsync<string>($"SELECT state FROM requests WHERE id = @requestId{_db.ForUpdate}", new { requestId }, tx).ConfigureAwait(false)
                 ?? throw new KeyNotFoundException($"{_db.Place}: no request '{requestId}'");
-            await c.ExecuteAsync("UPDATE requests SET state = @s, reason = @reason, lease_id = @leaseId WHERE id = @requestId",
-                new { s = state.ToString(), reason, leaseId, requestId }, tx).ConfigureAwait(false);
+            await c.ExecuteAsync("UPDATE requests SET state = @s, reason = @reason, lease_id = @leaseId, ended_at = @endedAt WHERE id = @requestId",
+                new { s = state.ToString(), reason, leaseId, requestId, endedAt = state.IsOpen() ? (long?)null : Now }, tx).ConfigureAwait(false);
             await InsertEventAsync(c, tx, "request", requestId, from, state.ToString(), reason ?? state.ToString(), leaseId, Now).ConfigureAwait(false);
             return 0;
         }, ct);
@@ -33,11 +33,10 @@ public sealed partial class SqlFarmStore
     public Task<IReadOnlyList<QueuedRequest>> ListAsync(RequestState? state = null, CancellationToken ct = default) =>
         ReadAsync<IReadOnlyList<QueuedRequest>>("list requests", async c =>
         {
-            var rows = await c.QueryAsync<(string payload, string state, string? reason, string? lease_id)>(
-                "SELECT payload, state, reason, lease_id FROM requests" + (state is null ? "" : " WHERE state = @s") + " ORDER BY submitted_at, id",
-                new { s = state?.ToString() }).ConfigureAwait(false);
-            return rows.Select(r => new QueuedRequest(JsonSerializer.Deserialize(r.payload, StorageJson.Default.ReservationRequest)!,
-                Enum.Parse<RequestState>(r.state), r.reason, r.lease_id)).ToList();
+            // An open state is looked up through the open requests' index, never through the history.
+            var where = state is null ? "" : state.Value.IsOpen() ? " WHERE ended_at IS NULL AND state = @s" : " WHERE state = @s";
+            return ToRequests(await c.QueryAsync<RequestRow>($"SELECT {RequestColumns} FROM requests{where} ORDER BY submitted_at, id",
+                new { s = state?.ToString() }).ConfigureAwait(false));
         }, ct);
 
     public Task StartRunAsync(string runId, string plan, string trigger, CancellationToken ct = default) =>

@@ -201,8 +201,37 @@ public sealed class InMemoryFarmStore(TimeProvider time) : IMachineStore, ILease
             if (i < 0) throw new KeyNotFoundException($"no request '{requestId}'");
             Audit("request", requestId, _requests[i].State.ToString(), state.ToString(), reason ?? state.ToString(), leaseId);
             _requests[i] = _requests[i] with { State = state, Reason = reason, LeaseId = leaseId };
+            if (state.IsOpen()) _endedAt.Remove(requestId);
+            else _endedAt[requestId] = time.GetUtcNow();
         }
         return Task.CompletedTask;
+    }
+
+    private readonly Dictionary<string, DateTimeOffset> _endedAt = new(StringComparer.Ordinal);
+
+    public Task<IReadOnlyList<QueuedRequest>> ListOpenAsync(CancellationToken ct = default)
+    {
+        lock (_gate) { return Task.FromResult<IReadOnlyList<QueuedRequest>>(_requests.Where(r => r.State.IsOpen()).ToList()); }
+    }
+
+    public Task<QueuedRequest?> GetAsync(string requestId, CancellationToken ct = default)
+    {
+        lock (_gate) { return Task.FromResult(_requests.FirstOrDefault(r => r.Request.Id == requestId)); }
+    }
+
+    public Task<IReadOnlyList<QueuedRequest>> ListOpenOfRunAsync(string runId, CancellationToken ct = default)
+    {
+        lock (_gate) { return Task.FromResult<IReadOnlyList<QueuedRequest>>(_requests.Where(r => r.State.IsOpen() && ReservationRequest.RunOf(r.Request.Id) == runId).ToList()); }
+    }
+
+    public Task<int> PruneEndedAsync(DateTimeOffset endedBefore, CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            var gone = _endedAt.Where(e => e.Value < endedBefore).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in gone) _endedAt.Remove(id);
+            return Task.FromResult(_requests.RemoveAll(r => gone.Contains(r.Request.Id)));
+        }
     }
 
     public Task<IReadOnlyList<QueuedRequest>> ListAsync(RequestState? state = null, CancellationToken ct = default)

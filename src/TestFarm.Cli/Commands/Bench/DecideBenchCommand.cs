@@ -8,18 +8,26 @@ using TestFarm.Core.Scheduling.Simulation;
 
 namespace TestFarm.Cli.Commands.Bench;
 
-/// <summary><c>testfarm bench decide</c>: p50/p99 wall time of one scheduling decision on a large farm.</summary>
-public sealed class DecideBenchCommand : ICliCommand
+/// <summary>
+/// <c>testfarm bench decide</c>: p50/p99 wall time of one scheduling decision on a large farm; with <c>--history N</c>, of one
+/// scheduling round through the store (SQLite, or PostgreSQL with <c>--db postgres</c>) with no and with N ended requests
+/// in the history (see <see cref="RoundBench"/>).
+/// </summary>
+public sealed class DecideBenchCommand(TimeProvider time) : ICliCommand
 {
     public string Path => "bench decide";
 
     public Command Build()
     {
-        var machines = new Option<int>("--machines") { DefaultValueFactory = _ => 10_000, Description = "Machines in the pool." };
-        var queued = new Option<int>("--queued") { DefaultValueFactory = _ => 1_000, Description = "Requests waiting." };
-        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 200, Description = "Decisions timed." };
-        var command = new Command("decide", "Time one scheduling decision: p50/p99.") { machines, queued, rounds };
-        command.SetAction(parse => Run(parse.GetValue(machines), parse.GetValue(queued), parse.GetValue(rounds)));
+        var machines = new Option<int?>("--machines") { Description = "Machines in the pool (default 10,000; 1,000 with --history)." };
+        var queued = new Option<int?>("--queued") { Description = "Requests waiting (default 1,000; 100 with --history)." };
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 200, Description = "Decisions (or rounds) timed." };
+        var history = new Option<int?>("--history") { Description = "Time rounds through the store, with none and with this many ended requests in its history." };
+        var db = new Option<string>("--db") { DefaultValueFactory = _ => "sqlite", Description = "With --history: sqlite or postgres (TESTFARM_POSTGRES)." };
+        var command = new Command("decide", "Time one scheduling decision (or, with --history, one round through the store): p50/p99.") { machines, queued, rounds, history, db };
+        command.SetAction((parse, ct) => parse.GetValue(history) is { } h
+            ? new RoundBench(time).RunAsync(new RoundBench.Settings(parse.GetValue(db)!, parse.GetValue(machines) ?? 1_000, parse.GetValue(queued) ?? 100, parse.GetValue(rounds), h), ct)
+            : Task.FromResult(Run(parse.GetValue(machines) ?? 10_000, parse.GetValue(queued) ?? 1_000, parse.GetValue(rounds))));
         return command;
     }
 

@@ -21,6 +21,9 @@ public sealed record ReservationSettings
 
     /// <summary>How often the broker prunes ended requests. Default 1 hour; 1 minute to 1 day.</summary>
     public TimeSpan PruneInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The farm's time zone as an offset from UTC: a plan's <c>deadline: "08:00"</c> is read in it. Default UTC; ±14 h.</summary>
+    public TimeSpan FarmUtcOffset { get; init; } = TimeSpan.Zero;
 }
 
 /// <summary>Checks <see cref="ReservationSettings"/>, naming the setting and its value.</summary>
@@ -35,6 +38,7 @@ public sealed class ReservationSettingsValidator : IValidateOptions<ReservationS
         Within(errors, nameof(options.RoundInterval), options.RoundInterval, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(5));
         Within(errors, nameof(options.RequestRetention), options.RequestRetention, TimeSpan.FromHours(1), TimeSpan.FromDays(3650));
         Within(errors, nameof(options.PruneInterval), options.PruneInterval, TimeSpan.FromMinutes(1), TimeSpan.FromDays(1));
+        Within(errors, nameof(options.FarmUtcOffset), options.FarmUtcOffset, TimeSpan.FromHours(-14), TimeSpan.FromHours(14));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -78,7 +78,7 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
 
     private async Task<CellLease> ReserveAsync(string runId, string repository, MatrixCell cell, Plan plan, CancellationToken ct)
     {
-        var request = ReservationRequest.ForCell(cell, plan, runId, _time.GetUtcNow(), repository) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
+        var request = ReservationRequest.ForCell(cell, plan, runId, _time.GetUtcNow(), repository, _settings.FarmUtcOffset) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
         var mine = new TaskCompletionSource<GrantedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Waiting before it is queued: a round that grants it at once must find its cell.
         if (!_waiting.TryAdd(request.Id, mine)) throw new InvalidOperationException($"cell {cell.Id} of run {runId} is already waiting for machines");

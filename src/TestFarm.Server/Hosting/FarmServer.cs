@@ -91,7 +91,7 @@ public static class FarmServer
         if (backend is not null)
         {
             services.AddSingleton(sp => new StoreCellReservations(reservations, new ReservationStores(store, store, store), backend.Pool, backend.Profiles,
-                new ReservationSettings { Holder = options.InstanceName, LeaseTtl = options.LeaseTtl }, time,
+                new ReservationSettings { Holder = options.InstanceName, LeaseTtl = options.LeaseTtl, FarmUtcOffset = options.Policy.PeakUtcOffset }, time,
                 (runId, ct) => RunEvents.HasEndedAsync(store, runId, ct), sp.GetService<ILogger<StoreCellReservations>>()));
             // The reservation broker: runs with the host, stops after the runs have drained (hosted services stop in reverse).
             services.AddHostedService(sp => sp.GetRequiredService<StoreCellReservations>());

@@ -15,6 +15,13 @@ public sealed record Plan
     public PriorityClass Priority { get; init; } = PriorityClass.Manual;
     /// <summary>How many spare machines a cell may take when one fails verification.</summary>
     public int Spares { get; init; }
+    /// <summary>
+    /// How many times a cell whose attempt was lost (its farm instance died) is retried from reserve, with a full
+    /// reimage, before it is recorded infra-error. 0 to <see cref="MaxRetries"/>; default 1.
+    /// </summary>
+    public int Retries { get; init; } = 1;
+
+    public const int MaxRetries = 5;
 }
 
 public enum PriorityClass { ReleaseQualification, PullRequest, Nightly, Manual }

@@ -40,12 +40,16 @@ public sealed class StoreCellReservations(
     private readonly ConcurrentDictionary<string, TaskCompletionSource<GrantedRequest>> _waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, GrantedRequest> _byLease = new(StringComparer.Ordinal);
 
-    /// <summary>The reservations of one run's cells (its requests are named after the run).</summary>
-    public ICellReservations ForRun(string runId, string repository = "default") => new RunReservations(this, runId, repository);
+    /// <summary>
+    /// The reservations of one run's cells (its requests are named after the run: <c>run/cell</c>, and <c>run/cell#N</c> for
+    /// attempt N above the first, which retries a cell whose earlier attempt was lost with its farm instance).
+    /// </summary>
+    public ICellReservations ForRun(string runId, string repository = "default", int attempt = 1) => new RunReservations(this, runId, repository, attempt);
 
-    private async Task<CellLease> ReserveAsync(string runId, string repository, MatrixCell cell, Plan plan, CancellationToken ct)
+    private async Task<CellLease> ReserveAsync(string runId, string repository, int attempt, MatrixCell cell, Plan plan, CancellationToken ct)
     {
         var request = ReservationRequest.ForCell(cell, plan, runId, time.GetUtcNow(), repository) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
+        if (attempt > 1) request = request with { Id = $"{request.Id}#{attempt}" };
         var admission = await service.SubmitAsync(request, ct);
         if (!admission.Admitted) throw new InvalidOperationException($"cell {cell.Id} cannot be admitted: {string.Join("; ", admission.Reasons)}");
         var mine = new TaskCompletionSource<GrantedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -141,9 +145,9 @@ public sealed class StoreCellReservations(
 
     public void Dispose() => _round.Dispose();
 
-    private sealed class RunReservations(StoreCellReservations owner, string runId, string repository) : ICellReservations
+    private sealed class RunReservations(StoreCellReservations owner, string runId, string repository, int attempt) : ICellReservations
     {
-        public Task<CellLease> ReserveAsync(MatrixCell cell, Plan plan, CancellationToken cancellationToken) => owner.ReserveAsync(runId, repository, cell, plan, cancellationToken);
+        public Task<CellLease> ReserveAsync(MatrixCell cell, Plan plan, CancellationToken cancellationToken) => owner.ReserveAsync(runId, repository, attempt, cell, plan, cancellationToken);
         public Task HeartbeatAsync(CellLease lease, CancellationToken cancellationToken) => owner.HeartbeatAsync(lease, cancellationToken);
         public Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken cancellationToken) =>
             owner.MarkAsync(lease, machineIds, to, reason, cancellationToken);

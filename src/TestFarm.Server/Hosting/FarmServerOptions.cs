@@ -47,6 +47,13 @@ public sealed record FarmServerOptions
     /// pool such as the built-in lab gives it none (<see cref="DedicatedPool"/>).
     /// </summary>
     public Core.Scheduling.PolicyOptions Policy { get; init; } = new();
+    /// <summary>
+    /// The farm's data folder: each run's reports and its cells' artifacts in <c>runs/&lt;run-id&gt;/</c>
+    /// (<see cref="Reporting.RunFolders"/>). Null: the folder holding the backend's artifacts root, else <c>./serve-data</c>.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+    /// <summary>Title of the runs' reports by plan name; null: the plan, its state and trigger.</summary>
+    public Func<string, string>? ReportTitle { get; init; }
 
     /// <summary>Policy for a pool that serves one kind of work only: no headroom kept back for pull requests.</summary>
     public static Core.Scheduling.PolicyOptions DedicatedPool { get; } = new() { Headroom = 0, PeakHeadroom = 0 };

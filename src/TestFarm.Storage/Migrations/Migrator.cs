@@ -40,6 +40,7 @@ public static class Migrator
         (6, d.Kind == StoreKind.Postgres ? HoldsMigration.Postgres : HoldsMigration.Sqlite),
         (7, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.ProfileOrder : "SELECT 1"),
         (8, HealthMigration.Sql(d)),
+        (9, RunStatesMigration.Sql),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

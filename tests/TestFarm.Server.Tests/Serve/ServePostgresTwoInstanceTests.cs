@@ -42,7 +42,7 @@ public sealed class ServePostgresTwoInstanceTests
             var runs = await Task.WhenAll(b.WaitForRunEndAsync(onA, TimeSpan.FromSeconds(90), ct), a.WaitForRunEndAsync(onB, TimeSpan.FromSeconds(90), ct));
             foreach (var run in runs)
             {
-                Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Finished"), run.ToJsonString());
+                Assert.That(run["state"]!.GetValue<string>(), Is.AnyOf("Passed", "Failed"), run.ToJsonString());
                 var cell = run["cells"]!.AsArray().Single()!;
                 Assert.That(cell["verdict"]!.GetValue<string>(), Is.AnyOf("Passed", "Failed"), cell.ToJsonString());
                 Assert.That(cell["results"]!.AsArray().Count, Is.GreaterThan(0));

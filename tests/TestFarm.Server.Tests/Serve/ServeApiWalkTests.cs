@@ -7,7 +7,7 @@ namespace TestFarm.Server.Tests.Serve;
 
 /// <summary>
 /// <c>testfarm serve</c> on SQLite with the lab in-process: pool → trigger a small plan → watch the run → results,
-/// through the REST API only; then the metrics and the store's hold audit agree.
+/// through the REST API only; then the run's reports in its folder, the metrics and the store's hold audit agree.
 /// </summary>
 [CancelAfter(120_000), NonParallelizable]
 public sealed class ServeApiWalkTests
@@ -45,6 +45,18 @@ public sealed class ServeApiWalkTests
         Assert.That(cell["tests"]!.AsObject().Sum(kv => kv.Value!.GetValue<int>()), Is.EqualTo(cell["results"]!.AsArray().Count));
         Assert.That(cell["machines"]!.AsArray().Count, Is.EqualTo(2));
         Assert.That(run["verdict"]!.GetValue<string>(), Is.EqualTo(run["state"]!.GetValue<string>()));
+        Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Passed"), "the lab's recorded conformance results have no failure: " + run.ToJsonString());
+        Assert.That(run["finished"]!.GetValue<DateTimeOffset>(), Is.GreaterThanOrEqualTo(run["started"]!.GetValue<DateTimeOffset>()));
+
+        // Serve writes every run's reports into its folder under the data folder, and they agree with the API.
+        var folder = new TestFarm.Reporting.RunFolders(Path.Combine(fixture.Root, "data")).Run(runId);
+        var apiTests = cell["results"]!.AsArray().Count;
+        var junit = System.Xml.Linq.XDocument.Load(Path.Combine(folder, "junit.xml"));
+        Assert.That(junit.Descendants("testcase").Count(), Is.EqualTo(apiTests), "JUnit lists every test the API shows");
+        Assert.That(Directory.GetFiles(Path.Combine(folder, "allure-results"), "*-result.json"), Has.Length.EqualTo(apiTests), "Allure has a result per test");
+        Assert.That(File.ReadAllText(Path.Combine(folder, "report.html")), Does.Contain("lab-smoke/epyc-9354-e810/1cp-1w"));
+        Assert.That(File.Exists(Path.Combine(folder, "report.md")) && File.Exists(Path.Combine(folder, "run.json")), Is.True);
+        Assert.That(File.Exists(Path.Combine(folder, "cells", "lab-smoke_epyc-9354-e810_1cp-1w", "kubeconfig")), Is.True, "the cell's artifacts are in the run's folder");
 
         // After the run: machines back, no lease left, nothing queued, and the store's audit finds no double hold.
         var after = await api.GetAsync("/api/v1/pool");

@@ -48,7 +48,7 @@ public sealed class ServePostgresTwoInstanceTests
                 Assert.That(cell["results"]!.AsArray().Count, Is.GreaterThan(0));
             }
             // Both runs deployed the same cell at the same time: each cluster's kubeconfig is in its own run's folder.
-            var kubeconfigs = new[] { onA, onB }.Select(id => Path.Combine(backend.ArtifactsRoot, id, "lab-smoke_epyc-9354-e810_1cp-1w", "kubeconfig")).ToList();
+            var kubeconfigs = new[] { onA, onB }.Select(id => Path.Combine(new TestFarm.Reporting.RunFolders(Path.Combine(fixture.Root, "data")).Cell(id, "lab-smoke/epyc-9354-e810/1cp-1w"), "kubeconfig")).ToList();
             Assert.That(kubeconfigs.Select(File.Exists), Is.All.True, string.Join(", ", kubeconfigs));
             Assert.That(kubeconfigs.Select(File.ReadAllText).Distinct().Count(), Is.EqualTo(2), "two clusters, two kubeconfigs");
             var leases = (await b.GetAsync("/api/v1/leases?all=true")).AsArray();

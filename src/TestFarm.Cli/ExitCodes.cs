@@ -6,6 +6,8 @@ public static class ExitCodes
     public const int Success = 0;
     /// <summary>Input was read and found wrong (validation errors, bad files).</summary>
     public const int InvalidInput = 1;
+    /// <summary>A run completed and the product failed in at least one cell (and the farm in none).</summary>
+    public const int ProductFailure = 1;
     /// <summary>The command line itself was wrong.</summary>
     public const int Usage = 2;
     /// <summary>The farm itself failed (not a product verdict).</summary>

@@ -8,7 +8,7 @@ namespace TestFarm.Core.Configuration;
 public static partial class PlanLoader
 {
     public static readonly IReadOnlyList<string> TopLevelKeys =
-        ["name", "description", "trigger", "matrix", "cluster", "suites", "timeouts", "priority", "spares", "deadline"];
+        ["name", "description", "trigger", "matrix", "cluster", "suites", "timeouts", "priority", "spares", "deadline", "retries"];
 
     /// <summary>Phases a plan may give a deadline for.</summary>
     public static readonly IReadOnlyList<string> Phases = ["reserve", "reimage", "verify", "deploy", "addons", "suites", "collect", "clean"];
@@ -42,11 +42,13 @@ public static partial class PlanLoader
         var priority = f.Enum<PriorityClass>("priority");
         var spares = f.Int("spares", min: 0);
         var deadline = ReadDeadline(reader, f);
+        var retries = f.Int("retries", min: 0);
+        if (retries > Plan.MaxRetries) reader.Error(f.Get("retries")!, $"'retries' must be 0 to {Plan.MaxRetries}, was {retries}");
         if (name is null || trigger is null || matrix is null || cluster is null) return null;
         return new Plan
         {
             Name = name, Description = description, Trigger = trigger, Matrix = matrix, Cluster = cluster,
-            Suites = suites, Timeouts = timeouts, Priority = priority ?? PriorityClass.Manual, Spares = spares ?? 0,
+            Suites = suites, Timeouts = timeouts, Priority = priority ?? PriorityClass.Manual, Spares = spares ?? 0, Retries = retries ?? 1,
             Deadline = deadline,
         };
     }

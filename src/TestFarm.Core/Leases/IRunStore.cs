@@ -42,6 +42,8 @@ public interface IRunStore
     Task RecordCellAsync(string runId, CellResult cell, CancellationToken ct = default);
     Task FinishRunAsync(string runId, CancellationToken ct = default);
     Task<RunResult?> GetRunAsync(string runId, CancellationToken ct = default);
+    /// <summary>True when the cell is a durable work item of its run with no result yet: its job records it (retried if its instance dies), nobody else.</summary>
+    Task<bool> IsCellPendingAsync(string runId, string cellId, CancellationToken ct = default);
     /// <summary>
     /// How long the cells of a plan on a profile held their machines (<see cref="CellResult.HeldFor"/>), newest first, for
     /// duration estimates. Only cells that ran to a verdict on the product count (passed, failed, flaky), not infra errors.

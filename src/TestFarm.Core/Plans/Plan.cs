@@ -17,6 +17,13 @@ public sealed record Plan
     public int Spares { get; init; }
     /// <summary>Local time of day (in the farm's time zone) by which a run's results are wanted, e.g. 08:00; null for none.</summary>
     public TimeOnly? Deadline { get; init; }
+    /// <summary>
+    /// How many times a cell whose attempt was lost (its farm instance died) is retried from reserve, with a full
+    /// reimage, before it is recorded infra-error. 0 to <see cref="MaxRetries"/>; default 1.
+    /// </summary>
+    public int Retries { get; init; } = 1;
+
+    public const int MaxRetries = 5;
 }
 
 public enum PriorityClass { ReleaseQualification, PullRequest, Nightly, Manual }

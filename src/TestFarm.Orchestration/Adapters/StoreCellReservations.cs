@@ -59,8 +59,11 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         _broker = new BrokerLoop(RoundAsync, settings.RoundInterval, time);
     }
 
-    /// <summary>The reservations of one run's cells (its requests are named after the run).</summary>
-    public ICellReservations ForRun(string runId, string repository = "default") => new RunReservations(this, runId, repository);
+    /// <summary>
+    /// The reservations of one run's cells (its requests are named after the run: <c>run/cell</c>, and <c>run/cell#N</c> for
+    /// attempt N above the first, which retries a cell whose earlier attempt was lost with its farm instance).
+    /// </summary>
+    public ICellReservations ForRun(string runId, string repository = "default", int attempt = 1) => new RunReservations(this, runId, repository, attempt);
 
     /// <summary>Starts the broker (a reservation also does).</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -76,9 +79,10 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         FailWaiting(new InvalidOperationException($"the reservation broker of {_settings.Holder} has stopped"));
     }
 
-    private async Task<CellLease> ReserveAsync(string runId, string repository, MatrixCell cell, Plan plan, CancellationToken ct)
+    private async Task<CellLease> ReserveAsync(string runId, string repository, int attempt, MatrixCell cell, Plan plan, CancellationToken ct)
     {
         var request = ReservationRequest.ForCell(cell, plan, runId, _time.GetUtcNow(), repository, _settings.FarmUtcOffset) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
+        if (attempt > 1) request = request with { Id = $"{request.Id}#{attempt}" };
         var mine = new TaskCompletionSource<GrantedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Waiting before it is queued: a round that grants it at once must find its cell.
         if (!_waiting.TryAdd(request.Id, mine)) throw new InvalidOperationException($"cell {cell.Id} of run {runId} is already waiting for machines");
@@ -208,9 +212,9 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         FailWaiting(new ObjectDisposedException(nameof(StoreCellReservations), $"the reservation broker of {_settings.Holder} has stopped"));
     }
 
-    private sealed class RunReservations(StoreCellReservations owner, string runId, string repository) : ICellReservations
+    private sealed class RunReservations(StoreCellReservations owner, string runId, string repository, int attempt) : ICellReservations
     {
-        public Task<CellLease> ReserveAsync(MatrixCell cell, Plan plan, CancellationToken cancellationToken) => owner.ReserveAsync(runId, repository, cell, plan, cancellationToken);
+        public Task<CellLease> ReserveAsync(MatrixCell cell, Plan plan, CancellationToken cancellationToken) => owner.ReserveAsync(runId, repository, attempt, cell, plan, cancellationToken);
         public Task HeartbeatAsync(CellLease lease, CancellationToken cancellationToken) => owner.HeartbeatAsync(lease, cancellationToken);
         public Task MarkAsync(CellLease lease, IReadOnlyList<string> machineIds, MachineState to, string reason, CancellationToken cancellationToken) =>
             owner.MarkAsync(lease, machineIds, to, reason, cancellationToken);

@@ -13,6 +13,7 @@ namespace TestFarm.Orchestration.Reservations;
 /// "lease expired in phase X" (unless the cell already has a result); requeue puts the request back in the queue.
 /// Either way an audit event (kind <c>cell</c>, subject the request id) says why. The phase is the last one the
 /// pipeline recorded in the audit log (kind <c>phase</c>), else the state the lease's machines were reaped in.
+/// A cell that is a pending work item of the run engine is never recorded here: its job is retried or records it.
 /// </summary>
 public sealed class ReapedLeaseCellHandler(
     IRequestQueue queue, IEventLog events, IRunStore runs, IReadOnlyDictionary<string, HardwareProfile> profiles,
@@ -61,6 +62,9 @@ public sealed class ReapedLeaseCellHandler(
             At = now, Kind = ReapedLeasePolicy.EventKind, Subject = d.RequestId, From = request?.State.ToString(), To = to, Reason = d.Reason, LeaseId = lease.Id,
         }, ct).ConfigureAwait(false);
         if (d.Action != ReapedLeaseAction.InfraError || d.RunId is null || d.CellId is null || request is null) return;
+        // A cell of the run engine records its own result: its job is recovered and retried from reserve when its
+        // instance died (up to the plan's retries), or goes on to a result when the instance lives.
+        if (await runs.IsCellPendingAsync(d.RunId, d.CellId.Split('#')[0], ct).ConfigureAwait(false)) return;
         var run = await runs.GetRunAsync(d.RunId, ct).ConfigureAwait(false);
         if (run is null || run.Cells.Any(c => c.CellId == d.CellId)) return;
         var r = request.Request;

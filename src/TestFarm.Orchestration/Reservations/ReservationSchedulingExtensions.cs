@@ -15,8 +15,15 @@ public sealed record ReservationSchedulerOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReaperInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Npgsql connection string: Quartz AdoJobStore on PostgreSQL, clustered. Null: in-memory (RAMJobStore).</summary>
+    /// <summary>Npgsql connection string: Quartz AdoJobStore on PostgreSQL, clustered.</summary>
     public string? PostgresConnection { get; init; }
+
+    /// <summary>
+    /// SQLite file of Quartz's AdoJobStore (Microsoft.Data.Sqlite, schema provisioned), for a single instance: its jobs
+    /// survive a restart and those it was executing are recovered. Used when <see cref="PostgresConnection"/> is null;
+    /// both null: in-memory (RAMJobStore), nothing survives the process.
+    /// </summary>
+    public string? SqlitePath { get; init; }
 
     /// <summary>Name shared by the instances of one cluster.</summary>
     public string SchedulerName { get; init; } = "testfarm";
@@ -58,6 +65,15 @@ public static class ReservationSchedulingExtensions
                     store.UsePostgres(cs);
                     store.UseSystemTextJsonSerializer(_ => { });
                     store.UseClustering(c => c.CheckinInterval = options.ClusterCheckinInterval);
+                    store.ProvisionSchema();
+                });
+            }
+            else if (options.SqlitePath is { } path)
+            {
+                q.UsePersistentStore(store =>
+                {
+                    store.UseSqlite(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30 }.ConnectionString);
+                    store.UseSystemTextJsonSerializer(_ => { });
                     store.ProvisionSchema();
                 });
             }

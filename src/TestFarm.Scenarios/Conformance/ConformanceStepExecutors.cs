@@ -10,7 +10,7 @@ namespace TestFarm.Scenarios.Conformance;
 
 /// <summary>
 /// <c>conformance</c> step: <c>mode</c> (quick | certified-conformance | non-disruptive-conformance), <c>timeout</c>,
-/// optional <c>results</c> (a recorded tarball or JUnit used when the cell has no Sonobuoy runner: the lab).
+/// optional <c>results</c> (a recorded tarball or JUnit, imported instead of running Sonobuoy).
 /// The e2e plugin's JUnit becomes the results.
 /// </summary>
 public sealed class ConformanceStepExecutor : IStepExecutor
@@ -29,12 +29,15 @@ public sealed class ConformanceStepExecutor : IStepExecutor
         var mode = s.String("mode", "quick")!;
         if (!Modes.Contains(mode)) s.Error($"unknown mode '{mode}' (known: {string.Join(", ", Modes)})");
         var timeout = s.Duration("timeout", TimeSpan.FromHours(3), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24));
-        // The lab has no sonobuoy binary: a recorded tarball comes from the step or from TESTFARM_SONOBUOY_RESULTS.
-        var recorded = s.String("results") ?? Environment.GetEnvironmentVariable(RecordedResultsVariable);
+        // Recorded results named in the step are imported whatever runner the cell has; TESTFARM_SONOBUOY_RESULTS only
+        // stands in for a cell with no runner at all.
+        var fromStep = s.String("results");
+        var recorded = fromStep ?? Environment.GetEnvironmentVariable(RecordedResultsVariable);
         var includeSkipped = s.Bool("includeSkipped", false);
         if (s.Errors.Count > 0)
             return [run.Result($"conformance:{step.Name}", step.Name, Verdict.InfraError, start, $"{step.Source}: {string.Join("; ", s.Errors)}")];
-        var runner = run.Cell.Sonobuoy ?? (recorded is not null ? new ImportingSonobuoyRunner(StepPaths.Resolve(recorded)) : null);
+        var runner = fromStep is not null ? new ImportingSonobuoyRunner(StepPaths.Resolve(fromStep))
+            : run.Cell.Sonobuoy ?? (recorded is not null ? new ImportingSonobuoyRunner(StepPaths.Resolve(recorded)) : null);
         if (runner is null)
             return [run.Result($"conformance:{step.Name}", step.Name, Verdict.InfraError, start,
                 $"no Sonobuoy runner for this cell, no recorded 'results' in the step and no {RecordedResultsVariable} (the sonobuoy binary is not available here)")];

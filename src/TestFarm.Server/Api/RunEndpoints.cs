@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using TestFarm.Orchestration.Runs;
 using TestFarm.Server.Auth;
 using TestFarm.Server.Reports;
 using TestFarm.Server.Runs;
@@ -31,7 +32,7 @@ public static class RunEndpoints
             ? Results.Ok(run with { Reports = files.Describe(run.Id, run.Cells.Select(c => c.CellId)) })
             : Problems.NotFound(http, $"no run '{Problems.Echo(id)}'");
 
-    private static async Task<IResult> TriggerAsync(HttpContext http, RunLauncher launcher, CancellationToken ct)
+    private static async Task<IResult> TriggerAsync(HttpContext http, RunEngine engine, CancellationToken ct)
     {
         TriggerBody? body;
         try
@@ -47,20 +48,22 @@ public static class RunEndpoints
             return Problems.Of(http, StatusCodes.Status415UnsupportedMediaType, "Not JSON", $"send the body as application/json: {ex.Message}", "body");
         }
         var token = http.Items[RoleRequirement.TokenItem] as ApiToken;
-        var outcome = await launcher.TriggerAsync(body?.Plan, $"api ({token?.Name ?? "?"})", ct);
+        var outcome = await engine.TriggerAsync(body?.Plan, $"api ({token?.Name ?? "?"})", ct);
         if (outcome.Refusal is { } r) return Problems.Of(http, r.Status, r.Title, r.Detail, r.Field);
         var url = $"/api/v1/runs/{outcome.RunId}";
         return Results.Accepted(url, new TriggeredView(outcome.RunId!, url));
     }
 
-    private static async Task<IResult> CancelAsync(string id, HttpContext http, RunViews views, RunLauncher launcher, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, RunViews views, RunEngine engine, CancellationToken ct)
     {
-        var run = await views.GetAsync(id, ct);
-        if (run is null) return Problems.NotFound(http, $"no run '{id}'");
-        if (RunEvents.IsEnd(run.State))
-            return Problems.Of(http, StatusCodes.Status409Conflict, "Run has ended", $"run {id} is {run.State}; nothing to cancel");
         var token = http.Items[RoleRequirement.TokenItem] as ApiToken;
-        await launcher.RequestCancelAsync(id, token?.Name ?? "?", ct);
-        return Results.Accepted($"/api/v1/runs/{id}", new TriggeredView(id, $"/api/v1/runs/{id}"));
+        switch (await engine.CancelAsync(id, token?.Name ?? "?", ct))
+        {
+            case CancelOutcome.NotFound: return Problems.NotFound(http, $"no run '{id}'");
+            case CancelOutcome.AlreadyEnded:
+                var run = await views.GetAsync(id, ct);
+                return Problems.Of(http, StatusCodes.Status409Conflict, "Run has ended", $"run {id} is {run?.State}; nothing to cancel");
+            default: return Results.Accepted($"/api/v1/runs/{id}", new TriggeredView(id, $"/api/v1/runs/{id}"));
+        }
     }
 }

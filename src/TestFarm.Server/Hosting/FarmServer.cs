@@ -18,6 +18,7 @@ using TestFarm.Core.Machines;
 using TestFarm.Core.Scheduling;
 using TestFarm.Orchestration.Adapters;
 using TestFarm.Orchestration.Reservations;
+using TestFarm.Orchestration.Runs;
 using TestFarm.Provisioning.Health;
 using TestFarm.Core.Provisioning;
 using TestFarm.Server.Api;
@@ -40,7 +41,7 @@ public sealed class FarmServerConfigException(IReadOnlyList<string> errors) : Ex
 /// <summary>
 /// <c>testfarm serve</c>: Kestrel with the REST API under <c>/api/v1</c>, <c>/metrics</c>, <c>/healthz</c> and the OpenAPI
 /// document at <c>/openapi/v1.json</c>; the store (SQLite or PostgreSQL); Quartz with the lease reaper (and the reaped cells' verdicts), the
-/// silent-run reaper, the machine cleaner, the health rounds and the plans' nightly crons (clustered on PostgreSQL); the GitHub webhook at <c>/webhooks/github</c> when enabled;
+/// run engine's cell jobs and sweep, the machine cleaner, the health rounds and the plans' nightly crons (clustered on PostgreSQL); the GitHub webhook at <c>/webhooks/github</c> when enabled;
 /// and a graceful stop that lets runs in flight finish.
 /// </summary>
 public static class FarmServer
@@ -52,6 +53,8 @@ public static class FarmServer
         var (schedules, cronErrors) = NightlyPlanJob.Schedules(options.Configuration);
         var errors = FarmServerOptionsValidator.Validate(options).Concat(cronErrors).ToList();
         if (errors.Count > 0) throw new FarmServerConfigException(errors);
+        // One data folder for the engine that writes runs' files and the endpoints that serve them.
+        options = options with { DataDirectory = options.DataDirectory ?? (backend is null ? Path.GetFullPath("serve-data") : Path.GetDirectoryName(Path.GetFullPath(backend.ArtifactsRoot))!) };
         time ??= TimeProvider.System;
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "TestFarm.Server", Args = [] });
@@ -92,12 +95,23 @@ public static class FarmServer
         {
             services.AddSingleton(sp => new StoreCellReservations(reservations, new ReservationStores(store, store, store), backend.Pool, backend.Profiles,
                 new ReservationSettings { Holder = options.InstanceName, LeaseTtl = options.LeaseTtl, FarmUtcOffset = options.Policy.PeakUtcOffset }, time,
-                (runId, ct) => RunEvents.HasEndedAsync(store, runId, ct), sp.GetService<ILogger<StoreCellReservations>>()));
+                async (runId, ct) => await store.GetRunRecordAsync(runId, ct) is not { } run || Core.Runs.RunTransitions.IsEnded(run.State),
+                sp.GetService<ILogger<StoreCellReservations>>()));
             // The reservation broker: runs with the host, stops after the runs have drained (hosted services stop in reverse).
             services.AddHostedService(sp => sp.GetRequiredService<StoreCellReservations>());
+            services.AddSingleton<ICellExecutor>(sp => new BackendCellExecutor(backend, sp.GetRequiredService<StoreCellReservations>(), store,
+                sp.GetRequiredService<FarmMetrics>(), time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<Orchestration.Pipeline.IRunProgress>()));
         }
-        services.AddSingleton(sp => new RunLauncher(options, backend, store, sp.GetService<StoreCellReservations>(), sp.GetRequiredService<FarmMetrics>(), time,
-            sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IRunObserver>()));
+        services.AddSingleton<Core.Runs.IRunWorkStore>(store);
+        services.AddSingleton<IRunObserver, RunMetricsObserver>();
+        // The one run engine: cells are durable Quartz jobs any instance takes; reports go to the data folder's runs/<run-id>/.
+        services.AddRunEngine(new RunEngineOptions
+        {
+            Configuration = options.Configuration, InstanceName = options.InstanceName, MaxParallelCells = options.MaxParallelCells,
+            CancelPollInterval = options.CancelPollInterval, HeartbeatInterval = options.HeartbeatInterval,
+            DataDirectory = options.DataDirectory,
+            ReportTitle = options.ReportTitle,
+        }, options.ReaperInterval);
         // Before the defaults below, so a caller's registrations (e.g. another GitHub client) win over their TryAdds.
         configureServices?.Invoke(services);
         if (options.GitHubWebhooks)
@@ -123,6 +137,10 @@ public static class FarmServer
         {
             ReaperInterval = options.ReaperInterval,
             PostgresConnection = options.Storage.Kind == StoreKind.Postgres ? options.Storage.PostgresConnection : null,
+            // A single instance's cells survive its restart: Quartz's own SQLite file next to the farm's.
+            SqlitePath = options.Storage.Kind == StoreKind.Sqlite ? Path.ChangeExtension(Path.GetFullPath(options.Storage.SqlitePath), ".quartz.db") : null,
+            // Cells take at most MaxParallelCells threads (CellSlots); the rest keep the reaper, cleaner, sweep and crons going.
+            MaxConcurrency = options.MaxParallelCells + 6,
         });
         // AddQuartz is additive: these jobs join the reaper's scheduler.
         services.AddQuartz(q =>
@@ -130,9 +148,6 @@ public static class FarmServer
             q.AddJob<MachineCleanerJob>(j => j.WithIdentity(MachineCleanerJob.Key).StoreDurably());
             q.AddTrigger(t => t.WithIdentity("machine-cleaner-trigger", "testfarm").ForJob(MachineCleanerJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(options.CleanerInterval).RepeatForever()));
-            q.AddJob<SilentRunJob>(j => j.WithIdentity(SilentRunJob.Key).StoreDurably());
-            q.AddTrigger(t => t.WithIdentity("silent-run-reaper-trigger", "testfarm").ForJob(SilentRunJob.Key).StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(options.ReaperInterval).RepeatForever()));
             foreach (var (plan, cron) in schedules)
             {
                 var key = NightlyPlanJob.KeyFor(plan.Name);

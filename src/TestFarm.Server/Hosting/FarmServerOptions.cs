@@ -58,6 +58,8 @@ public sealed record FarmServerOptions
     /// link points at the run's report there. Null: checks carry no link.
     /// </summary>
     public Uri? PublicUrl { get; init; }
+    /// <summary>Title of the runs' reports by plan name; null: the plan, its state and trigger.</summary>
+    public Func<string, string>? ReportTitle { get; init; }
 
     /// <summary>Policy for a pool that serves one kind of work only: no headroom kept back for pull requests.</summary>
     public static Core.Scheduling.PolicyOptions DedicatedPool { get; } = new() { Headroom = 0, PeakHeadroom = 0 };

@@ -1,18 +1,18 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using TestFarm.Server.Runs;
+using TestFarm.Orchestration.Runs;
 using TestFarm.Storage.Sql;
 
 namespace TestFarm.Server.Hosting;
 
-/// <summary>Healthy when the store answers; the body says how many runs this instance has in flight.</summary>
-public sealed class StoreHealthCheck(SqlFarmStore store, RunLauncher launcher) : IHealthCheck
+/// <summary>Healthy when the store answers; the body says how many cells this instance runs now.</summary>
+public sealed class StoreHealthCheck(SqlFarmStore store, CellSlots cells) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
             var machines = await store.ListMachinesAsync(cancellationToken);
-            return HealthCheckResult.Healthy($"{store.Dialect.Place}: {machines.Count} machines; {launcher.InFlight} runs in flight here");
+            return HealthCheckResult.Healthy($"{store.Dialect.Place}: {machines.Count} machines; {cells.InUse} cells running here");
         }
         catch (Storage.Database.StoreException ex)
         {

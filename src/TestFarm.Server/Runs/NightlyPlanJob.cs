@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Quartz;
 using TestFarm.Core.Configuration;
 using TestFarm.Core.Plans;
+using TestFarm.Orchestration.Runs;
 using TestFarm.Server.Hosting;
 
 namespace TestFarm.Server.Runs;
@@ -11,7 +12,7 @@ namespace TestFarm.Server.Runs;
 /// and runs the plan; a missed firing (no instance up) is not made up later.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class NightlyPlanJob(RunLauncher launcher, ILogger<NightlyPlanJob> log) : IJob
+public sealed class NightlyPlanJob(RunEngine engine, ILogger<NightlyPlanJob> log) : IJob
 {
     public const string PlanKey = "plan";
 
@@ -21,7 +22,7 @@ public sealed class NightlyPlanJob(RunLauncher launcher, ILogger<NightlyPlanJob>
     {
         ArgumentNullException.ThrowIfNull(context);
         var plan = context.MergedJobDataMap.GetString(PlanKey) ?? "";
-        var outcome = await launcher.TriggerAsync(plan, $"nightly (cron {context.Trigger.Key.Name})", cancellationToken);
+        var outcome = await engine.TriggerAsync(plan, $"nightly (cron {context.Trigger.Key.Name})", cancellationToken);
         ServerLog.NightlyFired(log, plan, outcome.RunId is { } id ? $"run {id}" : $"refused: {outcome.Refusal!.Detail}");
     }
 

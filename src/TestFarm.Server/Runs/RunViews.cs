@@ -1,6 +1,7 @@
 using TestFarm.Core.Machines;
 using TestFarm.Core.Plans;
 using TestFarm.Core.Results;
+using TestFarm.Core.Runs;
 using TestFarm.Server.Api;
 using TestFarm.Server.Hosting;
 using TestFarm.Storage.Sql;
@@ -8,8 +9,8 @@ using TestFarm.Storage.Sql;
 namespace TestFarm.Server.Runs;
 
 /// <summary>
-/// Reads a run as the API shows it, from the store only (so any instance answers for any run): its state from
-/// the run's events, recorded cells with their phases, verdicts and artifacts, and for cells still going their
+/// Reads a run as the API shows it, from the store only (so any instance answers for any run): its state and verdict
+/// as stored with the run, recorded cells with their phases, verdicts and artifacts, and for cells still going their
 /// live phases from the phase events.
 /// </summary>
 public sealed class RunViews(SqlFarmStore store, FarmServerOptions options)
@@ -19,18 +20,18 @@ public sealed class RunViews(SqlFarmStore store, FarmServerOptions options)
         var list = new List<RunListItem>();
         foreach (var run in await store.ListRunsAsync(limit, ct))
         {
-            var (state, _) = State(await store.ReadAsync(run.Id, 0, 1000, ct), run.Finished);
-            list.Add(new RunListItem(run.Id, run.Plan, run.Trigger, state, run.Started, run.Finished, $"/api/v1/runs/{run.Id}"));
+            var state = (await store.GetRunRecordAsync(run.Id, ct))?.State ?? RunState.Running;
+            list.Add(new RunListItem(run.Id, run.Plan, run.Trigger, state.ToString(), run.Started, run.Finished, $"/api/v1/runs/{run.Id}"));
         }
         return list;
     }
 
+    /// <summary>The run with its state machine's state (Queued, Running, Passed, Failed, InfraError, Cancelled), verdict and end reason.</summary>
     public async Task<RunView?> GetAsync(string runId, CancellationToken ct)
     {
-        var run = await store.GetRunAsync(runId, ct);
-        if (run is null) return null;
-        var finished = run.Finished == default ? (DateTimeOffset?)null : run.Finished;
-        var (state, reason) = State(await store.ReadAsync(runId, 0, 1000, ct), finished);
+        var record = await store.GetRunRecordAsync(runId, ct);
+        var run = record is null ? null : await store.GetRunAsync(runId, ct);
+        if (record is null || run is null) return null;
         var cells = run.Cells.Select(Recorded).ToList();
         var recorded = cells.Select(c => c.CellId).ToHashSet(StringComparer.Ordinal);
         foreach (var live in await LiveCellsAsync(runId, run.Plan, ct))
@@ -38,16 +39,7 @@ public sealed class RunViews(SqlFarmStore store, FarmServerOptions options)
             if (!recorded.Contains(live.CellId)) cells.Add(live);
         }
         cells.Sort((a, b) => string.CompareOrdinal(a.CellId, b.CellId));
-        var verdict = run.Cells.Count > 0 && state == RunEvents.Finished ? VerdictAggregation.ForRun(run.Cells).ToString() : null;
-        return new RunView(run.RunId, run.Plan, run.Trigger, state, reason, run.Started, finished, verdict, cells);
-    }
-
-    /// <summary>The run's state: its latest run event (Running, CancelRequested, Finished, Cancelled, Failed).</summary>
-    private static (string State, string? Reason) State(IReadOnlyList<AuditEvent> events, DateTimeOffset? finished)
-    {
-        var last = events.Where(e => e.Kind == RunEvents.Kind).OrderBy(e => e.Seq).LastOrDefault();
-        if (finished is not null) return (RunEvents.Finished, last?.Reason);
-        return last is null ? (RunEvents.Running, null) : (last.To, last.Reason);
+        return new RunView(run.RunId, run.Plan, run.Trigger, record.State.ToString(), record.EndReason, run.Started, record.Finished, record.Verdict?.ToString(), cells);
     }
 
     private static CellView Recorded(CellResult c) => new(

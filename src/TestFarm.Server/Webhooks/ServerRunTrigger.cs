@@ -1,6 +1,7 @@
 using TestFarm.Core.GitHub;
 using TestFarm.Core.Plans;
 using TestFarm.Core.Results;
+using TestFarm.Orchestration.Runs;
 using TestFarm.Server.Hosting;
 using TestFarm.Server.Reports;
 using TestFarm.Server.Runs;
@@ -13,7 +14,7 @@ namespace TestFarm.Server.Webhooks;
 /// instance (reported accepted on GitHub, and completed when it ends); runs are found by pull request through their stored
 /// trigger (<see cref="RunOrigin.Label"/>), so cancel and rerun work on any instance.
 /// </summary>
-public sealed class ServerRunTrigger(RunLauncher launcher, RunViews views, SqlFarmStore store, IGitHubReporter reporter, FarmServerOptions options) : IRunTrigger
+public sealed class ServerRunTrigger(RunEngine engine, RunViews views, SqlFarmStore store, IGitHubReporter reporter, FarmServerOptions options) : IRunTrigger
 {
     public Task QueuePlanAsync(PlanRunRequest request, CancellationToken cancellationToken)
     {
@@ -37,9 +38,9 @@ public sealed class ServerRunTrigger(RunLauncher launcher, RunViews views, SqlFa
     {
         foreach (var run in await views.ListAsync(500, cancellationToken))
         {
-            if (!run.Trigger.StartsWith(RunOrigin.Prefix(repository, pullRequest), StringComparison.Ordinal) || RunEvents.IsEnd(run.State)) continue;
+            if (!run.Trigger.StartsWith(RunOrigin.Prefix(repository, pullRequest), StringComparison.Ordinal) || !Enum.TryParse<Core.Runs.RunState>(run.State, out var state) || Core.Runs.RunTransitions.IsEnded(state)) continue;
             if (plan is not null && !string.Equals(run.Plan, plan, StringComparison.OrdinalIgnoreCase)) continue;
-            await launcher.RequestCancelAsync(run.Id, $"{repository}#{pullRequest}", cancellationToken);
+            await engine.CancelAsync(run.Id, $"{repository}#{pullRequest}", cancellationToken);
         }
     }
 
@@ -53,7 +54,7 @@ public sealed class ServerRunTrigger(RunLauncher launcher, RunViews views, SqlFa
 
     private async Task StartAsync(string plan, string reason, RunOrigin origin, CancellationToken ct)
     {
-        var outcome = await launcher.TriggerAsync(plan, reason, ct, origin);
+        var outcome = await engine.TriggerAsync(plan, reason, ct, origin);
         // Thrown so the webhook answers 500 and GitHub redelivers once the farm can take it.
         if (outcome.Refusal is { } r) throw new InvalidOperationException($"plan {plan} for {origin.Repository}@{origin.HeadSha}: {r.Detail}");
         var cells = options.Configuration.Plan(plan) is { } p

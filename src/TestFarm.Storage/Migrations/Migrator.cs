@@ -41,6 +41,7 @@ public static class Migrator
         (7, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.ProfileOrder : "SELECT 1"),
         (8, HealthMigration.Sql(d)),
         (9, RequestsMigration.Sql),
+        (10, RunStatesMigration.Sql),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

@@ -49,22 +49,23 @@ public sealed partial class SqlFarmStore
         }, ct);
 
     public Task RecordCellAsync(string runId, CellResult cell, CancellationToken ct = default) =>
-        WriteAsync("record cell " + cell.CellId, async (c, tx) =>
+        WriteAsync("record cell " + cell.CellId, async (c, tx) => { await RecordCellAsync(c, tx, runId, cell).ConfigureAwait(false); return 0; }, ct);
+
+    private async Task RecordCellAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string runId, CellResult cell)
+    {
+        var now = Now;
+        var duration = (long)cell.HeldFor.TotalMilliseconds;
+        await c.ExecuteAsync("DELETE FROM results WHERE run_id = @runId AND cell_id = @CellId", new { runId, cell.CellId }, tx).ConfigureAwait(false);
+        await c.ExecuteAsync("DELETE FROM cells WHERE run_id = @runId AND cell_id = @CellId", new { runId, cell.CellId }, tx).ConfigureAwait(false);
+        await c.ExecuteAsync("INSERT INTO cells (run_id, cell_id, plan, profile, verdict, duration_ms, recorded_at, payload) VALUES (@runId, @CellId, @Plan, @Profile, @v, @duration, @now, @payload)",
+            new { runId, cell.CellId, cell.Plan, cell.Profile, v = cell.Verdict.ToString(), duration, now, payload = JsonSerializer.Serialize(cell, StorageJson.Default.CellResult) }, tx).ConfigureAwait(false);
+        foreach (var t in cell.Tests.DistinctBy(t => t.TestId))
         {
-            var now = Now;
-            var duration = (long)cell.HeldFor.TotalMilliseconds;
-            await c.ExecuteAsync("DELETE FROM results WHERE run_id = @runId AND cell_id = @CellId", new { runId, cell.CellId }, tx).ConfigureAwait(false);
-            await c.ExecuteAsync("DELETE FROM cells WHERE run_id = @runId AND cell_id = @CellId", new { runId, cell.CellId }, tx).ConfigureAwait(false);
-            await c.ExecuteAsync("INSERT INTO cells (run_id, cell_id, plan, profile, verdict, duration_ms, recorded_at, payload) VALUES (@runId, @CellId, @Plan, @Profile, @v, @duration, @now, @payload)",
-                new { runId, cell.CellId, cell.Plan, cell.Profile, v = cell.Verdict.ToString(), duration, now, payload = JsonSerializer.Serialize(cell, StorageJson.Default.CellResult) }, tx).ConfigureAwait(false);
-            foreach (var t in cell.Tests.DistinctBy(t => t.TestId))
-            {
-                await c.ExecuteAsync("INSERT INTO results (run_id, cell_id, test_id, suite, name, verdict, duration_ms) VALUES (@runId, @CellId, @TestId, @Suite, @Name, @v, @d)",
-                    new { runId, cell.CellId, t.TestId, t.Suite, t.Name, v = t.Verdict.ToString(), d = (long)t.Duration.TotalMilliseconds }, tx).ConfigureAwait(false);
-            }
-            await InsertEventAsync(c, tx, "cell", $"{runId}/{cell.CellId}", null, cell.Verdict.ToString(), $"{cell.Tests.Count} tests", null, now).ConfigureAwait(false);
-            return 0;
-        }, ct);
+            await c.ExecuteAsync("INSERT INTO results (run_id, cell_id, test_id, suite, name, verdict, duration_ms) VALUES (@runId, @CellId, @TestId, @Suite, @Name, @v, @d)",
+                new { runId, cell.CellId, t.TestId, t.Suite, t.Name, v = t.Verdict.ToString(), d = (long)t.Duration.TotalMilliseconds }, tx).ConfigureAwait(false);
+        }
+        await InsertEventAsync(c, tx, "cell", $"{runId}/{cell.CellId}", null, cell.Verdict.ToString(), $"{cell.Tests.Count} tests", null, now).ConfigureAwait(false);
+    }
 
     public Task FinishRunAsync(string runId, CancellationToken ct = default) =>
         WriteAsync("finish run " + runId, async (c, tx) =>

@@ -23,13 +23,14 @@ public sealed class LabNightlyEndToEndTests
         if (!File.Exists(Fixtures.Repo(".tools", "kernel", "vmlinuz"))) Assert.Fail("no lab kernel in .tools/kernel: run scripts/install-deps.sh");
         if (!QemuOptions.IsAvailable()) Assert.Fail("qemu-system-x86_64 is not installed: run scripts/install-deps.sh");
         using var root = new TempDirectory("tf-nightly");
-        var outDir = await RunAsync(root.Path, ["epyc-9354-e810", "lab-qemu-amd64"], Pool(
+        var runDir = await RunAsync(root.Path, ["epyc-9354-e810", "lab-qemu-amd64"], Pool(
                 ("m1", "epyc-9354-e810", "52:54:00:00:10:01"), ("m2", "epyc-9354-e810", "52:54:00:00:10:02"),
                 ("q1", "lab-qemu-amd64", "52:54:00:00:10:03"), ("q2", "lab-qemu-amd64", "52:54:00:00:10:04")),
             // No spares: the lab-qemu cell needs both of its profile's machines, so the QEMU one is surely used.
             new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 1, QemuArm64Machines = 0, SparesPerProfile = 0 }, ct);
 
-        var run = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "run.json"), ct))!;
+        var outDir = Path.Combine(root.Path, "out");
+        var run = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(runDir, "run.json"), ct))!;
         var cells = run["cells"]!.AsArray().Select(c => c!).ToList();
         Assert.That(cells.Select(c => c["cellId"]!.GetValue<string>()),
             Is.EqualTo(new[] { "lab-smoke/epyc-9354-e810/1cp-1w", "lab-smoke/lab-qemu-amd64/1cp-1w" }));
@@ -70,50 +71,55 @@ public sealed class LabNightlyEndToEndTests
 
         var tests = cells.Sum(c => c["tests"]!.AsArray().Count);
         Assert.That(tests, Is.GreaterThan(0));
-        var junit = XDocument.Load(Path.Combine(outDir, "junit.xml"));
+        var junit = XDocument.Load(Path.Combine(runDir, "junit.xml"));
         Assert.That(junit.Descendants("testcase").Count(), Is.EqualTo(tests), "JUnit lists every test of the run");
-        Assert.That(Directory.GetFiles(Path.Combine(outDir, "allure-results"), "*-result.json"), Has.Length.EqualTo(tests), "Allure has a result per test");
-        var html = await File.ReadAllTextAsync(Path.Combine(outDir, "report.html"), ct);
+        Assert.That(Directory.GetFiles(Path.Combine(runDir, "allure-results"), "*-result.json"), Has.Length.EqualTo(tests), "Allure has a result per test");
+        var html = await File.ReadAllTextAsync(Path.Combine(runDir, "report.html"), ct);
         Assert.That(html, Does.Contain("lab-smoke/epyc-9354-e810/1cp-1w").And.Contain("lab-smoke/lab-qemu-amd64/1cp-1w"));
-        var markdown = await File.ReadAllTextAsync(Path.Combine(outDir, "report.md"), ct);
+        var markdown = await File.ReadAllTextAsync(Path.Combine(runDir, "report.md"), ct);
         Assert.That(markdown, Does.Contain("lab-qemu-amd64"));
     }
 
-    /// <summary>
-    /// Writes a checkout with the given profiles, the smoke plan on them and the pool, runs <c>lab nightly</c> on it
-    /// (with the real .tools and the shared manifests as the configured manifests folder); returns the run's folder.
-    /// </summary>
     /// <summary>A pool file of lab machines, each with its virtual BMC on the lab's address.</summary>
     private static string Pool(params (string Id, string Profile, string Mac)[] machines) =>
         "machines:\n" + string.Concat(machines.Select(m =>
             $"  - id: {m.Id}\n    profile: {m.Profile}\n    provisioningMac: \"{m.Mac}\"\n" +
             $"    bmc: {{ url: \"http://127.0.0.1:8000/bmc/{m.Id}\", credentials: {{ user: admin, passwordEnv: TESTFARM_LAB_BMC_PASSWORD }} }}\n"));
 
-    private static async Task<string> RunAsync(string root, string[] profiles, string pool, LabNightlyOptions options, CancellationToken ct)
+    /// <summary>
+    /// Writes a checkout with the given profiles, the smoke plan on them and the pool, runs <c>lab nightly</c> on it
+    /// (with the real .tools, the shared manifests and, when given, recorded conformance results named in its conformance step) and checks its exit code;
+    /// returns the run's folder (<c>out/runs/&lt;run-id&gt;/</c>).
+    /// </summary>
+    private static async Task<string> RunAsync(string root, string[] profiles, string pool, LabNightlyOptions options, CancellationToken ct,
+        int exitCode = ExitCodes.Success, string? sonobuoy = null, string? manifests = null)
     {
         Directory.CreateDirectory(Path.Combine(root, "hardware-profiles"));
         Directory.CreateDirectory(Path.Combine(root, "scenarios", "plans"));
         Directory.CreateDirectory(Path.Combine(root, "scenarios", "suites"));
         foreach (var profile in profiles)
             File.Copy(Fixtures.Repo("hardware-profiles", profile + ".yaml"), Path.Combine(root, "hardware-profiles", profile + ".yaml"));
-        File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(root, "scenarios", "suites", "conformance-quick.yaml"));
+        var suite = await File.ReadAllTextAsync(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), ct);
+        // Other recorded results than a clean quick run: named in the step, so they are imported instead of the lab's own run.
+        if (sonobuoy is not null) suite = suite.TrimEnd() + $"\n    results: {Fixtures.Shared("sonobuoy", sonobuoy)}\n";
+        await File.WriteAllTextAsync(Path.Combine(root, "scenarios", "suites", "conformance-quick.yaml"), suite, ct);
         await File.WriteAllTextAsync(Path.Combine(root, "scenarios", "plans", "lab-smoke.yaml"), LabPlans.Smoke("{ kind: manual }", profiles), ct);
         await File.WriteAllTextAsync(Path.Combine(root, "pool.yaml"), pool, ct);
         Directory.CreateSymbolicLink(Path.Combine(root, ".tools"), Fixtures.Repo(".tools"));
-        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
+        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", manifests ?? Fixtures.Shared("manifests"));
         var outDir = Path.Combine(root, "out");
         var error = new StringWriter();
         try
         {
             var command = new LabNightlyCommand(ScenariosServiceCollectionExtensions.BuiltInValidators(), TimeProvider.System);
             var exit = await command.RunAsync(options with { Out = outDir }, verbose: false, error, ct);
-            Assert.That(exit, Is.EqualTo(ExitCodes.Success), error.ToString());
+            Assert.That(exit, Is.EqualTo(exitCode), error.ToString());
         }
         finally
         {
             Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null);
         }
-        return outDir;
+        return Directory.GetDirectories(Path.Combine(outDir, "runs")).Single();
     }
 
     [Test]
@@ -121,11 +127,12 @@ public sealed class LabNightlyEndToEndTests
     {
         using var root = new TempDirectory("tf-nightly-arm64");
         if (LabFarm.Arm64QemuMissing(Fixtures.RepositoryRoot) is { } missing) Assert.Fail($"the arm64 boot chain is missing: {missing}");
-        var outDir = await RunAsync(root.Path, ["lab-qemu-arm64"],
+        var runDir = await RunAsync(root.Path, ["lab-qemu-arm64"],
             Pool(("a1", "lab-qemu-arm64", "52:54:00:00:20:01"), ("a2", "lab-qemu-arm64", "52:54:00:00:20:02")),
             new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 1, SparesPerProfile = 0 }, ct);
 
-        var cell = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "run.json"), ct))!["cells"]!.AsArray().Single()!;
+        var outDir = Path.Combine(root.Path, "out");
+        var cell = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(runDir, "run.json"), ct))!["cells"]!.AsArray().Single()!;
         Assert.That(cell["cellId"]!.GetValue<string>(), Is.EqualTo("lab-smoke/lab-qemu-arm64/1cp-1w"));
         Assert.That(cell["verdict"]!.GetValue<string>(), Is.EqualTo("Passed"), cell.ToJsonString());
         Assert.That(cell["machines"]!.AsArray().Select(m => m!.GetValue<string>()), Does.Contain("qemu-a64-01"));
@@ -134,5 +141,60 @@ public sealed class LabNightlyEndToEndTests
         Assert.That(console, Does.Contain("Start PXE over IPv4"), "the UEFI firmware network-booted");
         Assert.That(console, Does.Contain("TestFarm lab: GRUB sources /boot/v1/grub"), "GRUB ran the lab's grub.cfg");
         Assert.That(console, Does.Contain("cloud-arm64").And.Contain("testfarm-agent: booted reported").And.Contain("testfarm-agent: wipe done"));
+    }
+
+    [Test]
+    public async Task Product_failures_exit_1_and_the_run_ends_Failed(CancellationToken ct)
+    {
+        using var root = new TempDirectory("tf-nightly-failed");
+        var runDir = await RunAsync(root.Path, ["epyc-9354-e810"], Pool(("m1", "epyc-9354-e810", "52:54:00:00:30:01"), ("m2", "epyc-9354-e810", "52:54:00:00:30:02")),
+            new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 0 }, ct,
+            exitCode: ExitCodes.ProductFailure, sonobuoy: "results-4-e2e-failures.tar.gz");
+        var cell = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(runDir, "run.json"), ct))!["cells"]!.AsArray().Single()!;
+        Assert.That(cell["verdict"]!.GetValue<string>(), Is.EqualTo("Failed"), cell.ToJsonString());
+        Assert.That(await RunStateAsync(root.Path, ct), Is.EqualTo(("Failed", "Failed")));
+    }
+
+    [Test]
+    public async Task A_farm_failure_exits_3_and_the_run_ends_InfraError(CancellationToken ct)
+    {
+        using var root = new TempDirectory("tf-nightly-infra");
+        using var noManifests = new TempDirectory("tf-no-manifests");
+        var runDir = await RunAsync(root.Path, ["epyc-9354-e810"], Pool(("m1", "epyc-9354-e810", "52:54:00:00:40:01"), ("m2", "epyc-9354-e810", "52:54:00:00:40:02")),
+            new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 0 }, ct,
+            exitCode: ExitCodes.FarmFailure, manifests: noManifests.Path);
+        var cell = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(runDir, "run.json"), ct))!["cells"]!.AsArray().Single()!;
+        Assert.That(cell["verdict"]!.GetValue<string>(), Is.EqualTo("InfraError"), cell.ToJsonString());
+        Assert.That(await RunStateAsync(root.Path, ct), Is.EqualTo(("InfraError", "InfraError")));
+    }
+
+    [Test]
+    public async Task A_lab_that_cannot_be_set_up_exits_3_naming_why()
+    {
+        using var root = new TempDirectory("tf-nightly-setup");
+        var error = new StringWriter();
+        Directory.CreateDirectory(Path.Combine(root.Path, "hardware-profiles"));
+        Directory.CreateDirectory(Path.Combine(root.Path, "scenarios", "plans"));
+        Directory.CreateDirectory(Path.Combine(root.Path, "scenarios", "suites"));
+        File.Copy(Fixtures.Repo("hardware-profiles", "epyc-9354-e810.yaml"), Path.Combine(root.Path, "hardware-profiles", "epyc-9354-e810.yaml"));
+        File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(root.Path, "scenarios", "suites", "conformance-quick.yaml"));
+        await File.WriteAllTextAsync(Path.Combine(root.Path, "scenarios", "plans", "lab-smoke.yaml"), LabPlans.Smoke("{ kind: manual }", "epyc-9354-e810"));
+        var command = new LabNightlyCommand(ScenariosServiceCollectionExtensions.BuiltInValidators(), TimeProvider.System);
+        var exit = await command.RunAsync(new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 0, Machines = 1, Out = Path.Combine(root.Path, "out") },
+            verbose: false, error, CancellationToken.None);
+        Assert.That(exit, Is.EqualTo(ExitCodes.FarmFailure));
+        Assert.That(error.ToString(), Does.StartWith("lab nightly: the farm failed: --machines 1: plan lab-smoke needs at least"));
+    }
+
+    /// <summary>The state and verdict of the one run in the store lab nightly left in <c>out/farm.db</c>.</summary>
+    private static async Task<(string State, string Verdict)> RunStateAsync(string root, CancellationToken ct)
+    {
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(root, "out", "farm.db")};Mode=ReadOnly;Pooling=False");
+        await db.OpenAsync(ct);
+        using var query = db.CreateCommand();
+        query.CommandText = "SELECT state, verdict FROM runs";
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        Assert.That(await reader.ReadAsync(ct), Is.True, "the run is in the store");
+        return (reader.GetString(0), reader.GetString(1));
     }
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using TestFarm.Core.Machines;
+using TestFarm.Core.Runs;
+using TestFarm.Orchestration.Runs;
 using TestFarm.Server.Runs;
 using TestFarm.Storage;
 using TestFarm.Storage.Database;
@@ -62,29 +64,30 @@ public sealed class RunLifecycleTests
         Assert.That(status, Is.EqualTo(HttpStatusCode.Accepted), text);
         var run = await Api.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(30), ct);
         Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"), run.ToJsonString());
+        Assert.That(run["stateReason"]!.GetValue<string>(), Does.StartWith("cancelled by oncall"));
+        // The run ended at once; its cell sees that, stops, cleans and releases.
+        await Api.WaitUntilAsync("/api/v1/leases", l => l.AsArray().Count == 0, TimeSpan.FromSeconds(30), ct);
         Assert.That(_backend.Cleaned, Is.EqualTo(2), "both machines were cleaned");
-        Assert.That((await Api.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
+        var folders = new TestFarm.Reporting.RunFolders(_fixture!.Root);
+        Assert.That(File.Exists(Path.Combine(folders.Run(runId), "report.html")), Is.True, "a cancelled run has its reports too");
         Assert.That((await Api.GetAsync("/api/v1/pool"))["byState"]!["Available"]!.GetValue<int>(), Is.EqualTo(2));
         (status, _, text, _) = await Api.SendAsync(HttpMethod.Post, $"/api/v1/runs/{runId}/cancel", ServeFixture.OperatorSecret);
         Assert.That(status, Is.EqualTo(HttpStatusCode.Conflict), text);
     }
 
     [Test]
-    public async Task A_run_another_instance_ended_is_stopped_here_and_keeps_that_end(CancellationToken ct)
+    public async Task A_run_cancelled_by_another_instance_is_stopped_here_and_keeps_that_end(CancellationToken ct)
     {
         var runId = await StartWithRunAsync(ct);
-        // What the silent-run reaper of another instance writes when it takes this one for dead.
+        // What another instance writes when it takes the cancel: the run's end, in the shared store.
         var other = await SqlFarmStore.OpenSqliteAsync(_db, TimeProvider.System, ct: ct);
-        await other.AppendAsync(new AuditEvent
-        {
-            At = DateTimeOffset.UtcNow, Kind = RunEvents.Kind, Subject = runId, From = RunEvents.Running, To = RunEvents.Failed,
-            Reason = "instance serve-l stopped beating for it (test)",
-        }, ct);
+        Assert.That(await other.EndRunAsync(runId, RunState.Cancelled, null, "cancelled by serve-other (test)", ct), Is.True);
+        Assert.That(await other.EndRunAsync(runId, RunState.Cancelled, null, "a second end", ct), Is.False, "a run ends exactly once");
 
-        // Wait for this instance to wind its run down.
-        await Api.App.Services.GetRequiredService<RunLauncher>().DrainAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        // This instance's cell sees the end, stops, cleans and releases; its result is recorded afterwards.
+        await Api.WaitUntilAsync($"/api/v1/runs/{runId}", r => r["cells"]!.AsArray().Any(c => c!["verdict"] is not null), TimeSpan.FromSeconds(30), ct);
         var run = await Api.GetAsync($"/api/v1/runs/{runId}");
-        Assert.That((run["state"]!.GetValue<string>(), run["stateReason"]!.GetValue<string>()), Is.EqualTo(("Failed", "instance serve-l stopped beating for it (test)")), run.ToJsonString());
+        Assert.That((run["state"]!.GetValue<string>(), run["stateReason"]!.GetValue<string>()), Is.EqualTo(("Cancelled", "cancelled by serve-other (test)")), run.ToJsonString());
         Assert.That(_backend.Cleaned, Is.EqualTo(2), "the instance still alive stopped the cell, which cleaned its machines");
         Assert.That((await Api.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
     }
@@ -93,11 +96,11 @@ public sealed class RunLifecycleTests
     public async Task A_graceful_stop_takes_no_new_run_and_waits_for_the_one_in_flight(CancellationToken ct)
     {
         var runId = await StartWithRunAsync(ct);
-        var launcher = Api.App.Services.GetRequiredService<RunLauncher>();
+        var engine = Api.App.Services.GetRequiredService<RunEngine>();
 
         var stopping = Api.App.StopAsync(ct);
         Assert.That(Api.App.Lifetime.ApplicationStopping.IsCancellationRequested, Is.True, "the stop has begun");
-        var refused = await launcher.TriggerAsync("lab-smoke", "test", ct);
+        var refused = await engine.TriggerAsync("lab-smoke", "test", ct);
         Assert.That(refused.Refusal?.Detail, Does.Contain("is stopping"), "a stopping instance takes no new run");
         Assert.That(stopping.IsCompleted, Is.False, "the stop waits for the run in flight");
 
@@ -106,6 +109,7 @@ public sealed class RunLifecycleTests
         var store = await SqlFarmStore.OpenSqliteAsync(_db, TimeProvider.System, ct: ct);
         var run = await store.GetRunAsync(runId, ct);
         Assert.That(run!.Finished, Is.Not.EqualTo(default(DateTimeOffset)), "the run was finished and recorded before the process stopped");
+        Assert.That((await store.GetRunRecordAsync(runId, ct))!.State, Is.EqualTo(RunState.InfraError), "the gated backend deploys no cluster");
         Assert.That(run.Cells.Single().Phases.Select(p => p.Phase), Does.Contain("release"));
         Assert.That(await store.ListLeasesAsync(activeOnly: true, ct), Is.Empty);
         Assert.That((await store.ListMachinesAsync(ct)).Select(m => m.State), Is.All.EqualTo(MachineState.Available));
@@ -131,6 +135,6 @@ public sealed class RunLifecycleTests
         Assert.That((await Api.WaitForRunEndAsync(waiting, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Cancelled"));
         Assert.That((await Api.GetAsync("/api/v1/queue")).AsArray(), Is.Empty, "a cancelled run's waiting cells leave the queue");
         _backend.Open();
-        Assert.That((await Api.WaitForRunEndAsync(holding, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
+        Assert.That((await Api.WaitForRunEndAsync(holding, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("InfraError"), "the gated backend deploys no cluster");
     }
 }

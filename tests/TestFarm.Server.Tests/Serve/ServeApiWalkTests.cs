@@ -7,7 +7,7 @@ namespace TestFarm.Server.Tests.Serve;
 
 /// <summary>
 /// <c>testfarm serve</c> on SQLite with the lab in-process: pool → trigger a small plan → watch the run → results,
-/// through the REST API only; then the metrics and the store's hold audit agree.
+/// through the REST API only; then the run's reports in its folder, the metrics and the store's hold audit agree.
 /// </summary>
 [CancelAfter(120_000), NonParallelizable]
 public sealed class ServeApiWalkTests
@@ -30,11 +30,11 @@ public sealed class ServeApiWalkTests
         Assert.That(response.Headers.Location!.ToString(), Is.EqualTo($"/api/v1/runs/{runId}"));
 
         var running = await api.GetAsync($"/api/v1/runs/{runId}");
-        Assert.That(running["state"]!.GetValue<string>(), Is.EqualTo("Running"));
+        Assert.That(running["state"]!.GetValue<string>(), Is.AnyOf("Queued", "Running"), "its cell is a durable job, taken at once or a moment later");
         Assert.That((await api.GetAsync("/api/v1/runs"))!.AsArray().Select(r => r!["id"]!.GetValue<string>()), Does.Contain(runId));
 
         var run = await api.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(100), ct);
-        Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Finished"), run.ToJsonString());
+        Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo(run["cells"]![0]!["verdict"]!.GetValue<string>()), "a one-cell run ends with its cell's verdict: " + run.ToJsonString());
         var cell = run["cells"]!.AsArray().Single()!;
         Assert.That(cell["cellId"]!.GetValue<string>(), Is.EqualTo("lab-smoke/epyc-9354-e810/1cp-1w"));
         Assert.That(cell["verdict"]!.GetValue<string>(), Is.AnyOf("Passed", "Failed"), cell.ToJsonString());
@@ -44,7 +44,19 @@ public sealed class ServeApiWalkTests
         Assert.That(cell["results"]!.AsArray().Count, Is.GreaterThan(0), "the suite's tests are in the result");
         Assert.That(cell["tests"]!.AsObject().Sum(kv => kv.Value!.GetValue<int>()), Is.EqualTo(cell["results"]!.AsArray().Count));
         Assert.That(cell["machines"]!.AsArray().Count, Is.EqualTo(2));
-        Assert.That(run["verdict"]!.GetValue<string>(), Is.Not.Empty);
+        Assert.That(run["verdict"]!.GetValue<string>(), Is.EqualTo(run["state"]!.GetValue<string>()));
+        Assert.That(run["state"]!.GetValue<string>(), Is.EqualTo("Passed"), "the lab's recorded conformance results have no failure: " + run.ToJsonString());
+        Assert.That(run["finished"]!.GetValue<DateTimeOffset>(), Is.GreaterThanOrEqualTo(run["started"]!.GetValue<DateTimeOffset>()));
+
+        // Serve writes every run's reports into its folder under the data folder, and they agree with the API.
+        var folder = new TestFarm.Reporting.RunFolders(Path.Combine(fixture.Root, "data")).Run(runId);
+        var apiTests = cell["results"]!.AsArray().Count;
+        var junit = System.Xml.Linq.XDocument.Load(Path.Combine(folder, "junit.xml"));
+        Assert.That(junit.Descendants("testcase").Count(), Is.EqualTo(apiTests), "JUnit lists every test the API shows");
+        Assert.That(Directory.GetFiles(Path.Combine(folder, "allure-results"), "*-result.json"), Has.Length.EqualTo(apiTests), "Allure has a result per test");
+        Assert.That(File.ReadAllText(Path.Combine(folder, "report.html")), Does.Contain("lab-smoke/epyc-9354-e810/1cp-1w"));
+        Assert.That(File.Exists(Path.Combine(folder, "report.md")) && File.Exists(Path.Combine(folder, "run.json")), Is.True);
+        Assert.That(File.Exists(Path.Combine(folder, "cells", "lab-smoke_epyc-9354-e810_1cp-1w", "kubeconfig")), Is.True, "the cell's artifacts are in the run's folder");
 
         // After the run: machines back, no lease left, nothing queued, and the store's audit finds no double hold.
         var after = await api.GetAsync("/api/v1/pool");
@@ -64,6 +76,6 @@ public sealed class ServeApiWalkTests
         Assert.That(metrics, Does.Contain("testfarm_machines{profile=\"epyc-9354-e810\",state=\"Available\"} 3"));
         Assert.That(metrics, Does.Contain("testfarm_phase_duration_seconds_count{outcome=\"succeeded\",phase=\"reimage\"} 1"));
         Assert.That(metrics, Does.Contain("# TYPE testfarm_queue_depth gauge").And.Contain("# TYPE testfarm_lease_age_seconds gauge").And.Contain("# TYPE testfarm_bmc_errors gauge"));
-        Assert.That(metrics, Does.Contain("testfarm_runs_total{outcome=\"finished\"} 1"));
+        Assert.That(metrics, Does.Contain($"testfarm_runs_total{{outcome=\"{run["state"]!.GetValue<string>().ToLowerInvariant()}\"}} 1"));
     }
 }

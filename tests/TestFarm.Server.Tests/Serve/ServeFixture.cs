@@ -144,7 +144,7 @@ public sealed class ApiClient(Uri baseAddress, WebApplication app) : IDisposable
 
     /// <summary>Polls the run until it has ended or <paramref name="within"/> passed.</summary>
     public Task<JsonNode> WaitForRunEndAsync(string runId, TimeSpan within, CancellationToken ct) =>
-        WaitUntilAsync($"/api/v1/runs/{runId}", run => RunEvents.IsEnd(run["state"]!.GetValue<string>()), within, ct);
+        WaitUntilAsync($"/api/v1/runs/{runId}", run => Core.Runs.RunTransitions.IsEnded(Enum.Parse<Core.Runs.RunState>(run["state"]!.GetValue<string>())), within, ct);
 
     /// <summary>
     /// GETs <paramref name="path"/> every 250 ms until <paramref name="done"/> holds for the answer (returned), or

@@ -72,7 +72,7 @@ public sealed class ServeWebhookTests
         using (var test = await PostAsync(client, "issue_comment", Comment("/test pr-gated")))
             Assert.That(test.StatusCode, Is.EqualTo(HttpStatusCode.OK), await test.Content.ReadAsStringAsync(ct));
         var second = reporter.Accepted.Last().Context.RunId!;
-        Assert.That((await client.WaitForRunEndAsync(second, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
+        Assert.That((await client.WaitForRunEndAsync(second, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("InfraError"));
         var completed = reporter.Completed.Single();
         Assert.That(completed.Context.RunId, Is.EqualTo(second));
         Assert.That(completed.Context.DetailsUrl, Is.EqualTo($"https://farm.example.org/ci/api/v1/runs/{second}/reports/report.html"));
@@ -84,7 +84,7 @@ public sealed class ServeWebhookTests
         var rerun = reporter.Accepted.Last();
         Assert.That(rerun.Context.RunId, Is.Not.EqualTo(second));
         Assert.That(rerun.Cells, Is.EqualTo(new[] { "pr-gated/epyc-9354-e810/1cp-1w" }), "the infra-error cell is run again");
-        Assert.That((await client.WaitForRunEndAsync(rerun.Context.RunId!, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("Finished"));
+        Assert.That((await client.WaitForRunEndAsync(rerun.Context.RunId!, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("InfraError"));
         Assert.That(reporter.Completed, Has.Count.EqualTo(2));
     }
 

@@ -1,36 +1,45 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TestFarm.Core.Configuration;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;
 using TestFarm.Core.Results;
-using TestFarm.Orchestration.Adapters;
-using TestFarm.Orchestration.Pipeline;
-using TestFarm.Orchestration.Reservations;
-using TestFarm.Reporting;
-using TestFarm.Storage.Sql;
-using TestFarm.Core.Scheduling;
+using TestFarm.Core.Runs;
 using TestFarm.Lab.Machines;
+using TestFarm.Orchestration.Pipeline;
+using TestFarm.Orchestration.Runs;
+using TestFarm.Reporting;
+using TestFarm.Server.Auth;
+using TestFarm.Server.Hosting;
+using TestFarm.Storage;
+using TestFarm.Storage.Database;
+using TestFarm.Storage.Sql;
 
 namespace TestFarm.Cli.Commands.Nightly;
 
 /// <summary>
-/// The main job in the built-in lab: the farm's real pipeline (store, gang reservation, reimage through
-/// virtual BMCs and the boot service, verification, simulated cluster with real add-on manifests, suites,
-/// cleaning, release) on simulated machines, and the run's reports.
+/// The main job in the built-in lab: the farm host of <c>serve</c> (store, run engine with its durable cell jobs, API)
+/// with the lab behind it (virtual BMCs over simulated and QEMU machines, the boot service, simulated clusters with the
+/// real add-on manifests), one run of a plan triggered through the engine and waited for.
 /// </summary>
-public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress, TimeProvider time, ILoggerFactory loggers)
+public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress, TimeProvider time, ILoggerFactory loggers, Action<ILoggingBuilder>? logging = null)
 {
-    public sealed record Outcome(RunResult Run, string OutDirectory);
+    /// <summary>The run as it ended, where its reports are, and the API's address while it ran.</summary>
+    public sealed record Outcome(RunRecord Record, RunResult Run, string RunFolder, string ApiUrl);
+
+    /// <summary>Called once the API is up, with its address and a one-off admin token (for <c>--serve</c>).</summary>
+    public Func<string, string, Task>? ApiStarted { get; init; }
 
     public async Task<Outcome> RunAsync(ConfigurationSet config, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(config);
         var plan = config.Plan(options.Plan) ?? throw new FarmSetupException($"no plan '{options.Plan}' in {options.Root}/scenarios/plans");
         var profiles = config.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal);
         var cells = MatrixExpander.Expand(plan, profiles.Values);
         if (cells.Count == 0) throw new FarmSetupException($"plan {plan.Name} expands to no cell");
         AddonPreflight.Check(plan, Kubernetes.Addons.Catalogue.AddonSources.FromEnvironment(options.Root));
-        var runId = $"{plan.Name}-{time.GetUtcNow():yyyyMMdd-HHmmss}";
-        var outDir = Path.GetFullPath(options.Out ?? Path.Combine(options.Root, "out", runId));
+        var outDir = Path.GetFullPath(options.Out ?? Path.Combine(options.Root, "out"));
         Directory.CreateDirectory(outDir);
 
         // By default one QEMU machine per QEMU profile the plan has cells on, when it can boot here.
@@ -43,29 +52,51 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
             QemuMachines = qemu, QemuProfile = qemu > 0 ? QemuProfile(profiles, QemuProfileName, "--qemu 0") : null,
             QemuArm64Machines = qemuArm64, QemuArm64Profile = qemuArm64 > 0 ? QemuProfile(profiles, QemuArm64ProfileName, "--qemu-arm64 0") : null,
         }, machines, time, loggers, cancellationToken);
-        var pool = farm.Pool;
 
-        var store = await SqlFarmStore.OpenSqliteAsync(Path.Combine(outDir, "farm.db"), time, ct: cancellationToken);
-        var reservations = ReservationService.OverStore(store, profiles, Server.Hosting.FarmServerOptions.DedicatedPool, time);
-        await reservations.RegisterPoolAsync(pool, cancellationToken);
-        await store.StartRunAsync(runId, plan.Name, "nightly (lab)", cancellationToken);
-        // The store is this run's own: a request of any other run is stale.
-        using var cellReservations = new StoreCellReservations(reservations, new ReservationStores(store, store, store, PhaseEvents: store), pool, profiles,
-            new ReservationSettings { Holder = $"lab-nightly-{Environment.ProcessId}" }, time, (other, _) => Task.FromResult(other != runId));
-
-        var pipeline = new CellPipeline(cellReservations.ForRun(runId), farm.Provisioner, farm.Clusters, farm.Suites, farm.Bmcs, progress, time, loggers.CreateLogger<CellPipeline>());
-        var requests = cells.Select(cell => new CellRequest
+        // The same host as serve: a SQLite store (and Quartz's) in the output folder, the API on loopback.
+        var secret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var serverOptions = new FarmServerOptions
         {
-            Cell = cell, Plan = plan, BuildId = farm.BuildId, RunId = runId,
-            Suites = [.. plan.Suites.Select(s => config.Suite(s) ?? throw new FarmSetupException($"plan {plan.Name}: no suite '{s}'"))],
-            ArtifactsDirectory = Path.Combine(outDir, "cells", cell.Id.Replace('/', '_')),
-        }).ToList();
-        var run = await new RunCoordinator(pipeline, time, loggers.CreateLogger<RunCoordinator>()).RunAsync(
-            new RunRequest { RunId = runId, Plan = plan, Trigger = "nightly (lab)", MaxParallelCells = options.MaxParallelCells }, requests, cancellationToken);
-        foreach (var cell in run.Cells) await store.RecordCellAsync(runId, cell, cancellationToken);
-        await store.FinishRunAsync(runId, cancellationToken);
-        RunReports.RenderAll(run, outDir, new ReportOptions { Title = $"{plan.Name} in the lab (simulated machines and cluster)" });
-        return new Outcome(run, outDir);
+            Listen = options.Listen ?? new Uri("http://127.0.0.1:0"),
+            Storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(outDir, "farm.db") },
+            Configuration = config, InstanceName = $"lab-nightly-{Environment.ProcessId}",
+            Tokens = [new ApiToken { Name = "lab-nightly", Role = ApiRole.Admin, Sha256 = TokenAuthenticator.Hash(secret) }],
+            Policy = FarmServerOptions.DedicatedPool, HealthChecks = null, MaxParallelCells = options.MaxParallelCells,
+            DataDirectory = outDir, ReportTitle = name => $"{name} in the lab (simulated machines and cluster)",
+            ReaperInterval = TimeSpan.FromSeconds(5), CleanerInterval = TimeSpan.FromSeconds(5), CleaningGrace = TimeSpan.FromSeconds(5),
+            ShutdownTimeout = TimeSpan.FromMinutes(2),
+        };
+        WebApplication app;
+        try
+        {
+            app = await FarmServer.BuildAsync(serverOptions, farm, logging: logging, time: time,
+                configureServices: s => s.AddSingleton(progress), ct: cancellationToken);
+        }
+        catch (FarmServerConfigException ex)
+        {
+            throw new FarmSetupException(ex.Message);
+        }
+        await using (app)
+        {
+            await app.StartAsync(cancellationToken);
+            var url = FarmServer.BoundAddress(app);
+            if (ApiStarted is { } started) await started(url, secret);
+            var engine = app.Services.GetRequiredService<RunEngine>();
+            var triggered = await engine.TriggerAsync(plan.Name, "nightly (lab)", cancellationToken);
+            if (triggered.Refusal is { } refused) throw new FarmSetupException($"plan {plan.Name}: {refused.Detail}");
+            var runId = triggered.RunId!;
+            RunRecord record;
+            try { record = await engine.WaitForEndAsync(runId, cancellationToken); }
+            catch (OperationCanceledException)
+            {
+                // Interrupted: the run still ends (cancelled), its cells clean and release before the host stops.
+                await engine.CancelAsync(runId, "lab nightly (interrupted)", CancellationToken.None);
+                throw;
+            }
+            var run = await app.Services.GetRequiredService<SqlFarmStore>().GetRunAsync(runId, CancellationToken.None);
+            await app.StopAsync(CancellationToken.None);
+            return new Outcome(record, run!, new RunFolders(outDir).Run(runId), url);
+        }
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 using TestFarm.Core.Results;
 
-namespace TestFarm.Server.Runs;
+namespace TestFarm.Orchestration.Runs;
 
 /// <summary>Where a run came from when a pull request asked for it, and which of the plan's cells it runs.</summary>
 public sealed record RunOrigin
@@ -16,6 +16,15 @@ public sealed record RunOrigin
 
     /// <summary>The run's trigger as stored: <c>pr owner/name#12 SHA: reason</c> for pull requests, so runs can be found by pull request.</summary>
     public string Label(string reason) => Repository is null ? reason : $"{Prefix(Repository, PullRequest)}{HeadSha}: {reason}";
+
+    /// <summary>As stored with the run (JSON).</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The origin stored with a run; an empty one when none was.</summary>
+    public static RunOrigin FromJson(string? json) =>
+        string.IsNullOrEmpty(json) ? new RunOrigin() : System.Text.Json.JsonSerializer.Deserialize<RunOrigin>(json, Json) ?? new RunOrigin();
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     public static string Prefix(string repository, int? pullRequest) => $"pr {repository}#{pullRequest?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} ";
 }

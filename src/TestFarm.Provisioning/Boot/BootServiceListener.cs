@@ -17,6 +17,13 @@ public sealed record BootListenOptions
     public required Func<int, Uri> PublicBase { get; init; }
 }
 
+/// <summary>The boot service cannot listen on its address (in use, not an address of this host).</summary>
+public sealed class BootListenException(IPEndPoint listen, IOException inner)
+    : IOException($"the boot service cannot listen on {listen}: {inner.Message}", inner)
+{
+    public IPEndPoint Listen { get; } = listen;
+}
+
 /// <summary>
 /// The boot service's HTTP side on its own Kestrel address (the provisioning network), serving the container's
 /// <see cref="BootSessions"/> and <see cref="BootArtifacts"/>, so the reimager and the endpoints share one session
@@ -33,7 +40,7 @@ public sealed class BootServiceListener(BootSessions sessions, BootArtifacts art
     /// <summary>The base URL that goes into boot scripts and the agent's command line.</summary>
     public Uri PublicBaseUrl => options.PublicBase(LocalUrl.Port);
 
-    /// <summary>Binds and starts; an <see cref="IOException"/> says the address cannot be listened on.</summary>
+    /// <summary>Binds and starts; a <see cref="BootListenException"/> says the address cannot be listened on.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_app is not null) return;
@@ -50,10 +57,10 @@ public sealed class BootServiceListener(BootSessions sessions, BootArtifacts art
         {
             await app.StartAsync(cancellationToken);
         }
-        catch
+        catch (IOException e)
         {
             await app.DisposeAsync();
-            throw;
+            throw new BootListenException(options.Listen, e);
         }
         _app = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -47,7 +47,7 @@ public sealed class FarmBackendHost : IFarmBackend, IAsyncDisposable
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         try
         {
-            provider.GetService<IStartupValidator>()?.Validate();
+            Validate(provider);
             foreach (var start in provider.GetServices<IFarmStart>()) await start.StartAsync(cancellationToken);
             return new FarmBackendHost(provider);
         }
@@ -55,6 +55,20 @@ public sealed class FarmBackendHost : IFarmBackend, IAsyncDisposable
         {
             await provider.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Every option of every adapter checked; all failures in one <see cref="OptionsValidationException"/>.</summary>
+    private static void Validate(IServiceProvider provider)
+    {
+        try
+        {
+            provider.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(i => i is OptionsValidationException))
+        {
+            var failures = e.InnerExceptions.Cast<OptionsValidationException>().ToList();
+            throw new OptionsValidationException(failures[0].OptionsName, failures[0].OptionsType, failures.SelectMany(f => f.Failures));
         }
     }
 

@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using TestFarm.Cli.Commands.Nightly;
-using TestFarm.Cli.Commands.Serve;
 using TestFarm.Cli.Commands.Validate;
 using TestFarm.Core.Configuration;
 using TestFarm.Scenarios;

@@ -35,6 +35,19 @@ public sealed class PolicyValidationTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Provisioning:Post:Deadline"] = "00:00:42",
+        }).Build();
+        using var sp = new ServiceCollection().AddSingleton<IConfiguration>(configuration)
+            .AddTestFarmProvisioning(_ => new Uri("http://192.0.2.1:8080")).BuildServiceProvider();
+
+        sp.GetRequiredService<IStartupValidator>().Validate();
+        Assert.That(sp.GetRequiredService<Reimager>().Policy.Post.Deadline, Is.EqualTo(TimeSpan.FromSeconds(42)));
+    }
+
+    [Test]
+    public void A_bad_value_from_configuration_fails_at_start_and_nothing_gets_the_policy()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
             ["Provisioning:AgentSilence"] = "00:00:00.050",
         }).Build();
         using var sp = new ServiceCollection().AddSingleton<IConfiguration>(configuration)
@@ -42,6 +55,6 @@ public sealed class PolicyValidationTests
 
         var e = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IStartupValidator>().Validate());
         Assert.That(e!.Failures, Is.EqualTo(new[] { "Provisioning:AgentSilence must be at least 100ms, was 50ms" }));
-        Assert.That(sp.GetRequiredService<Reimager>().Policy.Post.Deadline, Is.EqualTo(TimeSpan.FromSeconds(42)));
+        Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<Reimager>());
     }
 }

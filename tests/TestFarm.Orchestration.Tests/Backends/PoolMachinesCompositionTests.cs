@@ -26,9 +26,9 @@ public sealed class PoolMachinesCompositionTests
     };
 
     [Test]
-    public void The_pipeline_phases_come_from_the_adapters_over_the_pools_own_deployers_and_images()
+    public async Task The_pipeline_phases_come_from_the_adapters_over_the_pools_own_deployers_and_images()
     {
-        using var sp = new ServiceCollection().AddPoolMachines(Options()).BuildServiceProvider();
+        await using var sp = new ServiceCollection().AddPoolMachines(Options()).BuildServiceProvider();
         sp.GetRequiredService<IStartupValidator>().Validate();
 
         Assert.That(sp.GetRequiredService<IMachineProvisioner>(), Is.InstanceOf<FarmProvisioner>());

@@ -30,6 +30,8 @@ public sealed class PoolMachinesCompositionTests
     {
         await using var sp = new ServiceCollection().AddPoolMachines(Options()).BuildServiceProvider();
         sp.GetRequiredService<IStartupValidator>().Validate();
+        Assert.Throws<InvalidOperationException>(() => sp.GetRequiredService<IMachineProvisioner>(), "the reimager needs the boot service's address: only after start");
+        foreach (var start in sp.GetServices<IFarmStart>()) await start.StartAsync(CancellationToken.None); // binds the boot service on 127.0.0.1
 
         Assert.That(sp.GetRequiredService<IMachineProvisioner>(), Is.InstanceOf<FarmProvisioner>());
         Assert.That(sp.GetRequiredService<IClusterBringUp>(), Is.InstanceOf<KubernetesBringUp>());

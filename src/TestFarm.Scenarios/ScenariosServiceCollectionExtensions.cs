@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using TestFarm.Core.Configuration;
 using TestFarm.Scenarios.Chaos;
 using TestFarm.Scenarios.Checks;
@@ -15,9 +17,23 @@ namespace TestFarm.Scenarios;
 
 public static class ScenariosServiceCollectionExtensions
 {
-    /// <summary>Registers the step validators (for <c>testfarm validate</c>), the step executors and <see cref="SuiteRunner"/>.</summary>
-    public static IServiceCollection AddTestFarmScenarios(this IServiceCollection services)
+    /// <summary>The key of the <see cref="HttpClient"/> probes and checks use (owned by the container).</summary>
+    public const string ProbeHttpClient = "testfarm-probes";
+
+    /// <summary>
+    /// Registers the step validators (for <c>testfarm validate</c>), the step executors, <see cref="SuiteRunner"/> and the probes'
+    /// <see cref="IProbeTransport"/> over the network. <see cref="ScenariosOptions"/> start from <paramref name="configure"/>, then
+    /// configuration section <c>Scenarios</c> when the container has an <see cref="IConfiguration"/>, validated at start.
+    /// </summary>
+    public static IServiceCollection AddTestFarmScenarios(this IServiceCollection services, Action<ScenariosOptions>? configure = null)
     {
+        var options = services.AddOptions<ScenariosOptions>();
+        if (configure is not null) options.Configure(configure);
+        options.Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(ScenariosOptions.Section).Bind(o))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScenariosOptions>, ScenariosOptionsValidator>());
+        services.TryAddKeyedSingleton(ProbeHttpClient, (sp, _) => new HttpClient { Timeout = sp.GetRequiredService<IOptions<ScenariosOptions>>().Value.ProbeTimeout });
+        services.TryAddSingleton<IProbeTransport>(sp => new NetworkProbeTransport(sp.GetRequiredKeyedService<HttpClient>(ProbeHttpClient)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepValidator, ConformanceStepValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepValidator, JUnitStepValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepValidator, ApiChecksStepValidator>());

@@ -18,7 +18,7 @@ public sealed class WiringTests
         using var sp = new ServiceCollection().AddSingleton<TimeProvider>(time)
             .AddTestFarmProvisioning(_ => new Uri("http://192.0.2.1:8080"), policy).BuildServiceProvider();
 
-        Assert.That(sp.GetRequiredService<Reimager>().Policy, Is.SameAs(policy));
+        Assert.That(sp.GetRequiredService<Reimager>().Policy, Is.EqualTo(policy));
         Assert.That(sp.GetRequiredService<BootSessions>().Time, Is.SameAs(time));
         Assert.That(sp.GetRequiredService<BootServiceOptions>().PublicBaseUrl, Is.EqualTo(new Uri("http://192.0.2.1:8080")));
         Assert.That(sp.GetService<Cleaner>(), Is.Not.Null);

@@ -47,24 +47,27 @@ public sealed record PhasePolicy
 /// <summary>Per-phase policies of a reimage and cleaning; defaults suit a real server.</summary>
 public sealed record ProvisioningPolicy
 {
-    public PhasePolicy PowerOff { get; init; } = new() { Deadline = TimeSpan.FromMinutes(2), Retries = 2 };
-    public PhasePolicy OverrideSet { get; init; } = new() { Deadline = TimeSpan.FromSeconds(60), Retries = 2 };
-    public PhasePolicy Post { get; init; } = new() { Deadline = TimeSpan.FromMinutes(5), Retries = 2 };
+    /// <summary>The configuration section the provisioning adapter binds.</summary>
+    public const string Section = "Provisioning";
+
+    public PhasePolicy PowerOff { get; set; } = new() { Deadline = TimeSpan.FromMinutes(2), Retries = 2 };
+    public PhasePolicy OverrideSet { get; set; } = new() { Deadline = TimeSpan.FromSeconds(60), Retries = 2 };
+    public PhasePolicy Post { get; set; } = new() { Deadline = TimeSpan.FromMinutes(5), Retries = 2 };
     /// <summary>From power-on until the machine fetches its iPXE script or artifacts.</summary>
-    public PhasePolicy NetworkBoot { get; init; } = new() { Deadline = TimeSpan.FromMinutes(10) };
+    public PhasePolicy NetworkBoot { get; set; } = new() { Deadline = TimeSpan.FromMinutes(10) };
     /// <summary>From the first fetch until the agent calls back.</summary>
-    public PhasePolicy AgentCallback { get; init; } = new() { Deadline = TimeSpan.FromMinutes(10) };
-    public PhasePolicy Wipe { get; init; } = new() { Deadline = TimeSpan.FromMinutes(30) };
+    public PhasePolicy AgentCallback { get; set; } = new() { Deadline = TimeSpan.FromMinutes(10) };
+    public PhasePolicy Wipe { get; set; } = new() { Deadline = TimeSpan.FromMinutes(30) };
     /// <summary>How long a boot token lives; covers network boot and callback.</summary>
-    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(30);
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
     /// <summary>How often the lease heartbeat is called while a phase runs.</summary>
-    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
     /// <summary>
     /// An agent that has not polled for this long is taken as gone (the machine was power-cycled and booted
     /// its disk, or hangs): cleaning then boots the cleaning image instead of waiting for it. The lab
     /// image's agent polls every second.
     /// </summary>
-    public TimeSpan AgentSilence { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan AgentSilence { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Every phase with one deadline, retries and backoff (fast simulated machines, tests).</summary>
     public static ProvisioningPolicy Uniform(PhasePolicy phase, TimeSpan heartbeatInterval) => new()

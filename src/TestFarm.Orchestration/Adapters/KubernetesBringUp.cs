@@ -12,22 +12,27 @@ namespace TestFarm.Orchestration.Adapters;
 /// <summary>Settings of cluster bring-up that do not come from the plan.</summary>
 public sealed record BringUpOptions
 {
+    /// <summary>The configuration section the farm pipeline binds.</summary>
+    public const string Section = "BringUp";
+
     /// <summary>Where the add-ons' upstream manifests are read from: the add-on cache or an explicitly configured folder.</summary>
-    public AddonSources Addons { get; init; } = new();
+    public AddonSources Addons { get; set; } = new();
     /// <summary>LoadBalancer addresses MetalLB may hand out in the cell's L2 domain.</summary>
-    public IReadOnlyList<string> AddressRanges { get; init; } = ["192.168.10.240-192.168.10.250"];
-    public TimeSpan NodesReadyTimeout { get; init; } = TimeSpan.FromMinutes(10);
-    public TimeSpan AddOnReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    public IReadOnlyList<string> AddressRanges { get; set; } = ["192.168.10.240-192.168.10.250"];
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan NodesReadyTimeout { get; set; } = TimeSpan.FromMinutes(10);
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AddOnReadyTimeout { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>Who the SSH-based deployers log in as on the machines, and with which key (ssh's own keys when null).</summary>
-    public string SshUser { get; init; } = "root";
-    public string? SshKeyFile { get; init; }
+    public string SshUser { get; set; } = "root";
+    public string? SshKeyFile { get; set; }
 }
 
 /// <summary>
 /// Deploys a cell's cluster with the deployer its plan names, waits for every node to be Ready, then
 /// installs the plan's add-ons (MetalLB, Rook/Ceph) and waits until each reports ready.
 /// </summary>
-public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, BringUpOptions options, TimeProvider time) : IClusterBringUp
+public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, BringUpOptions options, TimeProvider time, KubernetesClientOptions? clientOptions = null) : IClusterBringUp
 {
     public async Task<ClusterHandle> DeployAsync(MatrixCell cell, Plan plan, CellLease lease, string artifactsDirectory, CancellationToken cancellationToken)
     {
@@ -47,7 +52,7 @@ public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, B
                 m.Machine.Id, m.Machine.Labels.GetValueOrDefault("address", m.Machine.Id), Roles(m.Role)))],
         }, cancellationToken);
 
-        var client = KubernetesClient.FromKubeconfigFile(deployed.KubeconfigPath, time: time);
+        var client = KubernetesClient.FromKubeconfigFile(deployed.KubeconfigPath, options: clientOptions, time: time);
         var nodes = await new ClusterWaiter(client, time).WaitNodesReadyAsync(lease.Machines.Count, options.NodesReadyTimeout, cancellationToken);
         if (!nodes.Ready) throw new DeployException($"nodes not Ready after {options.NodesReadyTimeout}: {nodes.Summary}");
         return new ClusterHandle(client, new Dictionary<string, string>

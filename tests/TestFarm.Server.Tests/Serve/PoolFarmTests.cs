@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using TestFarm.Cli.Commands.Serve;
 using TestFarm.Cli.Commands.Validate;
@@ -120,6 +121,31 @@ public sealed class PoolFarmTests
     }
 
     [Test]
+    public void Bad_adapter_options_from_the_configuration_fail_at_start_naming_each_key_and_value()
+    {
+        using var root = new TempDirectory("tf-pool-options");
+        Directory.CreateDirectory(Path.Combine(root.Path, "a"));
+        File.WriteAllText(Path.Combine(root.Path, "a", LabImageBuilder.ManifestName), """{ "name": "img", "buildId": "build-1", "arch": "Amd64" }""");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Redfish:PollInterval"] = "00:00:00.010",
+            ["Provisioning:HeartbeatInterval"] = "00:00:00.020",
+        }).Build();
+
+        var e = Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => PoolFarm.StartAsync(new PoolFarmOptions
+        {
+            Pool = new PoolInventory(), Profiles = [], BootListen = new IPEndPoint(IPAddress.Loopback, 0),
+            ImageDirectories = [Path.Combine(root.Path, "a")], DataDirectory = root.Path, Configuration = configuration,
+        }, TimeProvider.System, LoggerFactory.Create(_ => { }), CancellationToken.None));
+
+        Assert.That(e!.Failures, Is.SupersetOf(new[]
+        {
+            "Redfish:PollInterval must be at least 50ms, was 10ms",
+            "Provisioning:HeartbeatInterval must be at least 100ms, was 20ms",
+        }));
+    }
+
+    [Test]
     public void Serve_options_for_the_pool_name_what_is_missing_or_malformed()
     {
         var errors = new List<string>();
@@ -132,6 +158,16 @@ public sealed class PoolFarmTests
             "--boot-listen: expected http://ADDRESS:PORT with an IP address (e.g. http://0.0.0.0:8081), was 'http://farm.example:80'",
             "--boot-url: expected the http:// URL the machines reach the boot service at, was 'ftp://x'",
             "--image: needed with --boot-listen (a folder from 'testfarm image build')",
+        }));
+
+        errors.Clear();
+        ServeArguments.CheckQemu(1, null, lab: false, "/r", errors);
+        ServeArguments.CheckQemu(9, -1, lab: true, "/r", errors);
+        Assert.That(errors, Is.EqualTo(new[]
+        {
+            "--qemu and --qemu-arm64 are lab machines: give them with --lab",
+            "--qemu must be 0 to 8, was 9",
+            "--qemu-arm64 must be 0 to 4, was -1",
         }));
 
         errors.Clear();

@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using TestFarm.Cli.Commands.Nightly;
-using TestFarm.Cli.Commands.Serve;
 using TestFarm.Cli.Commands.Validate;
 using TestFarm.Core.Configuration;
 using TestFarm.Scenarios;
@@ -32,7 +31,7 @@ public sealed class ServeFixture : IAsyncDisposable
 
     private readonly TempDirectory _root = new("tf-serve");
     private readonly List<WebApplication> _apps = [];
-    private LabFarm? _lab;
+    private FarmBackendHost? _lab;
 
     public string Root => _root.Path;
     public ConfigurationSet Config { get; }
@@ -77,8 +76,9 @@ public sealed class ServeFixture : IAsyncDisposable
         Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", Fixtures.Shared("sonobuoy", "results-quick-no-failures.tar.gz"));
         try
         {
-            _lab = await LabFarm.StartAsync(new LabFarmOptions { Root = Fixtures.RepositoryRoot, OutDirectory = Path.Combine(Root, "data") },
-                ServeArguments.LabMachines(Config, spares), TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
+            _lab = await LabFarm.StartAsync(new LabFarmOptions { Root = Fixtures.RepositoryRoot, OutDirectory = Path.Combine(Root, "data"), SparesPerProfile = spares },
+                [.. Config.Plans.Select(p => p.Value)], Config.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal),
+                TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
         }
         finally
         {

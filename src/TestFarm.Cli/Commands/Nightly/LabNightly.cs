@@ -15,6 +15,9 @@ using TestFarm.Server.Hosting;
 using TestFarm.Storage;
 using TestFarm.Storage.Database;
 using TestFarm.Storage.Sql;
+using TestFarm.Orchestration.Adapters;
+using TestFarm.Orchestration.Reservations;
+using TestFarm.Core.Scheduling;
 
 namespace TestFarm.Cli.Commands.Nightly;
 
@@ -42,16 +45,12 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
         var outDir = Path.GetFullPath(options.Out ?? Path.Combine(options.Root, "out"));
         Directory.CreateDirectory(outDir);
 
-        // By default one QEMU machine per QEMU profile the plan has cells on, when it can boot here.
-        var qemu = options.QemuMachines ?? (QemuOptions.IsAvailable() && cells.Any(c => c.Profile == QemuProfileName) ? 1 : 0);
-        var qemuArm64 = options.QemuArm64Machines ?? (LabFarm.Arm64QemuMissing(options.Root) is null && cells.Any(c => c.Profile == QemuArm64ProfileName) ? 1 : 0);
-        var machines = LabMachines(cells, plan, profiles, new Dictionary<string, int> { [QemuProfileName] = qemu, [QemuArm64ProfileName] = qemuArm64 });
+        // The lab's machines (QEMU ones by default where they can boot and the plan has cells on their profiles) are decided in one place.
         await using var farm = await LabFarm.StartAsync(new LabFarmOptions
         {
-            Root = options.Root, OutDirectory = outDir, BuildId = options.BuildId,
-            QemuMachines = qemu, QemuProfile = qemu > 0 ? QemuProfile(profiles, QemuProfileName, "--qemu 0") : null,
-            QemuArm64Machines = qemuArm64, QemuArm64Profile = qemuArm64 > 0 ? QemuProfile(profiles, QemuArm64ProfileName, "--qemu-arm64 0") : null,
-        }, machines, time, loggers, cancellationToken);
+            Root = options.Root, OutDirectory = outDir, BuildId = options.BuildId, SparesPerProfile = options.SparesPerProfile,
+            QemuMachines = options.QemuMachines, QemuArm64Machines = options.QemuArm64Machines, Machines = options.Machines,
+        }, [plan], profiles, time, loggers, cancellationToken);
 
         // The same host as serve: a SQLite store (and Quartz's) in the output folder, the API on loopback.
         var secret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
@@ -98,36 +97,6 @@ public sealed class LabNightly(LabNightlyOptions options, IRunProgress progress,
             return new Outcome(record, run!, new RunFolders(outDir).Run(runId), url);
         }
     }
-
-    /// <summary>
-    /// The simulated machines, a profile each: per profile what its cells need plus spares, less the QEMU
-    /// machines standing in for lab-qemu-amd64 and lab-qemu-arm64 ones; <see cref="LabNightlyOptions.Machines"/> adds more,
-    /// spread over the plan's profiles.
-    /// </summary>
-    private List<HardwareProfile> LabMachines(IReadOnlyList<MatrixCell> cells, Plan plan, Dictionary<string, HardwareProfile> profiles, IReadOnlyDictionary<string, int> qemu)
-    {
-        var perProfile = cells.GroupBy(c => c.Profile, StringComparer.Ordinal)
-            .Select(g => (Profile: profiles[g.Key], Count: g.Sum(c => c.Topology.Roles.Sum(r => r.Count)) + plan.Spares + options.SparesPerProfile))
-            .Select(p => p with { Count = Math.Max(0, p.Count - qemu.GetValueOrDefault(p.Profile.Name)) })
-            .ToList();
-        var needed = perProfile.Sum(p => p.Count);
-        if (options.Machines is { } wanted)
-        {
-            if (wanted < needed)
-                throw new FarmSetupException($"--machines {wanted}: plan {plan.Name} needs at least {needed} simulated machines "
-                    + $"({string.Join(", ", perProfile.Select(p => $"{p.Count}× {p.Profile.Name}"))}, spares included)");
-            for (var i = 0; i < wanted - needed; i++)
-                perProfile[i % perProfile.Count] = perProfile[i % perProfile.Count] with { Count = perProfile[i % perProfile.Count].Count + 1 };
-        }
-        return [.. perProfile.SelectMany(p => Enumerable.Repeat(p.Profile, p.Count))];
-    }
-
-    private const string QemuProfileName = "lab-qemu-amd64";
-    private const string QemuArm64ProfileName = "lab-qemu-arm64";
-
-    private static HardwareProfile QemuProfile(Dictionary<string, HardwareProfile> profiles, string name, string without) =>
-        profiles.GetValueOrDefault(name)
-        ?? throw new FarmSetupException($"QEMU lab machines need the hardware profile {name} in hardware-profiles/ (or run with {without})");
 }
 
 /// <summary>The lab could not be set up for a run: the farm's own failure, with what to do about it.</summary>

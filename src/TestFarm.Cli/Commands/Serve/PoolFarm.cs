@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TestFarm.Cli.Commands.Nightly;
 using TestFarm.Core.Bmc;
@@ -6,17 +8,10 @@ using TestFarm.Core.Hardware;
 using TestFarm.Core.Pool;
 using TestFarm.Core.Provisioning;
 using TestFarm.Kubernetes.Addons.Catalogue;
-using TestFarm.Kubernetes.Deploy;
-using TestFarm.Orchestration.Adapters;
-using TestFarm.Orchestration.Pipeline;
+using TestFarm.Orchestration.Backends;
 using TestFarm.Provisioning.Boot;
-using TestFarm.Provisioning.Cleaning;
 using TestFarm.Provisioning.Image;
-using TestFarm.Provisioning.Reimage;
-using TestFarm.Redfish;
 using TestFarm.Redfish.Factory;
-using TestFarm.Scenarios.Engine;
-using TestFarm.Scenarios.Probes;
 using TestFarm.Server.Runs;
 
 namespace TestFarm.Cli.Commands.Serve;
@@ -49,91 +44,41 @@ public sealed record PoolFarmOptions
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
     /// <summary>Wraps the Redfish client factory every phase uses (e.g. to count BMC errors).</summary>
     public Func<IBmcClientFactory, IBmcClientFactory>? WrapBmcs { get; init; }
+    /// <summary>Overrides of the adapters' options (sections Redfish, Provisioning, BringUp, ...), e.g. from the environment.</summary>
+    public IConfiguration? Configuration { get; init; }
 }
 
 /// <summary>
-/// The pool file's machines as a farm backend: their BMCs through the Redfish client, the boot service on the
-/// provisioning network serving the given image, the reimager and cleaner, the plan's deployer (k3s, kubespray or
-/// Talos over SSH from this host), the add-ons and the suite engine probing the cluster from here, conformance
-/// through the <c>sonobuoy</c> binary. The same
-/// pipeline as the lab's; nothing here is simulated.
+/// The pool file's machines as a farm backend (<see cref="PoolMachinesExtensions.AddPoolMachines"/>): what is left here is
+/// reading the image folders and naming the option at fault when the images or the boot service's address are wrong.
 /// </summary>
-public sealed class PoolFarm : IFarmBackend, IAsyncDisposable
+public static class PoolFarm
 {
-#pragma warning disable RS0030 // The probes' own client (to come from IHttpClientFactory with the DI composition).
-    private readonly HttpClient _probeHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
-#pragma warning restore RS0030
-    private BootServiceHost? _boot;
-
-    private PoolFarm(PoolFarmOptions options)
-    {
-        Pool = options.Pool;
-        Profiles = options.Profiles.ToDictionary(p => p.Name, StringComparer.Ordinal);
-        ArtifactsRoot = Path.Combine(options.DataDirectory, "cells");
-    }
-
-    public PoolInventory Pool { get; }
-    public IReadOnlyDictionary<string, HardwareProfile> Profiles { get; }
-    public string BuildId { get; private set; } = "";
-    public string ArtifactsRoot { get; }
-    public IMachineProvisioner Provisioner { get; private set; } = null!;
-    public IClusterBringUp Clusters { get; private set; } = null!;
-    public ISuiteRunner Suites { get; private set; } = null!;
-    public IBmcClientFactory Bmcs { get; private set; } = null!;
-    /// <summary>The boot service's local address (for diagnostics and tests).</summary>
-    public Uri BootLocalUrl => _boot!.LocalUrl;
-
-    /// <summary>Reads the images, starts the boot service and wires the phases; throws <see cref="FarmSetupException"/> naming what is wrong.</summary>
-    public static async Task<PoolFarm> StartAsync(PoolFarmOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <summary>Reads the images, starts the boot service and the backend; throws <see cref="FarmSetupException"/> naming what is wrong.</summary>
+    public static async Task<FarmBackendHost> StartAsync(PoolFarmOptions options, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var images = ReadImages(options.ImageDirectories);
-        var farm = new PoolFarm(options) { BuildId = images[0].Image.BuildId };
+        var services = new ServiceCollection();
+        if (options.WrapBmcs is { } wrap) services.AddSingleton<IBmcClientFactory>(sp => wrap(sp.GetRequiredService<RedfishClientFactory>()));
+        services.AddPoolMachines(new PoolMachinesOptions
+        {
+            Pool = options.Pool, Profiles = options.Profiles, Images = ReadImages(options.ImageDirectories), BootListen = options.BootListen,
+            BootPublicUrl = options.BootPublicUrl, DataDirectory = options.DataDirectory, SshUser = options.SshUser, SshKeyFile = options.SshKeyFile,
+            KubesprayDirectory = options.KubesprayDirectory, SonobuoyBinary = options.SonobuoyBinary, LoadBalancerRanges = options.LoadBalancerRanges,
+            Provisioning = options.Provisioning, Environment = options.Environment, Addons = options.Addons,
+        });
         try
         {
-            try
-            {
-                farm._boot = await BootServiceHost.StartAsync(options.BootListen.Address, options.BootListen.Port,
-                    port => options.BootPublicUrl ?? new Uri($"http://{new IPEndPoint(options.BootListen.Address, port)}"), time,
-                    cancellationToken: cancellationToken);
-            }
-            catch (IOException e)
-            {
-                throw new FarmSetupException($"--boot-listen {options.BootListen}: the boot service cannot listen there: {e.Message}");
-            }
-            foreach (var (image, directory) in images) farm._boot.Artifacts.AddImage(image, directory);
-            farm.Wire(options, [.. images.Select(i => i.Image)], time, loggers);
-            return farm;
+            return await FarmBackendHost.StartAsync(services, time, loggers, options.Configuration, cancellationToken);
         }
-        catch
+        catch (BootListenException e)
         {
-            await farm.DisposeAsync();
-            throw;
+            throw new FarmSetupException($"--boot-listen {options.BootListen}: the boot service cannot listen there: {e.InnerException?.Message}");
         }
-    }
-
-    private void Wire(PoolFarmOptions options, IReadOnlyList<BootImage> images, TimeProvider time, ILoggerFactory loggers)
-    {
-        var redfish = new RedfishClientFactory(new RedfishOptions(), time, loggers) { Environment = options.Environment };
-        Bmcs = options.WrapBmcs?.Invoke(redfish) ?? redfish;
-        var reimager = new Reimager(_boot!.Sessions, _boot.Options, options.Provisioning, time);
-        var catalogue = images.Aggregate(new ImageCatalogue(), (c, i) => c.With(i));
-        Provisioner = new FarmProvisioner(reimager, new Cleaner(_boot.Sessions, reimager, options.Provisioning, time), Bmcs, catalogue);
-
-        var runner = new ProcessRunner(time);
-        var deployers = new List<IClusterDeployer>
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
         {
-            new K3sDeployer(runner, logger: loggers.CreateLogger<K3sDeployer>()),
-            new TalosDeployer(runner, logger: loggers.CreateLogger<TalosDeployer>()),
-        };
-        if (options.KubesprayDirectory is { } kubespray)
-            deployers.Add(new KubesprayDeployer(new KubesprayOptions { KubesprayDirectory = kubespray }, runner, loggers.CreateLogger<KubesprayDeployer>()));
-        var bringUp = new BringUpOptions { SshUser = options.SshUser, SshKeyFile = options.SshKeyFile, Addons = options.Addons };
-        Clusters = new KubernetesBringUp(deployers, options.LoadBalancerRanges.Count > 0 ? bringUp with { AddressRanges = options.LoadBalancerRanges } : bringUp, time);
-        Suites = new ScenarioSuiteRunner(SuiteRunner.CreateDefault(loggers), new ScenarioExtras
-        {
-            Transport = new NetworkProbeTransport(_probeHttp), Sonobuoy = new SonobuoyCliRunner(runner, options.SonobuoyBinary),
-        }, time);
+            throw new FarmSetupException($"--image: {e.Message}");
+        }
     }
 
     /// <summary>The image folders' manifests: at least one, all of one build, at most one per architecture.</summary>
@@ -155,12 +100,5 @@ public sealed class PoolFarm : IFarmBackend, IAsyncDisposable
         if (images.GroupBy(i => i.Item1.Arch).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new FarmSetupException($"--image: two images for {twice.Key} ({string.Join(", ", twice.Select(i => i.Item2))})");
         return images;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_boot is not null) await _boot.DisposeAsync();
-        _boot = null;
-        _probeHttp.Dispose();
     }
 }

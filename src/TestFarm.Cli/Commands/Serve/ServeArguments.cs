@@ -1,7 +1,6 @@
 using System.Net;
-using TestFarm.Core.Configuration;
-using TestFarm.Core.Hardware;
-using TestFarm.Core.Plans;
+using TestFarm.Lab.Backend;
+using TestFarm.Lab.Machines;
 using TestFarm.Storage;
 using TestFarm.Storage.Database;
 
@@ -68,24 +67,18 @@ public static class ServeArguments
         return errors.Count > before ? null : new HardwareArguments(listen!, url, [.. images.Select(i => Path.GetFullPath(i, root))]);
     }
 
-    /// <summary>
-    /// Lab machines for <c>serve --lab</c>: per profile, what the largest cell of any plan on that profile needs,
-    /// plus <paramref name="spares"/>.
-    /// </summary>
-    public static IReadOnlyList<HardwareProfile> LabMachines(ConfigurationSet config, int spares)
+    /// <summary><c>--qemu</c> and <c>--qemu-arm64</c>: with <c>--lab</c> only, in range, and only where such machines can boot.</summary>
+    public static void CheckQemu(int? qemu, int? qemuArm64, bool lab, string root, ICollection<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        var profiles = config.Profiles.Select(p => p.Value).ToList();
-        var need = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var plan in config.Plans.Select(p => p.Value))
+        ArgumentNullException.ThrowIfNull(errors);
+        if (!lab && (qemu is not null || qemuArm64 is not null))
         {
-            foreach (var cell in MatrixExpander.Expand(plan, profiles))
-            {
-                var n = cell.Topology.Roles.Sum(r => r.Count) + plan.Spares;
-                need[cell.Profile] = Math.Max(need.GetValueOrDefault(cell.Profile), n);
-            }
+            errors.Add("--qemu and --qemu-arm64 are lab machines: give them with --lab");
+            return;
         }
-        return [.. need.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .SelectMany(kv => Enumerable.Repeat(profiles.First(p => p.Name == kv.Key), kv.Value + spares))];
+        if (qemu is < 0 or > 8) errors.Add($"--qemu must be 0 to 8, was {qemu}");
+        else if (qemu > 0 && !QemuOptions.IsAvailable()) errors.Add("--qemu: qemu-system-x86_64 is not on PATH (run scripts/install-deps.sh)");
+        if (qemuArm64 is < 0 or > 4) errors.Add($"--qemu-arm64 must be 0 to 4, was {qemuArm64}");
+        else if (qemuArm64 > 0 && LabMachineSet.Arm64QemuMissing(root) is { } missing) errors.Add($"--qemu-arm64: {missing}");
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using TestFarm.Cli.Commands.Nightly;
 using TestFarm.Cli.Commands.Validate;
@@ -11,8 +12,9 @@ using TestFarm.Server.Runs;
 namespace TestFarm.Cli.Commands.Serve;
 
 /// <summary>
-/// <c>testfarm serve [--db sqlite:PATH|postgres:CONNSTRING] [--listen URL] [--tokens FILE] [--lab | --boot-listen URL --image DIR...] [--root DIR]</c>:
-/// the long-running farm server. With <c>--lab</c> the built-in lab runs in-process so triggered plans really run; with
+/// <c>testfarm serve [--db sqlite:PATH|postgres:CONNSTRING] [--listen URL] [--tokens FILE] [--lab [--qemu K] [--qemu-arm64 K] | --boot-listen URL --image DIR...] [--root DIR]</c>:
+/// the long-running farm server. With <c>--lab</c> the built-in lab runs in-process so triggered plans really run (the same lab
+/// as <c>lab nightly</c>: QEMU machines for the lab-qemu-* profiles where they can boot, simulated ones for the rest); with
 /// <c>--boot-listen</c> and <c>--image</c> triggered plans run on the pool file's machines (their BMCs, the farm's boot
 /// service, the plan's deployer over SSH); with neither the pool file's machines are registered and the API is served.
 /// Stops gracefully on SIGTERM/Ctrl-C: runs in flight finish first.
@@ -27,6 +29,8 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     private readonly Option<string> _tokens = new("--tokens") { Description = "Tokens file (name role sha256 per line)", DefaultValueFactory = _ => "testfarm.tokens" };
     private readonly Option<bool> _lab = new("--lab") { Description = "Run the built-in lab in-process as the farm's machines" };
     private readonly Option<int> _spares = new("--spares") { Description = "Spare lab machines per profile (with --lab)", DefaultValueFactory = _ => 1 };
+    private readonly Option<int?> _qemu = new("--qemu") { Description = "QEMU lab machines that really network-boot (profile lab-qemu-amd64; with --lab; default 1 when QEMU is installed and a plan has such cells)" };
+    private readonly Option<int?> _qemuArm64 = new("--qemu-arm64") { Description = "arm64 QEMU lab machines booting through UEFI and GRUB (profile lab-qemu-arm64; with --lab; default 1 when the arm64 boot chain is installed and a plan has such cells)" };
     private readonly Option<string?> _root = new("--root") { Description = "Checkout with hardware-profiles/, scenarios/ and pool.yaml (default: .)" };
     private readonly Option<string?> _instance = new("--instance") { Description = "This instance's name (lease holder); default host-pid" };
     private readonly Option<bool> _github = new("--github") { Description = "Serve POST /webhooks/github and report pull-request runs (needs GitHub__Token and GitHub__Webhooks__Secret)" };
@@ -44,7 +48,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     public Command Build()
     {
         var command = new Command("serve", "Run the farm server: REST API, Quartz jobs (reaper, cleaner, nightly crons), GitHub webhooks, metrics.");
-        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _root, _instance, _github, _data, _publicUrl, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _sonobuoy, _lbRanges }) command.Options.Add(option);
+        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _qemu, _qemuArm64, _root, _instance, _github, _data, _publicUrl, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _sonobuoy, _lbRanges }) command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
     }
@@ -60,6 +64,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         var hardware = ServeArguments.ParseHardware(parse.GetValue(_bootListen), parse.GetValue(_bootUrl), parse.GetValue(_images) ?? [],
             parse.GetValue(_lab), root, problems);
         if (FullPath(parse.GetValue(_sshKey), root) is { } key && !File.Exists(key)) problems.Add($"--ssh-key: no such file {key}");
+        ServeArguments.CheckQemu(parse.GetValue(_qemu), parse.GetValue(_qemuArm64), parse.GetValue(_lab), root, problems);
         if (problems.Count > 0) return await FailAsync(error, problems, ExitCodes.Usage);
 
         var config = ConfigFileReader.Load(root, null, stepValidators);
@@ -89,12 +94,18 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         using var loggers = LoggerFactory.Create(b => b.AddJsonConsole(o => o.IncludeScopes = true));
         var bmcErrors = new BmcErrorCounter();
         IFarmBackend? farm = null;
+        // The adapters' options (Redfish__PollInterval, Provisioning__HeartbeatInterval, ...) may be overridden from the environment; checked at start.
+        var overrides = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         try
         {
             if (lab)
             {
-                farm = await LabFarm.StartAsync(new LabFarmOptions { Root = root, OutDirectory = data, WrapBmcs = bmcErrors.Wrap },
-                    ServeArguments.LabMachines(config, parse.GetValue(_spares)), TimeProvider.System, loggers, CancellationToken.None);
+                farm = await LabFarm.StartAsync(new LabFarmOptions
+                {
+                    Root = root, OutDirectory = data, WrapBmcs = bmcErrors.Wrap, SparesPerProfile = parse.GetValue(_spares),
+                    QemuMachines = parse.GetValue(_qemu), QemuArm64Machines = parse.GetValue(_qemuArm64), Configuration = overrides,
+                }, [.. config.Plans.Select(p => p.Value)], config.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal),
+                    TimeProvider.System, loggers, CancellationToken.None);
             }
             else if (hardware is not null)
             {
@@ -104,7 +115,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
                     Pool = config.Pool!.Value, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
                     SshUser = parse.GetValue(_sshUser)!, SshKeyFile = FullPath(parse.GetValue(_sshKey), root),
                     KubesprayDirectory = FullPath(parse.GetValue(_kubespray), root), LoadBalancerRanges = parse.GetValue(_lbRanges) ?? [],
-                    SonobuoyBinary = parse.GetValue(_sonobuoy)!, Addons = Kubernetes.Addons.Catalogue.AddonSources.FromEnvironment(root),
+                    SonobuoyBinary = parse.GetValue(_sonobuoy)!, Configuration = overrides, Addons = Kubernetes.Addons.Catalogue.AddonSources.FromEnvironment(root),
                 }, TimeProvider.System, loggers, CancellationToken.None);
             }
             await using var app = await FarmServer.BuildAsync(options, farm, bmcErrors,

@@ -1,10 +1,10 @@
 using TestFarm.Lab.LabHost;
 using TestFarm.Scenarios.Chaos;
 
-namespace TestFarm.Cli.Commands.Nightly;
+namespace TestFarm.Lab.Backend;
 
 /// <summary>Hardware faults a chaos step asks for, done on the lab's machines.</summary>
-public sealed class LabFaultsAdapter(VirtualLab lab) : ILabFaults
+internal sealed class LabFaultsAdapter(VirtualLab lab) : ILabFaults
 {
     public async Task SetNicLinkAsync(string machineId, string nic, bool up, CancellationToken cancellationToken = default)
     {

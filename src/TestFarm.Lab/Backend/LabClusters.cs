@@ -5,13 +5,13 @@ using TestFarm.Lab.Cluster;
 using TestFarm.Lab.LabHost;
 using TestFarm.Lab.Machines;
 
-namespace TestFarm.Cli.Commands.Nightly;
+namespace TestFarm.Lab.Backend;
 
 /// <summary>
 /// The lab deployer's clusters: one simulated Kubernetes API per cell whose nodes are the cell's lab machines,
 /// Ready while their machine runs, with the OSD drives the machine still shows.
 /// </summary>
-public sealed class LabClusters(VirtualLab lab, TimeProvider time, ILoggerFactory loggers) : IAsyncDisposable
+internal sealed class LabClusters(VirtualLab lab, TimeProvider time, ILoggerFactory loggers) : IAsyncDisposable
 {
     private readonly List<SimulatedCluster> _clusters = [];
     private readonly Lock _gate = new();

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using TestFarm.Core.Cluster;
 using TestFarm.Kubernetes.Client;
@@ -106,8 +107,14 @@ public sealed class ClientFeatureTests
     public async Task A_token_kubeconfig_authenticates_and_a_wrong_token_is_refused()
     {
         await using var h = await SimulatedClusterHarness.StartAsync(1);
-        var good = KubeconfigLoader.Load(h.KubeconfigPath) with { ClientCertificatePem = null, ClientKeyPem = null, Token = h.Cluster.Token };
-        var bad = good with { Token = "wrong" };
+        var good = KubeconfigLoader.Load(h.KubeconfigPath);
+        good.ClientCertificateData = null;
+        good.ClientCertificateKeyData = null;
+        good.AccessToken = h.Cluster.Token;
+        var bad = KubeconfigLoader.Load(h.KubeconfigPath);
+        bad.ClientCertificateData = null;
+        bad.ClientCertificateKeyData = null;
+        bad.AccessToken = "wrong";
         using var goodClient = new KubernetesClient(good);
         using var badClient = new KubernetesClient(bad);
 
@@ -123,7 +130,8 @@ public sealed class ClientFeatureTests
     {
         await using var h = await SimulatedClusterHarness.StartAsync(1);
         await using var other = await SimulatedClusterHarness.StartAsync(1);
-        var mixed = KubeconfigLoader.Load(h.KubeconfigPath) with { CertificateAuthorityPem = other.Cluster.Certificates.CaPem };
+        var mixed = KubeconfigLoader.Load(h.KubeconfigPath);
+        mixed.SslCaCerts = [X509Certificate2.CreateFromPem(other.Cluster.Certificates.CaPem)];
         using var client = new KubernetesClient(mixed);
 
         Assert.ThrowsAsync<ClusterApiException>(() => client.ListAsync(ResourceKind.Node));

@@ -1,21 +1,19 @@
-using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
 using TestFarm.Core.Cluster;
 
 namespace TestFarm.Kubernetes.Client;
 
-/// <summary>Where a kind is served: its plural resource name and whether it lives in namespaces.</summary>
+/// <summary>Where a kind is served: its group, version, plural resource name and whether it lives in namespaces.</summary>
 public sealed record ResourceMapping(string ApiVersion, string Kind, string Plural, bool Namespaced)
 {
-    public string CollectionPath(string? ns)
-    {
-        var prefix = ApiVersion.Contains('/', StringComparison.Ordinal) ? "/apis/" + ApiVersion : "/api/" + ApiVersion;
-        return Namespaced ? $"{prefix}/namespaces/{Uri.EscapeDataString(ns ?? "default")}/{Plural}" : $"{prefix}/{Plural}";
-    }
+    /// <summary>The API group ("" for the core group).</summary>
+    public string Group => ApiVersion.Contains('/', StringComparison.Ordinal) ? ApiVersion[..ApiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
 
-    public string ItemPath(string name, string? ns) => $"{CollectionPath(ns)}/{Uri.EscapeDataString(name)}";
+    public string Version => ApiVersion[(ApiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..];
 }
 
-/// <summary>Kind-to-resource map from /api, /apis and each group-version's resource list.</summary>
+/// <summary>Kind-to-resource map from the server's discovery documents.</summary>
 public interface IClusterDiscovery
 {
     /// <summary>The mapping of a kind; null when the server does not serve it (refreshes once before saying so).</summary>
@@ -25,13 +23,11 @@ public interface IClusterDiscovery
     void Invalidate();
 }
 
-internal sealed class ApiDiscovery : IClusterDiscovery, IDisposable
+/// <summary>Discovery through KubernetesClient's core, group-list and per-group-version resource calls, cached.</summary>
+internal sealed class ApiDiscovery(IKubernetes kubernetes) : IClusterDiscovery, IDisposable
 {
-    private readonly Func<string, CancellationToken, Task<JsonObject?>> _get;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Dictionary<(string, string), ResourceMapping>? _map;
-
-    public ApiDiscovery(Func<string, CancellationToken, Task<JsonObject?>> get) => _get = get;
 
     public void Invalidate() => _map = null;
 
@@ -53,21 +49,20 @@ internal sealed class ApiDiscovery : IClusterDiscovery, IDisposable
         {
             if (_map is not null) return _map;
             var map = new Dictionary<(string, string), ResourceMapping>();
-            var versions = new List<string>();
-            foreach (var v in (await _get("/api", ct))?["versions"]?.AsArray() ?? []) versions.Add(v!.GetValue<string>());
-            foreach (var g in (await _get("/apis", ct))?["groups"]?.AsArray() ?? [])
+            Add(map, await kubernetes.CoreV1.GetAPIResourcesAsync(ct));
+            var groups = await kubernetes.Apis.GetAPIVersionsAsync(ct);
+            foreach (var group in groups.Groups ?? [])
             {
-                foreach (var v in g?["versions"]?.AsArray() ?? []) versions.Add(v!["groupVersion"]!.GetValue<string>());
-            }
-            foreach (var gv in versions)
-            {
-                var path = gv.Contains('/', StringComparison.Ordinal) ? "/apis/" + gv : "/api/" + gv;
-                foreach (var r in (await _get(path, ct))?["resources"]?.AsArray() ?? [])
+                foreach (var version in group.Versions ?? [])
                 {
-                    var name = r!["name"]!.GetValue<string>();
-                    if (name.Contains('/', StringComparison.Ordinal)) continue;
-                    var kind = r["kind"]!.GetValue<string>();
-                    map[(gv, kind)] = new ResourceMapping(gv, kind, name, r["namespaced"]?.GetValue<bool>() ?? false);
+                    try
+                    {
+                        Add(map, await kubernetes.CustomObjects.GetAPIResourcesAsync(group.Name, version.Version, ct));
+                    }
+                    catch (HttpOperationException e) when ((int)e.Response.StatusCode == 404)
+                    {
+                        // A group-version listed but not (yet) served: skip it.
+                    }
                 }
             }
             return _map = map;
@@ -75,6 +70,15 @@ internal sealed class ApiDiscovery : IClusterDiscovery, IDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private static void Add(Dictionary<(string, string), ResourceMapping> map, k8s.Models.V1APIResourceList list)
+    {
+        foreach (var r in list.Resources ?? [])
+        {
+            if (r.Name.Contains('/', StringComparison.Ordinal)) continue;
+            map[(list.GroupVersion, r.Kind)] = new ResourceMapping(list.GroupVersion, r.Kind, r.Name, r.Namespaced);
         }
     }
 }

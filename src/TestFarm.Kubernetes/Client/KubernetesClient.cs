@@ -1,45 +1,44 @@
-using TestFarm.Core.Time;
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
+using System.Net.Http;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.Cluster;
+using TestFarm.Core.Time;
 using TestFarm.Kubernetes.Kubeconfig;
+using K8sApi = k8s.Kubernetes;
 
 namespace TestFarm.Kubernetes.Client;
 
 /// <summary>
-/// The farm's Kubernetes client: get/list/server-side apply/delete (<see cref="IClusterApi"/>), discovery,
-/// watch, pod logs. Errors throw <see cref="ClusterApiException"/> carrying the server's Status.
+/// The farm's Kubernetes port over the official KubernetesClient: get/list/server-side apply/delete of any
+/// served kind (<see cref="IClusterApi"/>) through the generic custom-object operations, discovery, watch and
+/// pod logs. Errors throw <see cref="ClusterApiException"/> carrying the server's Status.
 /// </summary>
 public sealed partial class KubernetesClient : IClusterApi, IClusterWatch, IPodLogs, IClusterDelete, IClusterListing, IDisposable
 {
-    private readonly HttpClient _http;
-    private readonly KubeconfigContext _context;
+    private readonly K8sApi _api;
+    private readonly KubernetesClientConfiguration _config;
     private readonly KubernetesClientOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ApiDiscovery _discovery;
 
-    public KubernetesClient(KubeconfigContext context, KubernetesClientOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
+    public KubernetesClient(KubernetesClientConfiguration config, KubernetesClientOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
     {
-        _context = context;
+        ArgumentNullException.ThrowIfNull(config);
+        _config = config;
         _options = options ?? new KubernetesClientOptions();
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-#pragma warning disable RS0030 // One client per kubeconfig context with its own certificates.
-        _http = new HttpClient(KubernetesHttp.CreateHandler(context), disposeHandler: true)
-        {
-            BaseAddress = new Uri(context.Server.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-#pragma warning restore RS0030
-        if (context.Token is not null) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", context.Token);
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("testfarm/1.0");
-        _discovery = new ApiDiscovery(GetJsonOrNullAsync);
+        // Each call is bounded by RequestTimeout on the injected clock; watches stay open.
+        config.HttpClientTimeout = Timeout.InfiniteTimeSpan;
+        config.UserAgent = "testfarm/1.0";
+        _api = new K8sApi(config);
+        _discovery = new ApiDiscovery(_api);
     }
 
     /// <summary>A client for a kubeconfig file's current (or named) context.</summary>
@@ -49,13 +48,23 @@ public sealed partial class KubernetesClient : IClusterApi, IClusterWatch, IPodL
 
     public IClusterDiscovery Discovery => _discovery;
 
-    public KubeconfigContext Context => _context;
+    /// <summary>The library client underneath, for typed calls.</summary>
+    public IKubernetes Api => _api;
 
     public async Task<JsonObject?> GetAsync(ResourceRef resource, CancellationToken cancellationToken = default)
     {
-        var mapping = await MapAsync(resource.Kind, cancellationToken);
-        var obj = await GetJsonOrNullAsync(mapping.ItemPath(resource.Name, resource.Namespace ?? _context.Namespace), cancellationToken);
-        return obj is null ? null : Stamp(obj, resource.Kind);
+        var m = await MapAsync(resource.Kind, cancellationToken);
+        try
+        {
+            var obj = await CallAsync(ct => m.Namespaced
+                ? _api.CustomObjects.GetNamespacedCustomObjectWithHttpMessagesAsync<JsonObject>(m.Group, m.Version, Ns(resource.Namespace), m.Plural, resource.Name, cancellationToken: ct)
+                : _api.CustomObjects.GetClusterCustomObjectWithHttpMessagesAsync<JsonObject>(m.Group, m.Version, m.Plural, resource.Name, cancellationToken: ct), cancellationToken);
+            return Stamp(obj, resource.Kind);
+        }
+        catch (ClusterApiException e) when (e.Code == 404)
+        {
+            return null;
+        }
     }
 
     public async Task<IReadOnlyList<JsonObject>> ListAsync(ResourceKind kind, string? ns = null, string? labelSelector = null,
@@ -65,26 +74,30 @@ public sealed partial class KubernetesClient : IClusterApi, IClusterWatch, IPodL
     public async Task<ResourceList> ListWithVersionAsync(ResourceKind kind, string? ns = null, string? labelSelector = null,
         string? fieldSelector = null, CancellationToken cancellationToken = default)
     {
-        var mapping = await MapAsync(kind, cancellationToken);
-        var path = ns is null && mapping.Namespaced ? CollectionAllNamespaces(mapping) : mapping.CollectionPath(ns);
-        path += Query(("labelSelector", labelSelector), ("fieldSelector", fieldSelector));
-        var list = await SendAsync(HttpMethod.Get, path, null, null, cancellationToken) ?? new JsonObject();
+        var m = await MapAsync(kind, cancellationToken);
+        var list = await CallAsync(ct => m.Namespaced && ns is not null
+            ? _api.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<JsonObject>(m.Group, m.Version, ns, m.Plural,
+                fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct)
+            : _api.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<JsonObject>(m.Group, m.Version, m.Plural,
+                fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct), cancellationToken);
         var items = (list["items"]?.AsArray() ?? []).OfType<JsonObject>().Select(i => Stamp((JsonObject)i.DeepClone(), kind)).ToList();
         return new ResourceList(items, list["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "");
     }
 
     public async Task<JsonObject> ApplyAsync(JsonObject obj, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(obj);
         var kind = KindOf(obj);
         var name = obj["metadata"]?["name"]?.GetValue<string>()
                    ?? throw new ClusterApiException($"cannot apply {kind.Kind}: metadata.name is missing");
-        var mapping = await MapAsync(kind, cancellationToken);
-        var ns = mapping.Namespaced ? obj["metadata"]?["namespace"]?.GetValue<string>() ?? _context.Namespace ?? "default" : null;
-        var path = mapping.ItemPath(name, ns) + Query(("fieldManager", _options.FieldManager), ("force", "false"));
-        var content = new StringContent(obj.ToJsonString(), Encoding.UTF8);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/apply-patch+yaml");
-        var stored = await SendAsync(HttpMethod.Patch, path, content, null, cancellationToken)
-                     ?? throw new ClusterApiException($"PATCH {path}: empty answer");
+        var m = await MapAsync(kind, cancellationToken);
+        var ns = m.Namespaced ? obj["metadata"]?["namespace"]?.GetValue<string>() ?? Ns(null) : null;
+        var patch = new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch);
+        var stored = await CallAsync(ct => ns is not null
+            ? _api.CustomObjects.PatchNamespacedCustomObjectWithHttpMessagesAsync<JsonObject>(patch, m.Group, m.Version, ns, m.Plural, name,
+                fieldManager: _options.FieldManager, force: false, cancellationToken: ct)
+            : _api.CustomObjects.PatchClusterCustomObjectWithHttpMessagesAsync<JsonObject>(patch, m.Group, m.Version, m.Plural, name,
+                fieldManager: _options.FieldManager, force: false, cancellationToken: ct), cancellationToken);
         Log.Applied(_logger, kind.Kind, ns ?? "", name);
         return stored;
     }
@@ -94,12 +107,16 @@ public sealed partial class KubernetesClient : IClusterApi, IClusterWatch, IPodL
 
     public async Task<bool> DeleteAsync(ResourceRef resource, string propagationPolicy, CancellationToken cancellationToken = default)
     {
-        var mapping = await MapAsync(resource.Kind, cancellationToken);
-        var body = new JsonObject { ["kind"] = "DeleteOptions", ["apiVersion"] = "v1", ["propagationPolicy"] = propagationPolicy };
-        var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        ArgumentNullException.ThrowIfNull(resource);
+        var m = await MapAsync(resource.Kind, cancellationToken);
+        var options = new V1DeleteOptions { PropagationPolicy = propagationPolicy };
         try
         {
-            await SendAsync(HttpMethod.Delete, mapping.ItemPath(resource.Name, resource.Namespace ?? _context.Namespace), content, null, cancellationToken);
+            await CallAsync(ct => m.Namespaced
+                ? _api.CustomObjects.DeleteNamespacedCustomObjectWithHttpMessagesAsync<JsonObject>(m.Group, m.Version, Ns(resource.Namespace), m.Plural,
+                    resource.Name, options, cancellationToken: ct)
+                : _api.CustomObjects.DeleteClusterCustomObjectWithHttpMessagesAsync<JsonObject>(m.Group, m.Version, m.Plural, resource.Name,
+                    options, cancellationToken: ct), cancellationToken);
             return true;
         }
         catch (ClusterApiException e) when (e.Code == 404)
@@ -111,87 +128,89 @@ public sealed partial class KubernetesClient : IClusterApi, IClusterWatch, IPodL
     public async Task<string> GetLogsAsync(string ns, string pod, string? container = null, int? tailLines = null,
         CancellationToken cancellationToken = default)
     {
-        var path = $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/pods/{Uri.EscapeDataString(pod)}/log"
-                   + Query(("container", container), ("tailLines", tailLines?.ToString(CultureInfo.InvariantCulture)));
         using var cts = Bounded(cancellationToken);
-        using var response = await _http.GetAsync(path.TrimStart('/'), cts.Token);
-        if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, HttpMethod.Get, cts.Token);
-        return await response.Content.ReadAsStringAsync(cts.Token);
+        try
+        {
+            using var response = await _api.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(pod, ns, container: container,
+                tailLines: tailLines, cancellationToken: cts.Token);
+            using var reader = new StreamReader(response.Body);
+            return await reader.ReadToEndAsync(cts.Token);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw Translate(e, $"logs of pod {ns}/{pod}");
+        }
     }
 
-    internal async Task<ResourceMapping> MapAsync(ResourceKind kind, CancellationToken ct) =>
-        await _discovery.FindAsync(kind, ct)
-        ?? throw new ClusterApiException(404, "NotFound", $"the server at {_context.Server} does not serve kind {kind.Kind} in {kind.ApiVersion}");
-
-    private static string CollectionAllNamespaces(ResourceMapping m) => (m with { Namespaced = false }).CollectionPath(null);
-
-    private async Task<JsonObject?> GetJsonOrNullAsync(string path, CancellationToken ct)
+    internal async Task<ResourceMapping> MapAsync(ResourceKind kind, CancellationToken ct)
     {
-        try { return await SendAsync(HttpMethod.Get, path, null, null, ct); }
-        catch (ClusterApiException e) when (e.Code == 404) { return null; }
+        try
+        {
+            using var cts = Bounded(ct);
+            return await _discovery.FindAsync(kind, cts.Token)
+                   ?? throw new ClusterApiException(404, "NotFound", $"the server at {_config.Host} does not serve kind {kind.Kind} in {kind.ApiVersion}");
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            throw Translate(e, "discovery");
+        }
     }
+
+    private string Ns(string? ns) => ns ?? _config.Namespace ?? "default";
 
     private TimeoutSource Bounded(CancellationToken ct) => new(_time, _options.RequestTimeout, ct);
 
-    private async Task<JsonObject?> SendAsync(HttpMethod method, string path, HttpContent? content, string? accept, CancellationToken ct)
+    /// <summary>Runs one bounded call and turns the library's failures into <see cref="ClusterApiException"/>.</summary>
+    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<HttpOperationResponse<T>>> call, CancellationToken ct)
     {
         using var cts = Bounded(ct);
-        using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = content };
-        request.Headers.Accept.ParseAdd(accept ?? "application/json");
-        HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, cts.Token);
+            using var response = await call(cts.Token);
+            return response.Body;
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            throw new ClusterApiException(504, "Timeout", $"{method} {_http.BaseAddress}{path.TrimStart('/')}: no answer within {_options.RequestTimeout}",
-                new Uri(_http.BaseAddress!, path.TrimStart('/')));
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ClusterApiException($"{method} {_http.BaseAddress}{path.TrimStart('/')}: {e.Message}", e);
-        }
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, method, cts.Token);
-            var text = await response.Content.ReadAsStringAsync(cts.Token);
-            return text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject;
+            throw Translate(e, null);
         }
     }
 
-    internal static async Task<ClusterApiException> ErrorAsync(HttpResponseMessage response, HttpMethod method, CancellationToken ct)
+    private ClusterApiException Translate(Exception e, string? what)
     {
-        var text = await response.Content.ReadAsStringAsync(ct);
-        var uri = response.RequestMessage?.RequestUri;
-        try
+        switch (e)
         {
-            if (JsonNode.Parse(text) is JsonObject { } status && status["kind"]?.GetValue<string>() == "Status")
-                return FromStatus(status, method, uri, (int)response.StatusCode);
+            case HttpOperationException http:
+                var uri = http.Request?.RequestUri;
+                var method = http.Request?.Method.Method ?? "?";
+                var code = (int)http.Response.StatusCode;
+                var text = http.Response.Content ?? "";
+                try
+                {
+                    if (JsonNode.Parse(text) is JsonObject { } status && status["kind"]?.GetValue<string>() == "Status")
+                        return FromStatus(status, method, uri, code);
+                }
+                catch (JsonException)
+                {
+                    // Not a Status: fall through to the raw text.
+                }
+                return new ClusterApiException(code, http.Response.StatusCode.ToString(),
+                    $"{method} {uri}: HTTP {code} {Truncate(text)}", uri);
+            case OperationCanceledException:
+                return new ClusterApiException(504, "Timeout", $"{what ?? "request"} to {_config.Host}: no answer within {_options.RequestTimeout}");
+            default:
+                return new ClusterApiException($"{what ?? "request"} to {_config.Host}: {e.Message}", e);
         }
-        catch (JsonException)
-        {
-            // Not a Status: fall through to the raw text.
-        }
-        return new ClusterApiException((int)response.StatusCode, response.StatusCode.ToString(),
-            $"{method} {uri}: HTTP {(int)response.StatusCode} {Truncate(text)}", uri);
     }
 
-    internal static ClusterApiException FromStatus(JsonObject status, HttpMethod method, Uri? uri, int fallbackCode)
+    internal static ClusterApiException FromStatus(JsonObject status, string method, Uri? uri, int fallbackCode)
     {
-        var code = status["code"] is { } c ? int.Parse(c.ToString(), CultureInfo.InvariantCulture) : fallbackCode;
+        var code = status["code"] is JsonValue c && c.TryGetValue<int>(out var n) ? n : fallbackCode;
         var reason = status["reason"]?.GetValue<string>();
         var message = status["message"]?.GetValue<string>() ?? "(no message)";
         return new ClusterApiException(code, reason, $"{method} {uri}: {message} (reason {reason ?? "unknown"}, code {code})", uri);
     }
 
     private static string Truncate(string s) => s.Length > 300 ? s[..300] + "…" : s;
-
-    internal static string Query(params (string Key, string? Value)[] pairs)
-    {
-        var parts = pairs.Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
-        return parts.Count == 0 ? "" : "?" + string.Join("&", parts);
-    }
 
     private static ResourceKind KindOf(JsonObject obj) => new(
         obj["apiVersion"]?.GetValue<string>() ?? throw new ClusterApiException("object has no apiVersion"),
@@ -206,7 +225,7 @@ public sealed partial class KubernetesClient : IClusterApi, IClusterWatch, IPodL
 
     public void Dispose()
     {
-        _http.Dispose();
+        _api.Dispose();
         _discovery.Dispose();
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using k8s;
 
 namespace TestFarm.Kubernetes.Manifests;
 
@@ -36,7 +36,7 @@ public sealed class ManifestException : Exception
 }
 
 /// <summary>
-/// Reads multi-document YAML into JSON objects. Documents are numbered from 1 among non-empty ones;
+/// Reads multi-document YAML into JSON objects, each document parsed by KubernetesClient's <see cref="KubernetesYaml"/>. Documents are numbered from 1 among non-empty ones;
 /// bad YAML, non-mappings and missing apiVersion/kind/metadata.name are collected, then refused together.
 /// </summary>
 public static class ManifestReader
@@ -52,26 +52,23 @@ public static class ManifestReader
         {
             if (chunk.Split('\n').All(l => l.Trim().Length == 0 || l.TrimStart().StartsWith('#'))) continue;
             index++;
-            var stream = new YamlStream();
+            JsonNode? converted;
+            int docLine;
             try
             {
-                stream.Load(new StringReader(chunk));
+                var root = KubernetesYaml.Deserialize<object?>(chunk, strict: true);
+                if (root is null) { index--; continue; }
+                docLine = firstLine + FirstContentLine(chunk);
+                converted = ToJson(root);
             }
             catch (YamlException e)
             {
                 var lastLine = firstLine + chunk.TrimEnd('\n').Split('\n').Length - 1;
                 var line = Math.Min(firstLine + (int)e.Start.Line - 1, lastLine);
-                errors.Add(new ManifestError(source, index, line, $"invalid YAML at line {line}, column {e.Start.Column}: {Inner(e)}"));
-                continue;
-            }
-            if (stream.Documents.Count == 0) { index--; continue; }
-            var root = stream.Documents[0].RootNode;
-            var docLine = firstLine + (int)root.Start.Line - 1;
-            JsonNode? converted;
-            try { converted = Convert(root); }
-            catch (ArgumentException e)
-            {
-                errors.Add(new ManifestError(source, index, docLine, "duplicate key: " + e.Message));
+                var what = Inner(e);
+                errors.Add(new ManifestError(source, index, line, what.Contains("Duplicate key", StringComparison.OrdinalIgnoreCase)
+                    ? "duplicate key: " + what
+                    : $"invalid YAML at line {line}, column {e.Start.Column}: {what}"));
                 continue;
             }
             if (converted is not JsonObject obj)
@@ -119,24 +116,32 @@ public static class ManifestReader
         yield return (current.ToString(), start);
     }
 
-    private static JsonNode? Convert(YamlNode node) => node switch
+    /// <summary>Line (0-based within the chunk) of the document's first non-comment content.</summary>
+    private static int FirstContentLine(string chunk)
     {
-        YamlMappingNode m => new JsonObject(m.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value ?? "", Convert(c.Value)))),
-        YamlSequenceNode s => new JsonArray(s.Children.Select(Convert).ToArray()),
-        YamlScalarNode sc => Scalar(sc),
-        _ => null,
-    };
-
-    private static JsonValue? Scalar(YamlScalarNode s)
-    {
-        var v = s.Value ?? "";
-        if (s.Style is not ScalarStyle.Plain || s.Tag == "tag:yaml.org,2002:str") return JsonValue.Create(v);
-        if (v is "" or "~" or "null" or "Null" or "NULL") return null;
-        if (v is "true" or "True" or "TRUE") return JsonValue.Create(true);
-        if (v is "false" or "False" or "FALSE") return JsonValue.Create(false);
-        if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return JsonValue.Create(l);
-        if (v.Any(char.IsDigit) && !v.Contains(':', StringComparison.Ordinal)
-            && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsInfinity(d)) return JsonValue.Create(d);
-        return JsonValue.Create(v);
+        var lines = chunk.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var t = lines[i].Trim();
+            if (t.Length > 0 && !t.StartsWith('#')) return i;
+        }
+        return 0;
     }
+
+    /// <summary>The library's YAML object graph (mappings, sequences, typed scalars) as JSON.</summary>
+    private static JsonNode? ToJson(object? value) => value switch
+    {
+        null => null,
+        IDictionary<object, object?> m => new JsonObject(m.Select(kv => KeyValuePair.Create(Convert.ToString(kv.Key, CultureInfo.InvariantCulture) ?? "", ToJson(kv.Value)))),
+        IList<object?> l => new JsonArray([.. l.Select(ToJson)]),
+        string str => JsonValue.Create(str),
+        bool b => JsonValue.Create(b),
+        int i => JsonValue.Create((long)i),
+        long i => JsonValue.Create(i),
+        ulong u => JsonValue.Create(u),
+        double d => JsonValue.Create(d),
+        float f => JsonValue.Create((double)f),
+        decimal d => JsonValue.Create(d),
+        _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
+    };
 }

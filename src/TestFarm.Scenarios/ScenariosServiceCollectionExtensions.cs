@@ -32,8 +32,8 @@ public static class ScenariosServiceCollectionExtensions
         options.Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(ScenariosOptions.Section).Bind(o))
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScenariosOptions>, ScenariosOptionsValidator>());
-        services.TryAddKeyedSingleton(ProbeHttpClient, (sp, _) => new HttpClient { Timeout = sp.GetRequiredService<IOptions<ScenariosOptions>>().Value.ProbeTimeout });
-        services.TryAddSingleton<IProbeTransport>(sp => new NetworkProbeTransport(sp.GetRequiredKeyedService<HttpClient>(ProbeHttpClient)));
+        services.AddHttpClient(ProbeHttpClient).ConfigureHttpClient((sp, c) => c.Timeout = sp.GetRequiredService<IOptions<ScenariosOptions>>().Value.ProbeTimeout);
+        services.TryAddSingleton<IProbeTransport>(sp => new NetworkProbeTransport(sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProbeHttpClient)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepValidator, ConformanceStepValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepValidator, JUnitStepValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepValidator, ApiChecksStepValidator>());

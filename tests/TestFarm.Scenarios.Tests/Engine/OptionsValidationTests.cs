@@ -25,6 +25,6 @@ public sealed class OptionsValidationTests
         sp.GetRequiredService<IStartupValidator>().Validate();
 
         Assert.That(sp.GetRequiredService<IProbeTransport>(), Is.InstanceOf<NetworkProbeTransport>());
-        Assert.That(sp.GetRequiredKeyedService<HttpClient>(ScenariosServiceCollectionExtensions.ProbeHttpClient).Timeout, Is.EqualTo(TimeSpan.FromSeconds(3)));
+        Assert.That(sp.GetRequiredService<IHttpClientFactory>().CreateClient(ScenariosServiceCollectionExtensions.ProbeHttpClient).Timeout, Is.EqualTo(TimeSpan.FromSeconds(3)));
     }
 }

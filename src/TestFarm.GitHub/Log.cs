@@ -23,4 +23,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 9005, EventName = "GitHubOutboxFlushFailed", Level = LogLevel.Error,
         Message = "GitHub outbox flush failed")]
     public static partial void OutboxFlushFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 9006, EventName = "GitHubRefused", Level = LogLevel.Error,
+        Message = "GitHub refused {Request}: HTTP {Status}: {Message}; not retried")]
+    public static partial void Refused(ILogger logger, string request, int status, string message);
+
+    [LoggerMessage(EventId = 9007, EventName = "GitHubReportFailed", Level = LogLevel.Error,
+        Message = "GitHub report '{Report}' failed for good after {Attempts} attempts: {Error}")]
+    public static partial void ReportFailed(ILogger logger, string report, string error, int attempts);
 }

@@ -79,4 +79,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 6022, EventName = "HealthMoveSkipped", Level = LogLevel.Information,
         Message = "Machine {MachineId}: health verdict not applied: {Reason}")]
     public static partial void HealthMoveSkipped(ILogger logger, string machineId, string reason);
+
+    [LoggerMessage(EventId = 6023, EventName = "BootRefused", Level = LogLevel.Warning,
+        Message = "Audit: {What} for machine {MachineId} (MAC {Mac}) refused to caller {Caller}: {Reason}")]
+    public static partial void BootRefused(ILogger logger, string what, string machineId, string mac, string caller, string reason);
 }

@@ -14,7 +14,7 @@ public sealed class TokenLoggingTests
         var log = new ListLogger();
         var sessions = new BootSessions(new FakeTimeProvider(), log);
         var ticket = sessions.Issue("m1", "52:54:00:aa:bb:cc", ProvisioningSamples.Image(), BootMethod.Pxe, TimeSpan.FromMinutes(5));
-        var report = new AgentBootedReport { Token = ticket.Token, BuildId = "build-42" };
+        var report = new AgentBootedReport { Token = ticket.Token, BuildId = "build-42", Macs = ["52:54:00:aa:bb:cc"] };
 
         Assert.That(sessions.AcceptBooted(report, "10.0.2.15").Check, Is.EqualTo(TokenCheck.Accepted));
         Assert.That(sessions.AcceptBooted(report, "10.0.2.15").Check, Is.EqualTo(TokenCheck.Replayed));

@@ -35,5 +35,12 @@ public sealed record GitHubRunContext
     public string? DetailsUrl { get; init; }
 }
 
-/// <summary>A report that could not be delivered yet.</summary>
-public sealed record PendingReport(string Description, int Attempts, DateTimeOffset FirstFailed, string LastError);
+/// <summary>
+/// A report that could not be delivered yet, or (<see cref="Failed"/>) never will be: GitHub refused it with
+/// <see cref="Status"/> and the message in <see cref="PendingReport.LastError"/>, so it is not retried.
+/// </summary>
+public sealed record PendingReport(string Description, int Attempts, DateTimeOffset FirstFailed, string LastError)
+{
+    public bool Failed { get; init; }
+    public int? Status { get; init; }
+}

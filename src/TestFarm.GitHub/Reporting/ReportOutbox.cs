@@ -1,20 +1,29 @@
 using Microsoft.Extensions.Logging;
 using TestFarm.Core.GitHub;
+using TestFarm.GitHub.Rest;
 
 namespace TestFarm.GitHub.Reporting;
 
 /// <summary>
 /// Deliveries to GitHub that failed, kept and retried so that a GitHub outage never loses a result. A newer
 /// delivery with the same key (same check run, same statuses, same comment) replaces a queued older one.
+/// Outages (5xx, timeouts, rate limits) are retried; a refusal (<see cref="GitHubApiException.Refused"/>: a 4xx
+/// other than 408/409/429) is marked failed with GitHub's status and message, logged, kept visible and not retried.
 /// </summary>
 public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger)
 {
     private readonly Lock _gate = new();
     private readonly List<Entry> _entries = [];
 
+    /// <summary>The most failed entries kept for display; older ones are dropped.</summary>
+    public const int MaxFailed = 200;
+
+    /// <summary>The most characters of an error kept per entry.</summary>
+    public const int MaxError = 500;
+
     public IReadOnlyList<PendingReport> Pending
     {
-        get { lock (_gate) { return [.. _entries.Select(e => new PendingReport(e.Description, e.Attempts, e.FirstFailed, e.LastError))]; } }
+        get { lock (_gate) { return [.. _entries.Select(e => new PendingReport(e.Description, e.Attempts, e.FirstFailed, e.LastError) { Failed = e.Failed, Status = e.Status })]; } }
     }
 
     /// <summary>Tries <paramref name="send"/> now; on failure keeps it for <see cref="FlushAsync"/>. Never throws but on cancellation.</summary>
@@ -30,7 +39,7 @@ public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger
         await TryAsync(entry, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Retries every queued delivery once, oldest first; returns how many are still pending.</summary>
+    /// <summary>Retries every queued delivery once, oldest first (failed ones are not); returns how many are still to be retried.</summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken)
     {
         List<Entry> due;
@@ -38,10 +47,10 @@ public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger
         foreach (var entry in due)
         {
             bool current;
-            lock (_gate) { current = _entries.Contains(entry); }
+            lock (_gate) { current = !entry.Failed && _entries.Contains(entry); }
             if (current) await TryAsync(entry, cancellationToken).ConfigureAwait(false);
         }
-        lock (_gate) { return _entries.Count; }
+        lock (_gate) { return _entries.Count(e => !e.Failed); }
     }
 
     /// <summary>Sends; the entry stays listed (visible as pending) until it succeeds or a newer one replaces it.</summary>
@@ -58,8 +67,20 @@ public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
         {
-            entry.LastError = e.Message;
-            Log.ReportQueued(logger, entry.Description, e.Message, entry.Attempts);
+            entry.LastError = e.Message.Length <= MaxError ? e.Message : $"{e.Message[..MaxError]}… ({e.Message.Length} characters)";
+            if (e is GitHubApiException { Refused: true } refused)
+            {
+                entry.Status = refused.Status;
+                lock (_gate)
+                {
+                    entry.Failed = true;
+                    var failed = _entries.Where(x => x.Failed).ToList();
+                    foreach (var old in failed.Take(Math.Max(0, failed.Count - MaxFailed))) _entries.Remove(old);
+                }
+                Log.ReportFailed(logger, entry.Description, entry.LastError, entry.Attempts);
+                return;
+            }
+            Log.ReportQueued(logger, entry.Description, entry.LastError, entry.Attempts);
         }
     }
 
@@ -71,5 +92,7 @@ public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger
         public DateTimeOffset FirstFailed { get; } = firstFailed;
         public int Attempts { get; set; }
         public string LastError { get; set; } = "";
+        public bool Failed { get; set; }
+        public int? Status { get; set; }
     }
 }

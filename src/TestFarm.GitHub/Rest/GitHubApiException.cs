@@ -23,4 +23,10 @@ public sealed class GitHubApiException : Exception
     /// <summary>HTTP status, or null when no response came (timeout, connection refused).</summary>
     public int? Status { get; }
     public string? GitHubMessage { get; }
+
+    /// <summary>
+    /// GitHub refused the request (a 4xx that is not 408, 409, 429 or a rate limit): sending it again cannot succeed.
+    /// False for outages (5xx, timeouts, no response) and rate limits, which are worth another try later.
+    /// </summary>
+    public bool Refused { get; init; }
 }

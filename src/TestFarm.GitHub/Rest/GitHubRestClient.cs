@@ -13,8 +13,9 @@ namespace TestFarm.GitHub.Rest;
 
 /// <summary>
 /// The typed GitHub REST client. Each attempt has its own timeout; 5xx, timeouts and rate limits are retried
-/// (Retry-After / X-RateLimit-Reset honoured, exponential backoff otherwise); other 4xx fail at once with
-/// <see cref="GitHubApiException"/>.
+/// (Retry-After / X-RateLimit-Reset honoured, exponential backoff otherwise, at most <see cref="GitHubOptions.MaxRetries"/>
+/// times); other 4xx are refusals: they fail at once with a <see cref="GitHubApiException"/> marked
+/// <see cref="GitHubApiException.Refused"/>, and are logged.
 /// </summary>
 public sealed partial class GitHubRestClient : IGitHubApi
 {
@@ -109,14 +110,20 @@ public sealed partial class GitHubRestClient : IGitHubApi
     internal static async Task<string?> ReadMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return Message(text);
+    }
+
+    /// <summary>GitHub's <c>message</c> from an error body (else the body), at most 300 characters.</summary>
+    private static string? Message(string text)
+    {
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize(text, GitHubJsonContext.Default.ErrorResponse)?.Message ?? Cut(text);
+            return Cut(System.Text.Json.JsonSerializer.Deserialize(text, GitHubJsonContext.Default.ErrorResponse)?.Message ?? text);
         }
         catch (System.Text.Json.JsonException) { return Cut(text); }
     }
 
-    private static string? Cut(string text) => text.Length == 0 ? null : text.Length <= 300 ? text : text[..300];
+    private static string? Cut(string text) => text.Length == 0 ? null : text.Length <= 300 ? text : $"{text[..300]}… ({text.Length} characters)";
 
     private static string R(RepoRef repo) => $"repos/{Uri.EscapeDataString(repo.Owner)}/{Uri.EscapeDataString(repo.Name)}";
 
@@ -156,8 +163,13 @@ public sealed partial class GitHubRestClient : IGitHubApi
         using (response)
         {
             if (!response.IsSuccessStatusCode)
-                throw new GitHubApiException(method.Method, url, (int)response.StatusCode,
-                    await ReadMessageAsync(response, cancellationToken).ConfigureAwait(false));
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                var refused = !RateLimits.IsRetryable(response.StatusCode, response.Headers, text);
+                var error = new GitHubApiException(method.Method, url, (int)response.StatusCode, Message(text)) { Refused = refused };
+                if (refused) Log.Refused(_logger, $"{method} {url.AbsolutePath}", (int)response.StatusCode, error.GitHubMessage ?? "");
+                throw error;
+            }
             if (response.Content.Headers.ContentLength == 0) return default;
             return await response.Content.ReadFromJsonAsync(responseType, cancellationToken).ConfigureAwait(false);
         }

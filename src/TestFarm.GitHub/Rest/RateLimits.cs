@@ -29,14 +29,14 @@ public static class RateLimits
     }
 
     /// <summary>
-    /// Worth retrying: 5xx, 429, and 403 that is a rate limit (secondary limit message, Retry-After, or exhausted
-    /// primary limit). Any other 4xx is final.
+    /// Worth retrying: 5xx, 408 (timeout), 409 (conflict, e.g. a ref being updated), 429, and 403 that is a rate
+    /// limit (secondary limit message, Retry-After, or exhausted primary limit). Any other 4xx is a refusal: final.
     /// </summary>
     public static bool IsRetryable(HttpStatusCode status, HttpResponseHeaders headers, string? body)
     {
         ArgumentNullException.ThrowIfNull(headers);
         var code = (int)status;
-        if (code >= 500 || status == HttpStatusCode.TooManyRequests) return true;
+        if (code >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict) return true;
         if (status != HttpStatusCode.Forbidden) return false;
         return headers.RetryAfter is not null
                || Header(headers, "X-RateLimit-Remaining") == "0"

@@ -23,17 +23,19 @@ public static class BootEndpoints
             var ticket = sessions.ForFetch(token);
             return Script(ticket, options, logs, "token " + BootTicket.IdOf(token));
         });
-        endpoints.MapGet("/boot/v1/ipxe", (string? mac, BootSessions sessions, BootServiceOptions options, ILoggerFactory logs) =>
+        endpoints.MapGet("/boot/v1/ipxe", (string? mac, HttpContext http, BootSessions sessions, BootServiceOptions options, ILoggerFactory logs) =>
         {
             if (string.IsNullOrWhiteSpace(mac)) return Results.BadRequest("query parameter mac is required");
-            return Script(sessions.PendingForMac(mac), options, logs, "mac " + BootSessions.NormalizeMac(mac));
+            var (ticket, foreign) = sessions.PendingForMac(mac, http.Connection.RemoteIpAddress?.ToString());
+            return foreign ? ForeignCaller() : Script(ticket, options, logs, "mac " + BootSessions.NormalizeMac(mac));
         });
         endpoints.MapGet("/boot/v1/grub/{token}", (string token, BootSessions sessions, BootServiceOptions options, ILoggerFactory logs) =>
             Grub(sessions.ForFetch(token), options, logs, "token " + BootTicket.IdOf(token)));
-        endpoints.MapGet("/boot/v1/grub", (string? mac, BootSessions sessions, BootServiceOptions options, ILoggerFactory logs) =>
+        endpoints.MapGet("/boot/v1/grub", (string? mac, HttpContext http, BootSessions sessions, BootServiceOptions options, ILoggerFactory logs) =>
         {
             if (string.IsNullOrWhiteSpace(mac)) return Results.BadRequest("query parameter mac is required");
-            return Grub(sessions.PendingForMac(mac), options, logs, "mac " + BootSessions.NormalizeMac(mac));
+            var (ticket, foreign) = sessions.PendingForMac(mac, http.Connection.RemoteIpAddress?.ToString());
+            return foreign ? ForeignCaller() : Grub(ticket, options, logs, "mac " + BootSessions.NormalizeMac(mac));
         });
         endpoints.MapGet("/boot/v1/artifacts/{sha256}/{name}", (string sha256, string name, BootArtifacts artifacts, HttpContext http) =>
         {
@@ -107,8 +109,13 @@ public static class BootEndpoints
         return Results.Text(GrubScript.Render(ticket, options.PublicBaseUrl), "text/plain");
     }
 
+    /// <summary>The MAC's boot is bound to another address: refused (the refusal is audited by <see cref="BootSessions"/>).</summary>
+    private static IResult ForeignCaller() =>
+        Results.Text("#!ipxe\necho TestFarm: this boot is not for this caller\nexit 1\n", "text/plain", statusCode: StatusCodes.Status403Forbidden);
+
     private static IResult Refused(TokenCheck check) => check switch
     {
+        TokenCheck.Foreign => Results.Text("token not issued to this machine\n", "text/plain", statusCode: StatusCodes.Status403Forbidden),
         TokenCheck.Replayed => Results.Text("token already used\n", "text/plain", statusCode: StatusCodes.Status409Conflict),
         TokenCheck.Expired => Results.Text("token expired\n", "text/plain", statusCode: StatusCodes.Status410Gone),
         _ => Results.Text("token not recognised\n", "text/plain", statusCode: StatusCodes.Status403Forbidden),

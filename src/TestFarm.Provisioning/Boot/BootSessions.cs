@@ -24,9 +24,17 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
     public event Action<string, AgentAction>? ActionQueued;
 
     /// <summary>Issues a fresh single-use token for one boot of <paramref name="machineId"/>; older pending tickets of the machine are revoked.</summary>
-    public BootTicket Issue(string machineId, string mac, BootImage image, BootMethod method, TimeSpan lifetime)
+    public BootTicket Issue(string machineId, string mac, BootImage image, BootMethod method, TimeSpan lifetime) =>
+        Issue(machineId, mac, image, method, lifetime, expectedCaller: null);
+
+    /// <summary>
+    /// As above, bound to the address the machine calls from (<paramref name="expectedCaller"/>, when the network
+    /// gives one): the MAC-keyed script and the booted callback are refused to any other caller.
+    /// </summary>
+    public BootTicket Issue(string machineId, string mac, BootImage image, BootMethod method, TimeSpan lifetime, string? expectedCaller)
     {
-        var ticket = new BootTicket(BootTicket.NewToken(), machineId, NormalizeMac(mac), image, method, time.GetUtcNow() + lifetime);
+        var ticket = new BootTicket(BootTicket.NewToken(), machineId, NormalizeMac(mac), image, method, time.GetUtcNow() + lifetime,
+            NormalizeAddress(expectedCaller));
         lock (_gate)
         {
             foreach (var old in _tickets.Values.Where(t => t.MachineId == machineId && !t.Consumed && !t.Revoked).ToList())
@@ -50,18 +58,28 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
     }
 
     /// <summary>The pending ticket of the machine with this MAC (newest first); marks the network boot reached.</summary>
-    public BootTicket? PendingForMac(string mac)
+    public BootTicket? PendingForMac(string mac) => PendingForMac(mac, caller: null).Ticket;
+
+    /// <summary>
+    /// The pending ticket of the machine with this MAC for <paramref name="caller"/>: null when there is none; refused
+    /// (<c>Foreign</c>, and an audit entry naming the machine and the caller) when the ticket expects another address.
+    /// </summary>
+    public (BootTicket? Ticket, bool Foreign) PendingForMac(string mac, string? caller)
     {
-        var key = NormalizeMac(mac);
-        lock (_gate)
+        BootTicket? pending;
+        lock (_gate) { pending = Newest(NormalizeMac(mac)); }
+        if (pending?.ExpectedCaller is { } expected && expected != NormalizeAddress(caller))
         {
-            var t = _tickets.Values
-                .Where(t => t.Mac == key && !t.Consumed && !t.Revoked && t.ExpiresAt > time.GetUtcNow())
-                .MaxBy(t => t.ExpiresAt);
-            t?.MarkFetched();
-            return t;
+            Log.BootRefused(_log, "script by MAC", pending.MachineId, pending.Mac, caller ?? "(unknown)", $"expected caller {expected}");
+            return (null, true);
         }
+        pending?.MarkFetched();
+        return (pending, false);
     }
+
+    private BootTicket? Newest(string key) => _tickets.Values
+        .Where(t => t.Mac == key && !t.Consumed && !t.Revoked && t.ExpiresAt > time.GetUtcNow())
+        .MaxBy(t => t.ExpiresAt);
 
     /// <summary>Judges a booted callback; on acceptance the ticket is consumed and an agent session opened.</summary>
     public (TokenCheck Check, AgentSession? Session) AcceptBooted(AgentBootedReport report, string? remote)
@@ -79,6 +97,8 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
                 { Consumed: true } => TokenCheck.Replayed,
                 { Revoked: true } => TokenCheck.Revoked,
                 _ when ticket.ExpiresAt <= time.GetUtcNow() => TokenCheck.Expired,
+                _ when !report.Macs.Concat(report.Nics.Select(n => n.Mac)).Any(m => m is not null && NormalizeMac(m) == ticket.Mac) => TokenCheck.Foreign,
+                { ExpectedCaller: { } expected } when expected != NormalizeAddress(remote) => TokenCheck.Foreign,
                 _ => TokenCheck.Accepted,
             };
             if (check == TokenCheck.Accepted)
@@ -93,6 +113,13 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
         {
             Log.AgentBooted(_log, ticket!.MachineId, ticket.TokenId, report.BuildId, remote);
             ticket.Consume(report);
+        }
+        else if (check == TokenCheck.Foreign)
+        {
+            // A live token from the wrong machine: refused, left usable for the machine it was issued to, and audited.
+            Log.BootRefused(_log, "booted callback", ticket!.MachineId, ticket.Mac, remote ?? "(unknown)",
+                ticket.ExpectedCaller is { } e && e != NormalizeAddress(remote)
+                    ? $"expected caller {e}" : $"reported MACs do not include {ticket.Mac}");
         }
         else
         {
@@ -219,6 +246,12 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
     }
 
     public static string NormalizeMac(string mac) => mac.Trim().Replace('-', ':').ToLowerInvariant();
+
+    /// <summary>An address as compared: IPv4-mapped IPv6 (<c>::ffff:10.0.0.5</c>) as plain IPv4; null stays null.</summary>
+    public static string? NormalizeAddress(string? address) =>
+        address is null ? null
+        : System.Net.IPAddress.TryParse(address.Trim(), out var ip) ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString()
+        : address.Trim();
 }
 
 /// <summary>A booted agent's session: it polls for actions with the session id.</summary>

@@ -14,8 +14,10 @@ public sealed class BootTicket
     private readonly TaskCompletionSource _fetched = new();
     private readonly TaskCompletionSource<AgentBootedReport> _booted = new();
 
-    internal BootTicket(string token, string machineId, string mac, BootImage image, BootMethod method, DateTimeOffset expiresAt)
+    internal BootTicket(string token, string machineId, string mac, BootImage image, BootMethod method, DateTimeOffset expiresAt,
+        string? expectedCaller = null)
     {
+        ExpectedCaller = expectedCaller;
         Token = token;
         MachineId = machineId;
         Mac = mac;
@@ -33,6 +35,11 @@ public sealed class BootTicket
     public BootImage Image { get; }
     public BootMethod Method { get; }
     public DateTimeOffset ExpiresAt { get; }
+    /// <summary>
+    /// The address the machine's requests come from, when the provisioning network gives each machine its own
+    /// (DHCP reservation); null where it does not (QEMU user networking: every guest comes from one host address).
+    /// </summary>
+    public string? ExpectedCaller { get; }
     public bool Consumed { get; private set; }
     public bool Revoked { get; private set; }
 
@@ -62,5 +69,5 @@ public sealed class BootTicket
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..10];
 }
 
-/// <summary>How a callback's token was judged.</summary>
-public enum TokenCheck { Accepted, Unknown, Replayed, Expired, Revoked }
+/// <summary>How a callback's token was judged. <see cref="Foreign"/>: a real token presented by the wrong machine or caller.</summary>
+public enum TokenCheck { Accepted, Unknown, Replayed, Expired, Revoked, Foreign }

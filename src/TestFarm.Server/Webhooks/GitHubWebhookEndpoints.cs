@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TestFarm.Core.GitHub;
+using TestFarm.Server.Api;
 
 namespace TestFarm.Server.Webhooks;
 
@@ -42,13 +43,13 @@ public static class GitHubWebhookEndpoints
         var o = options.Value;
         var delivery = http.Request.Headers["X-GitHub-Delivery"].ToString();
         var eventName = http.Request.Headers["X-GitHub-Event"].ToString();
-        if (http.Request.ContentLength > o.MaxBodyBytes) return Reject(logger, delivery, StatusCodes.Status413PayloadTooLarge, "body too large");
+        if (http.Request.ContentLength > o.MaxBodyBytes) return Reject(http, logger, delivery, StatusCodes.Status413PayloadTooLarge, "body too large");
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = o.MaxBodyBytes + 1;
         var body = await ReadLimitedAsync(http.Request.Body, o.MaxBodyBytes, http.RequestAborted).ConfigureAwait(false);
-        if (body is null) return Reject(logger, delivery, StatusCodes.Status413PayloadTooLarge, "body too large");
+        if (body is null) return Reject(http, logger, delivery, StatusCodes.Status413PayloadTooLarge, "body too large");
         if (!WebhookSignature.IsValid(o.Secret, body, http.Request.Headers[WebhookSignature.Header].FirstOrDefault()))
-            return Reject(logger, delivery, StatusCodes.Status401Unauthorized, "missing or bad X-Hub-Signature-256");
-        if (eventName.Length == 0) return Reject(logger, delivery, StatusCodes.Status400BadRequest, "no X-GitHub-Event");
+            return Reject(http, logger, delivery, StatusCodes.Status401Unauthorized, "missing or bad X-Hub-Signature-256");
+        if (eventName.Length == 0) return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, "no X-GitHub-Event");
         if (delivery.Length > 0 && !deliveries.TryAdd(delivery))
         {
             WebhookLog.Duplicate(logger, delivery);
@@ -59,9 +60,18 @@ public static class GitHubWebhookEndpoints
         catch (JsonException e)
         {
             if (delivery.Length > 0) deliveries.Forget(delivery);
-            return Reject(logger, delivery, StatusCodes.Status400BadRequest, $"malformed JSON at {e.Path}: {e.Message}");
+            return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, WebhookPayloadCheck.Describe(e));
         }
-        if (payload is null) return Reject(logger, delivery, StatusCodes.Status400BadRequest, "empty payload");
+        if (payload is null)
+        {
+            if (delivery.Length > 0) deliveries.Forget(delivery);
+            return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, "the payload is null", "$");
+        }
+        if (WebhookPayloadCheck.Check(eventName, payload) is var (field, why))
+        {
+            if (delivery.Length > 0) deliveries.Forget(delivery);
+            return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, $"{field} {why}; nothing was started", field);
+        }
         try
         {
             var done = await handler.HandleAsync(eventName, payload, http.RequestAborted).ConfigureAwait(false);
@@ -81,10 +91,10 @@ public static class GitHubWebhookEndpoints
     private static IResult Respond(int status, WebhookResponse response) =>
         Results.Json(response, WebhookJsonContext.Default.WebhookResponse, statusCode: status);
 
-    private static IResult Reject(ILogger logger, string delivery, int status, string reason)
+    private static IResult Reject(HttpContext http, ILogger logger, string delivery, int status, string reason, string? field = null)
     {
-        WebhookLog.Rejected(logger, delivery.Length == 0 ? "(none)" : delivery, reason);
-        return Results.Text(reason, statusCode: status);
+        WebhookLog.Rejected(logger, delivery.Length == 0 ? "(none)" : Problems.Echo(delivery), reason);
+        return Problems.Of(http, status, "Webhook delivery refused", reason, field);
     }
 
     /// <summary>Reads at most <paramref name="max"/> bytes; null when the body is longer.</summary>

@@ -38,7 +38,7 @@ public sealed class GitHubWebhookHandler(
                 // "Re-run all checks": every plan of the pull request again, on the suite's head SHA.
                 var suitePr = await api.GetPullRequestAsync(RepoRef.Parse(repo), first.Number, ct).ConfigureAwait(false);
                 var plans = await PlansForAsync(repo, first.Number, ct).ConfigureAwait(false);
-                await RunPlansAsync(repo, first.Number, suite.HeadSha, suitePr.AuthorAssociation, plans, "check_suite.rerequested", payload, done, ct).ConfigureAwait(false);
+                await RunPlansAsync(repo, first.Number, suite.HeadSha!, suitePr.AuthorAssociation, plans, "check_suite.rerequested", payload, done, ct).ConfigureAwait(false);
                 break;
         }
         return done;
@@ -52,7 +52,7 @@ public sealed class GitHubWebhookHandler(
             await trigger.CancelAsync(repo, pr.Number, null, ct).ConfigureAwait(false);
             done.Add("cancel superseded runs");
         }
-        await RunPlansAsync(repo, pr.Number, pr.Head.Sha, pr.AuthorAssociation, plans, $"pull_request.{payload.Action}", payload, done, ct).ConfigureAwait(false);
+        await RunPlansAsync(repo, pr.Number, pr.Head!.Sha!, pr.AuthorAssociation, plans, $"pull_request.{payload.Action}", payload, done, ct).ConfigureAwait(false);
     }
 
     private async Task OnCommentAsync(string repo, int number, CommentPayload comment, WebhookPayload payload, List<string> done, CancellationToken ct)
@@ -124,7 +124,7 @@ public sealed class GitHubWebhookHandler(
     private async Task OnCheckRunRerequestedAsync(string repo, CheckRunPayload run, WebhookPayload payload, List<string> done, CancellationToken ct)
     {
         const string prefix = "testfarm/";
-        if (!run.Name.StartsWith(prefix, StringComparison.Ordinal)) return;
+        if (run.Name is null || run.HeadSha is null || !run.Name.StartsWith(prefix, StringComparison.Ordinal)) return;
         var plan = ConfiguredPlans(repo).FirstOrDefault(p => p.Name == run.Name[prefix.Length..]);
         if (plan is null) return;
         var number = run.PullRequests is [var first, ..] ? first.Number : (int?)null;

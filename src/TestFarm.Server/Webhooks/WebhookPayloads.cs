@@ -9,19 +9,19 @@ internal sealed record WebhookPayload(
     string? Action, int? Number, PullRequestPayload? PullRequest, IssuePayload? Issue, CommentPayload? Comment,
     CheckRunPayload? CheckRun, CheckSuitePayload? CheckSuite, RepositoryPayload? Repository, InstallationPayload? Installation, UserPayload? Sender);
 
-internal sealed record PullRequestPayload(int Number, HeadPayload Head, UserPayload? User, string? AuthorAssociation);
+internal sealed record PullRequestPayload(int Number, HeadPayload? Head, UserPayload? User, string? AuthorAssociation);
 
-internal sealed record HeadPayload(string Sha, string? Ref, RepositoryPayload? Repo);
+internal sealed record HeadPayload(string? Sha, string? Ref, RepositoryPayload? Repo);
 
 internal sealed record IssuePayload(int Number, JsonElement? PullRequest);
 
 internal sealed record CommentPayload(long Id, string? Body, UserPayload? User, string? AuthorAssociation);
 
-internal sealed record CheckRunPayload(long Id, string Name, string HeadSha, IReadOnlyList<CheckRunPullRequest>? PullRequests);
+internal sealed record CheckRunPayload(long Id, string? Name, string? HeadSha, IReadOnlyList<CheckRunPullRequest>? PullRequests);
 
 internal sealed record CheckRunPullRequest(int Number);
 
-internal sealed record CheckSuitePayload(long Id, string HeadSha, IReadOnlyList<CheckRunPullRequest>? PullRequests);
+internal sealed record CheckSuitePayload(long Id, string? HeadSha, IReadOnlyList<CheckRunPullRequest>? PullRequests);
 
 internal sealed record RepositoryPayload(string FullName);
 

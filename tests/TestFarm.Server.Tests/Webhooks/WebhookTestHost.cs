@@ -28,6 +28,7 @@ internal sealed class WebhookTestHost : IAsyncDisposable
 
     public WebApplication App { get; }
     public HttpClient Http { get; }
+    public LogCapture Logs { get; private set; } = null!;
 
     public static Plan PullRequestPlan(string name, params string[] paths) => new()
     {
@@ -41,6 +42,8 @@ internal sealed class WebhookTestHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var logs = new LogCapture();
+        builder.Logging.AddProvider(logs);
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var trigger = new FakeRunTrigger();
         var api = new FakeGitHubApi();
@@ -56,6 +59,7 @@ internal sealed class WebhookTestHost : IAsyncDisposable
         app.MapGitHubWebhooks();
         await app.StartAsync();
         var host = new WebhookTestHost(app, new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) });
+        host.Logs = logs;
         return host.With(trigger, api, reporter);
     }
 

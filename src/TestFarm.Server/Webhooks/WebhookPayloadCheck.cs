@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace TestFarm.Server.Webhooks;
+
+/// <summary>
+/// What a signed payload must carry before the handler acts on it: the head of a pull request (GitHub sends nulls
+/// for a deleted head repository, never for the head itself) and head SHAs that are 40 hex digits, so that no
+/// caller-chosen string reaches a run, a status post or a URL.
+/// </summary>
+internal static class WebhookPayloadCheck
+{
+    private static readonly HashSet<string> PullRequestActions = new(StringComparer.Ordinal) { "opened", "synchronize", "reopened", "labeled" };
+
+    /// <summary>The first field at fault and why, or null when the payload can be acted on.</summary>
+    public static (string Field, string Reason)? Check(string eventName, WebhookPayload payload)
+    {
+        if (payload.Repository is null) return null; // Ignored by the handler.
+        switch (eventName)
+        {
+            case "pull_request" when PullRequestActions.Contains(payload.Action ?? ""):
+                if (payload.PullRequest is not { } pr) return ("pull_request", "is missing");
+                if (pr.Head is not { } head) return ("pull_request.head", "is missing");
+                return Sha("pull_request.head.sha", head.Sha);
+            case "check_run" when payload.Action == "rerequested" && payload.CheckRun is { } run:
+                if (run.Name is null) return ("check_run.name", "is missing");
+                return Sha("check_run.head_sha", run.HeadSha);
+            case "check_suite" when payload.Action == "rerequested" && payload.CheckSuite is { } suite:
+                return Sha("check_suite.head_sha", suite.HeadSha);
+        }
+        return null;
+    }
+
+    public static bool IsSha(string? value) => value is { Length: 40 } && value.All(char.IsAsciiHexDigit);
+
+    private static (string, string)? Sha(string field, string? value) => value switch
+    {
+        null => (field, "is missing"),
+        _ when IsSha(value) => null,
+        _ => (field, $"must be 40 hex digits, was {Api.Problems.Quote(value)}"),
+    };
+
+    /// <summary>Why the body is not a payload, without .NET type names: the JSON path and position, and what was wrong.</summary>
+    public static string Describe(JsonException e)
+    {
+        var where = $"{e.Path ?? "$"} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
+        var message = e.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut >= 0) message = message[..cut];
+        if (message.Contains("could not be converted", StringComparison.Ordinal)) message = "the value has the wrong type.";
+        return $"malformed JSON at {where}: {Api.Problems.Echo(message)}";
+    }
+}

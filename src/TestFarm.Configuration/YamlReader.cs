@@ -2,7 +2,7 @@ using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>
 /// Reads one YAML file node by node, keeping every node's position, and collects every error it sees

@@ -3,6 +3,13 @@ namespace TestFarm.Core.Configuration;
 /// <summary>One problem found in a configuration file, at the place the YAML parser saw it.</summary>
 public sealed record ConfigError(string File, int Line, int Column, string Message)
 {
+    /// <summary>Longest message kept; a longer one (it echoes a huge value) keeps its start and its end.</summary>
+    public const int MaxMessageLength = 600;
+
+    public string Message { get; init; } = Message.Length <= MaxMessageLength
+        ? Message
+        : $"{Message[..400]} … ({Message.Length - 550} characters left out) … {Message[^150..]}";
+
     public override string ToString() => $"{File}:{Line}:{Column}: {Message}";
 }
 

@@ -1,4 +1,5 @@
 using TestFarm.Core.Hardware;
+using TestFarm.Configuration;
 using TestFarm.Core.Configuration;
 
 namespace TestFarm.Lab.LabHost;

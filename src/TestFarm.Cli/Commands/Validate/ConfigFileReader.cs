@@ -1,3 +1,4 @@
+using TestFarm.Configuration;
 using TestFarm.Core.Configuration;
 
 namespace TestFarm.Cli.Commands.Validate;
@@ -33,7 +34,7 @@ public static class ConfigFileReader
         return found.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
             .Select(f => (Full: f, File: new ConfigFile(Display(f, workingDirectory), File.ReadAllText(f))))
             // Other YAML in a folder (e.g. a step's data files under scenarios/) is not configuration; a file named explicitly is.
-            .Where(x => !fromFolders.Contains(x.Full) || ConfigurationSet.Classify(x.File) != ConfigFileKind.Unknown)
+            .Where(x => !fromFolders.Contains(x.Full) || ConfigurationLoader.Classify(x.File) != ConfigFileKind.Unknown)
             .Select(x => x.File)
             .ToList();
     }
@@ -45,7 +46,7 @@ public static class ConfigFileReader
     public static ConfigurationSet Load(string root, IReadOnlyList<string>? paths = null, IEnumerable<IStepValidator>? validators = null)
     {
         var files = Read(paths ?? [], root, out var problems);
-        var set = ConfigurationSet.Load(files, validators);
+        var set = ConfigurationLoader.Load(files, validators);
         return problems.Count == 0 ? set : set with { Errors = [.. problems.Select(p => new ConfigError(root, 1, 1, p)), .. set.Errors] };
     }
 

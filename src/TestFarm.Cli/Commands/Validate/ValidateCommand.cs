@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TestFarm.Configuration;
 using TestFarm.Core.Configuration;
 
 namespace TestFarm.Cli.Commands.Validate;
@@ -58,7 +59,7 @@ public sealed class ValidateCommand(IEnumerable<IStepValidator> stepValidators) 
             error.WriteLine($"validate: no YAML files found in {string.Join(", ", paths.Count > 0 ? paths : DefaultPaths)}");
             return ExitCodes.Usage;
         }
-        var set = ConfigurationSet.Load(files, stepValidators);
+        var set = ConfigurationLoader.Load(files, stepValidators);
         foreach (var e in set.Errors) output.WriteLine(e.ToString());
         if (!set.IsValid)
         {

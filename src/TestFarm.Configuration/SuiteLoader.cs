@@ -1,7 +1,7 @@
 using TestFarm.Core.Suites;
 using YamlDotNet.RepresentationModel;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>
 /// Loads <c>scenarios/suites/*.yaml</c> into <see cref="Suite"/>. Unknown step kinds are errors; each step's

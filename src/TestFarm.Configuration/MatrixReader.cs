@@ -2,7 +2,7 @@ using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;
 using YamlDotNet.RepresentationModel;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>Reads a plan's <c>matrix</c>: profile selectors, topologies, include and exclude.</summary>
 internal static class MatrixReader

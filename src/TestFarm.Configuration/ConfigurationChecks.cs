@@ -1,7 +1,7 @@
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>Checks across files: duplicates, dangling references, impossible topologies and admission.</summary>
 internal static class ConfigurationChecks

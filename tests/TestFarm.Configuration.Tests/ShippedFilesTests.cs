@@ -2,11 +2,11 @@ using TestFarm.Core.Configuration;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;
 
-namespace TestFarm.Core.Tests.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 public sealed class ShippedFilesTests
 {
-    private static readonly ConfigurationSet Set = ConfigurationSet.Load(ShippedFiles.All());
+    private static readonly ConfigurationSet Set = ConfigurationLoader.Load(ShippedFiles.All());
 
     [Test]
     public void The_shipped_files_load_without_errors()

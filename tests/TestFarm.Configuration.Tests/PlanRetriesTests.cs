@@ -1,8 +1,9 @@
-namespace TestFarm.Core.Tests.Configuration;
+using TestFarm.Core.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 public sealed class PlanRetriesTests
 {
-    private static Core.Configuration.ConfigurationSet Load(string plan) =>
+    private static ConfigurationSet Load(string plan) =>
         ConfigText.Load(("hardware-profiles/small.yaml", ConfigText.Profile), ("scenarios/suites/quick.yaml", ConfigText.Suite), ("scenarios/plans/tiny.yaml", plan));
 
     [Test]

@@ -1,6 +1,6 @@
 using TestFarm.Core.Hardware;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>Loads <c>hardware-profiles/*.yaml</c> into <see cref="HardwareProfile"/>, collecting every error.</summary>
 public static class HardwareProfileLoader

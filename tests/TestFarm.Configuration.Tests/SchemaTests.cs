@@ -4,7 +4,7 @@ using TestFarm.Core.Hardware;
 using TestFarm.Testing;
 using YamlDotNet.RepresentationModel;
 
-namespace TestFarm.Core.Tests.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 /// <summary>The published JSON Schemas and the loaders must not drift apart.</summary>
 public sealed class SchemaTests

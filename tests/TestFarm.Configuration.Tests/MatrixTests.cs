@@ -3,7 +3,7 @@ using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;
 using TestFarm.Core.Pool;
 
-namespace TestFarm.Core.Tests.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 public sealed class MatrixTests
 {

@@ -1,6 +1,6 @@
 using TestFarm.Core.Configuration;
 
-namespace TestFarm.Core.Tests.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 public sealed class PlanDeadlineTests
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using TestFarm.Core.Plans;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>Loads <c>scenarios/plans/*.yaml</c> into <see cref="Plan"/>, collecting every error.</summary>
 public static partial class PlanLoader

@@ -1,6 +1,6 @@
 using YamlDotNet.RepresentationModel;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>The fields of one YAML mapping, read with their paths so every error names the field and place.</summary>
 internal sealed class Fields(YamlReader reader, YamlMappingNode node, string path)

@@ -1,7 +1,7 @@
 using TestFarm.Core.Configuration;
 using TestFarm.Testing;
 
-namespace TestFarm.Core.Tests.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 /// <summary>The repository's shipped configuration files, read as the CLI reads them.</summary>
 internal static class ShippedFiles
@@ -30,7 +30,7 @@ internal static class ShippedFiles
         var suites = Read("scenarios/suites");
         files.AddRange(suites);
         files.Add(new ConfigFile("pool.yaml", File.ReadAllText(Fixtures.Repo("pool.yaml"))));
-        var present = ConfigurationSet.Load(suites).Suites.Select(s => s.Value.Name).ToHashSet(StringComparer.Ordinal);
+        var present = ConfigurationLoader.Load(suites).Suites.Select(s => s.Value.Name).ToHashSet(StringComparer.Ordinal);
         files.AddRange(AgreedSuites.Where(s => !present.Contains(s))
             .Select(s => new ConfigFile($"stand-in/suites/{s}.yaml", $"name: {s}\nsteps:\n  - kind: probe\n    name: stand-in\n")));
         return files;

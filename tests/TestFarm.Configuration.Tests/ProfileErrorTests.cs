@@ -1,7 +1,7 @@
 using TestFarm.Core.Configuration;
 using TestFarm.Core.Hardware;
 
-namespace TestFarm.Core.Tests.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 public sealed class ProfileErrorTests
 {

@@ -1,14 +1,15 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>
 /// Reads one YAML file node by node, keeping every node's position, and collects every error it sees
 /// instead of stopping at the first.
 /// </summary>
-internal sealed class YamlReader(string file)
+internal sealed partial class YamlReader(string file)
 {
     public string File { get; } = file;
     public List<ConfigError> Errors { get; } = [];
@@ -18,9 +19,15 @@ internal sealed class YamlReader(string file)
     public YamlNode? Parse(string text)
     {
         var stream = new YamlStream();
+        var parser = new BoundedParser(text);
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
+        }
+        catch (NestingTooDeepException e)
+        {
+            Errors.Add(At(e.Start, text, e.Message));
+            return null;
         }
         catch (YamlException e)
         {
@@ -28,7 +35,13 @@ internal sealed class YamlReader(string file)
             message = message.StartsWith("Duplicate key ", StringComparison.Ordinal)
                 ? $"duplicate field '{message["Duplicate key ".Length..]}'"
                 : $"YAML syntax error: {message}";
-            Errors.Add(new(File, (int)e.Start.Line, (int)e.Start.Column, message));
+            Errors.Add(At(e.Start, text, message));
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // The scanner raises some errors without a position: report where the parser had got to.
+            Errors.Add(At(parser.Reached, text, $"YAML syntax error after this point: {e.Message}"));
             return null;
         }
         if (stream.Documents.Count == 0)
@@ -48,6 +61,18 @@ internal sealed class YamlReader(string file)
     {
         foreach (var e in Errors.OrderBy(e => e.Line).ThenBy(e => e.Column)) sink.Add(e);
     }
+
+    /// <summary>An error at <paramref name="mark"/>; the parser places end-of-file errors past the last line, they go to its end.</summary>
+    private ConfigError At(Mark mark, string text, string message)
+    {
+        var lines = LineBreak().Split(text);
+        var line = (int)Math.Clamp(mark.Line, 1, lines.Length);
+        var column = line < mark.Line ? lines[^1].Length + 1 : (int)Math.Clamp(mark.Column, 1, lines[line - 1].Length + 1);
+        return new(File, line, column, message);
+    }
+
+    [GeneratedRegex("\r\n|\r|\n|\u0085|\u2028|\u2029")]
+    private static partial Regex LineBreak();
 
     public void Error(YamlNode node, string message) =>
         Errors.Add(new(File, (int)node.Start.Line, (int)node.Start.Column, message));

@@ -1,6 +1,6 @@
 using TestFarm.Core.Configuration;
 
-namespace TestFarm.Core.Tests.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 /// <summary>Small valid files to build broken variants from, and a way to load a set of them.</summary>
 internal static class ConfigText
@@ -69,7 +69,7 @@ internal static class ConfigText
             """));
 
     public static ConfigurationSet Load(params (string Path, string Text)[] files) =>
-        ConfigurationSet.Load(files.Select(f => new ConfigFile(f.Path, f.Text)));
+        ConfigurationLoader.Load(files.Select(f => new ConfigFile(f.Path, f.Text)));
 
     public static IReadOnlyList<string> Messages(ConfigurationSet set) => set.Errors.Select(e => e.ToString()).ToList();
 }

@@ -1,7 +1,7 @@
 using TestFarm.Core.Configuration;
 using TestFarm.Core.Suites;
 
-namespace TestFarm.Core.Tests.Configuration;
+namespace TestFarm.Configuration.Tests;
 
 public sealed class CrossFileErrorTests
 {
@@ -110,7 +110,7 @@ public sealed class CrossFileErrorTests
     public void Step_validators_see_each_step_of_their_kind_with_its_settings_and_place()
     {
         var validator = new RequireSetting("probe", "timeout");
-        var set = ConfigurationSet.Load([new ConfigFile("scenarios/suites/quick.yaml", ConfigText.Suite)], [validator]);
+        var set = ConfigurationLoader.Load([new ConfigFile("scenarios/suites/quick.yaml", ConfigText.Suite)], [validator]);
         Assert.That(ConfigText.Messages(set), Is.EqualTo(new[] { "scenarios/suites/quick.yaml:3:5: probe step 'api-up' needs 'timeout'" }));
         Assert.That(set.Suite("quick")!.Steps[0].Settings["url"], Is.EqualTo("/healthz"));
         Assert.That(set.Suite("quick")!.Steps[0].Source, Is.EqualTo("scenarios/suites/quick.yaml:3:5"));
@@ -157,7 +157,7 @@ public sealed class CrossFileErrorTests
     [Test]
     public void A_validator_that_throws_becomes_an_error_at_the_step()
     {
-        var set = ConfigurationSet.Load([new ConfigFile("scenarios/suites/quick.yaml", ConfigText.Suite)], [new Throwing()]);
+        var set = ConfigurationLoader.Load([new ConfigFile("scenarios/suites/quick.yaml", ConfigText.Suite)], [new Throwing()]);
         Assert.That(ConfigText.Messages(set), Is.EqualTo(new[]
         {
             "scenarios/suites/quick.yaml:3:5: probe step 'api-up': settings could not be checked (InvalidCastException: url is not a list)",

@@ -1,6 +1,6 @@
 using TestFarm.Core.Pool;
 
-namespace TestFarm.Core.Configuration;
+namespace TestFarm.Configuration;
 
 /// <summary>Loads a pool file (<c>pool.yaml</c>) into <see cref="PoolInventory"/>, collecting every error.</summary>
 public static class PoolLoader

@@ -1,30 +1,31 @@
+using TestFarm.Core.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace TestFarm.Orchestration.Reservations;
 
 internal static partial class ReservationLog
 {
-    [LoggerMessage(EventId = 5101, EventName = "ReaperRan", Level = LogLevel.Debug, Message = "Lease reaper ran, {Count} leases reaped")]
+    [LoggerMessage(EventId = EventIds.Orchestration.ReaperRan, EventName = nameof(EventIds.Orchestration.ReaperRan), Level = LogLevel.Debug, Message = "Lease reaper ran, {Count} leases reaped")]
     public static partial void ReaperRan(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 5102, EventName = "RequestRejected", Level = LogLevel.Warning, Message = "Request {RequestId} rejected: {Reason}")]
+    [LoggerMessage(EventId = EventIds.Orchestration.RequestRejected, EventName = nameof(EventIds.Orchestration.RequestRejected), Level = LogLevel.Warning, Message = "Request {RequestId} rejected: {Reason}")]
     public static partial void Rejected(ILogger logger, string requestId, string reason);
 
-    [LoggerMessage(EventId = 5103, EventName = "RequestStarted", Level = LogLevel.Information, Message = "Request {RequestId} granted lease {LeaseId} (backfilled: {Backfilled})")]
+    [LoggerMessage(EventId = EventIds.Orchestration.RequestStarted, EventName = nameof(EventIds.Orchestration.RequestStarted), Level = LogLevel.Information, Message = "Request {RequestId} granted lease {LeaseId} (backfilled: {Backfilled})")]
     public static partial void Started(ILogger logger, string requestId, string leaseId, bool backfilled);
 
-    [LoggerMessage(EventId = 5104, EventName = "ClaimLost", Level = LogLevel.Information, Message = "Request {RequestId} lost its machines to another instance: {Reason}")]
+    [LoggerMessage(EventId = EventIds.Orchestration.ClaimLost, EventName = nameof(EventIds.Orchestration.ClaimLost), Level = LogLevel.Information, Message = "Request {RequestId} lost its machines to another instance: {Reason}")]
     public static partial void ClaimLost(ILogger logger, string requestId, string reason);
 
-    [LoggerMessage(EventId = 5105, EventName = "ReapedCell", Level = LogLevel.Warning, Message = "Cell of request {RequestId} after its lease was reaped: {Action} ({Reason})")]
+    [LoggerMessage(EventId = EventIds.Orchestration.ReapedCell, EventName = nameof(EventIds.Orchestration.ReapedCell), Level = LogLevel.Warning, Message = "Cell of request {RequestId} after its lease was reaped: {Action} ({Reason})")]
     public static partial void ReapedCell(ILogger logger, string requestId, string action, string reason);
 
-    [LoggerMessage(EventId = 5106, EventName = "ReservationRoundFailed", Level = LogLevel.Warning, Message = "Reservation round of {Holder} failed ({Failures} in a row): {Error}")]
+    [LoggerMessage(EventId = EventIds.Orchestration.ReservationRoundFailed, EventName = nameof(EventIds.Orchestration.ReservationRoundFailed), Level = LogLevel.Warning, Message = "Reservation round of {Holder} failed ({Failures} in a row): {Error}")]
     public static partial void RoundFailed(ILogger logger, string holder, int failures, string error);
 
-    [LoggerMessage(EventId = 5107, EventName = "RequestsPruned", Level = LogLevel.Information, Message = "Pruned {Count} requests ended more than {Retention} ago")]
+    [LoggerMessage(EventId = EventIds.Orchestration.RequestsPruned, EventName = nameof(EventIds.Orchestration.RequestsPruned), Level = LogLevel.Information, Message = "Pruned {Count} requests ended more than {Retention} ago")]
     public static partial void Pruned(ILogger logger, int count, TimeSpan retention);
 
-    [LoggerMessage(EventId = 5108, EventName = "RequestPruneFailed", Level = LogLevel.Warning, Message = "Pruning ended requests failed: {Error}")]
+    [LoggerMessage(EventId = EventIds.Orchestration.RequestPruneFailed, EventName = nameof(EventIds.Orchestration.RequestPruneFailed), Level = LogLevel.Warning, Message = "Pruning ended requests failed: {Error}")]
     public static partial void PruneFailed(ILogger logger, string error);
 }

@@ -1,3 +1,4 @@
+using TestFarm.Configuration;
 using TestFarm.Core.Configuration;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Plans;

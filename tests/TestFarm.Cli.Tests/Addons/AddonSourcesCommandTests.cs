@@ -65,7 +65,7 @@ public sealed class AddonSourcesCommandTests
             Assert.That(exit, Is.EqualTo(ExitCodes.FarmFailure), error.ToString());
             Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
             var lines = error.ToString().TrimEnd().Split(Environment.NewLine);
-            Assert.That(lines[0], Does.StartWith($"lab nightly: plan lab-smoke: add-on metallb v0.15.3 is not available: metallb-v0.15.3/metallb-native.yaml is not in the add-on cache {emptyCache.Path}"));
+            Assert.That(lines[0], Does.StartWith($"lab nightly: the farm failed: plan lab-smoke: add-on metallb v0.15.3 is not available: metallb-v0.15.3/metallb-native.yaml is not in the add-on cache {emptyCache.Path}"));
             Assert.That(lines[0], Does.Contain("`testfarm addons fetch`").And.Contain("TESTFARM_ADDON_MIRROR").And.Contain("TESTFARM_MANIFESTS")
                 .And.Contain("https://raw.githubusercontent.com/metallb/metallb/v0.15.3/config/manifests/metallb-native.yaml"));
             Assert.That(lines[^1], Does.StartWith("add-on rook-ceph v1.17.9 is not available").And.Contain("https://raw.githubusercontent.com/rook/rook/v1.17.9/deploy/examples/crds.yaml"));

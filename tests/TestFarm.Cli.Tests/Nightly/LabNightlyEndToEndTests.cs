@@ -159,10 +159,10 @@ public sealed class LabNightlyEndToEndTests
     public async Task A_farm_failure_exits_3_and_the_run_ends_InfraError(CancellationToken ct)
     {
         using var root = new TempDirectory("tf-nightly-infra");
-        using var noManifests = new TempDirectory("tf-no-manifests");
+        // The conformance step names recorded results that are not there: the farm's own failure, not the product's.
         var runDir = await RunAsync(root.Path, ["epyc-9354-e810"], Pool(("m1", "epyc-9354-e810", "52:54:00:00:40:01"), ("m2", "epyc-9354-e810", "52:54:00:00:40:02")),
             new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 0 }, ct,
-            exitCode: ExitCodes.FarmFailure, manifests: noManifests.Path);
+            exitCode: ExitCodes.FarmFailure, sonobuoy: "no-such-results.tar.gz");
         var cell = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(runDir, "run.json"), ct))!["cells"]!.AsArray().Single()!;
         Assert.That(cell["verdict"]!.GetValue<string>(), Is.EqualTo("InfraError"), cell.ToJsonString());
         Assert.That(await RunStateAsync(root.Path, ct), Is.EqualTo(("InfraError", "InfraError")));
@@ -180,8 +180,17 @@ public sealed class LabNightlyEndToEndTests
         File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(root.Path, "scenarios", "suites", "conformance-quick.yaml"));
         await File.WriteAllTextAsync(Path.Combine(root.Path, "scenarios", "plans", "lab-smoke.yaml"), LabPlans.Smoke("{ kind: manual }", "epyc-9354-e810"));
         var command = new LabNightlyCommand(ScenariosServiceCollectionExtensions.BuiltInValidators(), TimeProvider.System);
-        var exit = await command.RunAsync(new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 0, Machines = 1, Out = Path.Combine(root.Path, "out") },
-            verbose: false, error, CancellationToken.None);
+        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
+        int exit;
+        try
+        {
+            exit = await command.RunAsync(new LabNightlyOptions { Root = root.Path, Plan = "lab-smoke", QemuMachines = 0, QemuArm64Machines = 0, Machines = 1, Out = Path.Combine(root.Path, "out") },
+                verbose: false, error, CancellationToken.None);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null);
+        }
         Assert.That(exit, Is.EqualTo(ExitCodes.FarmFailure));
         Assert.That(error.ToString(), Does.StartWith("lab nightly: the farm failed: --machines 1: plan lab-smoke needs at least"));
     }

@@ -59,7 +59,8 @@ public sealed class RunFilesHost : IAsyncDisposable
     {
         await store.StartRunAsync(run.RunId, run.Plan, run.Trigger, ct);
         foreach (var cell in run.Cells) await store.RecordCellAsync(run.RunId, cell, ct);
-        await store.FinishRunAsync(run.RunId, ct);
+        var verdict = TestFarm.Core.Runs.RunTransitions.Verdict(run.Cells.Select(c => c.Verdict));
+        await store.EndRunAsync(run.RunId, verdict, verdict, "recorded by the test", ct);
     }
 
     private static void Write(RunFolders folders, RunResult run)

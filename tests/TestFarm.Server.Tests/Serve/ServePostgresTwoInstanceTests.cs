@@ -53,7 +53,9 @@ public sealed class ServePostgresTwoInstanceTests
             Assert.That(kubeconfigs.Select(File.ReadAllText).Distinct().Count(), Is.EqualTo(2), "two clusters, two kubeconfigs");
             var leases = (await b.GetAsync("/api/v1/leases?all=true")).AsArray();
             var used = leases.Where(l => l!["endReason"]?.GetValue<string>()?.Contains("handed back", StringComparison.Ordinal) != true).ToList();
-            Assert.That(used.Select(l => l!["holder"]!.GetValue<string>()), Is.EquivalentTo(new[] { "serve-a", "serve-b" }), "each instance held the lease of its own cell");
+            // A run belongs to the farm: its cells are taken by whichever instance's job store hands them out.
+            Assert.That(used, Has.Count.EqualTo(2), "one lease per cell");
+            Assert.That(used.Select(l => l!["holder"]!.GetValue<string>()), Is.All.AnyOf("serve-a", "serve-b"));
             Assert.That((await b.GetAsync("/api/v1/pool"))["byState"]!["Available"]!.GetValue<int>(), Is.EqualTo(4));
             Assert.That((await a.GetAsync("/api/v1/leases")).AsArray(), Is.Empty);
 

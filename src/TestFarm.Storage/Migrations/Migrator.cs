@@ -34,7 +34,7 @@ public static class Migrator
         // Migration 2 created the PostgreSQL functions, now replaced on every start (PostgresFunctions.Sql).
         (2, "SELECT 1"),
         (3, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.Migration : "SELECT 1"),
-        // Runs are held by the instance executing them, which beats like a lease holder (see SqlFarmStore.BeatRunAsync).
+        // Runs were once held by the instance executing them (owner, beat_at); the run engine's cells are Quartz jobs now.
         (4, "ALTER TABLE runs ADD COLUMN owner TEXT NULL; ALTER TABLE runs ADD COLUMN beat_at BIGINT NULL;"),
         (5, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.BinaryCollation : "SELECT 1"),
         (6, d.Kind == StoreKind.Postgres ? HoldsMigration.Postgres : HoldsMigration.Sqlite),

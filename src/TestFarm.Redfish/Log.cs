@@ -15,8 +15,8 @@ internal static partial class Log
     [LoggerMessage(EventId = EventIds.Redfish.RedfishSessionDeleteFailed, EventName = nameof(EventIds.Redfish.RedfishSessionDeleteFailed), Level = LogLevel.Warning, Message = "Deleting Redfish session {Session} failed: {Reason}")]
     public static partial void SessionDeleteFailed(ILogger logger, Uri session, string reason);
 
-    [LoggerMessage(EventId = EventIds.Redfish.RedfishRetry, EventName = nameof(EventIds.Redfish.RedfishRetry), Level = LogLevel.Information, Message = "Redfish call to {Bmc} failed; retry {Attempt}")]
-    public static partial void Retry(ILogger logger, Uri bmc, int attempt, Exception? reason);
+    [LoggerMessage(EventId = EventIds.Redfish.RedfishRetry, EventName = nameof(EventIds.Redfish.RedfishRetry), Level = LogLevel.Information, Message = "Redfish call to {Bmc} failed (status {Status}); retry {Attempt}")]
+    public static partial void Retry(ILogger logger, Uri bmc, int attempt, int? status, Exception? reason);
 
     [LoggerMessage(EventId = EventIds.Redfish.RedfishInsecureTls, EventName = nameof(EventIds.Redfish.RedfishInsecureTls), Level = LogLevel.Warning, Message = "TLS verification is OFF for BMC {Bmc} (insecure: true in the pool file)")]
     public static partial void InsecureTls(ILogger logger, Uri bmc);

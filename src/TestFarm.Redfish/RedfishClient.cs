@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using TestFarm.Core.Bmc;
 using TestFarm.Redfish.Auth;
 using TestFarm.Redfish.Boot;
+using TestFarm.Redfish.Factory;
 using TestFarm.Redfish.Http;
 using TestFarm.Redfish.Inspect;
 using TestFarm.Redfish.Inventory;
@@ -11,27 +12,23 @@ using TestFarm.Redfish.VirtualMedia;
 namespace TestFarm.Redfish;
 
 /// <summary>
-/// <see cref="IBmcClient"/> over Redfish for one BMC. Built by <see cref="RedfishClientFactory"/> for a
-/// pool machine, or directly for a URL. Disposing deletes the Redfish session, if one was made.
+/// <see cref="IBmcClient"/> over Redfish for one BMC. Built by <see cref="RedfishClientFactory"/>, for a
+/// pool machine or for a URL, on the factory's one Redfish HTTP client. Disposing deletes the Redfish session, if one was made.
 /// </summary>
 public sealed class RedfishClient : IBmcClient
 {
     private readonly RedfishAuth _auth;
     private readonly ILogger _logger;
-    private readonly HttpClient? _ownedHttp;
     private readonly PowerOperations _power;
     private readonly BootOverrideOperations _boot;
     private readonly VirtualMediaOperations _media;
 
-    public RedfishClient(HttpClient http, Uri bmcUrl, RedfishAuth auth, RedfishOptions? options = null,
-        TimeProvider? time = null, ILogger? logger = null, SemaphoreSlim? concurrency = null, bool ownsHttpClient = false)
+    internal RedfishClient(HttpClient http, Uri bmcUrl, RedfishAuth auth, RedfishOptions options, TimeProvider time,
+        ILogger logger, SemaphoreSlim concurrency, BmcTrust trust)
     {
-        options ??= new RedfishOptions();
         _auth = auth;
-        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        _ownedHttp = ownsHttpClient ? http : null;
-        Transport = new RedfishTransport(http, new RedfishEndpoint(bmcUrl), auth, options, time ?? TimeProvider.System,
-            concurrency ?? new SemaphoreSlim(options.MaxConcurrencyPerBmc), _logger);
+        _logger = logger;
+        Transport = new RedfishTransport(http, new RedfishEndpoint(bmcUrl), auth, options, time, concurrency, trust, _logger);
         Service = new RedfishService(Transport);
         _power = new PowerOperations(Service, _logger);
         _boot = new BootOverrideOperations(Service, _logger);
@@ -39,6 +36,9 @@ public sealed class RedfishClient : IBmcClient
     }
 
     public RedfishTransport Transport { get; }
+
+    /// <summary>What this client disposes with itself (the factory of a standalone client).</summary>
+    internal IDisposable? Owner { get; set; }
 
     public RedfishService Service { get; }
 
@@ -71,6 +71,6 @@ public sealed class RedfishClient : IBmcClient
     public async ValueTask DisposeAsync()
     {
         await _auth.LogoutAsync(Transport).ConfigureAwait(false);
-        _ownedHttp?.Dispose();
+        Owner?.Dispose();
     }
 }

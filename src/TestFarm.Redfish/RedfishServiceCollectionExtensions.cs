@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TestFarm.Core.Bmc;
 using TestFarm.Redfish.Factory;
+using TestFarm.Redfish.Http;
 
 namespace TestFarm.Redfish;
 
@@ -14,7 +15,8 @@ public sealed record BmcCredentialEnvironment(Func<string, string?> Read);
 public static class RedfishServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="RedfishClientFactory"/> and, as <see cref="IBmcClientFactory"/>, that factory (TryAdd: an earlier
+    /// Registers the Redfish HTTP client (Refit over <see cref="IHttpClientFactory"/>, with its resilience and BMC handlers),
+    /// <see cref="RedfishClientFactory"/> and, as <see cref="IBmcClientFactory"/>, that factory (TryAdd: an earlier
     /// registration wins, e.g. a wrapper around the factory). <see cref="RedfishOptions"/> start from <paramref name="options"/>,
     /// then configuration section <c>Redfish</c> when the container has an <see cref="IConfiguration"/>; they are validated at
     /// start (<see cref="RedfishOptionsValidator"/>). Credentials' variables are read through a registered
@@ -28,8 +30,9 @@ public static class RedfishServiceCollectionExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedfishOptions>, RedfishOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new RedfishClientFactory(sp.GetRequiredService<IOptions<RedfishOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>())
+        services.AddRedfishHttp();
+        services.TryAddSingleton(sp => new RedfishClientFactory(sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<IOptions<RedfishOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>())
         {
             Environment = sp.GetService<BmcCredentialEnvironment>()?.Read ?? Environment.GetEnvironmentVariable,
         });

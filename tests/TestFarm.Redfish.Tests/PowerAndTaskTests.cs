@@ -1,4 +1,5 @@
 using TestFarm.Core.Bmc;
+using TestFarm.Redfish.Factory;
 using TestFarm.Redfish.Mockup;
 using TestFarm.Testing;
 using TestFarm.Testing.Redfish;
@@ -92,20 +93,21 @@ public sealed class PowerAndTaskTests
 public sealed class ConcurrencyAndCapabilityTests
 {
     [Test]
-    public async Task CallsToOneBmc_AreBoundedByItsGate()
+    public async Task CallsToOneBmc_AreBoundedByItsGate_SharedByEveryClientOfThatBmc()
     {
         await using var server = await RedfishReplay.ServeFixtureAsync("dmtf-mockup", "public-rackmount1");
-        using var gate = new SemaphoreSlim(2);
-        await using var client = new RedfishClient(new HttpClient(), server.BaseUrl, Auth.RedfishAuth.None, RedfishReplay.FastOptions,
-            concurrency: gate, ownsHttpClient: true);
-        await client.GetPowerStateAsync(); // root and system id now known
+        using var factory = new RedfishClientFactory(RedfishReplay.FastOptions with { MaxConcurrencyPerBmc = 2 }, TimeProvider.System);
+        await using var first = factory.Create(server.BaseUrl, Auth.RedfishAuth.None);
+        await using var second = factory.Create(server.BaseUrl, Auth.RedfishAuth.None);
+        await first.GetPowerStateAsync(); // root and system id now known
+        await second.GetPowerStateAsync();
         var before = server.Requests.Count("GET", "/Systems/437XR1138R2");
         server.Quirks.HoldPathContains = "/Systems/437XR1138R2";
         server.Quirks.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var calls = Enumerable.Range(0, 5).Select(_ => client.GetPowerStateAsync()).ToList();
+        var calls = Enumerable.Range(0, 5).Select(i => (i % 2 == 0 ? first : second).GetPowerStateAsync()).ToList();
         await server.Requests.WaitForAsync(all => all.Count(r => r.Path.Contains("/Systems/437XR1138R2", StringComparison.Ordinal)) >= before + 2);
-        Assert.That(gate.CurrentCount, Is.Zero, "two calls hold both slots; the other three wait for one");
-        Assert.That(server.Requests.Count("GET", "/Systems/437XR1138R2") - before, Is.EqualTo(2));
+        Assert.That(server.Requests.Count("GET", "/Systems/437XR1138R2") - before, Is.EqualTo(2), "two calls hold both slots; the other three wait for one");
+        Assert.That(calls.Count(c => c.IsCompleted), Is.Zero);
         server.Quirks.Hold.SetResult();
         Assert.That(await Task.WhenAll(calls), Is.All.EqualTo(PowerState.On));
         Assert.That(server.Requests.Count("GET", "/Systems/437XR1138R2") - before, Is.EqualTo(5));

@@ -54,15 +54,14 @@ public sealed class SessionAuth(RedfishCredentials credentials, ILogger logger) 
         var sessions = root.Json.Link("Links", "Sessions");
         if (sessions is null && root.Json.Link("SessionService") is { } service)
         {
-            var svc = await transport.SendUnauthenticatedAsync(HttpMethod.Get, transport.Endpoint.Resolve(service), null, cancellationToken).ConfigureAwait(false);
+            var svc = await transport.GetAnonymousAsync(transport.Endpoint.Resolve(service), cancellationToken).ConfigureAwait(false);
             sessions = svc.Json.Link("Sessions");
         }
         if (sessions is null)
             throw new BmcException($"{transport.Endpoint.ServiceRoot} offers no Sessions link; use basic auth for this BMC") { Kind = BmcErrorKind.Unsupported };
 
         var uri = transport.Endpoint.Resolve(sessions);
-        var body = System.Text.Json.JsonSerializer.Serialize(new SessionCreateRequest(credentials.User, credentials.Password), RedfishJsonContext.Default.SessionCreateRequest);
-        var response = await transport.SendUnauthenticatedAsync(HttpMethod.Post, uri, body, cancellationToken).ConfigureAwait(false);
+        var response = await transport.CreateSessionAsync(uri, new SessionCreateRequest(credentials.User, credentials.Password), cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccess)
         {
             var error = RedfishErrors.FromResponse(HttpMethod.Post, uri, response.Status, response.Body);
@@ -88,9 +87,7 @@ public sealed class SessionAuth(RedfishCredentials credentials, ILogger logger) 
         if (token is null || session is null) return;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, session);
-            request.Headers.Add("X-Auth-Token", token);
-            var response = await transport.SendRawAsync(request, CancellationToken.None).ConfigureAwait(false);
+            var response = await transport.DeleteSessionAsync(session, token, CancellationToken.None).ConfigureAwait(false);
             if (!response.IsSuccess && response.Status != HttpStatusCode.NotFound)
                 Log.SessionDeleteFailed(logger, session, response.Status.ToString());
         }

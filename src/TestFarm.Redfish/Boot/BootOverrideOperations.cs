@@ -64,19 +64,18 @@ public sealed class BootOverrideOperations(RedfishService service, ILogger logge
 
     private async Task<RedfishResponse> PatchAsync(RedfishResponse resource, Dictionary<string, string> boot, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.Serialize(new Dictionary<string, Dictionary<string, string>> { ["Boot"] = boot },
-            RedfishJsonContext.Default.DictionaryStringDictionaryStringString);
+        var body = new BootPatch(boot);
         var useEtag = service.Transport.Options.UseIfMatch;
-        var response = await service.Transport.SendAllowingErrorsAsync(HttpMethod.Patch, resource.Uri, body, useEtag ? resource.ETag : null, cancellationToken).ConfigureAwait(false);
+        var response = await service.Transport.PatchAsync(resource.Uri, body, useEtag ? resource.ETag : null, cancellationToken).ConfigureAwait(false);
         if (response.Status is HttpStatusCode.PreconditionFailed or HttpStatusCode.PreconditionRequired)
         {
             Log.PreconditionRetry(logger, resource.Uri, (int)response.Status);
-            var fresh = await service.Transport.SendAsync(HttpMethod.Get, resource.Uri, null, null, cancellationToken).ConfigureAwait(false);
-            response = await service.Transport.SendAllowingErrorsAsync(HttpMethod.Patch, resource.Uri, body, fresh.ETag, cancellationToken).ConfigureAwait(false);
+            var fresh = await service.Transport.GetAsync(resource.Uri, cancellationToken).ConfigureAwait(false);
+            response = await service.Transport.PatchAsync(resource.Uri, body, fresh.ETag, cancellationToken).ConfigureAwait(false);
         }
         if (!response.IsSuccess) throw RedfishErrors.FromResponse(HttpMethod.Patch, resource.Uri, response.Status, response.Body);
         await TaskMonitor.CompleteAsync(service.Transport, response, logger, cancellationToken).ConfigureAwait(false);
-        return await service.Transport.SendAsync(HttpMethod.Get, resource.Uri, null, null, cancellationToken).ConfigureAwait(false);
+        return await service.Transport.GetAsync(resource.Uri, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The resource carries the Boot property, even as null (Dell settings objects do).</summary>

@@ -6,43 +6,43 @@ using TestFarm.Core.Pool;
 
 namespace TestFarm.Redfish.Factory;
 
+/// <summary>Decides whether a BMC's certificate is trusted.</summary>
+public delegate bool BmcTrust(X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors);
+
 /// <summary>
 /// Certificate checks for one BMC: the system trust store by default; a CA bundle (PEM) as the only
 /// trusted roots; or a pinned SHA-256 fingerprint of the BMC's own certificate. Insecure is explicit and logged.
+/// The Redfish HTTP client's primary handler asks the trust of the BMC a request is for.
 /// </summary>
 public static class TlsPolicy
 {
-    public static SocketsHttpHandler CreateHandler(Uri bmc, BmcTlsOptions tls, ILogger logger)
+    public static BmcTrust For(Uri bmc, BmcTlsOptions tls, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(tls);
-        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), UseCookies = false };
         if (tls.Insecure)
         {
             Log.InsecureTls(logger, bmc);
-#pragma warning disable CA5359 // Explicit, per-BMC opt-in from the pool file, logged above.
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-#pragma warning restore CA5359
+            return (_, _, _) => true;
         }
-        else if (tls.PinnedSha256 is { } pin)
+        if (tls.PinnedSha256 is { } pin)
         {
             var expected = NormalizeFingerprint(pin);
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) =>
+            return (cert, _, _) =>
             {
                 if (cert is null) return false;
-                var seen = Convert.ToHexString(SHA256.HashData(cert.GetRawCertData()));
+                var seen = Convert.ToHexString(SHA256.HashData(cert.RawData));
                 if (seen == expected) return true;
                 Log.PinMismatch(logger, bmc, seen);
                 return false;
             };
         }
-        else if (tls.CaBundle is { } bundle)
+        if (tls.CaBundle is { } bundle)
         {
             var roots = new X509Certificate2Collection();
             roots.ImportFromPemFile(bundle);
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) =>
-                cert is not null && ValidateAgainst(new X509Certificate2(cert), roots, errors);
+            return (cert, _, errors) => cert is not null && ValidateAgainst(cert, roots, errors);
         }
-        return handler;
+        return (_, _, errors) => errors == SslPolicyErrors.None;
     }
 
     public static string NormalizeFingerprint(string pin) =>

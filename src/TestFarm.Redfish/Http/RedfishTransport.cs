@@ -1,162 +1,109 @@
-using System.Net;
-using System.Text;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
+using System.Runtime.ExceptionServices;
+using Polly.Timeout;
+using Refit;
 using TestFarm.Core.Bmc;
 using TestFarm.Redfish.Auth;
+using TestFarm.Redfish.Factory;
+using TestFarm.Redfish.Json;
 
 namespace TestFarm.Redfish.Http;
 
 /// <summary>
-/// Every HTTP call to one BMC goes through here: bounded concurrency, a timeout per call, Polly
-/// retries with backoff on 5xx and timeouts only, authentication with one re-login on 401, and typed
-/// <see cref="BmcException"/> errors naming the URI.
+/// Every call to one BMC goes through here, over the Refit <see cref="IRedfishApi"/> on the shared Redfish client
+/// (<see cref="RedfishHttp"/>: retries, per-call timeout, login, gate and TLS live in its handlers). Answers become
+/// <see cref="RedfishResponse"/>s; failures become typed <see cref="BmcException"/>s naming the URI.
 /// </summary>
 public sealed class RedfishTransport
 {
-    private readonly HttpClient _http;
-    private readonly RedfishAuth _auth;
-    private readonly RedfishOptions _options;
-    private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _gate;
-    private readonly ILogger _logger;
-    private readonly ResiliencePipeline _retry;
-    private readonly ResiliencePipeline _retryAction;
+    private readonly IRedfishApi _api;
+    private readonly RedfishCall _authenticated;
+    private readonly RedfishCall _anonymous;
 
-    public RedfishTransport(HttpClient http, RedfishEndpoint endpoint, RedfishAuth auth, RedfishOptions options,
-        TimeProvider time, SemaphoreSlim gate, ILogger logger)
+    internal RedfishTransport(HttpClient http, RedfishEndpoint endpoint, RedfishAuth auth, RedfishOptions options,
+        TimeProvider time, SemaphoreSlim gate, BmcTrust trust, ILogger logger)
     {
-        _http = http;
+        http.BaseAddress = endpoint.Origin;
+        _api = RedfishHttp.Api(http);
         Endpoint = endpoint;
-        _auth = auth;
-        _options = options;
-        _time = time;
-        _gate = gate;
-        _logger = logger;
-        _retry = BuildRetry(IsTransient);
-        _retryAction = BuildRetry(IsSafeToRepeatAction);
-    }
-
-    private ResiliencePipeline BuildRetry(Func<BmcException, bool> transient)
-    {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
-        if (_options.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = _options.MaxRetries,
-                Delay = _options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = false,
-                ShouldHandle = new PredicateBuilder().Handle(transient),
-                OnRetry = args =>
-                {
-                    Log.Retry(_logger, Endpoint.ServiceRoot, args.AttemptNumber + 1, args.Outcome.Exception);
-                    return default;
-                },
-            });
-        }
-        return builder.Build();
+        Auth = auth;
+        Options = options;
+        Time = time;
+        Gate = gate;
+        Trust = trust;
+        Logger = logger;
+        _authenticated = new RedfishCall(this, authenticated: true);
+        _anonymous = new RedfishCall(this, authenticated: false);
     }
 
     public RedfishEndpoint Endpoint { get; }
 
-    public TimeProvider Time => _time;
+    public TimeProvider Time { get; }
 
-    public RedfishOptions Options => _options;
+    public RedfishOptions Options { get; }
 
-    /// <summary>5xx (503 session limit included), timeouts and unreachable BMCs; never other 4xx.</summary>
-    public static bool IsTransient(BmcException e) =>
-        e.Kind is BmcErrorKind.Timeout or BmcErrorKind.Unreachable || e.HttpStatus is >= 500;
+    internal RedfishAuth Auth { get; }
 
-    /// <summary>
-    /// For POST (actions such as a reset): only answers that say the action was not taken (503 busy or
-    /// session limit) or a BMC that was never reached; a timeout or another 5xx may have acted already.
-    /// </summary>
-    public static bool IsSafeToRepeatAction(BmcException e) =>
-        e.Kind is BmcErrorKind.Unreachable || e.HttpStatus is 503;
+    internal SemaphoreSlim Gate { get; }
 
+    internal BmcTrust Trust { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>The service root, unauthenticated (as Redfish allows); any non-2xx answer throws.</summary>
     public Task<RedfishResponse> GetRootAsync(CancellationToken cancellationToken) =>
-        SendUnauthenticatedAsync(HttpMethod.Get, Endpoint.ServiceRoot, null, cancellationToken);
+        GetAsync(Endpoint.ServiceRoot, _anonymous, cancellationToken);
 
     public Task<RedfishResponse> GetAsync(string odataId, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, Endpoint.Resolve(odataId), null, null, cancellationToken);
+        GetAsync(Endpoint.Resolve(odataId), cancellationToken);
 
-    /// <summary>An authenticated call with retries; a non-2xx answer throws <see cref="BmcException"/>.</summary>
-    public async Task<RedfishResponse> SendAsync(HttpMethod method, Uri uri, string? jsonBody, string? ifMatch, CancellationToken cancellationToken)
+    /// <summary>An authenticated GET; any non-2xx answer throws.</summary>
+    public Task<RedfishResponse> GetAsync(Uri uri, CancellationToken cancellationToken) =>
+        GetAsync(uri, _authenticated, cancellationToken);
+
+    internal Task<RedfishResponse> GetAnonymousAsync(Uri uri, CancellationToken cancellationToken) =>
+        GetAsync(uri, _anonymous, cancellationToken);
+
+    /// <summary>PATCH of Boot properties with an optional If-Match; 4xx answers are returned (for 412/428), 5xx throws.</summary>
+    public async Task<RedfishResponse> PatchAsync(Uri uri, BootPatch body, string? ifMatch, CancellationToken cancellationToken) =>
+        ThrowOn5xx(await SendAsync(HttpMethod.Patch, uri, (path, ct) => _api.PatchAsync(path, body, ifMatch, _authenticated, ct), cancellationToken).ConfigureAwait(false));
+
+    public async Task<RedfishResponse> PostAsync(Uri target, ResetRequest body, CancellationToken cancellationToken) =>
+        ThrowOnError(await SendAsync(HttpMethod.Post, target, (path, ct) => _api.ResetAsync(path, body, _authenticated, ct), cancellationToken).ConfigureAwait(false));
+
+    public async Task<RedfishResponse> PostAsync(Uri target, InsertMediaRequest body, CancellationToken cancellationToken) =>
+        ThrowOnError(await SendAsync(HttpMethod.Post, target, (path, ct) => _api.InsertMediaAsync(path, body, _authenticated, ct), cancellationToken).ConfigureAwait(false));
+
+    public async Task<RedfishResponse> PostAsync(Uri target, EmptyRequest body, CancellationToken cancellationToken) =>
+        ThrowOnError(await SendAsync(HttpMethod.Post, target, (path, ct) => _api.ActionAsync(path, body, _authenticated, ct), cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The login POST, without credentials; every answer but 5xx is returned.</summary>
+    internal async Task<RedfishResponse> CreateSessionAsync(Uri sessions, SessionCreateRequest body, CancellationToken cancellationToken) =>
+        ThrowOn5xx(await SendAsync(HttpMethod.Post, sessions, (path, ct) => _api.CreateSessionAsync(path, body, _anonymous, ct), cancellationToken).ConfigureAwait(false));
+
+    internal Task<RedfishResponse> DeleteSessionAsync(Uri session, string token, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, session, (path, ct) => _api.DeleteSessionAsync(path, token, _anonymous, ct), cancellationToken);
+
+    private async Task<RedfishResponse> GetAsync(Uri uri, RedfishCall call, CancellationToken cancellationToken) =>
+        ThrowOnError(await SendAsync(HttpMethod.Get, uri, (path, ct) => _api.GetAsync(path, Query(uri), call, ct), cancellationToken).ConfigureAwait(false));
+
+    private static RedfishResponse ThrowOnError(RedfishResponse response) =>
+        response.IsSuccess ? response : throw RedfishErrors.FromResponse(response.Method, response.Uri, response.Status, response.Body);
+
+    private static RedfishResponse ThrowOn5xx(RedfishResponse response) =>
+        (int)response.Status >= 500 ? throw RedfishErrors.FromResponse(response.Method, response.Uri, response.Status, response.Body) : response;
+
+    /// <summary>One call through the pipeline: the answer read whole, transport failures typed.</summary>
+    private async Task<RedfishResponse> SendAsync(HttpMethod method, Uri uri, Func<string, CancellationToken, Task<HttpResponseMessage>> send,
+        CancellationToken cancellationToken)
     {
-        var response = await SendAllowingErrorsAsync(method, uri, jsonBody, ifMatch, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccess) throw RedfishErrors.FromResponse(method, uri, response.Status, response.Body);
-        return response;
-    }
-
-    /// <summary>Like <see cref="SendAsync"/> but returns 4xx answers (for 412/428 handling); 5xx still retries and throws.</summary>
-    public Task<RedfishResponse> SendAllowingErrorsAsync(HttpMethod method, Uri uri, string? jsonBody, string? ifMatch, CancellationToken cancellationToken) =>
-        (method == HttpMethod.Post ? _retryAction : _retry).ExecuteAsync(async ct =>
-        {
-            var response = await SendWithAuthAsync(method, uri, jsonBody, ifMatch, ct).ConfigureAwait(false);
-            if ((int)response.Status >= 500) throw RedfishErrors.FromResponse(method, uri, response.Status, response.Body);
-            return response;
-        }, cancellationToken).AsTask();
-
-    public async Task<RedfishResponse> SendUnauthenticatedAsync(HttpMethod method, Uri uri, string? jsonBody, CancellationToken cancellationToken)
-    {
-        return await _retry.ExecuteAsync(async ct =>
-        {
-            using var request = Build(method, uri, jsonBody, null);
-            var response = await SendRawAsync(request, ct).ConfigureAwait(false);
-            if ((int)response.Status >= 500) throw RedfishErrors.FromResponse(method, uri, response.Status, response.Body);
-            if (method == HttpMethod.Get && !response.IsSuccess) throw RedfishErrors.FromResponse(method, uri, response.Status, response.Body);
-            return response;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<RedfishResponse> SendWithAuthAsync(HttpMethod method, Uri uri, string? jsonBody, string? ifMatch, CancellationToken cancellationToken)
-    {
-        using (var request = Build(method, uri, jsonBody, ifMatch))
-        {
-            await _auth.ApplyAsync(request, this, cancellationToken).ConfigureAwait(false);
-            var response = await SendRawAsync(request, cancellationToken).ConfigureAwait(false);
-            if (response.Status != HttpStatusCode.Unauthorized || !_auth.Invalidate()) return response;
-        }
-        Log.Relogin(_logger, Endpoint.ServiceRoot);
-        using var again = Build(method, uri, jsonBody, ifMatch);
-        await _auth.ApplyAsync(again, this, cancellationToken).ConfigureAwait(false);
-        return await SendRawAsync(again, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static HttpRequestMessage Build(HttpMethod method, Uri uri, string? jsonBody, string? ifMatch)
-    {
-        var request = new HttpRequestMessage(method, uri);
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Add("OData-Version", "4.0");
-        if (jsonBody is not null) request.Content = new StringContent(jsonBody, Encoding.UTF8, "application/json");
-        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        return request;
-    }
-
-    /// <summary>One HTTP exchange: waits for a concurrency slot, applies the per-call timeout, reads the whole body.</summary>
-    public async Task<RedfishResponse> SendRawAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var uri = request.RequestUri!;
-        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await _gate.WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new BmcException($"{request.Method} {uri}: no free connection slot within {_options.RequestTimeout}", null, null, null, uri) { Kind = BmcErrorKind.Timeout };
-        }
-        try
-        {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(linked.Token).ConfigureAwait(false);
+            using var response = await send(PathOf(uri), cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             return new RedfishResponse
             {
-                Method = request.Method,
+                Method = method,
                 Uri = uri,
                 Status = response.StatusCode,
                 Body = body,
@@ -166,17 +113,42 @@ public sealed class RedfishTransport
                 RetryAfter = response.Headers.RetryAfter?.Delta,
             };
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (ApiRequestException e) when (e.InnerException is { } inner)
         {
-            throw new BmcException($"{request.Method} {uri} timed out after {_options.RequestTimeout}", null, null, null, uri, e) { Kind = BmcErrorKind.Timeout };
+            // Refit wraps what the pipeline threw; a BmcException (a failed login) passes as it is.
+            if (inner is BmcException bmc) ExceptionDispatchInfo.Throw(bmc);
+            throw Typed(method, uri, inner, cancellationToken) ?? ExceptionDispatchInfo.SetCurrentStackTrace(inner);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (Typed(method, uri, e, cancellationToken) is { } typed)
         {
-            throw new BmcException($"{request.Method} {uri} failed: {e.Message}", null, null, null, uri, e) { Kind = BmcErrorKind.Unreachable };
+            throw typed;
         }
-        finally
+    }
+
+    private BmcException? Typed(HttpMethod method, Uri uri, Exception e, CancellationToken cancellationToken) => e switch
+    {
+        TimeoutRejectedException => new BmcException($"{method} {uri} timed out after {Options.RequestTimeout}", null, null, null, uri, e) { Kind = BmcErrorKind.Timeout },
+        OperationCanceledException when !cancellationToken.IsCancellationRequested =>
+            new BmcException($"{method} {uri} timed out after {Options.RequestTimeout}", null, null, null, uri, e) { Kind = BmcErrorKind.Timeout },
+        HttpRequestException => new BmcException($"{method} {uri} failed: {e.Message}", null, null, null, uri, e) { Kind = BmcErrorKind.Unreachable },
+        _ => null,
+    };
+
+    /// <summary>
+    /// The path the Refit call is made on, unescaped (Refit escapes each segment again). A link on another origin
+    /// (a BMC behind NAT naming its inner address) is followed on this BMC's own address.
+    /// </summary>
+    private static string PathOf(Uri uri) => Uri.UnescapeDataString(uri.AbsolutePath).TrimStart('/');
+
+    private static Dictionary<string, string>? Query(Uri uri)
+    {
+        if (uri.Query.Length <= 1) return null;
+        var query = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in uri.Query[1..].Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
-            _gate.Release();
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            query[Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq])] = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
         }
+        return query;
     }
 }

@@ -23,8 +23,10 @@ public sealed record RedfishEndpoint
         ArgumentException.ThrowIfNullOrEmpty(odataId);
         var hash = odataId.IndexOf('#', StringComparison.Ordinal);
         if (hash >= 0) odataId = odataId[..hash];
+        // An absolute link (a task monitor's Location) is followed on this BMC's own address: BMCs behind NAT
+        // or a proxy name their inner one.
         return Uri.TryCreate(odataId, UriKind.Absolute, out var abs) && abs.Scheme.StartsWith("http", StringComparison.Ordinal)
-            ? abs
+            ? new Uri(Origin, abs.PathAndQuery)
             : new Uri(Origin, odataId);
     }
 }

@@ -20,13 +20,16 @@ public sealed record InsertMediaRequest
 
 public sealed record EmptyRequest;
 
+/// <summary>A PATCH of Boot properties: <c>{"Boot": {"BootSourceOverrideTarget": "Pxe", ...}}</c>.</summary>
+public sealed record BootPatch(Dictionary<string, string> Boot);
+
 /// <summary>Source-generated JSON for the bodies the client sends and the report it prints.</summary>
 [JsonSourceGenerationOptions(WriteIndented = false)]
 [JsonSerializable(typeof(SessionCreateRequest))]
 [JsonSerializable(typeof(ResetRequest))]
 [JsonSerializable(typeof(InsertMediaRequest))]
 [JsonSerializable(typeof(EmptyRequest))]
-[JsonSerializable(typeof(Dictionary<string, Dictionary<string, string>>))]
+[JsonSerializable(typeof(BootPatch))]
 internal sealed partial class RedfishJsonContext : JsonSerializerContext;
 
 /// <summary>The inspect report, camelCase as the CLI prints it.</summary>

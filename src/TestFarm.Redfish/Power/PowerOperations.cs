@@ -23,8 +23,7 @@ public sealed class PowerOperations(RedfishService service, ILogger logger)
         var target = action.Str("target")
             ?? throw new BmcException($"{system.Uri}: #ComputerSystem.Reset has no target", null, null, system.Body, system.Uri) { Kind = BmcErrorKind.Protocol };
         Log.Reset(logger, system.Uri, resetType, intent);
-        var body = System.Text.Json.JsonSerializer.Serialize(new ResetRequest(resetType), RedfishJsonContext.Default.ResetRequest);
-        var response = await service.Transport.SendAsync(HttpMethod.Post, service.Resolve(target), body, null, cancellationToken).ConfigureAwait(false);
+        var response = await service.Transport.PostAsync(service.Resolve(target), new ResetRequest(resetType), cancellationToken).ConfigureAwait(false);
         await TaskMonitor.CompleteAsync(service.Transport, response, logger, cancellationToken).ConfigureAwait(false);
     }
 

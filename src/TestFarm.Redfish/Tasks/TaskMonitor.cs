@@ -30,8 +30,7 @@ public static class TaskMonitor
         var deadline = time.GetUtcNow() + transport.Options.TaskDeadline;
         while (true)
         {
-            var poll = await transport.SendAllowingErrorsAsync(HttpMethod.Get, uri, null, null, cancellationToken).ConfigureAwait(false);
-            if (!poll.IsSuccess) throw RedfishErrors.FromResponse(HttpMethod.Get, uri, poll.Status, poll.Body);
+            var poll = await transport.GetAsync(uri, cancellationToken).ConfigureAwait(false);
             var state = poll.Json.Str("TaskState") ?? poll.Json.Str("Oem", "Dell", "JobState");
             var dellState = poll.Json.Str("Oem", "Dell", "JobState");
             if (poll.Status != HttpStatusCode.Accepted)

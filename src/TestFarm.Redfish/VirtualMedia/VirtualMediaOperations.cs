@@ -36,24 +36,24 @@ public sealed class VirtualMediaOperations(RedfishService service, ILogger logge
             TransferProtocolType = Pick(action.Strings("TransferProtocolType@Redfish.AllowableValues"), image.Scheme.ToUpperInvariant()),
             TransferMethod = Pick(action.Strings("TransferMethod@Redfish.AllowableValues"), "Stream"),
         };
-        var body = JsonSerializer.Serialize(request, RedfishJsonContext.Default.InsertMediaRequest);
-        await PostAsync(device, action, body, cancellationToken).ConfigureAwait(false);
+        await PostAsync(device, action, (transport, target, ct) => transport.PostAsync(target, request, ct), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task EjectAsync(CancellationToken cancellationToken)
     {
         var (device, action) = await FindActionAsync("#VirtualMedia.EjectMedia", cancellationToken).ConfigureAwait(false);
-        await PostAsync(device, action, "{}", cancellationToken).ConfigureAwait(false);
+        await PostAsync(device, action, (transport, target, ct) => transport.PostAsync(target, new EmptyRequest(), ct), cancellationToken).ConfigureAwait(false);
     }
 
     private static string? Pick(IReadOnlyList<string> allowed, string wanted) =>
         allowed.Count == 0 ? null : allowed.FirstOrDefault(a => string.Equals(a, wanted, StringComparison.OrdinalIgnoreCase)) ?? allowed[0];
 
-    private async Task PostAsync(RedfishResponse device, JsonElement action, string body, CancellationToken cancellationToken)
+    private async Task PostAsync(RedfishResponse device, JsonElement action,
+        Func<RedfishTransport, Uri, CancellationToken, Task<RedfishResponse>> post, CancellationToken cancellationToken)
     {
         var target = action.Str("target")
             ?? throw new BmcException($"{device.Uri}: virtual media action has no target", null, null, device.Body, device.Uri) { Kind = BmcErrorKind.Protocol };
-        var response = await service.Transport.SendAsync(HttpMethod.Post, service.Resolve(target), body, null, cancellationToken).ConfigureAwait(false);
+        var response = await post(service.Transport, service.Resolve(target), cancellationToken).ConfigureAwait(false);
         await TaskMonitor.CompleteAsync(service.Transport, response, logger, cancellationToken).ConfigureAwait(false);
     }
 

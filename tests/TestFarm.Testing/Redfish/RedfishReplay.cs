@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using TestFarm.Redfish;
 using TestFarm.Redfish.Auth;
+using TestFarm.Redfish.Factory;
 using TestFarm.Redfish.Mockup;
 
 namespace TestFarm.Testing.Redfish;
@@ -44,8 +45,7 @@ public static class RedfishReplay
     public static RedfishClient Client(MockupServer server, RedfishAuth? auth = null, RedfishOptions? options = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return new RedfishClient(new HttpClient(), server.BaseUrl, auth ?? RedfishAuth.None,
-            options ?? FastOptions, time, ownsHttpClient: true);
+        return RedfishClientFactory.CreateStandalone(server.BaseUrl, auth ?? RedfishAuth.None, options ?? FastOptions, time ?? TimeProvider.System);
     }
 
     /// <summary>No backoff and no poll interval, for tests on the real clock.</summary>

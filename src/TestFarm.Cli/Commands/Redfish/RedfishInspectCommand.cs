@@ -83,10 +83,8 @@ public sealed class RedfishInspectCommand(TimeProvider time) : ICliCommand
                     auth = args.Basic ? new BasicAuth(credentials) : new SessionAuth(credentials, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
                 }
             }
-            var handler = TestFarm.Redfish.Factory.TlsPolicy.CreateHandler(baseUrl, new Core.Pool.BmcTlsOptions { Insecure = args.Insecure }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-#pragma warning disable RS0030 // One BMC asked once, with the TLS handler the user chose.
-            await using var client = new RedfishClient(new HttpClient(handler), baseUrl, auth, new RedfishOptions { MaxRetries = 1 }, time, ownsHttpClient: true);
-#pragma warning restore RS0030
+            await using var client = TestFarm.Redfish.Factory.RedfishClientFactory.CreateStandalone(baseUrl, auth,
+                new RedfishOptions { MaxRetries = 1 }, time, new Core.Pool.BmcTlsOptions { Insecure = args.Insecure });
             var report = await client.InspectAsync(cancellationToken).ConfigureAwait(false);
             if (hardware is not null)
             {

@@ -160,9 +160,8 @@ public sealed class QemuMachine : IMachineBackend
     {
         var path = Path.Combine(_options.WorkDirectory, "media.iso");
         if (image.IsFile) { File.Copy(image.LocalPath, path, overwrite: true); return path; }
-#pragma warning disable RS0030 // The QEMU machine's own download, as the BMC of a real machine fetches virtual media: not the farm's client.
-        using var http = new HttpClient { Timeout = _options.MediaDownloadTimeout };
-#pragma warning restore RS0030
+        // The QEMU machine's own download, as the BMC of a real machine fetches virtual media: not the farm's client.
+        using var http = LabHost.LabHttp.Create(_options.MediaDownloadTimeout);
         await using var body = await http.GetStreamAsync(image, cancellationToken).ConfigureAwait(false);
         await using var file = File.Create(path);
         await body.CopyToAsync(file, cancellationToken).ConfigureAwait(false);

@@ -70,7 +70,9 @@ public sealed partial class MockupHandler(MockupResources resources, MockupQuirk
                 rest.Remove(fault);
                 quirks.Faults.Clear();
                 foreach (var f in rest) quirks.Faults.Enqueue(f);
-                return new MockupReply(fault.Status, fault.Body);
+                return new MockupReply(fault.Status, fault.Body, fault.RetryAfterSeconds is { } seconds
+                    ? new Dictionary<string, string> { ["Retry-After"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+                    : null);
             }
         }
         return null;

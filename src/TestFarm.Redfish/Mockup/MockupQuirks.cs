@@ -57,5 +57,5 @@ public sealed class MockupQuirks
     public ConcurrentQueue<MockupFault> Faults { get; } = new();
 }
 
-/// <summary>An injected answer: for requests whose method and path match (null matches anything).</summary>
-public sealed record MockupFault(int Status, string? Body = null, string? Method = null, string? PathContains = null);
+/// <summary>An injected answer: for requests whose method and path match (null matches anything), with a <c>Retry-After</c> when given.</summary>
+public sealed record MockupFault(int Status, string? Body = null, string? Method = null, string? PathContains = null, int? RetryAfterSeconds = null);

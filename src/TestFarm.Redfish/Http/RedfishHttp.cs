@@ -31,6 +31,8 @@ internal static class RedfishHttp
         services.TryAddTransient<BmcConcurrencyHandler>();
         var client = services.AddRefitClient<IRedfishApi>(Settings, ClientName);
         client.ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        // No request-per-line logging from the factory: BMC calls are many; retries and logins are logged by the client.
+        client.RemoveAllLoggers();
         client.ConfigurePrimaryHttpMessageHandler(() => CreatePrimaryHandler());
         client.AddResilienceHandler("redfish", RedfishResilience.Configure);
         client.AddHttpMessageHandler<RedfishAuthHandler>().AddHttpMessageHandler<BmcConcurrencyHandler>();

@@ -102,6 +102,22 @@ public sealed class ResilienceTests
     }
 
     [Test]
+    public async Task TheCallersCancellation_IsACancellation_NotABmcError()
+    {
+        await using var server = await RedfishReplay.ServeFixtureAsync("dmtf-mockup", "public-rackmount1");
+        await using var client = RedfishReplay.Client(server);
+        await client.GetPowerStateAsync();
+        server.Quirks.HoldPathContains = "/Systems/437XR1138R2";
+        server.Quirks.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancel = new CancellationTokenSource();
+        var call = client.GetPowerStateAsync(cancel.Token);
+        await server.Requests.WaitForAsync(all => all.Count(r => r.Path.Contains("/Systems/437XR1138R2", StringComparison.Ordinal)) >= 2);
+        await cancel.CancelAsync();
+        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
+        server.Quirks.Hold.SetResult();
+    }
+
+    [Test]
     public async Task RegisteredTwice_TheRedfishClientStillHasOnePipeline()
     {
         await using var server = await RedfishReplay.ServeFixtureAsync("dmtf-mockup", "public-rackmount1");

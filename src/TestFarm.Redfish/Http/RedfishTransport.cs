@@ -115,9 +115,11 @@ public sealed class RedfishTransport
         }
         catch (ApiRequestException e) when (e.InnerException is { } inner)
         {
-            // Refit wraps what the pipeline threw; a BmcException (a failed login) passes as it is.
-            if (inner is BmcException bmc) ExceptionDispatchInfo.Throw(bmc);
-            throw Typed(method, uri, inner, cancellationToken) ?? ExceptionDispatchInfo.SetCurrentStackTrace(inner);
+            // Refit wraps what the pipeline threw; what is not typed here (a failed login's BmcException, the
+            // caller's cancellation) passes as it is.
+            if (Typed(method, uri, inner, cancellationToken) is { } typed) throw typed;
+            ExceptionDispatchInfo.Throw(inner);
+            throw;
         }
         catch (Exception e) when (Typed(method, uri, e, cancellationToken) is { } typed)
         {

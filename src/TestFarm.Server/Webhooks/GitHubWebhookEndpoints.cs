@@ -73,7 +73,7 @@ public static class GitHubWebhookEndpoints
         }
         try
         {
-            var done = await handler.HandleAsync(eventName, payload, delivery, http.RequestAborted).ConfigureAwait(false);
+            var done = await handler.HandleAsync(eventName, payload, http.RequestAborted).ConfigureAwait(false);
             WebhookLog.Handled(logger, eventName, payload.Action, delivery, done.Count == 0 ? "ignored" : string.Join("; ", done));
             return Respond(done.Count == 0 ? StatusCodes.Status202Accepted : StatusCodes.Status200OK,
                 new WebhookResponse(eventName, payload.Action, done.Count > 0, done));

@@ -20,7 +20,7 @@ public sealed class GitHubWebhookHandler(
     private static readonly HashSet<string> PullRequestActions = new(StringComparer.Ordinal) { "opened", "synchronize", "reopened", "labeled" };
 
     /// <summary>Handles one event; returns what was done (empty: ignored).</summary>
-    internal async Task<IReadOnlyList<string>> HandleAsync(string eventName, WebhookPayload payload, string deliveryId, CancellationToken ct)
+    internal async Task<IReadOnlyList<string>> HandleAsync(string eventName, WebhookPayload payload, CancellationToken ct)
     {
         var done = new List<string>();
         var repo = payload.Repository?.FullName;

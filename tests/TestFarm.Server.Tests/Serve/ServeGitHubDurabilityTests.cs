@@ -34,6 +34,8 @@ public sealed class ServeGitHubDurabilityTests
             {
                 o.BaseUrl = github.BaseUrl; o.Token = "ghp_stub"; o.MaxRetries = 0;
                 o.OutboxInterval = TimeSpan.FromMilliseconds(200); o.OutboxMaxBackoff = TimeSpan.FromMilliseconds(500);
+                // A report the stopped instance held when it went is taken over once its claim expires.
+                o.OutboxClaim = TimeSpan.FromSeconds(2);
             });
             services.Configure<GitHubWebhookOptions>(o => o.Secret = WebhookTestHost.Secret);
         }
@@ -41,6 +43,8 @@ public sealed class ServeGitHubDurabilityTests
 
         using (var opened = await ServeWebhookTests.PostAsync(first, "pull_request", WebhookTestHost.Fixture("pull_request.opened")))
             Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.OK), await opened.Content.ReadAsStringAsync(ct));
+        // Delivered inline or by the outbox service, whichever claims it first.
+        await first.WaitUntilAsync("/api/v1/github/outbox", o => o["pending"]!.GetValue<int>() == 0, TimeSpan.FromSeconds(20), ct);
         var checkId = github.CheckRuns.Keys.Single();
         Assert.That(github.CheckRuns[checkId]["status"]!.GetValue<string>(), Is.EqualTo("in_progress"));
         var runId = (await first.GetAsync("/api/v1/runs")).AsArray().Single()!["id"]!.GetValue<string>();
@@ -132,7 +136,13 @@ public sealed class ServeGitHubDurabilityTests
                 Assert.That(test.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
                 Assert.That(text, Does.Contain($"queue pr-gated on {ServeWebhookTests.Sha} (untrusted: full reimage)"), "the approval given on serve-a lets the author's /test through on serve-b");
             }
-            Assert.That((await a.GetAsync("/api/v1/runs")).AsArray(), Has.Count.EqualTo(3));
+            var all = (await a.GetAsync("/api/v1/runs")).AsArray().Select(r => r!["id"]!.GetValue<string>()).ToList();
+            Assert.That(all, Has.Count.EqualTo(3));
+
+            // Let the last run end and stop both instances before the schema goes.
+            backend.Open();
+            await a.WaitForRunEndAsync(all.Single(id => id != first && id != approved), TimeSpan.FromSeconds(30), ct);
+            await Task.WhenAll(a.App.StopAsync(ct), b.App.StopAsync(ct));
         }
         finally
         {

@@ -38,8 +38,14 @@ public sealed class GitHubOptions
     /// <summary>A rate limit asking to wait longer than this is not waited for inline: the report goes to the outbox. Default 2 min.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How often undelivered reports are retried. Default 1 min.</summary>
+    /// <summary>How often the outbox is looked at, and the first wait after a failed delivery (doubling each time). Default 1 min.</summary>
     public TimeSpan OutboxInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest wait between two attempts of one report. Default 15 min.</summary>
+    public TimeSpan OutboxMaxBackoff { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long an instance's claim on a report lasts; a dead instance's reports are taken over after it. Default 5 min.</summary>
+    public TimeSpan OutboxClaim { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>An installation token is renewed this long before it expires. Default 5 min.</summary>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);

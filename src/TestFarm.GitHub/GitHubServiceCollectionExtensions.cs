@@ -13,7 +13,8 @@ public static class GitHubServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IGitHubApi"/> (REST client, token or App auth), <see cref="IGitHubReporter"/> with its
-    /// outbox, and the hosted outbox retrier. Options bind from configuration section <c>GitHub</c>.
+    /// outbox, and the hosted outbox retrier. Options bind from configuration section <c>GitHub</c>. Needs the store's
+    /// <see cref="IOutboxStore"/> and <see cref="IGitHubIdStore"/> registered.
     /// </summary>
     public static IServiceCollection AddTestFarmGitHub(this IServiceCollection services, Action<GitHubOptions>? configure = null)
     {
@@ -36,12 +37,13 @@ public static class GitHubServiceCollectionExtensions
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(GitHubRestClient)), sp.GetRequiredService<ITokenSource>(),
             sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<GitHubRestClient>>()));
-        services.TryAddSingleton<ReportOutbox>();
+        services.TryAddSingleton<ReportSender>();
+        services.TryAddSingleton(sp => new ReportOutbox(sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<ReportSender>(),
+            sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReportOutbox>>()));
         services.TryAddSingleton<GitHubReporter>();
         services.TryAddSingleton<IGitHubReporter>(sp => sp.GetRequiredService<GitHubReporter>());
         services.AddHostedService(sp => new GitHubOutboxService(sp.GetRequiredService<ReportOutbox>(),
-            sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<GitHubOutboxService>>()));
+            sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

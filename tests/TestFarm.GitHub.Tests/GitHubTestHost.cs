@@ -1,12 +1,17 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using TestFarm.Core.GitHub;
 using TestFarm.GitHub.Auth;
 using TestFarm.GitHub.Reporting;
 using TestFarm.GitHub.Rest;
+using TestFarm.Testing;
 using TestFarm.Testing.GitHub;
 
 namespace TestFarm.GitHub.Tests;
 
-/// <summary>A real REST client and reporter against a loopback <see cref="GitHubStub"/>.</summary>
+/// <summary>
+/// A real REST client, sender, outbox and reporter against a loopback <see cref="GitHubStub"/>; the outbox's state is the
+/// in-memory fake of the store, on <see cref="OutboxTime"/> (fake time: a retry is due once the test advances it).
+/// </summary>
 internal sealed class GitHubTestHost : IAsyncDisposable
 {
     private GitHubTestHost(GitHubStub stub, HttpClient http, GitHubOptions options)
@@ -15,14 +20,17 @@ internal sealed class GitHubTestHost : IAsyncDisposable
         Http = http;
         Options = options;
         Client = new GitHubRestClient(http, new StaticTokenSource("ghp_test_token"), options, TimeProvider.System, NullLogger<GitHubRestClient>.Instance);
-        Outbox = new ReportOutbox(TimeProvider.System, NullLogger<ReportOutbox>.Instance);
-        Reporter = new GitHubReporter(Client, Outbox, TimeProvider.System);
+        State = new InMemoryGitHubState(OutboxTime);
+        Outbox = new ReportOutbox(State, new ReportSender(Client, State), options, OutboxTime, NullLogger<ReportOutbox>.Instance);
+        Reporter = new GitHubReporter(Outbox, OutboxTime);
     }
 
     public GitHubStub Stub { get; }
     public HttpClient Http { get; }
     public GitHubOptions Options { get; }
     public GitHubRestClient Client { get; }
+    public FakeTimeProvider OutboxTime { get; } = new();
+    public InMemoryGitHubState State { get; }
     public ReportOutbox Outbox { get; }
     public GitHubReporter Reporter { get; }
 
@@ -37,9 +45,18 @@ internal sealed class GitHubTestHost : IAsyncDisposable
         return new GitHubTestHost(stub, new HttpClient(), options);
     }
 
+    /// <summary>The outbox's entries (pending and failed), oldest first.</summary>
+    public async Task<IReadOnlyList<PendingReport>> PendingAsync() => (await Outbox.ListAsync(100, CancellationToken.None)).Entries;
+
+    /// <summary>Moves the outbox's time past the longest backoff, then flushes; returns what is still pending.</summary>
+    public Task<int> FlushLaterAsync()
+    {
+        OutboxTime.Advance(Options.OutboxMaxBackoff);
+        return Outbox.FlushAsync(CancellationToken.None);
+    }
+
     public async ValueTask DisposeAsync()
     {
-        Reporter.Dispose();
         Http.Dispose();
         await Stub.DisposeAsync();
     }

@@ -16,6 +16,11 @@ public sealed class RefusalTests
     private static readonly RepoRef Repo = RepoRef.Parse("Codertocat/Hello-World");
     private static readonly CommitStatus Status = new() { State = "pending", Context = "testfarm/pr-smoke" };
 
+    /// <summary>The pending statuses of one cell of plan pr-smoke on <paramref name="sha"/>, as the outbox keeps them.</summary>
+    private static OutboxMessage Statuses(string sha) =>
+        GitHubReports.Accepted(new GitHubRunContext { Repository = Repo.FullName, HeadSha = sha, Plan = "pr-smoke" }, ["pr-smoke/x/y"], DateTimeOffset.UnixEpoch)
+            .Single(m => m.Key.StartsWith("status/", StringComparison.Ordinal));
+
     private sealed class Lines<T> : ILogger<T>
     {
         public ConcurrentQueue<(LogLevel Level, string Message)> All { get; } = new();
@@ -32,22 +37,22 @@ public sealed class RefusalTests
         var clientLog = new Lines<GitHubRestClient>();
         var outboxLog = new Lines<ReportOutbox>();
         var client = new GitHubRestClient(host.Http, new StaticTokenSource("ghp_test_token"), host.Options, TimeProvider.System, clientLog);
-        var outbox = new ReportOutbox(TimeProvider.System, outboxLog);
+        var outbox = new ReportOutbox(host.State, new ReportSender(client, host.State), host.Options, host.OutboxTime, outboxLog);
         host.Stub.FailNext(1, 422, body: "{\"message\":\"No commit found for SHA: ../../x?y#z\",\"documentation_url\":\"https://docs.github.com/rest\"}");
 
-        await outbox.DeliverAsync("status:x", "status testfarm/pr-smoke", ct => client.CreateStatusAsync(Repo, "../../x?y#z", Status, ct), CancellationToken.None);
-        var left = await outbox.FlushAsync(CancellationToken.None);
-        await outbox.FlushAsync(CancellationToken.None);
+        await outbox.DeliverAsync([Statuses("../../x?y#z")], CancellationToken.None);
+        var left = await host.FlushLaterAsync();
+        await host.FlushLaterAsync();
 
         Assert.That(host.Stub.Matching("POST", "/statuses/"), Has.Count.EqualTo(1), "a refusal is neither retried inline nor by the outbox");
         Assert.That(left, Is.EqualTo(0));
-        var entry = outbox.Pending.Single();
+        var entry = (await host.PendingAsync()).Single();
         Assert.That(entry.Failed, Is.True);
         Assert.That(entry.Status, Is.EqualTo(422));
         Assert.That(entry.Attempts, Is.EqualTo(1));
         Assert.That(entry.LastError, Does.Contain("HTTP 422").And.Contain("No commit found for SHA"));
         Assert.That(clientLog.All.Any(l => l.Level == LogLevel.Error && l.Message.Contains("HTTP 422", StringComparison.Ordinal)), Is.True);
-        Assert.That(outboxLog.All.Any(l => l.Level == LogLevel.Error && l.Message.Contains("status testfarm/pr-smoke", StringComparison.Ordinal)), Is.True);
+        Assert.That(outboxLog.All.Any(l => l.Level == LogLevel.Error && l.Message.Contains("statuses of pr-smoke", StringComparison.Ordinal)), Is.True);
     }
 
     [Test]
@@ -56,11 +61,10 @@ public sealed class RefusalTests
         await using var host = await GitHubTestHost.StartAsync(maxRetries: 3);
         host.Stub.FailNext(1, 503, body: "{\"message\":\"Service Unavailable\"}");
 
-        await host.Outbox.DeliverAsync("status:y", "status y", ct => host.Client.CreateStatusAsync(Repo, "ec26c3e57ca3a959ca5aad62de7213c562f8c821", Status, ct),
-            CancellationToken.None);
+        await host.Outbox.DeliverAsync([Statuses("ec26c3e57ca3a959ca5aad62de7213c562f8c821")], CancellationToken.None);
 
         Assert.That(host.Stub.Matching("POST", "/statuses/"), Has.Count.EqualTo(2));
-        Assert.That(host.Outbox.Pending, Is.Empty);
+        Assert.That(await host.PendingAsync(), Is.Empty);
     }
 
     [Test]
@@ -69,16 +73,16 @@ public sealed class RefusalTests
         await using var host = await GitHubTestHost.StartAsync(maxRetries: 2);
         host.Stub.FailNext(3, 502);
 
-        await host.Outbox.DeliverAsync("status:z", "status z", ct => host.Client.CreateStatusAsync(Repo, "ec26c3e57ca3a959ca5aad62de7213c562f8c821", Status, ct),
-            CancellationToken.None);
+        await host.Outbox.DeliverAsync([Statuses("ec26c3e57ca3a959ca5aad62de7213c562f8c821")], CancellationToken.None);
         Assert.That(host.Stub.Matching("POST", "/statuses/"), Has.Count.EqualTo(3), "one try and two retries, then the cap");
-        var queued = host.Outbox.Pending.Single();
+        var queued = (await host.PendingAsync()).Single();
         Assert.That(queued.Failed, Is.False);
         Assert.That(queued.Status, Is.Null);
+        Assert.That(queued.NextAttempt, Is.EqualTo(host.OutboxTime.GetUtcNow() + host.Options.OutboxInterval), "the first backoff is the outbox interval");
 
-        Assert.That(await host.Outbox.FlushAsync(CancellationToken.None), Is.EqualTo(0));
+        Assert.That(await host.FlushLaterAsync(), Is.EqualTo(0));
         Assert.That(host.Stub.Matching("POST", "/statuses/"), Has.Count.EqualTo(4));
-        Assert.That(host.Outbox.Pending, Is.Empty);
+        Assert.That(await host.PendingAsync(), Is.Empty);
     }
 
     [TestCase(408)]
@@ -113,8 +117,8 @@ public sealed class RefusalTests
     {
         await using var host = await GitHubTestHost.StartAsync(maxRetries: 0);
         host.Stub.FailNext(1, 422, body: $"{{\"message\":\"{new string('x', 100_000)}\"}}");
-        await host.Outbox.DeliverAsync("k", "status big", ct => host.Client.CreateStatusAsync(Repo, "abc", Status, ct), CancellationToken.None);
-        var entry = host.Outbox.Pending.Single();
+        await host.Outbox.DeliverAsync([Statuses("abc")], CancellationToken.None);
+        var entry = (await host.PendingAsync()).Single();
         Assert.That(entry.Failed, Is.True);
         Assert.That(entry.LastError.Length, Is.LessThanOrEqualTo(ReportOutbox.MaxError + 40));
     }
@@ -129,10 +133,10 @@ public sealed class RefusalTests
 
         await host.Reporter.RunCompletedAsync(context, run, CancellationToken.None);
         var sent = host.Stub.Requests.Count;
-        await host.Reporter.FlushAsync(CancellationToken.None);
+        await host.FlushLaterAsync();
 
-        Assert.That(host.Reporter.PendingReports, Is.Not.Empty);
-        Assert.That(host.Reporter.PendingReports, Has.All.Matches<PendingReport>(p => p.Failed && p.Status == 422 && p.Attempts == 1));
+        Assert.That(await host.PendingAsync(), Is.Not.Empty);
+        Assert.That(await host.PendingAsync(), Has.All.Matches<PendingReport>(p => p.Failed && p.Status == 422 && p.Attempts == 1));
         Assert.That(host.Stub.Requests, Has.Count.EqualTo(sent), "the outbox does not resend refusals");
     }
 }

@@ -52,7 +52,7 @@ public sealed class ReporterTests
         Assert.That(comment.Issue, Is.EqualTo(2));
         Assert.That(comment.Body, Does.StartWith(GitHubReporter.CommentMarker("pr-smoke")).And.Contain("run-2"));
         Assert.That(host.Stub.Matching("PATCH", "/issues/comments/"), Has.Count.EqualTo(1));
-        Assert.That(host.Reporter.PendingReports, Is.Empty);
+        Assert.That(await host.PendingAsync(), Is.Empty);
     }
 
     [Test]
@@ -93,14 +93,16 @@ public sealed class ReporterTests
         var run = SampleRuns.Mixed();
         await host.Reporter.RunCompletedAsync(Context(run), run, CancellationToken.None);
 
-        Assert.That(host.Reporter.PendingReports.Select(p => p.Description).ToList(), Has.Count.EqualTo(3));
-        Assert.That(host.Reporter.PendingReports.All(p => p.LastError.Contains("HTTP 503", StringComparison.Ordinal)));
-        Assert.That(await host.Reporter.FlushAsync(CancellationToken.None), Is.EqualTo(3));
-        Assert.That(host.Reporter.PendingReports.All(p => p.Attempts == 2));
+        Assert.That((await host.PendingAsync()).Select(p => p.Description).ToList(), Has.Count.EqualTo(3));
+        Assert.That((await host.PendingAsync()).All(p => p.LastError.Contains("HTTP 503", StringComparison.Ordinal)));
+        Assert.That(await host.Outbox.FlushAsync(CancellationToken.None), Is.EqualTo(3));
+        Assert.That((await host.PendingAsync()).All(p => p.Attempts == 1), "nothing is retried before its backoff");
+        Assert.That(await host.FlushLaterAsync(), Is.EqualTo(3));
+        Assert.That((await host.PendingAsync()).All(p => p.Attempts == 2));
 
         host.Stub.Heal();
-        Assert.That(await host.Reporter.FlushAsync(CancellationToken.None), Is.EqualTo(0));
-        Assert.That(host.Reporter.PendingReports, Is.Empty);
+        Assert.That(await host.FlushLaterAsync(), Is.EqualTo(0));
+        Assert.That(await host.PendingAsync(), Is.Empty);
         Assert.That(host.Stub.CheckRuns.Values.Single()["conclusion"]!.GetValue<string>(), Is.EqualTo("failure"));
         Assert.That(host.Stub.Comments, Has.Count.EqualTo(1));
         Assert.That(host.Stub.Matching("POST", "/statuses/").Count(r => r.Body!["state"]!.GetValue<string>() != "pending"), Is.GreaterThanOrEqualTo(3));

@@ -5,7 +5,7 @@ namespace TestFarm.Core.GitHub;
 /// <summary>
 /// Reports a plan's run back to GitHub: one check run per plan on the head SHA, a commit status per cell
 /// and one sticky PR comment per plan. A failure to reach GitHub never throws and never loses the report:
-/// it is queued and retried (see <see cref="PendingReports"/>).
+/// it is kept in the durable outbox (<see cref="IOutboxStore"/>) and retried.
 /// </summary>
 public interface IGitHubReporter
 {
@@ -18,8 +18,8 @@ public interface IGitHubReporter
     /// <summary>An untrusted author's change waits for a trusted <c>/ok-to-test</c>: a neutral check run.</summary>
     Task NeedsApprovalAsync(GitHubRunContext context, CancellationToken cancellationToken);
 
-    /// <summary>Reports not yet delivered (waiting for a retry), oldest first.</summary>
-    IReadOnlyList<PendingReport> PendingReports { get; }
+    /// <summary>A reply on the pull request (e.g. to a command), delivered through the outbox like every report.</summary>
+    Task ReplyAsync(string repository, int pullRequest, string body, CancellationToken cancellationToken);
 }
 
 /// <summary>Where on GitHub a plan's run is reported.</summary>
@@ -41,6 +41,10 @@ public sealed record GitHubRunContext
 /// </summary>
 public sealed record PendingReport(string Description, int Attempts, DateTimeOffset FirstFailed, string LastError)
 {
+    /// <summary>What it updates (one check run, one set of statuses, one comment).</summary>
+    public string Key { get; init; } = "";
+    /// <summary>When it is tried next (pending ones).</summary>
+    public DateTimeOffset? NextAttempt { get; init; }
     public bool Failed { get; init; }
     public int? Status { get; init; }
 }

@@ -8,18 +8,24 @@ namespace TestFarm.Core.GitHub;
 /// </summary>
 public interface IRunTrigger
 {
-    /// <summary>Queue every cell of a plan for a pull request's head SHA.</summary>
-    Task QueuePlanAsync(PlanRunRequest request, CancellationToken cancellationToken);
+    /// <summary>Queue every cell of a plan for a pull request's head SHA, unless a run of the plan on that SHA is going.</summary>
+    Task<TriggerAnswer> QueuePlanAsync(PlanRunRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Rerun the given cells of the plan's latest run for this pull request/SHA.</summary>
-    Task RerunCellsAsync(CellRerunRequest request, CancellationToken cancellationToken);
+    /// <summary>Rerun the given cells of the plan's latest run for this pull request/SHA, unless a run of the plan on that SHA is going.</summary>
+    Task<TriggerAnswer> RerunCellsAsync(CellRerunRequest request, CancellationToken cancellationToken);
 
     /// <summary>Cancel queued and running work of a pull request (all plans when <paramref name="plan"/> is null).</summary>
     Task CancelAsync(string repository, int pullRequest, string? plan, CancellationToken cancellationToken);
 
-    /// <summary>The plan's latest finished run for this pull request, or null.</summary>
-    Task<RunResult?> LatestResultAsync(string repository, int pullRequest, string plan, CancellationToken cancellationToken);
+    /// <summary>The plan's latest finished run for this pull request's head SHA, or null.</summary>
+    Task<RunResult?> LatestResultAsync(string repository, int pullRequest, string plan, string headSha, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// What a trigger did: the new run (<see cref="RunId"/>), or nothing because <see cref="RunningRunId"/> (same plan, same
+/// head SHA) is still going; <see cref="Link"/> is where people see the run.
+/// </summary>
+public sealed record TriggerAnswer(string? RunId, string? RunningRunId = null, string? Link = null);
 
 public sealed record PlanRunRequest
 {

@@ -2,17 +2,15 @@ namespace TestFarm.Core.GitHub;
 
 /// <summary>
 /// Who may run code on the farm's hardware. Owners, members and collaborators run at once; anyone else needs
-/// a trusted <c>/ok-to-test</c> that binds to one head SHA (a new push needs a new approval).
+/// a trusted <c>/ok-to-test</c> that binds to one head SHA (a new push needs a new approval). Approvals are kept in
+/// the store (<see cref="IApprovalStore"/>), so every instance and every restart knows them.
 /// </summary>
-public sealed class TrustPolicy
+public sealed class TrustPolicy(IApprovalStore approvals)
 {
     private static readonly HashSet<string> TrustedAssociations = new(StringComparer.OrdinalIgnoreCase)
     {
         "OWNER", "MEMBER", "COLLABORATOR",
     };
-
-    private readonly Lock _gate = new();
-    private readonly Dictionary<(string Repo, int Pr), Approval> _approvals = [];
 
     /// <summary>True for GitHub author_association OWNER, MEMBER or COLLABORATOR.</summary>
     public static bool IsTrusted(string? authorAssociation) =>
@@ -20,29 +18,25 @@ public sealed class TrustPolicy
 
     /// <summary>Records <c>/ok-to-test</c> by <paramref name="approver"/> for the PR's current head SHA.</summary>
     /// <returns>False (nothing recorded) when the approver is not trusted.</returns>
-    public bool Approve(string repository, int pullRequest, string headSha, string approver, string? approverAssociation)
+    public async Task<bool> ApproveAsync(string repository, int pullRequest, string headSha, string approver, string? approverAssociation, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(headSha);
         if (!IsTrusted(approverAssociation)) return false;
-        lock (_gate) { _approvals[(Key(repository), pullRequest)] = new Approval(headSha, approver); }
+        await approvals.ApproveAsync(repository.ToLowerInvariant(), pullRequest, headSha.ToLowerInvariant(), approver, ct).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>What a change by this author at this SHA may do.</summary>
-    public TrustDecision Decide(string repository, int pullRequest, string headSha, string? authorAssociation)
+    public async Task<TrustDecision> DecideAsync(string repository, int pullRequest, string headSha, string? authorAssociation, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(headSha);
         if (IsTrusted(authorAssociation)) return TrustDecision.Trusted;
-        lock (_gate)
-        {
-            return _approvals.TryGetValue((Key(repository), pullRequest), out var approval)
-                   && string.Equals(approval.HeadSha, headSha, StringComparison.OrdinalIgnoreCase)
-                ? TrustDecision.Approved
-                : TrustDecision.NeedsApproval;
-        }
+        return await approvals.IsApprovedAsync(repository.ToLowerInvariant(), pullRequest, headSha.ToLowerInvariant(), ct).ConfigureAwait(false)
+            ? TrustDecision.Approved
+            : TrustDecision.NeedsApproval;
     }
-
-    private static string Key(string repository) => repository.ToLowerInvariant();
-
-    private sealed record Approval(string HeadSha, string Approver);
 }
 
 public enum TrustDecision

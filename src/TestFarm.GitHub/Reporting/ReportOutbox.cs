@@ -5,94 +5,92 @@ using TestFarm.GitHub.Rest;
 namespace TestFarm.GitHub.Reporting;
 
 /// <summary>
-/// Deliveries to GitHub that failed, kept and retried so that a GitHub outage never loses a result. A newer
-/// delivery with the same key (same check run, same statuses, same comment) replaces a queued older one.
-/// Outages (5xx, timeouts, rate limits) are retried; a refusal (<see cref="GitHubApiException.Refused"/>: a 4xx
-/// other than 408/409/429) is marked failed with GitHub's status and message, logged, kept visible and not retried.
+/// Delivers the durable outbox (<see cref="IOutboxStore"/>, shared by every instance): claims due messages (the oldest of
+/// each key, a claim that expires after <see cref="GitHubOptions.OutboxClaim"/> so a dead instance's are taken over), sends
+/// each with <see cref="ReportSender"/>, and removes what was delivered. Outages (5xx, timeouts, rate limits) wait with
+/// exponential backoff from <see cref="GitHubOptions.OutboxInterval"/> up to <see cref="GitHubOptions.OutboxMaxBackoff"/>,
+/// across restarts; a refusal (<see cref="GitHubApiException.Refused"/>: a 4xx other than 408/409/429) is kept failed with
+/// GitHub's status and message, logged, visible and not retried.
 /// </summary>
-public sealed class ReportOutbox(TimeProvider time, ILogger<ReportOutbox> logger)
+public sealed class ReportOutbox(IOutboxStore store, ReportSender sender, GitHubOptions options, TimeProvider time, ILogger<ReportOutbox> logger)
 {
-    private readonly Lock _gate = new();
-    private readonly List<Entry> _entries = [];
-
-    /// <summary>The most failed entries kept for display; older ones are dropped.</summary>
-    public const int MaxFailed = 200;
+    private const int ClaimBatch = 20;
 
     /// <summary>The most characters of an error kept per entry.</summary>
     public const int MaxError = 500;
 
-    public IReadOnlyList<PendingReport> Pending
+    /// <summary>This process, as named in its claims.</summary>
+    public string Instance { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>Stores <paramref name="messages"/> (throws when the store cannot take them), then tries to deliver what is due (never throws but on cancellation).</summary>
+    public async Task DeliverAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
     {
-        get { lock (_gate) { return [.. _entries.Select(e => new PendingReport(e.Description, e.Attempts, e.FirstFailed, e.LastError) { Failed = e.Failed, Status = e.Status })]; } }
+        await store.EnqueueAsync(messages, cancellationToken).ConfigureAwait(false);
+        await TryFlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Tries <paramref name="send"/> now; on failure keeps it for <see cref="FlushAsync"/>. Never throws but on cancellation.</summary>
-    public async Task DeliverAsync(string key, string description, Func<CancellationToken, Task> send, CancellationToken cancellationToken)
+    /// <summary>As <see cref="FlushAsync"/>, logging instead of throwing.</summary>
+    public async Task TryFlushAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(send);
-        var entry = new Entry(key, description, send, time.GetUtcNow());
-        lock (_gate)
-        {
-            _entries.RemoveAll(e => e.Key == key);
-            _entries.Add(entry);
-        }
-        await TryAsync(entry, cancellationToken).ConfigureAwait(false);
+#pragma warning disable CA1031 // The outbox keeps the messages; the next flush tries again.
+        try { await FlushAsync(cancellationToken).ConfigureAwait(false); }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested) { Log.OutboxFlushFailed(logger, e); }
+#pragma warning restore CA1031
     }
 
-    /// <summary>Retries every queued delivery once, oldest first (failed ones are not); returns how many are still to be retried.</summary>
+    /// <summary>Sends every due message this instance can claim, oldest first; returns how many are still pending (any instance's).</summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken)
     {
-        List<Entry> due;
-        lock (_gate) { due = [.. _entries]; }
-        foreach (var entry in due)
+        while (true)
         {
-            bool current;
-            lock (_gate) { current = !entry.Failed && _entries.Contains(entry); }
-            if (current) await TryAsync(entry, cancellationToken).ConfigureAwait(false);
+            var claimed = await store.ClaimAsync(Instance, ClaimBatch, options.OutboxClaim, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in claimed) await TryAsync(entry, cancellationToken).ConfigureAwait(false);
+            if (claimed.Count < ClaimBatch) break;
         }
-        lock (_gate) { return _entries.Count(e => !e.Failed); }
+        return (await store.ListOutboxAsync(0, cancellationToken).ConfigureAwait(false)).Pending;
     }
 
-    /// <summary>Sends; the entry stays listed (visible as pending) until it succeeds or a newer one replaces it.</summary>
-    private async Task TryAsync(Entry entry, CancellationToken cancellationToken)
+    /// <summary>What is pending and failed, for people.</summary>
+    public Task<OutboxView> ListAsync(int max, CancellationToken cancellationToken) => store.ListOutboxAsync(max, cancellationToken);
+
+    private async Task TryAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
-        entry.Attempts++;
+        var attempt = entry.Attempts + 1;
+        var description = entry.Message.Description;
         try
         {
-            await entry.Send(cancellationToken).ConfigureAwait(false);
-            lock (_gate) { _entries.Remove(entry); }
-            if (entry.Attempts > 1) Log.ReportDelivered(logger, entry.Description, entry.Attempts);
+            await sender.SendAsync(entry.Message, cancellationToken).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // Any failure to report is queued, never thrown into the run.
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: hand the message back at once rather than leave it claimed until the claim expires.
+            await store.RetryLaterAsync(entry.Seq, Instance, "interrupted by a stop", time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+#pragma warning disable CA1031 // Any failure to report is kept in the outbox, never thrown into the run.
+        catch (Exception e)
 #pragma warning restore CA1031
         {
-            entry.LastError = e.Message.Length <= MaxError ? e.Message : $"{e.Message[..MaxError]}… ({e.Message.Length} characters)";
+            var error = e.Message.Length <= MaxError ? e.Message : $"{e.Message[..MaxError]}… ({e.Message.Length} characters)";
             if (e is GitHubApiException { Refused: true } refused)
             {
-                entry.Status = refused.Status;
-                lock (_gate)
-                {
-                    entry.Failed = true;
-                    var failed = _entries.Where(x => x.Failed).ToList();
-                    foreach (var old in failed.Take(Math.Max(0, failed.Count - MaxFailed))) _entries.Remove(old);
-                }
-                Log.ReportFailed(logger, entry.Description, entry.LastError, entry.Attempts);
+                await store.RefusedAsync(entry.Seq, Instance, error, refused.Status, CancellationToken.None).ConfigureAwait(false);
+                Log.ReportFailed(logger, description, error, attempt);
                 return;
             }
-            Log.ReportQueued(logger, entry.Description, entry.LastError, entry.Attempts);
+            var next = time.GetUtcNow() + Backoff(attempt);
+            await store.RetryLaterAsync(entry.Seq, Instance, error, next, CancellationToken.None).ConfigureAwait(false);
+            Log.ReportQueued(logger, description, error, attempt);
+            return;
         }
+        await store.DeliveredAsync(entry.Seq, Instance, CancellationToken.None).ConfigureAwait(false);
+        if (attempt > 1) Log.ReportDelivered(logger, description, attempt);
     }
 
-    private sealed class Entry(string key, string description, Func<CancellationToken, Task> send, DateTimeOffset firstFailed)
+    /// <summary>The wait after the <paramref name="attempt"/>th failure: the interval, doubled each time, capped.</summary>
+    internal TimeSpan Backoff(int attempt)
     {
-        public string Key { get; } = key;
-        public string Description { get; } = description;
-        public Func<CancellationToken, Task> Send { get; } = send;
-        public DateTimeOffset FirstFailed { get; } = firstFailed;
-        public int Attempts { get; set; }
-        public string LastError { get; set; } = "";
-        public bool Failed { get; set; }
-        public int? Status { get; set; }
+        var wait = options.OutboxInterval * Math.Pow(2, Math.Min(attempt - 1, 20));
+        return wait < options.OutboxMaxBackoff ? wait : options.OutboxMaxBackoff;
     }
 }

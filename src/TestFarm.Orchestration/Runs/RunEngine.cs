@@ -14,8 +14,10 @@ namespace TestFarm.Orchestration.Runs;
 /// </summary>
 public sealed class RunEngine(
     IRunWorkStore runs, RunEngineOptions options, ISchedulerFactory schedulers, RunFinisher finisher, TimeProvider time, ILogger<RunEngine> log,
-    ICellExecutor? executor = null)
+    ICellExecutor? executor = null, IEnumerable<IRunReports>? reports = null)
 {
+    private readonly IRunReports[] _reports = reports?.ToArray() ?? [];
+
     private volatile bool _accepting = true;
 
     public async Task<TriggerOutcome> TriggerAsync(string? planName, string trigger, CancellationToken ct, RunOrigin? origin = null)
@@ -48,7 +50,14 @@ public sealed class RunEngine(
         }
         var label = origin.Label(trigger);
         var runId = $"{plan.Name}-{time.GetUtcNow():yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3))}";
-        await runs.CreateRunAsync(runId, plan.Name, label, origin.ToJson(), [.. cells.Select(c => c.Id)], ct);
+        var cellIds = cells.Select(c => c.Id).ToList();
+        var opening = new RunOpening
+        {
+            ExclusiveKey = _reports.Select(r => r.ExclusiveKey(plan.Name, origin)).FirstOrDefault(k => k is not null),
+            Reports = [.. _reports.SelectMany(r => r.Accepted(runId, plan.Name, origin, cellIds))],
+        };
+        if (await runs.CreateRunAsync(runId, plan.Name, label, origin.ToJson(), cellIds, opening, ct) is { } running)
+            return new TriggerOutcome(null, new TriggerRefusal(409, "Already running", $"plan {plan.Name}: run {running} is already going for {opening.ExclusiveKey}")) { RunningRunId = running };
         // Should this instance die before all are scheduled, the sweep schedules the rest (RunSweepJob).
         var scheduler = await schedulers.GetScheduler(ct);
         foreach (var cell in cells) await ScheduleCellAsync(scheduler, runId, cell.Id, ct);

@@ -11,11 +11,13 @@ namespace TestFarm.Orchestration.Runs;
 /// Ends runs exactly once (the store guards it, so any instance may try): with the verdict of their recorded cells when
 /// the last one is recorded, or Cancelled when someone asks. The run's reports are written to its folder
 /// (<see cref="RunFolders.Run"/>) just before its end is stored, so whoever sees the end finds them; then, for a run that
-/// ran to its end, the observers are told. Reports are written again when a cell of a cancelled run records afterwards.
+/// ran to its end, the observers are told (on a cancel, those that are <see cref="IRunCancelObserver"/>). Reports of the end (<see cref="IRunReports"/>) are stored with the end itself. Reports are written again when a cell of a cancelled run records afterwards.
 /// </summary>
 public sealed class RunFinisher(
-    IRunWorkStore runs, IRequestQueue queue, RunEngineOptions options, IEnumerable<IRunObserver> observers, TimeProvider time, ILogger<RunFinisher> log)
+    IRunWorkStore runs, IRequestQueue queue, RunEngineOptions options, IEnumerable<IRunObserver> observers, TimeProvider time, ILogger<RunFinisher> log,
+    IEnumerable<IRunReports>? reports = null)
 {
+    private readonly IRunReports[] _reports = reports?.ToArray() ?? [];
     private readonly RunFolders _folders = new(options.DataDirectory);
 
     /// <summary>Ends the run with its cells' verdict; false when it had already ended.</summary>
@@ -24,16 +26,22 @@ public sealed class RunFinisher(
         var stored = await runs.GetRunAsync(runId, ct) ?? throw new KeyNotFoundException($"no run '{runId}'");
         var verdict = RunTransitions.Verdict(stored.Cells.Select(c => c.Verdict));
         var (run, origin) = await RenderAsync(runId, verdict, time.GetUtcNow(), ct);
-        if (!await runs.EndRunAsync(runId, verdict, verdict, reason, ct)) return false;
+        if (!await runs.EndRunAsync(runId, verdict, verdict, reason, [.. _reports.SelectMany(r => r.Ended(run, origin, verdict))], ct)) return false;
         RunLog.RunEnded(log, runId, verdict, reason);
+        await TellAsync(run, origin, cancelled: false);
+        return true;
+    }
+
+    private async Task TellAsync(RunResult run, RunOrigin origin, bool cancelled)
+    {
         foreach (var observer in observers)
         {
+            if (cancelled && observer is not IRunCancelObserver) continue;
 #pragma warning disable CA1031 // An observer's failure (e.g. GitHub down) must not undo the stored run.
             try { await observer.RunEndedAsync(run, origin, CancellationToken.None); }
-            catch (Exception ex) { RunLog.ObserverFailed(log, runId, observer.GetType().Name, ex.Message); }
+            catch (Exception ex) { RunLog.ObserverFailed(log, run.RunId, observer.GetType().Name, ex.Message); }
 #pragma warning restore CA1031
         }
-        return true;
     }
 
     /// <summary>Ends the run Cancelled and withdraws its cells still waiting for machines.</summary>
@@ -45,9 +53,11 @@ public sealed class RunFinisher(
         var run = await runs.GetRunAsync(runId, ct);
         var verdict = run is null || run.Cells.Count == 0 ? (RunState?)null : RunTransitions.Verdict(run.Cells.Select(c => c.Verdict));
         var reason = $"cancelled by {by}: cells still waiting were withdrawn, those holding machines clean and release them";
-        await RenderAsync(runId, RunState.Cancelled, time.GetUtcNow(), ct);
-        if (!await runs.EndRunAsync(runId, RunState.Cancelled, verdict, reason, ct)) return CancelOutcome.AlreadyEnded;
+        var (rendered, origin) = await RenderAsync(runId, RunState.Cancelled, time.GetUtcNow(), ct);
+        if (!await runs.EndRunAsync(runId, RunState.Cancelled, verdict, reason, [.. _reports.SelectMany(r => r.Ended(rendered, origin, RunState.Cancelled))], ct))
+            return CancelOutcome.AlreadyEnded;
         RunLog.RunEnded(log, runId, RunState.Cancelled, reason);
+        await TellAsync(rendered, origin, cancelled: true);
         foreach (var q in (await queue.ListOpenOfRunAsync(runId, CancellationToken.None)).Where(q => q.State == RequestState.Queued))
         {
             if (ReservationRequest.RunOf(q.Request.Id) == runId)

@@ -34,3 +34,6 @@ public interface IRunObserver
 {
     Task RunEndedAsync(RunResult run, RunOrigin origin, CancellationToken cancellationToken);
 }
+
+/// <summary>An observer also told when a run is cancelled (e.g. to deliver the reports of its end at once).</summary>
+public interface IRunCancelObserver : IRunObserver;

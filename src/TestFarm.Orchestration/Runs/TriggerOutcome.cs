@@ -6,6 +6,9 @@ public sealed record TriggerRefusal(int Status, string Title, string Detail, str
 /// <summary>A trigger's result: the new run's id, or why there is none.</summary>
 public sealed record TriggerOutcome(string? RunId, TriggerRefusal? Refusal)
 {
+    /// <summary>When refused because a run with the same exclusive key (plan and head SHA) is open: that run.</summary>
+    public string? RunningRunId { get; init; }
+
     public static TriggerOutcome Refused(int status, string title, string detail, string? field = null) => new(null, new TriggerRefusal(status, title, detail, field));
 }
 

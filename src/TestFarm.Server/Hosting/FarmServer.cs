@@ -103,6 +103,7 @@ public static class FarmServer
                 sp.GetRequiredService<FarmMetrics>(), time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<Orchestration.Pipeline.IRunProgress>()));
         }
         services.AddSingleton<Core.Runs.IRunWorkStore>(store);
+        services.AddSingleton<IOutboxStore>(store).AddSingleton<IGitHubIdStore>(store).AddSingleton<IApprovalStore>(store).AddSingleton<IDeliveryStore>(store);
         services.AddSingleton<IRunObserver, RunMetricsObserver>();
         // The one run engine: cells are durable Quartz jobs any instance takes; reports go to the data folder's runs/<run-id>/.
         services.AddRunEngine(new RunEngineOptions
@@ -120,6 +121,7 @@ public static class FarmServer
             services.AddGitHubWebhooks(o => o.Plans = [.. options.Configuration.Plans.Select(p => p.Value).Where(p => p.Trigger.Kind == TriggerKind.PullRequest)]);
             services.AddSingleton<IRunTrigger, ServerRunTrigger>();
             services.AddSingleton<IRunObserver, GitHubRunObserver>();
+            services.AddSingleton<IRunReports, GitHubRunReports>();
         }
         services.AddSingleton<RunViews>();
         services.AddSingleton<RunFiles>();
@@ -168,6 +170,7 @@ public static class FarmServer
         api.MapQueueEndpoints();
         api.MapRunEndpoints();
         api.MapReportEndpoints();
+        api.MapGitHubOutboxEndpoints();
         app.MapGet("/metrics", async (FarmMetrics metrics, CancellationToken token) =>
         {
             await metrics.RefreshAsync(store, time, token);

@@ -14,6 +14,9 @@ public sealed class FarmMetrics
     private readonly MetricsRegistry _registry = new();
     private readonly BmcErrorCounter _bmc;
     private volatile Snapshot _now = new([], [], [], DateTimeOffset.MinValue);
+    private volatile OutboxGauge _outbox = new(0, 0);
+
+    private sealed record OutboxGauge(int Pending, double OldestSeconds);
 
     private sealed record Snapshot(IReadOnlyList<MachineRecord> Machines, IReadOnlyList<QueuedRequest> Queue, IReadOnlyList<Lease> Leases, DateTimeOffset At);
 
@@ -32,6 +35,10 @@ public sealed class FarmMetrics
             _now.Leases.Select(l => ((IReadOnlyDictionary<string, string>)L(("lease", l.Id), ("holder", l.Holder)), Math.Max(0, (_now.At - l.GrantedAt).TotalSeconds))));
         _registry.Gauge("testfarm_bmc_errors", "BMC calls that failed, by operation, since this instance started.", () =>
             _bmc.Snapshot().Select(kv => ((IReadOnlyDictionary<string, string>)L(("operation", kv.Key)), (double)kv.Value)));
+        _registry.Gauge("testfarm_github_outbox_pending", "GitHub reports waiting for delivery, of every instance.", () =>
+            [((IReadOnlyDictionary<string, string>)L(), (double)_outbox.Pending)]);
+        _registry.Gauge("testfarm_github_outbox_oldest_seconds", "Age of the oldest GitHub report waiting for delivery (0 when none).", () =>
+            [((IReadOnlyDictionary<string, string>)L(), _outbox.OldestSeconds)]);
     }
 
     public void ObservePhase(string phase, TimeSpan duration, bool succeeded) =>
@@ -50,6 +57,8 @@ public sealed class FarmMetrics
         ArgumentNullException.ThrowIfNull(time);
         _now = new Snapshot(await store.ListMachinesAsync(ct), await store.ListAsync(RequestState.Queued, ct),
             await store.ListLeasesAsync(activeOnly: true, ct), time.GetUtcNow());
+        var outbox = await store.ListOutboxAsync(0, ct);
+        _outbox = new OutboxGauge(outbox.Pending, outbox.OldestPending is { } o ? Math.Max(0, (_now.At - o).TotalSeconds) : 0);
     }
 
     public string Render() => _registry.Render();

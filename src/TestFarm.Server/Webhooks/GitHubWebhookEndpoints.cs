@@ -15,9 +15,9 @@ namespace TestFarm.Server.Webhooks;
 public static class GitHubWebhookEndpoints
 {
     /// <summary>
-    /// Registers the webhook handler, its options (section <c>GitHub:Webhooks</c>, then <paramref name="configure"/>),
-    /// the trust policy and the delivery log. Needs <see cref="IRunTrigger"/>, <see cref="IGitHubApi"/> and
-    /// <see cref="IGitHubReporter"/> registered too (e.g. <c>AddTestFarmGitHub()</c>).
+    /// Registers the webhook handler, its options (section <c>GitHub:Webhooks</c>, then <paramref name="configure"/>)
+    /// and the trust policy. Needs <see cref="IRunTrigger"/>, <see cref="IGitHubApi"/>, <see cref="IGitHubReporter"/>
+    /// (e.g. <c>AddTestFarmGitHub()</c>), and the store's <see cref="IApprovalStore"/> and <see cref="IDeliveryStore"/> registered too.
     /// </summary>
     public static IServiceCollection AddGitHubWebhooks(this IServiceCollection services, Action<GitHubWebhookOptions>? configure = null)
     {
@@ -27,7 +27,6 @@ public static class GitHubWebhookEndpoints
             .ValidateOnStart();
         if (configure is not null) options.Configure(configure);
         services.TryAddSingleton<TrustPolicy>();
-        services.TryAddSingleton(sp => new DeliveryLog(sp.GetRequiredService<IOptions<GitHubWebhookOptions>>().Value.DeliveryMemory));
         services.TryAddSingleton<GitHubWebhookHandler>();
         return services;
     }
@@ -36,7 +35,7 @@ public static class GitHubWebhookEndpoints
     public static IEndpointConventionBuilder MapGitHubWebhooks(this IEndpointRouteBuilder endpoints, string pattern = "/webhooks/github") =>
         endpoints.MapPost(pattern, ReceiveAsync);
 
-    private static async Task<IResult> ReceiveAsync(HttpContext http, GitHubWebhookHandler handler, DeliveryLog deliveries,
+    private static async Task<IResult> ReceiveAsync(HttpContext http, GitHubWebhookHandler handler, IDeliveryStore deliveries,
         IOptions<GitHubWebhookOptions> options, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("TestFarm.Server.Webhooks");
@@ -50,7 +49,7 @@ public static class GitHubWebhookEndpoints
         if (!WebhookSignature.IsValid(o.Secret, body, http.Request.Headers[WebhookSignature.Header].FirstOrDefault()))
             return Reject(http, logger, delivery, StatusCodes.Status401Unauthorized, "missing or bad X-Hub-Signature-256");
         if (eventName.Length == 0) return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, "no X-GitHub-Event");
-        if (delivery.Length > 0 && !deliveries.TryAdd(delivery))
+        if (delivery.Length > 0 && !await deliveries.TryAddAsync(delivery, http.RequestAborted).ConfigureAwait(false))
         {
             WebhookLog.Duplicate(logger, delivery);
             return Respond(StatusCodes.Status202Accepted, new WebhookResponse(eventName, null, false, ["duplicate delivery"]));
@@ -59,17 +58,17 @@ public static class GitHubWebhookEndpoints
         try { payload = JsonSerializer.Deserialize(body, WebhookJsonContext.Default.WebhookPayload); }
         catch (JsonException e)
         {
-            if (delivery.Length > 0) deliveries.Forget(delivery);
+            if (delivery.Length > 0) await deliveries.ForgetAsync(delivery, CancellationToken.None).ConfigureAwait(false);
             return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, WebhookPayloadCheck.Describe(e));
         }
         if (payload is null)
         {
-            if (delivery.Length > 0) deliveries.Forget(delivery);
+            if (delivery.Length > 0) await deliveries.ForgetAsync(delivery, CancellationToken.None).ConfigureAwait(false);
             return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, "the payload is null", "$");
         }
         if (WebhookPayloadCheck.Check(eventName, payload) is var (field, why))
         {
-            if (delivery.Length > 0) deliveries.Forget(delivery);
+            if (delivery.Length > 0) await deliveries.ForgetAsync(delivery, CancellationToken.None).ConfigureAwait(false);
             return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, $"{field} {why}; nothing was started", field);
         }
         try
@@ -82,7 +81,7 @@ public static class GitHubWebhookEndpoints
         catch (Exception e)
         {
             // Let GitHub's redelivery try again.
-            if (delivery.Length > 0) deliveries.Forget(delivery);
+            if (delivery.Length > 0) await deliveries.ForgetAsync(delivery, CancellationToken.None).ConfigureAwait(false);
             WebhookLog.Failed(logger, eventName, delivery, e);
             throw;
         }

@@ -6,11 +6,13 @@ using TestFarm.Core.Results;
 namespace TestFarm.Server.Webhooks;
 
 /// <summary>
-/// Turns verified GitHub events into farm commands (<see cref="IRunTrigger"/>): pull requests queue the
-/// repository's plans whose path filters match, <c>check_run.rerequested</c> reruns a plan,
-/// <c>check_suite.rerequested</c> reruns all of a pull request's plans, PR comments carry
-/// <c>/test [plan]</c>, <c>/retest [plan]</c> (failed and infra-error cells only), <c>/cancel</c>, <c>/ok-to-test</c>.
-/// Untrusted authors wait for a trusted <c>/ok-to-test</c> bound to the head SHA.
+/// Turns verified GitHub events into farm commands (<see cref="IRunTrigger"/>): pull requests queue the repository's plans
+/// whose path filters match (a new push cancels the superseded runs first, <see cref="GitHubWebhookOptions.CancelSupersededRuns"/>);
+/// <c>check_run.rerequested</c> reruns a plan, <c>check_suite.rerequested</c> all of a pull request's plans; PR comments
+/// carry <c>/test [plan]</c>, <c>/retest [plan]</c> (failed and infra-error cells of the last run of the head SHA),
+/// <c>/cancel [plan]</c>, <c>/ok-to-test</c>. One run per plan and head SHA at a time: a command that would start a copy,
+/// an unknown plan or an unknown command gets one reply comment saying so. Untrusted authors wait for a trusted
+/// <c>/ok-to-test</c> bound to the head SHA (stored, so any instance knows it).
 /// </summary>
 public sealed class GitHubWebhookHandler(
     IRunTrigger trigger, IGitHubApi api, IGitHubReporter reporter, TrustPolicy trust, IOptions<GitHubWebhookOptions> options)
@@ -29,7 +31,14 @@ public sealed class GitHubWebhookHandler(
                 await OnPullRequestAsync(repo, pr, payload, done, ct).ConfigureAwait(false);
                 break;
             case "issue_comment" when payload.Action == "created" && payload.Issue is { PullRequest: not null } issue && payload.Comment is { } comment:
-                await OnCommentAsync(repo, issue.Number, comment, payload, done, ct).ConfigureAwait(false);
+                var replies = new List<string>();
+                await OnCommentAsync(repo, issue.Number, comment, payload, done, replies, ct).ConfigureAwait(false);
+                if (replies.Count > 0)
+                {
+                    var who = comment.User?.Login is { } login ? $"@{login} " : "";
+                    await reporter.ReplyAsync(repo, issue.Number, who + string.Join("\n", replies.Select(r => "- " + r)), ct).ConfigureAwait(false);
+                    done.Add($"reply: {replies.Count} lines");
+                }
                 break;
             case "check_run" when payload.Action == "rerequested" && payload.CheckRun is { } run:
                 await OnCheckRunRerequestedAsync(repo, run, payload, done, ct).ConfigureAwait(false);
@@ -38,7 +47,7 @@ public sealed class GitHubWebhookHandler(
                 // "Re-run all checks": every plan of the pull request again, on the suite's head SHA.
                 var suitePr = await api.GetPullRequestAsync(RepoRef.Parse(repo), first.Number, ct).ConfigureAwait(false);
                 var plans = await PlansForAsync(repo, first.Number, ct).ConfigureAwait(false);
-                await RunPlansAsync(repo, first.Number, suite.HeadSha!, suitePr.AuthorAssociation, plans, "check_suite.rerequested", payload, done, ct).ConfigureAwait(false);
+                await RunPlansAsync(repo, first.Number, suite.HeadSha!, suitePr.AuthorAssociation, plans, "check_suite.rerequested", payload, done, null, ct).ConfigureAwait(false);
                 break;
         }
         return done;
@@ -47,15 +56,15 @@ public sealed class GitHubWebhookHandler(
     private async Task OnPullRequestAsync(string repo, PullRequestPayload pr, WebhookPayload payload, List<string> done, CancellationToken ct)
     {
         var plans = await PlansForAsync(repo, pr.Number, ct).ConfigureAwait(false);
-        if (payload.Action == "synchronize" && plans.Count > 0)
+        if (payload.Action == "synchronize" && plans.Count > 0 && options.Value.CancelSupersededRuns)
         {
             await trigger.CancelAsync(repo, pr.Number, null, ct).ConfigureAwait(false);
             done.Add("cancel superseded runs");
         }
-        await RunPlansAsync(repo, pr.Number, pr.Head!.Sha!, pr.AuthorAssociation, plans, $"pull_request.{payload.Action}", payload, done, ct).ConfigureAwait(false);
+        await RunPlansAsync(repo, pr.Number, pr.Head!.Sha!, pr.AuthorAssociation, plans, $"pull_request.{payload.Action}", payload, done, null, ct).ConfigureAwait(false);
     }
 
-    private async Task OnCommentAsync(string repo, int number, CommentPayload comment, WebhookPayload payload, List<string> done, CancellationToken ct)
+    private async Task OnCommentAsync(string repo, int number, CommentPayload comment, WebhookPayload payload, List<string> done, List<string> replies, CancellationToken ct)
     {
         var commands = PrCommandParser.Parse(comment.Body);
         if (commands.Count == 0) return;
@@ -63,19 +72,25 @@ public sealed class GitHubWebhookHandler(
         var commenterTrusted = TrustPolicy.IsTrusted(comment.AuthorAssociation);
         foreach (var command in commands)
         {
+            if (command.Kind == PrCommandKind.Unknown)
+            {
+                replies.Add($"`{command.Plan}` is not a command here; the commands are {PrCommand.Known}.");
+                done.Add($"{command.Plan}: unknown command");
+                continue;
+            }
             if (command.Kind == PrCommandKind.OkToTest)
             {
-                if (!trust.Approve(repo, number, pr.HeadSha, comment.User?.Login ?? "?", comment.AuthorAssociation))
+                if (!await trust.ApproveAsync(repo, number, pr.HeadSha, comment.User?.Login ?? "?", comment.AuthorAssociation, ct).ConfigureAwait(false))
                 {
                     done.Add($"/ok-to-test ignored: {comment.User?.Login} is not trusted");
                     continue;
                 }
                 done.Add($"/ok-to-test by {comment.User?.Login} for {pr.HeadSha}");
                 var plans = await PlansForAsync(repo, number, ct).ConfigureAwait(false);
-                await RunPlansAsync(repo, number, pr.HeadSha, pr.AuthorAssociation, plans, "/ok-to-test", payload, done, ct).ConfigureAwait(false);
+                await RunPlansAsync(repo, number, pr.HeadSha, pr.AuthorAssociation, plans, "/ok-to-test", payload, done, replies, ct).ConfigureAwait(false);
                 continue;
             }
-            var decision = trust.Decide(repo, number, pr.HeadSha, pr.AuthorAssociation);
+            var decision = await trust.DecideAsync(repo, number, pr.HeadSha, pr.AuthorAssociation, ct).ConfigureAwait(false);
             var isAuthor = string.Equals(comment.User?.Login, pr.AuthorLogin, StringComparison.OrdinalIgnoreCase);
             if (!commenterTrusted && !(isAuthor && decision == TrustDecision.Approved))
             {
@@ -85,16 +100,24 @@ public sealed class GitHubWebhookHandler(
             if (command.Kind != PrCommandKind.Cancel && decision == TrustDecision.NeedsApproval)
             {
                 done.Add($"/{Name(command.Kind)} waits: the change needs /ok-to-test for {pr.HeadSha}");
+                replies.Add($"`/{Name(command.Kind)}` waits: {Short(pr.HeadSha)} needs a trusted `/ok-to-test` first.");
                 continue;
             }
             var selected = await SelectPlansAsync(repo, number, command.Plan, ct).ConfigureAwait(false);
+            if (command.Plan is not null && selected.Count == 0)
+            {
+                var known = ConfiguredPlans(repo).Select(p => $"`{p.Name}`").Order(StringComparer.Ordinal).ToList();
+                replies.Add($"`/{Name(command.Kind)} {command.Plan}`: no such plan for {repo}; known plans: {(known.Count == 0 ? "none" : string.Join(", ", known))}.");
+                done.Add($"/{Name(command.Kind)} {command.Plan}: unknown plan");
+                continue;
+            }
             switch (command.Kind)
             {
                 case PrCommandKind.Test:
-                    await RunPlansAsync(repo, number, pr.HeadSha, pr.AuthorAssociation, selected, "/test", payload, done, ct).ConfigureAwait(false);
+                    await RunPlansAsync(repo, number, pr.HeadSha, pr.AuthorAssociation, selected, "/test", payload, done, replies, ct).ConfigureAwait(false);
                     break;
                 case PrCommandKind.Retest:
-                    foreach (var plan in selected) await RetestAsync(repo, number, pr, plan, decision, done, ct).ConfigureAwait(false);
+                    foreach (var plan in selected) await RetestAsync(repo, number, pr, plan, decision, done, replies, ct).ConfigureAwait(false);
                     break;
                 case PrCommandKind.Cancel:
                     await trigger.CancelAsync(repo, number, command.Plan, ct).ConfigureAwait(false);
@@ -104,20 +127,24 @@ public sealed class GitHubWebhookHandler(
         }
     }
 
-    private async Task RetestAsync(string repo, int number, PullRequestInfo pr, Plan plan, TrustDecision decision, List<string> done, CancellationToken ct)
+    private async Task RetestAsync(string repo, int number, PullRequestInfo pr, Plan plan, TrustDecision decision, List<string> done, List<string> replies, CancellationToken ct)
     {
-        var latest = await trigger.LatestResultAsync(repo, number, plan.Name, ct).ConfigureAwait(false);
+        var latest = await trigger.LatestResultAsync(repo, number, plan.Name, pr.HeadSha, ct).ConfigureAwait(false);
         var cells = latest?.Cells.Where(c => c.Verdict is Verdict.Failed or Verdict.InfraError).Select(c => c.CellId).ToList() ?? [];
         if (cells.Count == 0)
         {
             done.Add($"retest {plan.Name}: no failed cells");
+            replies.Add(latest is null
+                ? $"`/retest`: plan `{plan.Name}` has no finished run on {Short(pr.HeadSha)} yet; nothing to rerun."
+                : $"`/retest`: the last run of `{plan.Name}` on {Short(pr.HeadSha)} (`{latest.RunId}`) has no failed or infra-error cell.");
             return;
         }
-        await trigger.RerunCellsAsync(new CellRerunRequest
+        var answer = await trigger.RerunCellsAsync(new CellRerunRequest
         {
             Plan = plan.Name, Repository = repo, HeadSha = pr.HeadSha, PullRequest = number, CellIds = cells,
             Untrusted = decision != TrustDecision.Trusted, Reason = "/retest",
         }, ct).ConfigureAwait(false);
+        if (Running(plan.Name, pr.HeadSha, answer, done, replies)) return;
         done.Add($"rerun {plan.Name}: {string.Join(", ", cells)}");
     }
 
@@ -133,20 +160,20 @@ public sealed class GitHubWebhookHandler(
         {
             var pr = await api.GetPullRequestAsync(RepoRef.Parse(repo), n, ct).ConfigureAwait(false);
             association = pr.AuthorAssociation;
-            if (trust.Decide(repo, n, run.HeadSha, association) == TrustDecision.NeedsApproval)
+            if (await trust.DecideAsync(repo, n, run.HeadSha, association, ct).ConfigureAwait(false) == TrustDecision.NeedsApproval)
             {
                 await reporter.NeedsApprovalAsync(Context(repo, run.HeadSha, plan.Name, n), ct).ConfigureAwait(false);
                 done.Add($"{plan.Name}: needs /ok-to-test");
                 return;
             }
         }
-        await QueueAsync(repo, number, run.HeadSha, plan, association, "check_run.rerequested", payload, done, ct).ConfigureAwait(false);
+        await QueueAsync(repo, number, run.HeadSha, plan, association, "check_run.rerequested", payload, done, null, ct).ConfigureAwait(false);
     }
 
     private async Task RunPlansAsync(string repo, int number, string sha, string? authorAssociation, IReadOnlyList<Plan> plans,
-        string reason, WebhookPayload payload, List<string> done, CancellationToken ct)
+        string reason, WebhookPayload payload, List<string> done, List<string>? replies, CancellationToken ct)
     {
-        var decision = trust.Decide(repo, number, sha, authorAssociation);
+        var decision = await trust.DecideAsync(repo, number, sha, authorAssociation, ct).ConfigureAwait(false);
         foreach (var plan in plans)
         {
             if (decision == TrustDecision.NeedsApproval)
@@ -155,20 +182,30 @@ public sealed class GitHubWebhookHandler(
                 done.Add($"{plan.Name}: needs /ok-to-test");
                 continue;
             }
-            await QueueAsync(repo, number, sha, plan, authorAssociation, reason, payload, done, ct).ConfigureAwait(false);
+            await QueueAsync(repo, number, sha, plan, authorAssociation, reason, payload, done, replies, ct).ConfigureAwait(false);
         }
     }
 
     private async Task QueueAsync(string repo, int? number, string sha, Plan plan, string? authorAssociation, string reason,
-        WebhookPayload payload, List<string> done, CancellationToken ct)
+        WebhookPayload payload, List<string> done, List<string>? replies, CancellationToken ct)
     {
         var untrusted = !TrustPolicy.IsTrusted(authorAssociation);
-        await trigger.QueuePlanAsync(new PlanRunRequest
+        var answer = await trigger.QueuePlanAsync(new PlanRunRequest
         {
             Plan = plan.Name, Repository = repo, HeadSha = sha, PullRequest = number, Untrusted = untrusted, Reason = reason,
             InstallationId = payload.Installation?.Id,
         }, ct).ConfigureAwait(false);
+        if (Running(plan.Name, sha, answer, done, replies)) return;
         done.Add($"queue {plan.Name} on {sha}{(untrusted ? " (untrusted: full reimage)" : "")}");
+    }
+
+    /// <summary>True (and said so) when a run of the plan on this SHA is already going, so none was started.</summary>
+    private static bool Running(string plan, string sha, TriggerAnswer answer, List<string> done, List<string>? replies)
+    {
+        if (answer.RunningRunId is not { } running) return false;
+        done.Add($"{plan} on {sha}: run {running} is already going");
+        replies?.Add($"plan `{plan}` on {Short(sha)}: run [`{running}`]({answer.Link}) is already going; no second run was started.");
+        return true;
     }
 
     private IEnumerable<Plan> ConfiguredPlans(string repo) => options.Value.Plans.Where(p =>
@@ -193,6 +230,8 @@ public sealed class GitHubWebhookHandler(
     {
         Repository = repo, HeadSha = sha, Plan = plan, PullRequest = number, DetailsUrl = options.Value.DetailsUrl,
     };
+
+    private static string Short(string sha) => sha.Length > 7 ? sha[..7] : sha;
 
     private static string Name(PrCommandKind kind) => kind switch
     {

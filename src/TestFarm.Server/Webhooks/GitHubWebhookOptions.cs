@@ -11,8 +11,8 @@ public sealed class GitHubWebhookOptions
     /// <summary>Bodies over this are refused with 413. Default 5 MiB (GitHub caps payloads at 25 MB).</summary>
     public long MaxBodyBytes { get; set; } = 5 * 1024 * 1024;
 
-    /// <summary>How many delivery ids are remembered to drop redeliveries. Default 10,000.</summary>
-    public int DeliveryMemory { get; set; } = 10_000;
+    /// <summary>A new push to a pull request (<c>pull_request.synchronize</c>) cancels the runs of its superseded head. Default true.</summary>
+    public bool CancelSupersededRuns { get; set; } = true;
 
     /// <summary>Plans with a pull-request trigger; <c>Trigger.Repositories</c> (empty = any) and <c>Trigger.Paths</c> filter them.</summary>
     public IReadOnlyList<Plan> Plans { get; set; } = [];

@@ -1,6 +1,6 @@
 using TestFarm.Core.GitHub;
-using TestFarm.Core.Plans;
 using TestFarm.Core.Results;
+using TestFarm.GitHub.Reporting;
 using TestFarm.Orchestration.Runs;
 using TestFarm.Server.Hosting;
 using TestFarm.Server.Reports;
@@ -10,13 +10,14 @@ using TestFarm.Storage.Sql;
 namespace TestFarm.Server.Webhooks;
 
 /// <summary>
-/// What the webhook handler asks of the farm, done by this server: a pull request's plan is triggered as a run on this
-/// instance (reported accepted on GitHub, and completed when it ends); runs are found by pull request through their stored
-/// trigger (<see cref="RunOrigin.Label"/>), so cancel and rerun work on any instance.
+/// What the webhook handler asks of the farm, done by this server: a pull request's plan is triggered as a run of the farm
+/// (its acceptance stored for GitHub with it, see <see cref="GitHubRunReports"/>), at most one per plan and head SHA at a
+/// time; runs are found by pull request through their stored trigger (<see cref="RunOrigin.Label"/>), so cancel and rerun
+/// work on any instance.
 /// </summary>
-public sealed class ServerRunTrigger(RunEngine engine, RunViews views, SqlFarmStore store, IGitHubReporter reporter, FarmServerOptions options) : IRunTrigger
+public sealed class ServerRunTrigger(RunEngine engine, RunViews views, SqlFarmStore store, ReportOutbox outbox, FarmServerOptions options) : IRunTrigger
 {
-    public Task QueuePlanAsync(PlanRunRequest request, CancellationToken cancellationToken)
+    public Task<TriggerAnswer> QueuePlanAsync(PlanRunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         return StartAsync(request.Plan, request.Reason, new RunOrigin
@@ -25,7 +26,7 @@ public sealed class ServerRunTrigger(RunEngine engine, RunViews views, SqlFarmSt
         }, cancellationToken);
     }
 
-    public Task RerunCellsAsync(CellRerunRequest request, CancellationToken cancellationToken)
+    public Task<TriggerAnswer> RerunCellsAsync(CellRerunRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         return StartAsync(request.Plan, request.Reason, new RunOrigin
@@ -44,42 +45,25 @@ public sealed class ServerRunTrigger(RunEngine engine, RunViews views, SqlFarmSt
         }
     }
 
-    public async Task<RunResult?> LatestResultAsync(string repository, int pullRequest, string plan, CancellationToken cancellationToken)
+    public async Task<RunResult?> LatestResultAsync(string repository, int pullRequest, string plan, string headSha, CancellationToken cancellationToken)
     {
+        var prefix = RunOrigin.Prefix(repository, pullRequest) + headSha + ":";
         var latest = (await store.ListRunsAsync(500, cancellationToken)).FirstOrDefault(r => r.Finished is not null
             && string.Equals(r.Plan, plan, StringComparison.OrdinalIgnoreCase)
-            && r.Trigger.StartsWith(RunOrigin.Prefix(repository, pullRequest), StringComparison.Ordinal));
+            && r.Trigger.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
         return latest is null ? null : await store.GetRunAsync(latest.Id, cancellationToken);
     }
 
-    private async Task StartAsync(string plan, string reason, RunOrigin origin, CancellationToken ct)
+    private async Task<TriggerAnswer> StartAsync(string plan, string reason, RunOrigin origin, CancellationToken ct)
     {
         var outcome = await engine.TriggerAsync(plan, reason, ct, origin);
+        if (outcome.RunningRunId is { } running) return new TriggerAnswer(null, running, Link(running));
         // Thrown so the webhook answers 500 and GitHub redelivers once the farm can take it.
         if (outcome.Refusal is { } r) throw new InvalidOperationException($"plan {plan} for {origin.Repository}@{origin.HeadSha}: {r.Detail}");
-        var cells = options.Configuration.Plan(plan) is { } p
-            ? MatrixExpander.Expand(p, options.Configuration.Profiles.Select(x => x.Value)).Select(c => c.Id).Where(id => origin.CellIds?.Contains(id) ?? true).ToList()
-            : [];
-        await reporter.RunAcceptedAsync(Context(plan, origin, outcome.RunId, options.PublicUrl), cells, ct);
+        // The acceptance was stored with the run: deliver it now if GitHub answers (else the outbox retries).
+        await outbox.TryFlushAsync(ct);
+        return new TriggerAnswer(outcome.RunId, null, Link(outcome.RunId!));
     }
 
-    /// <summary>Where a run is reported on GitHub; its details link is the run's HTML report under the farm's public URL.</summary>
-    internal static GitHubRunContext Context(string plan, RunOrigin origin, string? runId, Uri? publicUrl) => new()
-    {
-        Repository = origin.Repository!, HeadSha = origin.HeadSha!, Plan = plan, PullRequest = origin.PullRequest, RunId = runId,
-        DetailsUrl = RunFileLinks.PublicReport(publicUrl, runId),
-    };
-}
-
-/// <summary>Reports a pull request's run on GitHub when it ends (check run, statuses, sticky comment).</summary>
-public sealed class GitHubRunObserver(IGitHubReporter reporter, FarmServerOptions options) : IRunObserver
-{
-    public Task RunEndedAsync(RunResult run, RunOrigin origin, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(origin);
-        return origin.Repository is null || origin.HeadSha is null
-            ? Task.CompletedTask
-            : reporter.RunCompletedAsync(ServerRunTrigger.Context(run.Plan, origin, run.RunId, options.PublicUrl), run, cancellationToken);
-    }
+    private string Link(string runId) => RunFileLinks.PublicReport(options.PublicUrl, runId) ?? $"/api/v1/runs/{runId}";
 }

@@ -21,29 +21,3 @@ public static class WebhookSignature
         return CryptographicOperations.FixedTimeEquals(expected, given);
     }
 }
-
-/// <summary>Remembers the last N delivery ids (X-GitHub-Delivery) so a redelivery is handled once.</summary>
-public sealed class DeliveryLog(int capacity)
-{
-    private readonly Lock _gate = new();
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
-    private readonly Queue<string> _order = new();
-
-    /// <summary>True the first time <paramref name="deliveryId"/> is seen.</summary>
-    public bool TryAdd(string deliveryId)
-    {
-        lock (_gate)
-        {
-            if (!_seen.Add(deliveryId)) return false;
-            _order.Enqueue(deliveryId);
-            while (_order.Count > capacity) _seen.Remove(_order.Dequeue());
-            return true;
-        }
-    }
-
-    /// <summary>Forgets a delivery whose handling failed, so GitHub's redelivery is accepted.</summary>
-    public void Forget(string deliveryId)
-    {
-        lock (_gate) { _seen.Remove(deliveryId); }
-    }
-}

@@ -42,6 +42,7 @@ public static class Migrator
         (8, HealthMigration.Sql(d)),
         (9, RequestsMigration.Sql),
         (10, RunStatesMigration.Sql),
+        (11, GitHubMigration.Sql(d)),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

@@ -1,26 +1,49 @@
+using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Results;
 using TestFarm.Core.Runs;
+using TestFarm.Storage.Database;
 
 namespace TestFarm.Storage.Sql;
 
 /// <summary>Runs with their state machine, and their cells as durable work items (migration 10).</summary>
 public sealed partial class SqlFarmStore
 {
-    /// <summary>Records a Queued run and one Pending work item per cell, in one transaction.</summary>
-    public Task CreateRunAsync(string runId, string plan, string trigger, string? origin, IReadOnlyList<string> cellIds, CancellationToken ct = default) =>
-        WriteAsync("create run " + runId, async (c, tx) =>
+    /// <summary>
+    /// Records a Queued run, one Pending work item per cell and the opening's reports, in one transaction. Null when recorded;
+    /// the id of the open run holding the opening's exclusive key when there is one (the unique index settles races).
+    /// </summary>
+    public async Task<string?> CreateRunAsync(string runId, string plan, string trigger, string? origin, IReadOnlyList<string> cellIds,
+        RunOpening? opening = null, CancellationToken ct = default)
+    {
+        var key = opening?.ExclusiveKey;
+        try
         {
-            var now = Now;
-            await c.ExecuteAsync("INSERT INTO runs (id, plan, trigger_kind, started_at, state, origin) VALUES (@runId, @plan, @trigger, @now, 'Queued', @origin)",
-                new { runId, plan, trigger, now, origin }, tx).ConfigureAwait(false);
-            foreach (var cellId in cellIds)
-                await c.ExecuteAsync("INSERT INTO run_cells (run_id, cell_id, state, attempts) VALUES (@runId, @cellId, 'Pending', 0)", new { runId, cellId }, tx).ConfigureAwait(false);
-            await InsertEventAsync(c, tx, "run", runId, null, nameof(RunState.Queued), $"{plan} triggered by {trigger}; {cellIds.Count} cells", null, now).ConfigureAwait(false);
-            return 0;
-        }, ct);
+            return await WriteAsync("create run " + runId, async (c, tx) =>
+            {
+                if (key is not null && await OpenRunOfKeyAsync(c, tx, key).ConfigureAwait(false) is { } open) return open;
+                var now = Now;
+                await c.ExecuteAsync("INSERT INTO runs (id, plan, trigger_kind, started_at, state, origin, exclusive_key) VALUES (@runId, @plan, @trigger, @now, 'Queued', @origin, @key)",
+                    new { runId, plan, trigger, now, origin, key }, tx).ConfigureAwait(false);
+                foreach (var cellId in cellIds)
+                    await c.ExecuteAsync("INSERT INTO run_cells (run_id, cell_id, state, attempts) VALUES (@runId, @cellId, 'Pending', 0)", new { runId, cellId }, tx).ConfigureAwait(false);
+                await InsertEventAsync(c, tx, "run", runId, null, nameof(RunState.Queued), $"{plan} triggered by {trigger}; {cellIds.Count} cells", null, now).ConfigureAwait(false);
+                await InsertOutboxAsync(c, tx, opening?.Reports ?? [], now).ConfigureAwait(false);
+                return (string?)null;
+            }, ct).ConfigureAwait(false);
+        }
+        catch (DbException e) when (key is not null && _db.IsUniqueViolation(e))
+        {
+            // Another instance opened a run with this key between our check and our insert.
+            return await ReadAsync("open run of " + key, c => OpenRunOfKeyAsync(c, null, key), ct).ConfigureAwait(false)
+                ?? throw new StoreException(_db.Place, "create run " + runId, e.Message, e);
+        }
+    }
+
+    private static Task<string?> OpenRunOfKeyAsync(DbConnection c, DbTransaction? tx, string key) =>
+        c.QueryFirstOrDefaultAsync<string?>("SELECT id FROM runs WHERE exclusive_key = @key AND state IN ('Queued', 'Running')", new { key }, tx);
 
     public Task<RunRecord?> GetRunRecordAsync(string runId, CancellationToken ct = default) =>
         ReadAsync("get run record " + runId, async c =>
@@ -80,7 +103,7 @@ public sealed partial class SqlFarmStore
     /// under the row's lock. False when it had already ended (whoever ended it first keeps that end); an illegal move
     /// (e.g. Queued → Passed) throws <see cref="IllegalTransitionException"/>.
     /// </summary>
-    public Task<bool> EndRunAsync(string runId, RunState to, RunState? verdict, string reason, CancellationToken ct = default) =>
+    public Task<bool> EndRunAsync(string runId, RunState to, RunState? verdict, string reason, IReadOnlyList<Core.GitHub.OutboxMessage>? reports = null, CancellationToken ct = default) =>
         WriteAsync("end run " + runId, async (c, tx) =>
         {
             var from = await c.QuerySingleOrDefaultAsync<string>($"SELECT state FROM runs WHERE id = @runId{_db.ForUpdate}", new { runId }, tx).ConfigureAwait(false)
@@ -93,6 +116,7 @@ public sealed partial class SqlFarmStore
                 new { runId, to = to.ToString(), v = verdict?.ToString(), reason, now, from }, tx).ConfigureAwait(false);
             if (changed != 1) return false;
             await InsertEventAsync(c, tx, "run", runId, from, to.ToString(), reason, null, now).ConfigureAwait(false);
+            await InsertOutboxAsync(c, tx, reports ?? [], now).ConfigureAwait(false);
             return true;
         }, ct);
 

@@ -60,7 +60,7 @@ public sealed class RunFilesHost : IAsyncDisposable
         await store.StartRunAsync(run.RunId, run.Plan, run.Trigger, ct);
         foreach (var cell in run.Cells) await store.RecordCellAsync(run.RunId, cell, ct);
         var verdict = TestFarm.Core.Runs.RunTransitions.Verdict(run.Cells.Select(c => c.Verdict));
-        await store.EndRunAsync(run.RunId, verdict, verdict, "recorded by the test", ct);
+        await store.EndRunAsync(run.RunId, verdict, verdict, "recorded by the test", ct: ct);
     }
 
     private static void Write(RunFolders folders, RunResult run)

@@ -81,8 +81,8 @@ public sealed class RunLifecycleTests
         var runId = await StartWithRunAsync(ct);
         // What another instance writes when it takes the cancel: the run's end, in the shared store.
         var other = await SqlFarmStore.OpenSqliteAsync(_db, TimeProvider.System, ct: ct);
-        Assert.That(await other.EndRunAsync(runId, RunState.Cancelled, null, "cancelled by serve-other (test)", ct), Is.True);
-        Assert.That(await other.EndRunAsync(runId, RunState.Cancelled, null, "a second end", ct), Is.False, "a run ends exactly once");
+        Assert.That(await other.EndRunAsync(runId, RunState.Cancelled, null, "cancelled by serve-other (test)", ct: ct), Is.True);
+        Assert.That(await other.EndRunAsync(runId, RunState.Cancelled, null, "a second end", ct: ct), Is.False, "a run ends exactly once");
 
         // This instance's cell sees the end, stops, cleans and releases; its result is recorded afterwards.
         await Api.WaitUntilAsync($"/api/v1/runs/{runId}", r => r["cells"]!.AsArray().Any(c => c!["verdict"] is not null), TimeSpan.FromSeconds(30), ct);

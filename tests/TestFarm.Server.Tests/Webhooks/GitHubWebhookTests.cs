@@ -174,10 +174,38 @@ public sealed class GitHubWebhookTests
     }
 
     [Test]
+    public async Task An_unknown_plan_or_command_gets_one_reply_naming_the_known_ones_and_starts_nothing()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        using (var r = await host.PostAsync("issue_comment", PrComment("/test nope\n/frobnicate")))
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.OK), await r.Content.ReadAsStringAsync());
+
+        Assert.That(host.Trigger.Queued, Is.Empty);
+        var reply = host.Reporter.Replies.Single();
+        Assert.That((reply.Repository, reply.PullRequest), Is.EqualTo(("Codertocat/Hello-World", 2)));
+        Assert.That(reply.Body, Does.StartWith("@octocat "));
+        Assert.That(reply.Body, Does.Contain("`/test nope`: no such plan for Codertocat/Hello-World; known plans: `docs-preview`, `pr-smoke`."));
+        Assert.That(reply.Body, Does.Contain("`/frobnicate` is not a command here; the commands are `/test [plan]`, `/retest [plan]`, `/cancel [plan]`, `/ok-to-test`."));
+    }
+
+    [Test]
+    public async Task A_second_test_of_a_plan_on_the_same_sha_replies_with_the_running_run_instead_of_starting_a_copy()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        using (var r = await host.PostAsync("issue_comment", PrComment("/test pr-smoke\n/test")))
+            Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.OK), await r.Content.ReadAsStringAsync());
+
+        Assert.That(host.Trigger.Queued.Select(q => q.Plan), Is.EqualTo(new[] { "pr-smoke" }), "/test (all plans whose paths match) is pr-smoke again");
+        var running = host.Trigger.Open[$"pr-smoke@{HeadSha}"];
+        Assert.That(host.Reporter.Replies.Single().Body,
+            Does.Contain($"plan `pr-smoke` on ec26c3e: run [`{running}`](https://farm.example/runs/{running}) is already going; no second run was started."));
+    }
+
+    [Test]
     public void Command_parser_and_path_filters()
     {
-        Assert.That(PrCommandParser.Parse("LGTM\n/retest\n> /cancel\n```\n/test\n```\n/test nightly-arm"),
-            Is.EqualTo(new[] { new PrCommand(PrCommandKind.Retest), new PrCommand(PrCommandKind.Test, "nightly-arm") }));
+        Assert.That(PrCommandParser.Parse("LGTM\n/retest\n> /cancel\n```\n/test\n```\n/test nightly-arm\n/usr/bin/env is a path\n/Deploy now"),
+            Is.EqualTo(new[] { new PrCommand(PrCommandKind.Retest), new PrCommand(PrCommandKind.Test, "nightly-arm"), new PrCommand(PrCommandKind.Unknown, "/deploy") }));
         Assert.That(PathFilter.Matches(["src/**/*.go"], ["src/a/b/c.go"]), Is.True);
         Assert.That(PathFilter.Matches(["src/**/*.go"], ["src/c.go"]), Is.True);
         Assert.That(PathFilter.Matches(["docs/"], ["docs/x/y.md"]), Is.True);

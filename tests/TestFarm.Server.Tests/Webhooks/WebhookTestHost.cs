@@ -48,7 +48,9 @@ internal sealed class WebhookTestHost : IAsyncDisposable
         var trigger = new FakeRunTrigger();
         var api = new FakeGitHubApi();
         var reporter = new FakeGitHubReporter();
-        builder.Services.AddSingleton<IRunTrigger>(trigger).AddSingleton<IGitHubApi>(api).AddSingleton<IGitHubReporter>(reporter);
+        var state = new InMemoryGitHubState();
+        builder.Services.AddSingleton<IRunTrigger>(trigger).AddSingleton<IGitHubApi>(api).AddSingleton<IGitHubReporter>(reporter)
+            .AddSingleton<IApprovalStore>(state).AddSingleton<IDeliveryStore>(state);
         builder.Services.AddGitHubWebhooks(o =>
         {
             o.Secret = Secret;

@@ -10,9 +10,13 @@ public sealed class FakeGitHubReporter : IGitHubReporter
     public ConcurrentQueue<(GitHubRunContext Context, IReadOnlyList<string> Cells)> Accepted { get; } = new();
     public ConcurrentQueue<(GitHubRunContext Context, RunResult Result)> Completed { get; } = new();
     public ConcurrentQueue<GitHubRunContext> ApprovalsNeeded { get; } = new();
-    public List<PendingReport> Pending { get; } = [];
+    public ConcurrentQueue<(string Repository, int PullRequest, string Body)> Replies { get; } = new();
 
-    public IReadOnlyList<PendingReport> PendingReports => Pending;
+    public Task ReplyAsync(string repository, int pullRequest, string body, CancellationToken cancellationToken)
+    {
+        Replies.Enqueue((repository, pullRequest, body));
+        return Task.CompletedTask;
+    }
 
     public Task RunAcceptedAsync(GitHubRunContext context, IReadOnlyList<string> cellIds, CancellationToken cancellationToken)
     {
@@ -33,34 +37,52 @@ public sealed class FakeGitHubReporter : IGitHubReporter
     }
 }
 
-/// <summary>In-memory <see cref="IRunTrigger"/>: records requests and answers latest results from <see cref="Latest"/>.</summary>
+/// <summary>
+/// In-memory <see cref="IRunTrigger"/>: records requests and answers latest results from <see cref="Latest"/>; a plan on a
+/// SHA in <see cref="Open"/> ("plan@sha" → run id) is refused as already going, and every run it starts is open until removed.
+/// </summary>
 public sealed class FakeRunTrigger : IRunTrigger
 {
+    private int _runs;
+
+    /// <summary>Open runs by "plan@sha".</summary>
+    public ConcurrentDictionary<string, string> Open { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public ConcurrentQueue<PlanRunRequest> Queued { get; } = new();
     public ConcurrentQueue<CellRerunRequest> Reruns { get; } = new();
     public ConcurrentQueue<(string Repository, int PullRequest, string? Plan)> Cancelled { get; } = new();
     /// <summary>Key: "repo#pr/plan".</summary>
     public ConcurrentDictionary<string, RunResult> Latest { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public Task QueuePlanAsync(PlanRunRequest request, CancellationToken cancellationToken)
+    public Task<TriggerAnswer> QueuePlanAsync(PlanRunRequest request, CancellationToken cancellationToken)
     {
-        Queued.Enqueue(request);
-        return Task.CompletedTask;
+        var answer = Start(request.Plan, request.HeadSha);
+        if (answer.RunId is not null) Queued.Enqueue(request);
+        return Task.FromResult(answer);
     }
 
-    public Task RerunCellsAsync(CellRerunRequest request, CancellationToken cancellationToken)
+    public Task<TriggerAnswer> RerunCellsAsync(CellRerunRequest request, CancellationToken cancellationToken)
     {
-        Reruns.Enqueue(request);
-        return Task.CompletedTask;
+        var answer = Start(request.Plan, request.HeadSha);
+        if (answer.RunId is not null) Reruns.Enqueue(request);
+        return Task.FromResult(answer);
+    }
+
+    private TriggerAnswer Start(string plan, string sha)
+    {
+        var id = $"{plan}-{Interlocked.Increment(ref _runs)}";
+        var open = Open.GetOrAdd($"{plan}@{sha}", id);
+        return open == id ? new TriggerAnswer(id, null, $"https://farm.example/runs/{id}") : new TriggerAnswer(null, open, $"https://farm.example/runs/{open}");
     }
 
     public Task CancelAsync(string repository, int pullRequest, string? plan, CancellationToken cancellationToken)
     {
         Cancelled.Enqueue((repository, pullRequest, plan));
+        foreach (var key in Open.Keys.Where(k => plan is null || k.StartsWith(plan + "@", StringComparison.OrdinalIgnoreCase))) Open.TryRemove(key, out _);
         return Task.CompletedTask;
     }
 
-    public Task<RunResult?> LatestResultAsync(string repository, int pullRequest, string plan, CancellationToken cancellationToken) =>
+    public Task<RunResult?> LatestResultAsync(string repository, int pullRequest, string plan, string headSha, CancellationToken cancellationToken) =>
         Task.FromResult(Latest.TryGetValue($"{repository}#{pullRequest}/{plan}", out var r) ? r : null);
 }
 

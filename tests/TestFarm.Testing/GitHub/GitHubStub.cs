@@ -24,6 +24,8 @@ public sealed class GitHubStub : IAsyncDisposable
 
     public Uri BaseUrl { get; private set; } = null!;
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+    /// <summary>Every request with the status it was answered (failures included).</summary>
+    public ConcurrentQueue<(RecordedRequest Request, int Status)> Answers { get; } = new();
     public Dictionary<long, JsonObject> CheckRuns { get; } = [];
     /// <summary>Comments by id: (issue number, body).</summary>
     public Dictionary<long, (int Issue, string Body)> Comments { get; } = [];
@@ -68,11 +70,13 @@ public sealed class GitHubStub : IAsyncDisposable
         if (_failures.TryPeek(out var f) && (f.Method == "*" || f.Method == request.Method) && _failures.TryDequeue(out f))
         {
             http.Response.StatusCode = f.Status;
+            Answers.Enqueue((request, f.Status));
             foreach (var (k, v) in f.Headers) http.Response.Headers[k] = v;
             await http.Response.WriteAsync(f.Body).ConfigureAwait(false);
             return;
         }
         var (status, response) = Route(request);
+        Answers.Enqueue((request, status));
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync(response?.ToJsonString() ?? "{\"message\":\"Not Found\"}").ConfigureAwait(false);

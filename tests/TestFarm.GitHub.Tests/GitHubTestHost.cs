@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.GitHub.Auth;
 using TestFarm.GitHub.Reporting;
-using TestFarm.GitHub.Rest;
+using TestFarm.GitHub.Api;
 using TestFarm.Testing.GitHub;
 
 namespace TestFarm.GitHub.Tests;
@@ -14,7 +14,7 @@ internal sealed class GitHubTestHost : IAsyncDisposable
         Stub = stub;
         Http = http;
         Options = options;
-        Client = new GitHubRestClient(http, new StaticTokenSource("ghp_test_token"), options, TimeProvider.System, NullLogger<GitHubRestClient>.Instance);
+        Client = OctokitGitHubApi.Create(() => http, new StaticTokenSource("ghp_test_token"), options, TimeProvider.System, NullLogger<OctokitGitHubApi>.Instance);
         Outbox = new ReportOutbox(TimeProvider.System, NullLogger<ReportOutbox>.Instance);
         Reporter = new GitHubReporter(Client, Outbox, TimeProvider.System);
     }
@@ -22,7 +22,7 @@ internal sealed class GitHubTestHost : IAsyncDisposable
     public GitHubStub Stub { get; }
     public HttpClient Http { get; }
     public GitHubOptions Options { get; }
-    public GitHubRestClient Client { get; }
+    public OctokitGitHubApi Client { get; }
     public ReportOutbox Outbox { get; }
     public GitHubReporter Reporter { get; }
 

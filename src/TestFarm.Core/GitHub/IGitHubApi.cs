@@ -1,7 +1,7 @@
 namespace TestFarm.Core.GitHub;
 
 /// <summary>
-/// The GitHub REST calls TestFarm makes, typed. Implemented by <c>TestFarm.GitHub.GitHubRestClient</c>;
+/// The GitHub REST calls TestFarm makes, typed. Implemented with Octokit by <c>TestFarm.GitHub.Api.OctokitGitHubApi</c>;
 /// every call has its own timeout and throws <c>GitHubApiException</c> naming the method and URL on failure.
 /// </summary>
 public interface IGitHubApi

@@ -131,4 +131,18 @@ public sealed class RestClientTests
         Assert.That(files, Has.Count.EqualTo(230));
         Assert.That(host.Stub.Matching("GET", "/pulls/2/files"), Has.Count.EqualTo(3));
     }
+
+    [Test]
+    public async Task A_collaborator_permission_is_read_and_an_unknown_user_is_a_refusal()
+    {
+        await using var host = await GitHubTestHost.StartAsync(maxRetries: 3);
+        host.Stub.Permissions["octocat"] = "write";
+
+        Assert.That(await host.Client.GetCollaboratorPermissionAsync(Repo, "octocat", CancellationToken.None), Is.EqualTo("write"));
+        var e = Assert.ThrowsAsync<GitHubApiException>(() => host.Client.GetCollaboratorPermissionAsync(Repo, "nobody", CancellationToken.None));
+        Assert.That(e!.Status, Is.EqualTo(404));
+        Assert.That(e.Refused, Is.True);
+        Assert.That(e.Message, Does.Contain("GET").And.Contain("/repos/Codertocat/Hello-World/collaborators/nobody/permission"));
+        Assert.That(host.Stub.Matching("GET", "/collaborators/nobody/permission"), Has.Count.EqualTo(1));
+    }
 }

@@ -129,6 +129,16 @@ public sealed class OctokitGitHubApi : IGitHubApi
         };
     }
 
+    public async Task<string> GetCollaboratorPermissionAsync(RepoRef repo, string login, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repo);
+        ArgumentException.ThrowIfNullOrEmpty(login);
+        var user = Uri.EscapeDataString(login);
+        var answer = await _calls.RunAsync("GET", $"{R(repo)}/collaborators/{user}/permission", () =>
+            _client.Repository.Collaborator.ReviewPermission(O(repo), N(repo), user), cancellationToken).ConfigureAwait(false);
+        return answer.Permission;
+    }
+
     private static ApiOptions Page(int page) => new() { PageSize = 100, PageCount = 1, StartPage = page };
 
     private static string O(RepoRef repo) => Uri.EscapeDataString(repo.Owner);

@@ -145,4 +145,29 @@ public sealed class RestClientTests
         Assert.That(e.Message, Does.Contain("GET").And.Contain("/repos/Codertocat/Hello-World/collaborators/nobody/permission"));
         Assert.That(host.Stub.Matching("GET", "/collaborators/nobody/permission"), Has.Count.EqualTo(1));
     }
+
+    [Test]
+    public async Task A_pull_request_gives_head_sha_head_repository_author_and_author_association()
+    {
+        await using var host = await GitHubTestHost.StartAsync();
+        host.Stub.Pulls[2] = new JsonObject
+        {
+            ["number"] = 2,
+            ["head"] = new JsonObject { ["sha"] = "ec26c3e57ca3a959ca5aad62de7213c562f8c821", ["repo"] = new JsonObject { ["full_name"] = "fork/Hello-World" } },
+            ["user"] = new JsonObject { ["login"] = "newcomer" },
+            ["author_association"] = "FIRST_TIME_CONTRIBUTOR",
+        };
+        host.Stub.Pulls[3] = new JsonObject { ["number"] = 3, ["head"] = new JsonObject { ["sha"] = "ec26c3e57ca3a959ca5aad62de7213c562f8c821", ["repo"] = null } };
+
+        var pr = await host.Client.GetPullRequestAsync(Repo, 2, CancellationToken.None);
+        var deletedFork = await host.Client.GetPullRequestAsync(Repo, 3, CancellationToken.None);
+
+        Assert.That(pr, Is.EqualTo(new PullRequestInfo
+        {
+            Number = 2, HeadSha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821", HeadRepository = "fork/Hello-World",
+            AuthorLogin = "newcomer", AuthorAssociation = "FIRST_TIME_CONTRIBUTOR",
+        }));
+        Assert.That(deletedFork.HeadRepository, Is.Null);
+        Assert.That(deletedFork.AuthorAssociation, Is.Null);
+    }
 }

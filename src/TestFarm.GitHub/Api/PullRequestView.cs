@@ -3,7 +3,7 @@ using Octokit;
 namespace TestFarm.GitHub.Api;
 
 /// <summary>The members of a pull request TestFarm reads, with <c>author_association</c> (which Octokit's model lacks).</summary>
-public sealed class PullRequestView
+internal sealed class PullRequestView
 {
     public int Number { get; set; }
     public GitReference? Head { get; set; }

@@ -5,16 +5,19 @@ using Microsoft.Extensions.Options;
 using TestFarm.Core.GitHub;
 using TestFarm.GitHub.Auth;
 using TestFarm.GitHub.Reporting;
-using TestFarm.GitHub.Rest;
+using TestFarm.GitHub.Api;
 
 namespace TestFarm.GitHub;
 
 public static class GitHubServiceCollectionExtensions
 {
+    /// <summary>The name of the factory-managed <see cref="HttpClient"/> every GitHub call goes through.</summary>
+    public const string HttpClientName = "GitHub";
+
     /// <summary>
-    /// Registers <see cref="IGitHubApi"/> (REST client, token or App auth), <see cref="IGitHubReporter"/> with its
-    /// outbox, and the hosted outbox retrier. Options bind from configuration section <c>GitHub</c>. Needs the store's
-    /// <see cref="IOutboxStore"/> and <see cref="IGitHubIdStore"/> registered.
+    /// Registers <see cref="IGitHubApi"/> (Octokit on the factory's <see cref="HttpClient"/>, token or App auth),
+    /// <see cref="IGitHubReporter"/> with its outbox, and the hosted outbox retrier. Options bind from configuration
+    /// section <c>GitHub</c>. Needs the store's <see cref="IOutboxStore"/> and <see cref="IGitHubIdStore"/> registered.
     /// </summary>
     public static IServiceCollection AddTestFarmGitHub(this IServiceCollection services, Action<GitHubOptions>? configure = null)
     {
@@ -24,19 +27,23 @@ public static class GitHubServiceCollectionExtensions
             .ValidateOnStart();
         if (configure is not null) options.Configure(configure);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(nameof(GitHubRestClient));
+        services.AddHttpClient(HttpClientName);
         services.TryAddSingleton<ITokenSource>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<GitHubOptions>>().Value;
+            var factory = sp.GetRequiredService<IHttpClientFactory>();
             return o.Token is { } token
                 ? new StaticTokenSource(token)
-                : new InstallationTokenSource(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(GitHubRestClient)), o,
+                : new InstallationTokenSource(() => factory.CreateClient(HttpClientName), o,
                     sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InstallationTokenSource>>());
         });
-        services.TryAddSingleton<IGitHubApi>(sp => new GitHubRestClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(GitHubRestClient)), sp.GetRequiredService<ITokenSource>(),
-            sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<GitHubRestClient>>()));
+        services.TryAddSingleton<IGitHubApi>(sp =>
+        {
+            var factory = sp.GetRequiredService<IHttpClientFactory>();
+            return OctokitGitHubApi.Create(() => factory.CreateClient(HttpClientName), sp.GetRequiredService<ITokenSource>(),
+                sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<OctokitGitHubApi>>());
+        });
         services.TryAddSingleton<ReportSender>();
         services.TryAddSingleton(sp => new ReportOutbox(sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<ReportSender>(),
             sp.GetRequiredService<IOptions<GitHubOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ReportOutbox>>()));

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.GitHub;
 using TestFarm.GitHub.Auth;
-using TestFarm.GitHub.Rest;
+using TestFarm.GitHub.Api;
 using TestFarm.Testing;
 using TestFarm.Testing.GitHub;
 
@@ -47,8 +47,8 @@ public sealed class AppAuthTests
             BaseUrl = stub.BaseUrl, AppId = 42, InstallationId = 1, PrivateKeyPem = rsa.ExportRSAPrivateKeyPem(), MaxRetries = 0,
         };
         using var http = new HttpClient();
-        using var tokens = new InstallationTokenSource(http, options, time, NullLogger<InstallationTokenSource>.Instance);
-        var client = new GitHubRestClient(http, tokens, options, time, NullLogger<GitHubRestClient>.Instance);
+        using var tokens = new InstallationTokenSource(() => http, options, time, NullLogger<InstallationTokenSource>.Instance);
+        var client = OctokitGitHubApi.Create(() => http, tokens, options, time, NullLogger<OctokitGitHubApi>.Instance);
         var repo = RepoRef.Parse("Codertocat/Hello-World");
 
         await client.GetPullRequestAsync(repo, 7, CancellationToken.None);
@@ -75,7 +75,7 @@ public sealed class AppAuthTests
         using var rsa = RSA.Create(2048);
         var options = new GitHubOptions { BaseUrl = stub.BaseUrl, AppId = 42, InstallationId = 9, PrivateKeyPem = rsa.ExportRSAPrivateKeyPem() };
         using var http = new HttpClient();
-        using var tokens = new InstallationTokenSource(http, options, TimeProvider.System, NullLogger<InstallationTokenSource>.Instance);
+        using var tokens = new InstallationTokenSource(() => http, options, TimeProvider.System, NullLogger<InstallationTokenSource>.Instance);
         var e = Assert.ThrowsAsync<GitHubApiException>(async () => await tokens.GetTokenAsync(CancellationToken.None));
         Assert.That(e!.Status, Is.EqualTo(401));
         Assert.That(e.Message, Does.Contain("/app/installations/9/access_tokens").And.Contain("could not be decoded"));

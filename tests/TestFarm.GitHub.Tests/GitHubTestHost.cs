@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.GitHub;
 using TestFarm.GitHub.Auth;
 using TestFarm.GitHub.Reporting;
-using TestFarm.GitHub.Rest;
+using TestFarm.GitHub.Api;
 using TestFarm.Testing;
 using TestFarm.Testing.GitHub;
 
@@ -19,7 +19,7 @@ internal sealed class GitHubTestHost : IAsyncDisposable
         Stub = stub;
         Http = http;
         Options = options;
-        Client = new GitHubRestClient(http, new StaticTokenSource("ghp_test_token"), options, TimeProvider.System, NullLogger<GitHubRestClient>.Instance);
+        Client = OctokitGitHubApi.Create(() => http, new StaticTokenSource("ghp_test_token"), options, TimeProvider.System, NullLogger<OctokitGitHubApi>.Instance);
         State = new InMemoryGitHubState(OutboxTime);
         Outbox = new ReportOutbox(State, new ReportSender(Client, State), options, OutboxTime, NullLogger<ReportOutbox>.Instance);
         Reporter = new GitHubReporter(Outbox, OutboxTime);
@@ -28,7 +28,7 @@ internal sealed class GitHubTestHost : IAsyncDisposable
     public GitHubStub Stub { get; }
     public HttpClient Http { get; }
     public GitHubOptions Options { get; }
-    public GitHubRestClient Client { get; }
+    public OctokitGitHubApi Client { get; }
     public FakeTimeProvider OutboxTime { get; } = new();
     public InMemoryGitHubState State { get; }
     public ReportOutbox Outbox { get; }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.GitHub;
 using TestFarm.GitHub.Auth;
 using TestFarm.GitHub.Reporting;
-using TestFarm.GitHub.Rest;
+using TestFarm.GitHub.Api;
 using TestFarm.Testing;
 using TestFarm.Testing.GitHub;
 
@@ -34,9 +34,9 @@ public sealed class RefusalTests
     public async Task A_422_is_sent_once_logged_and_marks_the_outbox_entry_failed_for_good()
     {
         await using var host = await GitHubTestHost.StartAsync(maxRetries: 3);
-        var clientLog = new Lines<GitHubRestClient>();
+        var clientLog = new Lines<OctokitGitHubApi>();
         var outboxLog = new Lines<ReportOutbox>();
-        var client = new GitHubRestClient(host.Http, new StaticTokenSource("ghp_test_token"), host.Options, TimeProvider.System, clientLog);
+        var client = OctokitGitHubApi.Create(() => host.Http, new StaticTokenSource("ghp_test_token"), host.Options, TimeProvider.System, clientLog);
         var outbox = new ReportOutbox(host.State, new ReportSender(client, host.State), host.Options, host.OutboxTime, outboxLog);
         host.Stub.FailNext(1, 422, body: "{\"message\":\"No commit found for SHA: ../../x?y#z\",\"documentation_url\":\"https://docs.github.com/rest\"}");
 

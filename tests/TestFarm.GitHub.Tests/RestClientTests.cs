@@ -1,7 +1,6 @@
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using TestFarm.Core.GitHub;
-using TestFarm.GitHub.Rest;
+using TestFarm.GitHub.Api;
 using TestFarm.Testing;
 using TestFarm.Testing.GitHub;
 
@@ -64,10 +63,21 @@ public sealed class RestClientTests
         await using var host = await GitHubTestHost.StartAsync(maxRetries: 3);
         host.Stub.FailNext(1, 422, body: "{\"message\":\"Validation Failed\"}");
         var e = Assert.ThrowsAsync<GitHubApiException>(() =>
-            host.Client.CreateStatusAsync(Repo, "abc", new CommitStatus { State = "bogus", Context = "c" }, CancellationToken.None));
+            host.Client.CreateStatusAsync(Repo, "abc", new CommitStatus { State = "failure", Context = "c" }, CancellationToken.None));
         Assert.That(e!.Status, Is.EqualTo(422));
+        Assert.That(e.Refused, Is.True);
         Assert.That(e.Message, Does.Contain("POST").And.Contain("/repos/Codertocat/Hello-World/statuses/abc").And.Contain("Validation Failed"));
         Assert.That(host.Stub.Matching("POST", "/statuses/abc"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_state_github_does_not_know_is_refused_before_anything_is_sent()
+    {
+        await using var host = await GitHubTestHost.StartAsync(maxRetries: 3);
+        var e = Assert.ThrowsAsync<ArgumentException>(() =>
+            host.Client.CreateStatusAsync(Repo, "abc", new CommitStatus { State = "bogus", Context = "c" }, CancellationToken.None));
+        Assert.That(e!.Message, Does.Contain("pending, success, failure or error, was 'bogus'"));
+        Assert.That(host.Stub.Requests, Is.Empty);
     }
 
     [Test]
@@ -96,20 +106,20 @@ public sealed class RestClientTests
     public void Requested_delay_reads_retry_after_and_rate_limit_reset()
     {
         var now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-        using var a = new HttpResponseMessage();
-        a.Headers.RetryAfter = new RetryConditionHeaderValue(TimeSpan.FromSeconds(30));
-        Assert.That(RateLimits.RequestedDelay(a.Headers, now), Is.EqualTo(TimeSpan.FromSeconds(30)));
-        using var b = new HttpResponseMessage();
-        b.Headers.Add("X-RateLimit-Remaining", "0");
-        b.Headers.Add("X-RateLimit-Reset", now.AddSeconds(90).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.That(RateLimits.RequestedDelay(b.Headers, now), Is.EqualTo(TimeSpan.FromSeconds(90)));
-        Assert.That(RateLimits.IsRetryable(System.Net.HttpStatusCode.Forbidden, b.Headers, null), Is.True);
-        using var c = new HttpResponseMessage();
-        c.Headers.Add("X-RateLimit-Remaining", "4999");
-        Assert.That(RateLimits.RequestedDelay(c.Headers, now), Is.Null);
-        Assert.That(RateLimits.IsRetryable(System.Net.HttpStatusCode.Forbidden, c.Headers, "{\"message\":\"Resource not accessible by integration\"}"), Is.False);
-        Assert.That(RateLimits.IsRetryable(System.Net.HttpStatusCode.NotFound, c.Headers, null), Is.False);
-        Assert.That(RateLimits.IsRetryable(System.Net.HttpStatusCode.ServiceUnavailable, c.Headers, null), Is.True);
+        var a = new Dictionary<string, string> { ["retry-after"] = "30" };
+        Assert.That(RateLimits.RequestedDelay(a, now), Is.EqualTo(TimeSpan.FromSeconds(30)));
+        var b = new Dictionary<string, string>
+        {
+            ["X-RateLimit-Remaining"] = "0",
+            ["X-RateLimit-Reset"] = now.AddSeconds(90).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        Assert.That(RateLimits.RequestedDelay(b, now), Is.EqualTo(TimeSpan.FromSeconds(90)));
+        Assert.That(RateLimits.IsRetryable(System.Net.HttpStatusCode.Forbidden, b, null), Is.True);
+        var c = new Dictionary<string, string> { ["X-RateLimit-Remaining"] = "4999" };
+        Assert.That(RateLimits.RequestedDelay(c, now), Is.Null);
+        Assert.That(RateLimits.IsRetryable(System.Net.HttpStatusCode.Forbidden, c, "{\"message\":\"Resource not accessible by integration\"}"), Is.False);
+        Assert.That(RateLimits.IsRetryable(System.Net.HttpStatusCode.NotFound, c, null), Is.False);
+        Assert.That(RateLimits.IsRetryable(System.Net.HttpStatusCode.ServiceUnavailable, c, null), Is.True);
     }
 
     [Test]
@@ -120,5 +130,44 @@ public sealed class RestClientTests
         var files = await host.Client.ListPullRequestFilesAsync(Repo, 2, CancellationToken.None);
         Assert.That(files, Has.Count.EqualTo(230));
         Assert.That(host.Stub.Matching("GET", "/pulls/2/files"), Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public async Task A_collaborator_permission_is_read_and_an_unknown_user_is_a_refusal()
+    {
+        await using var host = await GitHubTestHost.StartAsync(maxRetries: 3);
+        host.Stub.Permissions["octocat"] = "write";
+
+        Assert.That(await host.Client.GetCollaboratorPermissionAsync(Repo, "octocat", CancellationToken.None), Is.EqualTo("write"));
+        var e = Assert.ThrowsAsync<GitHubApiException>(() => host.Client.GetCollaboratorPermissionAsync(Repo, "nobody", CancellationToken.None));
+        Assert.That(e!.Status, Is.EqualTo(404));
+        Assert.That(e.Refused, Is.True);
+        Assert.That(e.Message, Does.Contain("GET").And.Contain("/repos/Codertocat/Hello-World/collaborators/nobody/permission"));
+        Assert.That(host.Stub.Matching("GET", "/collaborators/nobody/permission"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task A_pull_request_gives_head_sha_head_repository_author_and_author_association()
+    {
+        await using var host = await GitHubTestHost.StartAsync();
+        host.Stub.Pulls[2] = new JsonObject
+        {
+            ["number"] = 2,
+            ["head"] = new JsonObject { ["sha"] = "ec26c3e57ca3a959ca5aad62de7213c562f8c821", ["repo"] = new JsonObject { ["full_name"] = "fork/Hello-World" } },
+            ["user"] = new JsonObject { ["login"] = "newcomer" },
+            ["author_association"] = "FIRST_TIME_CONTRIBUTOR",
+        };
+        host.Stub.Pulls[3] = new JsonObject { ["number"] = 3, ["head"] = new JsonObject { ["sha"] = "ec26c3e57ca3a959ca5aad62de7213c562f8c821", ["repo"] = null } };
+
+        var pr = await host.Client.GetPullRequestAsync(Repo, 2, CancellationToken.None);
+        var deletedFork = await host.Client.GetPullRequestAsync(Repo, 3, CancellationToken.None);
+
+        Assert.That(pr, Is.EqualTo(new PullRequestInfo
+        {
+            Number = 2, HeadSha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821", HeadRepository = "fork/Hello-World",
+            AuthorLogin = "newcomer", AuthorAssociation = "FIRST_TIME_CONTRIBUTOR",
+        }));
+        Assert.That(deletedFork.HeadRepository, Is.Null);
+        Assert.That(deletedFork.AuthorAssociation, Is.Null);
     }
 }

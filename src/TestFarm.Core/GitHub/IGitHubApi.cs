@@ -1,7 +1,7 @@
 namespace TestFarm.Core.GitHub;
 
 /// <summary>
-/// The GitHub REST calls TestFarm makes, typed. Implemented by <c>TestFarm.GitHub.GitHubRestClient</c>;
+/// The GitHub REST calls TestFarm makes, typed. Implemented with Octokit by <c>TestFarm.GitHub.Api.OctokitGitHubApi</c>;
 /// every call has its own timeout and throws <c>GitHubApiException</c> naming the method and URL on failure.
 /// </summary>
 public interface IGitHubApi
@@ -21,6 +21,12 @@ public interface IGitHubApi
     Task<IReadOnlyList<string>> ListPullRequestFilesAsync(RepoRef repo, int pullNumber, CancellationToken cancellationToken);
 
     Task<PullRequestInfo> GetPullRequestAsync(RepoRef repo, int pullNumber, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The permission <paramref name="login"/> has on <paramref name="repo"/>: <c>admin</c>, <c>maintain</c>, <c>write</c>,
+    /// <c>triage</c>, <c>read</c> or <c>none</c> (GitHub's <c>collaborators/{login}/permission</c>).
+    /// </summary>
+    Task<string> GetCollaboratorPermissionAsync(RepoRef repo, string login, CancellationToken cancellationToken);
 }
 
 /// <summary>A repository, <c>owner/name</c>.</summary>
@@ -40,7 +46,7 @@ public sealed record RepoRef(string Owner, string Name)
     public override string ToString() => FullName;
 }
 
-/// <summary>Body of POST/PATCH check-runs. Null members are not sent.</summary>
+/// <summary>What a check run shows (created or updated); null members are left as they are.</summary>
 public sealed record CheckRunRequest
 {
     public required string Name { get; init; }
@@ -77,7 +83,7 @@ public sealed record CheckAnnotation
     public string? RawDetails { get; init; }
 }
 
-/// <summary>Body of POST statuses/{sha}. State: error, failure, pending, success.</summary>
+/// <summary>A commit status on a SHA. State: error, failure, pending, success.</summary>
 public sealed record CommitStatus
 {
     public required string State { get; init; }

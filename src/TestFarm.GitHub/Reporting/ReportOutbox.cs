@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TestFarm.Core.GitHub;
-using TestFarm.GitHub.Rest;
+using TestFarm.GitHub.Api;
 
 namespace TestFarm.GitHub.Reporting;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -54,17 +53,11 @@ public static class GitHubWebhookEndpoints
             WebhookLog.Duplicate(logger, delivery);
             return Respond(StatusCodes.Status202Accepted, new WebhookResponse(eventName, null, false, ["duplicate delivery"]));
         }
-        WebhookPayload? payload;
-        try { payload = JsonSerializer.Deserialize(body, WebhookJsonContext.Default.WebhookPayload); }
-        catch (JsonException e)
-        {
-            if (delivery.Length > 0) await deliveries.ForgetAsync(delivery, CancellationToken.None).ConfigureAwait(false);
-            return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, WebhookPayloadCheck.Describe(e));
-        }
+        var (payload, badField, badReason) = WebhookPayloadParser.Parse(eventName, body);
         if (payload is null)
         {
             if (delivery.Length > 0) await deliveries.ForgetAsync(delivery, CancellationToken.None).ConfigureAwait(false);
-            return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, "the payload is null", "$");
+            return Reject(http, logger, delivery, StatusCodes.Status400BadRequest, badReason!, badField);
         }
         if (WebhookPayloadCheck.Check(eventName, payload) is var (field, why))
         {

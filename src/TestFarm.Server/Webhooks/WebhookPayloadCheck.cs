@@ -39,6 +39,24 @@ internal static class WebhookPayloadCheck
         _ => (field, $"must be 40 hex digits, was {Api.Problems.Quote(value)}"),
     };
 
+    /// <summary>
+    /// The member a payload lacks (<c>pull_request.head</c>), when <paramref name="e"/> says a required member of
+    /// Octokit.Webhooks' types is missing; else null.
+    /// </summary>
+    public static string? MissingMember(JsonException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        const string marker = "missing required properties including: '";
+        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var start = at + marker.Length;
+        var end = e.Message.IndexOf('\'', start);
+        if (end <= start) return null;
+        var parent = (e.Path ?? "$").TrimStart('$').TrimStart('.');
+        var name = e.Message[start..end];
+        return parent.Length == 0 ? name : $"{parent}.{name}";
+    }
+
     /// <summary>Why the body is not a payload, without .NET type names: the JSON path and position, and what was wrong.</summary>
     public static string Describe(JsonException e)
     {

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace TestFarm.Server.Webhooks;
 
-// The members of GitHub webhook payloads that TestFarm reads (pull_request, issue_comment, check_run).
+// What the handler reads of a GitHub webhook payload (pull_request, issue_comment, check_run, check_suite), filled from
+// Octokit.Webhooks' typed events by WebhookPayloadParser. Members GitHub may send as null are nullable here.
 
 internal sealed record WebhookPayload(
     string? Action, int? Number, PullRequestPayload? PullRequest, IssuePayload? Issue, CommentPayload? Comment,
@@ -13,7 +14,10 @@ internal sealed record PullRequestPayload(int Number, HeadPayload? Head, UserPay
 
 internal sealed record HeadPayload(string? Sha, string? Ref, RepositoryPayload? Repo);
 
-internal sealed record IssuePayload(int Number, JsonElement? PullRequest);
+/// <summary>An issue; <see cref="PullRequest"/> is set when the issue is a pull request.</summary>
+internal sealed record IssuePayload(int Number, IssuePullRequestPayload? PullRequest);
+
+internal sealed record IssuePullRequestPayload(string? Url);
 
 internal sealed record CommentPayload(long Id, string? Body, UserPayload? User, string? AuthorAssociation);
 
@@ -32,7 +36,10 @@ internal sealed record UserPayload(string Login);
 /// <summary>What the endpoint answers: what it did with the delivery.</summary>
 public sealed record WebhookResponse(string Event, string? Action, bool Handled, IReadOnlyList<string> Actions);
 
+/// <summary>The other events' members the endpoint reads: the action and the repository, to log and ignore them.</summary>
+internal sealed record OtherEventPayload(string? Action, RepositoryPayload? Repository);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(WebhookPayload))]
 [JsonSerializable(typeof(WebhookResponse))]
+[JsonSerializable(typeof(OtherEventPayload))]
 internal sealed partial class WebhookJsonContext : JsonSerializerContext;

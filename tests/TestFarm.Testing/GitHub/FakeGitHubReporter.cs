@@ -136,4 +136,10 @@ public sealed class FakeGitHubApi : IGitHubApi
 
     public Task<PullRequestInfo> GetPullRequestAsync(RepoRef repo, int pullNumber, CancellationToken cancellationToken) =>
         Pulls.TryGetValue(pullNumber, out var pr) ? Task.FromResult(pr) : throw new InvalidOperationException($"no pull request {repo}#{pullNumber}");
+
+    /// <summary>Permissions by login; anyone else has <c>none</c>.</summary>
+    public ConcurrentDictionary<string, string> Permissions { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Task<string> GetCollaboratorPermissionAsync(RepoRef repo, string login, CancellationToken cancellationToken) =>
+        Task.FromResult(Permissions.GetValueOrDefault(login, "none"));
 }

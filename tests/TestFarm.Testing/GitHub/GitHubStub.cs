@@ -31,6 +31,8 @@ public sealed class GitHubStub : IAsyncDisposable
     public Dictionary<long, (int Issue, string Body)> Comments { get; } = [];
     public Dictionary<int, List<string>> PullFiles { get; } = [];
     public Dictionary<int, JsonObject> Pulls { get; } = [];
+    /// <summary>Collaborator permissions by login (GET collaborators/{login}/permission); others get 404.</summary>
+    public Dictionary<string, string> Permissions { get; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Installation token handed out by POST /app/installations/{id}/access_tokens, and its lifetime.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
     public Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UnixEpoch;
@@ -138,6 +140,12 @@ public sealed class GitHubStub : IAsyncDisposable
                     var files = PullFiles.GetValueOrDefault(int.Parse(n, System.Globalization.CultureInfo.InvariantCulture)) ?? [];
                     return (200, new JsonArray([.. files.Skip((page - 1) * 100).Take(100).Select(f => (JsonNode)new JsonObject { ["filename"] = f, ["status"] = "modified" })]));
                 }
+                case ("GET", ["collaborators", var login, "permission"]) when Permissions.TryGetValue(login, out var permission):
+                    return (200, new JsonObject
+                    {
+                        ["permission"] = permission, ["role_name"] = permission,
+                        ["user"] = new JsonObject { ["login"] = login, ["id"] = 1, ["type"] = "User" },
+                    });
                 case ("GET", ["pulls", var n]) when Pulls.TryGetValue(int.Parse(n, System.Globalization.CultureInfo.InvariantCulture), out var pr):
                     return (200, pr.DeepClone());
                 default:

@@ -1,4 +1,4 @@
-namespace TestFarm.GitHub.Rest;
+namespace TestFarm.GitHub.Api;
 
 /// <summary>A GitHub REST call failed: the method, the URL, GitHub's status and message.</summary>
 public sealed class GitHubApiException : Exception

@@ -23,6 +23,7 @@ using TestFarm.Provisioning.Health;
 using TestFarm.Core.Provisioning;
 using TestFarm.Server.Api;
 using TestFarm.Server.Auth;
+using TestFarm.Server.Dashboard;
 using TestFarm.Server.Metrics;
 using TestFarm.Server.Reports;
 using TestFarm.Server.Runs;
@@ -122,6 +123,7 @@ public static class FarmServer
             services.AddSingleton<IRunObserver, GitHubRunObserver>();
         }
         services.AddSingleton<RunViews>();
+        services.AddDashboard();
         services.AddSingleton<RunFiles>();
         services.AddSingleton<RunFileCatalog>();
         services.AddSingleton<TokenAuthenticator>();
@@ -168,6 +170,7 @@ public static class FarmServer
         api.MapQueueEndpoints();
         api.MapRunEndpoints();
         api.MapReportEndpoints();
+        app.MapDashboard();
         app.MapGet("/metrics", async (FarmMetrics metrics, CancellationToken token) =>
         {
             await metrics.RefreshAsync(store, time, token);

@@ -42,6 +42,7 @@ public static class Migrator
         (8, HealthMigration.Sql(d)),
         (9, RequestsMigration.Sql),
         (10, RunStatesMigration.Sql),
+        (15, DashboardMigration.Sql),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

@@ -14,12 +14,12 @@
   function renderPhases(list, phases) {
     const compact = list.classList.contains("compact");
     const longest = Math.max(1, ...phases.map(p => p.durationSeconds || 0));
-    list.replaceChildren(...phases.map(p => {
-      const li = el("li", "ph p-" + p.state);
+    list.replaceChildren(...phases.filter(p => !compact || p.phase.indexOf("/") < 0).map(p => {
+      const li = el("li", "ph p-" + p.state + (p.phase.indexOf("/") >= 0 ? " sub" : ""));
       li.dataset.phase = p.phase;
       li.append(el("span", "pname", p.phase), " ", el("span", "pstate", p.state), " ", el("span", "pdur", dur(p.durationSeconds)));
       if (!compact) {
-        const bar = el("span", "bar"); bar.style.setProperty("--w", Math.round(100 * (p.durationSeconds || 0) / longest) + "%"); li.append(bar);
+        li.append(el("span", "bar w-" + 5 * Math.round(20 * (p.durationSeconds || 0) / longest)));
         if (p.error) li.append(el("span", "perr", p.error));
       }
       return li;

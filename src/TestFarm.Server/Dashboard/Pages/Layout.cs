@@ -19,7 +19,7 @@ internal static class Layout
         h.Add($"""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>{title} · TestFarm</title><link rel="stylesheet" href="{Css}"><script src="{Js}" defer></script></head>
+            <title>{title} · TestFarm</title><link rel="icon" href="data:,"><link rel="stylesheet" href="{Css}"><script src="{Js}" defer></script></head>
             <body><a class="skip" href="#main">Skip to content</a>
             <header class="top"><a class="brand" href="/">TestFarm</a><nav aria-label="Main"><ul>
             """);

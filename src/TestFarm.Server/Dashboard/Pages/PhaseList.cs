@@ -13,11 +13,12 @@ internal static class PhaseList
         var h = new HtmlBuilder();
         var longest = Math.Max(1, phases.Max(p => p.DurationSeconds ?? 0, 0));
         h.Add($"""<ol class="phases{(compact ? " compact" : "")}" data-phases="{cellId}" data-run="{runId}" aria-live="polite">""");
-        foreach (var p in phases)
+        // The run's matrix shows the pipeline's phases; the cell's timeline also the steps inside them (reimage/power-off …).
+        foreach (var p in compact ? phases.Where(p => !p.Phase.Contains('/', StringComparison.Ordinal)) : phases)
         {
-            var width = (int)Math.Round(100 * (p.DurationSeconds ?? 0) / longest);
-            h.Add($"""<li class="ph p-{p.State}" data-phase="{p.Phase}"><span class="pname">{p.Phase}</span> <span class="pstate">{p.State}</span> <span class="pdur">{Layout.Duration(p.DurationSeconds)}</span>""");
-            if (!compact) h.Add($"""<span class="bar" style="--w:{width}%"></span>""");
+            var width = 5 * (int)Math.Round(20 * (p.DurationSeconds ?? 0) / longest);
+            h.Add($"""<li class="ph p-{p.State}{(p.Phase.Contains('/', StringComparison.Ordinal) ? " sub" : "")}" data-phase="{p.Phase}"><span class="pname">{p.Phase}</span> <span class="pstate">{p.State}</span> <span class="pdur">{Layout.Duration(p.DurationSeconds)}</span>""");
+            if (!compact) h.Add($"""<span class="bar w-{width}"></span>""");
             if (!compact && p.Error is { } e) h.Add($"""<span class="perr">{e}</span>""");
             h.Add($"</li>");
         }

@@ -132,6 +132,14 @@ public sealed class DashboardWalkTests
         await page.GetByLabel("Access token").FillAsync(ServeFixture.ViewerSecret);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
         await page.WaitForURLAsync(server.AbsoluteUri);
+        // A second run waits for the held machines: the queue page tells what blocks it in the API's words.
+        var (second, _, secondText, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        Assert.That(second, Is.EqualTo(HttpStatusCode.Accepted), secondText);
+        var waiting = (await api.WaitUntilAsync("/api/v1/queue", q => q.AsArray().Count == 1, TimeSpan.FromSeconds(20), ct))[0]!;
+        await page.GotoAsync("/queue");
+        Assert.That(await page.Locator("table.queue td.why").InnerTextAsync(), Is.EqualTo(waiting["blocking"]!.GetValue<string>()));
+        await Browser.ShotAsync(page, "queue-waiting");
+
         var run = await api.GetAsync($"/api/v1/runs/{runId}");
         var cellId = run["cells"]![0]!["cellId"]!.GetValue<string>();
         await page.GotoAsync($"/runs/{runId}/cells/{Uri.EscapeDataString(cellId)}");

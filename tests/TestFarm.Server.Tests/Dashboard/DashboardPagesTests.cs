@@ -173,6 +173,19 @@ public sealed class DashboardPagesTests
         var at = JsonNode.Parse((await pages.GetAsync($"{url}?after={offset}&limit=24")).Body)!;
         Assert.That(at["text"]!.GetValue<string>(), Is.EqualTo("line 004999 NEEDLE here\n"), "a hit's offset is its line's first byte");
 
+        // A machine's serial console, where the lab keeps it (<data>/lab/<machine>/console.log): on its page and through the log endpoint.
+        var machine = _run["cells"]![0]!["machines"]![0]!.GetValue<string>();
+        var console = Path.Combine(_fixture.Root, "data", "lab", machine, "console.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(console)!);
+        await File.WriteAllTextAsync(console, "[    0.000000] Linux version 6.1.0-28-cloud-amd64\n[    1.234567] Run /init as init process\n");
+        var (ms, machinePage, _) = await pages.GetAsync($"/machines/{machine}");
+        Assert.That(ms, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(machinePage, Does.Contain($"data-log=\"/logs/machines/{machine}/console\""));
+        var consoleTail = JsonNode.Parse((await pages.GetAsync($"/logs/machines/{machine}/console")).Body)!;
+        Assert.That(consoleTail["text"]!.GetValue<string>(), Does.Contain("Linux version 6.1.0"));
+        var (noConsole, _, _) = await pages.GetAsync("/logs/machines/no-such-machine/console");
+        Assert.That(noConsole, Is.EqualTo(HttpStatusCode.NotFound));
+
         var (bad, problem, _) = await pages.GetAsync($"{url}?limit=99999999");
         Assert.That(bad, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(problem, Does.Contain("limit"));

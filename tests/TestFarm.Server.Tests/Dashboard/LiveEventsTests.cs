@@ -30,6 +30,18 @@ public sealed class LiveEventsTests
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/event-stream"));
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
 
+        // A second run waits for the held machines: the queue page says what blocks it, as the API does.
+        var (second, secondBody, secondText, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/runs", ServeFixture.OperatorSecret, new { plan = "lab-smoke" });
+        Assert.That(second, Is.EqualTo(HttpStatusCode.Accepted), secondText);
+        var queue = await api.WaitUntilAsync("/api/v1/queue", q => q.AsArray().Count == 1, TimeSpan.FromSeconds(20), ct);
+        var waiting = queue[0]!;
+        Assert.That(waiting["requestId"]!.GetValue<string>(), Does.StartWith(secondBody!["id"]!.GetValue<string>()));
+        using var pages = new PageClient(http.BaseAddress!);
+        var (qs, queuePage, _) = await pages.GetAsync("/queue", ServeFixture.ViewerSecret);
+        Assert.That(qs, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(WebUtility.HtmlDecode(queuePage), Does.Contain(waiting["blocking"]!.GetValue<string>()).And.Contain("Waiting (1)"));
+        Assert.That(queuePage, Does.Contain($"href=\"/runs/{runId}/cells/"), "the holding lease links its cell");
+
         var first = await NextEventAsync(reader, "cell", ct);
         Assert.That(first, Does.Contain("\"phase\":\"reimage\",\"state\":\"Running\""), "the cell is held in reimage: " + first);
         backend.Open();

@@ -64,29 +64,44 @@ public static class PoolEndpoints
     private static async Task<IResult> ActAsync(HttpContext http, SqlFarmStore store, ILoggerFactory loggers, string id, string action,
         MachineState to, string? reason, CancellationToken ct)
     {
-        if (reason is { Length: > MaxReason })
-            return Problems.Of(http, StatusCodes.Status400BadRequest, "Reason too long", $"reason: at most {MaxReason} characters, was {reason.Length}", "reason");
         var token = http.Items[RoleRequirement.TokenItem] as ApiToken;
+        var outcome = await ApplyAsync(store, loggers, id, action, to, reason, token?.Name ?? "?", ct);
+        return outcome.Moved is { } moved ? Results.Ok(View(moved))
+            : outcome.Status == StatusCodes.Status404NotFound ? Problems.NotFound(http, outcome.Detail)
+            : Problems.Of(http, outcome.Status, outcome.Title, outcome.Detail, outcome.Field);
+    }
+
+    /// <summary>What an operator's machine action came to: the machine moved, or why not (status, title, detail).</summary>
+    internal sealed record ActionOutcome(MachineRecord? Moved, int Status, string Title, string Detail, string? Field = null);
+
+    /// <summary>
+    /// Drain, repair or retire: the one path the API and the dashboard both take. The move is recorded in the store's
+    /// event log with who asked and why (the audit log).
+    /// </summary>
+    internal static async Task<ActionOutcome> ApplyAsync(SqlFarmStore store, ILoggerFactory loggers, string id, string action,
+        MachineState to, string? reason, string who, CancellationToken ct)
+    {
+        if (reason is { Length: > MaxReason })
+            return new(null, StatusCodes.Status400BadRequest, "Reason too long", $"reason: at most {MaxReason} characters, was {reason.Length}", "reason");
         var machine = (await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id);
-        if (machine is null) return Problems.NotFound(http, $"no machine {Problems.Quote(id)} in the pool");
+        if (machine is null) return new(null, StatusCodes.Status404NotFound, "Not found", $"no machine {Problems.Quote(id)} in the pool");
         if (MachineTransitions.IsHeld(machine.State))
-            return Problems.Of(http, StatusCodes.Status409Conflict, "Machine is held",
+            return new(null, StatusCodes.Status409Conflict, "Machine is held",
                 $"machine {id} is {machine.State} under lease {machine.LeaseId}; {action} it when the lease ends (or cancel the run holding it)");
         if (!MachineTransitions.IsAllowed(machine.State, to))
-            return Problems.Of(http, StatusCodes.Status409Conflict, "Illegal move",
+            return new(null, StatusCodes.Status409Conflict, "Illegal move",
                 $"machine {id} is {machine.State}; {action} moves it to {to}, which is allowed only from {string.Join(", ", AllowedFrom(to))}");
-        var who = token?.Name ?? "?";
         var why = $"{action} by {who}" + (string.IsNullOrWhiteSpace(reason) ? "" : $": {reason}");
         var log = loggers.CreateLogger("TestFarm.Server.Api");
         try
         {
             var moved = await store.TransitionAsync(id, to, why, ct);
             ServerLog.MachineAction(log, id, action, who, machine.State, to);
-            return Results.Ok(View(moved));
+            return new(moved, StatusCodes.Status200OK, "OK", why);
         }
         catch (IllegalTransitionException ex)
         {
-            return Problems.Of(http, StatusCodes.Status409Conflict, "Illegal move", ex.Message);
+            return new(null, StatusCodes.Status409Conflict, "Illegal move", ex.Message);
         }
     }
 

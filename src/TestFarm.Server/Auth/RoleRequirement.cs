@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace TestFarm.Server.Auth;
 
 /// <summary>
-/// An endpoint filter that asks for a bearer token of at least a role: 401 with a problem body when the
+/// An endpoint filter that asks for a bearer token (or, for GET and HEAD, the dashboard's session cookie) of at least a role: 401 with a problem body when the
 /// token is missing or unknown, 403 when its role is too low.
 /// </summary>
 public static class RoleRequirement
@@ -18,6 +18,10 @@ public static class RoleRequirement
             var http = context.HttpContext;
             var header = http.Request.Headers.Authorization.ToString();
             var secret = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+            // The dashboard's session cookie opens reads (its links to reports and artifacts); actions need the bearer header.
+            if (secret is null && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+                && http.Request.Cookies.TryGetValue(Dashboard.Access.DashboardSession.Cookie, out var cookie) && cookie.Length <= Dashboard.Access.DashboardSession.MaxSecret)
+                secret = cookie;
             var token = http.RequestServices.GetRequiredService<TokenAuthenticator>().Authenticate(secret);
             if (token is null)
             {

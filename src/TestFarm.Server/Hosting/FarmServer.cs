@@ -23,6 +23,7 @@ using TestFarm.Provisioning.Health;
 using TestFarm.Core.Provisioning;
 using TestFarm.Server.Api;
 using TestFarm.Server.Auth;
+using TestFarm.Server.Dashboard;
 using TestFarm.Server.Metrics;
 using TestFarm.Server.Reports;
 using TestFarm.Server.Runs;
@@ -124,6 +125,7 @@ public static class FarmServer
             services.AddSingleton<IRunReports, GitHubRunReports>();
         }
         services.AddSingleton<RunViews>();
+        services.AddDashboard();
         services.AddSingleton<RunFiles>();
         services.AddSingleton<RunFileCatalog>();
         services.AddSingleton<TokenAuthenticator>();
@@ -171,6 +173,7 @@ public static class FarmServer
         api.MapRunEndpoints();
         api.MapReportEndpoints();
         api.MapGitHubOutboxEndpoints();
+        app.MapDashboard();
         app.MapGet("/metrics", async (FarmMetrics metrics, CancellationToken token) =>
         {
             await metrics.RefreshAsync(store, time, token);

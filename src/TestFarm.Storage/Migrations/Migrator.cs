@@ -43,6 +43,7 @@ public static class Migrator
         (9, RequestsMigration.Sql),
         (10, RunStatesMigration.Sql),
         (11, GitHubMigration.Sql(d)),
+        (12, DashboardMigration.Sql),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using TestFarm.Core.Leases;
+using TestFarm.Core.Machines;
+using TestFarm.Server.Dashboard.Logs;
+using TestFarm.Server.Dashboard.Pages;
+using TestFarm.Storage.Sql;
+
+namespace TestFarm.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>testfarm bench ui</c>: the dashboard's heavy paths. A generated log (default 1 GiB): open its tail and get a
+/// search's first hits (target &lt; 2 s each); the fleet page over 10,000 machines and the runs list over 10,000 runs,
+/// each read from a SQLite store and rendered on the server (target &lt; 300 ms each). Prints the numbers; exit 5 on a
+/// missed target.
+/// </summary>
+public sealed class UiBenchCommand(TimeProvider time) : ICliCommand
+{
+    public string Path => "bench ui";
+
+    public Command Build()
+    {
+        var logMb = new Option<int>("--log-mb") { DefaultValueFactory = _ => 1024, Description = "Size of the generated log in MiB." };
+        var machines = new Option<int>("--machines") { DefaultValueFactory = _ => 10_000, Description = "Machines in the fleet page's store." };
+        var runs = new Option<int>("--runs") { DefaultValueFactory = _ => 10_000, Description = "Runs in the runs list's store." };
+        var dir = new Option<string?>("--dir") { Description = "Work folder (default a new temporary one, removed after)." };
+        var command = new Command("ui", "Time the dashboard: a 1 GiB log's tail and search, the fleet page (10,000 machines) and the runs list (10,000 runs).") { logMb, machines, runs, dir };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(logMb), parse.GetValue(machines), parse.GetValue(runs), parse.GetValue(dir), ct));
+        return command;
+    }
+
+    private async Task<int> RunAsync(int logMb, int machineCount, int runCount, string? dir, CancellationToken ct)
+    {
+        var work = dir ?? Directory.CreateTempSubdirectory("tf-bench-ui-").FullName;
+        Directory.CreateDirectory(work);
+        try
+        {
+            var ok = true;
+            var inv = CultureInfo.InvariantCulture;
+            var log = System.IO.Path.Combine(work, "big.log");
+            var sw = Stopwatch.StartNew();
+            var needles = WriteLog(log, (long)logMb << 20);
+            Console.WriteLine(string.Create(inv, $"log: {new FileInfo(log).Length >> 20} MiB written in {sw.Elapsed.TotalSeconds:F1}s, {needles} lines with NEEDLE (one every 64 MiB; the file is in the page cache)"));
+
+            sw.Restart();
+            var tail = LogReader.Before(log, null, LogEndpoints.DefaultLimit);
+            var tailMs = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            var older = LogReader.Before(log, tail.Start, LogEndpoints.DefaultLimit);
+            var olderMs = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            var search = LogReader.Search(log, "NEEDLE", 0, 10, ct);
+            var searchMs = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            var none = LogReader.Search(log, "no-such-text-anywhere", 0, 10, ct);
+            var fullMs = sw.Elapsed.TotalMilliseconds;
+            Console.WriteLine(string.Create(inv, $"log tail: {tailMs:F1}ms ({tail.Text.Length} chars); older page: {olderMs:F1}ms; target < 2000ms"));
+            Console.WriteLine(string.Create(inv, $"log search first {search.Hits.Count} hits: {searchMs:F0}ms (scanned {search.ScannedTo >> 20} MiB); full scan, no hit: {fullMs:F0}ms ({none.ScannedTo >> 20} MiB, {(none.ScannedTo >> 20) / Math.Max(fullMs / 1000, 1e-9):F0} MiB/s); target < 2000ms"));
+            ok &= tailMs < 2000 && searchMs < 2000 && search.Hits.Count == Math.Min(10, needles);
+
+            var store = await SqlFarmStore.OpenSqliteAsync(System.IO.Path.Combine(work, "farm.db"), time, ct: ct);
+            await store.RegisterAsync([.. Enumerable.Range(0, machineCount).Select(i => new MachineRegistration($"m{i:D5}", $"profile-{i % 12}", $"l2-{i % 40}"))], ct);
+            var fleet = await TimeAsync(async () =>
+            {
+                var machines = await store.ListMachinesAsync(ct);
+                var leases = (await store.ListLeasesAsync(activeOnly: true, ct)).ToDictionary(l => l.Id, StringComparer.Ordinal);
+                return FleetPage.Render(machines, leases, p => p.EndsWith('1') ? "arm64" : "amd64", null, null).Value.Length;
+            });
+            Console.WriteLine(string.Create(inv, $"fleet page, {machineCount} machines: p50={fleet.P50:F1}ms max={fleet.Max:F1}ms ({fleet.Bytes >> 10} KiB of HTML); target < 300ms"));
+            ok &= fleet.P50 < 300;
+
+            sw.Restart();
+            for (var i = 0; i < runCount; i++)
+                await store.CreateRunAsync($"run-{i:D5}", $"plan-{i % 5}", i % 3 == 0 ? "pull-request" : "nightly", i % 3 == 0 ? $"{{\"pullRequest\":{i % 97}}}" : null, [], ct);
+            Console.WriteLine(string.Create(inv, $"runs: {runCount} created in {sw.Elapsed.TotalSeconds:F1}s"));
+            var facets = await store.RunFacetsAsync(ct);
+            var first = await TimeAsync(async () => RunsPage.Render(await store.ListRunPageAsync(new RunFilter(), 0, RunsPage.PageSize + 1, ct), facets.Plans, facets.Triggers, new RunFilter(), 1, true).Value.Length);
+            var last = await TimeAsync(async () => RunsPage.Render(await store.ListRunPageAsync(new RunFilter(), runCount - RunsPage.PageSize, RunsPage.PageSize + 1, ct), facets.Plans, facets.Triggers, new RunFilter(), runCount / RunsPage.PageSize, false).Value.Length);
+            var filter = new RunFilter { Plan = "plan-2", PullRequest = 42 };
+            var filtered = await TimeAsync(async () => RunsPage.Render(await store.ListRunPageAsync(filter, 0, RunsPage.PageSize + 1, ct), facets.Plans, facets.Triggers, filter, 1, false).Value.Length);
+            Console.WriteLine(string.Create(inv, $"runs list, {runCount} runs: first page p50={first.P50:F1}ms, last page p50={last.P50:F1}ms, plan+PR filter p50={filtered.P50:F1}ms (with the facets query {facets.Plans.Count} plans); target < 300ms"));
+            ok &= first.P50 < 300 && last.P50 < 300 && filtered.P50 < 300;
+            return ok ? ExitCodes.Success : ExitCodes.TargetMissed;
+        }
+        finally
+        {
+            if (dir is null) Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task<(double P50, double Max, int Bytes)> TimeAsync(Func<Task<int>> render)
+    {
+        var bytes = await render(); // warm-up
+        var times = new List<double>();
+        for (var i = 0; i < 9; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            bytes = await render();
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return (times[times.Count / 2], times[^1], bytes);
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> of log lines, a NEEDLE line every 64 MiB; returns how many.</summary>
+    private static int WriteLog(string path, long bytes)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+        var block = new StringBuilder();
+        for (var i = 0; block.Length < 1 << 20; i++)
+            block.Append(CultureInfo.InvariantCulture, $"2026-12-07T14:{i % 60:D2}:{i * 7 % 60:D2}Z kubelet[{1000 + i % 500}]: pod sync ok worker-{i % 32} took {i % 997}ms\n");
+        var chunk = Encoding.UTF8.GetBytes(block.ToString());
+        long written = 0;
+        var needles = 0;
+        while (written < bytes)
+        {
+            file.Write(chunk);
+            written += chunk.Length;
+            if (written % (64L << 20) < chunk.Length)
+            {
+                var needle = Encoding.UTF8.GetBytes($"2026-12-07T15:00:00Z agent: NEEDLE marker {needles++} at {written}\n");
+                file.Write(needle);
+                written += needle.Length;
+            }
+        }
+        return needles;
+    }
+}

@@ -18,7 +18,7 @@ public sealed record RunFilter
 public sealed record TestRunEntry(string RunId, string CellId, string Profile, string Plan, string Suite, string Name, string Verdict,
     DateTimeOffset Started, long DurationMs);
 
-/// <summary>The dashboard's reads: one page of runs with their states, and a test's history (migration 15's indexes).</summary>
+/// <summary>The dashboard's reads: one page of runs with their states, and a test's history (migration 12's indexes).</summary>
 public sealed partial class SqlFarmStore
 {
     /// <summary>Runs newest first, filtered, <paramref name="limit"/> from <paramref name="offset"/>; one query.</summary>

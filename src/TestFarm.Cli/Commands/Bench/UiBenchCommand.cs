@@ -73,7 +73,7 @@ public sealed class UiBenchCommand(TimeProvider time) : ICliCommand
 
             sw.Restart();
             for (var i = 0; i < runCount; i++)
-                await store.CreateRunAsync($"run-{i:D5}", $"plan-{i % 5}", i % 3 == 0 ? "pull-request" : "nightly", i % 3 == 0 ? $"{{\"pullRequest\":{i % 97}}}" : null, [], ct);
+                await store.CreateRunAsync($"run-{i:D5}", $"plan-{i % 5}", i % 3 == 0 ? "pull-request" : "nightly", i % 3 == 0 ? $"{{\"pullRequest\":{i % 97}}}" : null, [], ct: ct);
             Console.WriteLine(string.Create(inv, $"runs: {runCount} created in {sw.Elapsed.TotalSeconds:F1}s"));
             var facets = await store.RunFacetsAsync(ct);
             var first = await TimeAsync(async () => RunsPage.Render(await store.ListRunPageAsync(new RunFilter(), 0, RunsPage.PageSize + 1, ct), facets.Plans, facets.Triggers, new RunFilter(), 1, true).Value.Length);

@@ -168,8 +168,9 @@ public static class FarmServer
         api.MapQueueEndpoints();
         api.MapRunEndpoints();
         api.MapReportEndpoints();
-        app.MapGet("/metrics", (FarmMetrics metrics, CancellationToken token) => metrics.Scrape(token))
+        var metrics = app.MapGet("/metrics", (FarmMetrics metrics, CancellationToken token) => metrics.Scrape(token))
             .WithName("Metrics").WithSummary("Prometheus text exposition");
+        if (options.MetricsRequireToken) metrics.RequireRole(ApiRole.Viewer);
         app.MapHealthChecks("/healthz");
         if (options.GitHubWebhooks) app.MapGitHubWebhooks().WithName("GitHubWebhook").WithSummary("GitHub deliveries, signed with the webhook secret");
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -32,8 +32,12 @@ public sealed class FarmMetrics
             now.Machines.GroupBy(m => (m.Profile, State: m.State.ToString())).Select(g => (new[] { g.Key.Profile, g.Key.State }, (double)g.Count())));
         Gauge("testfarm_queue_depth", "Queued reservation requests by priority class.", ["class"], now =>
             now.Queue.Where(q => q.State == RequestState.Queued).GroupBy(q => q.Request.Priority.ToString()).Select(g => (new[] { g.Key }, (double)g.Count())));
-        Gauge("testfarm_lease_age_seconds", "Age of each active lease.", ["holder", "lease"], now =>
-            now.Leases.Select(l => (new[] { l.Holder, l.Id }, Math.Max(0, (now.At - l.GrantedAt).TotalSeconds))));
+        Gauge("testfarm_lease_age_seconds", "Age of the oldest active lease holding machines of a profile.", ["profile"], now =>
+        {
+            var profiles = now.Machines.ToDictionary(m => m.Id, m => m.Profile, StringComparer.Ordinal);
+            return now.Leases.SelectMany(l => l.Machines.Select(m => profiles.GetValueOrDefault(m, "unknown")).Distinct().Select(p => (Profile: p, Lease: l)))
+                .GroupBy(x => x.Profile).Select(g => (new[] { g.Key }, Math.Max(0, (now.At - g.Min(x => x.Lease.GrantedAt)).TotalSeconds)));
+        });
         Gauge("testfarm_bmc_errors", "BMC calls that failed, by operation, since this instance started.", ["operation"], _ =>
             bmc.Snapshot().Select(kv => (new[] { kv.Key }, (double)kv.Value)));
         _phases = _factory.CreateHistogram("testfarm_phase_duration_seconds", "How long pipeline phases took, by phase and outcome.", ["outcome", "phase"],

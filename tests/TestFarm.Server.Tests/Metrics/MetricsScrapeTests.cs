@@ -22,7 +22,7 @@ public sealed partial class MetricsScrapeTests
     {
         ["testfarm_machines"] = ("gauge", "profile,state"),
         ["testfarm_queue_depth"] = ("gauge", "class"),
-        ["testfarm_lease_age_seconds"] = ("gauge", "holder,lease"),
+        ["testfarm_lease_age_seconds"] = ("gauge", "profile"),
         ["testfarm_bmc_errors"] = ("gauge", "operation"),
         ["testfarm_phase_duration_seconds"] = ("histogram", "outcome,phase"),
         ["testfarm_store_errors_total"] = ("counter", "operation"),
@@ -51,6 +51,41 @@ public sealed partial class MetricsScrapeTests
         Assert.That(text, Does.Contain("testfarm_phase_duration_seconds_sum{outcome=\"succeeded\",phase=\"reimage\"} 20"));
         Assert.That(text, Does.Contain("testfarm_store_errors_total{operation=\"record-phase\"} 1"));
         Assert.That(text, Does.Contain("testfarm_runs_total{outcome=\"passed\"} 1"));
+        Assert.That(text, Does.Contain("testfarm_lease_age_seconds{profile=\"epyc-9354-e810\"} "));
+    }
+
+    [Test]
+    public async Task No_lease_id_holder_or_machine_name_is_shown(CancellationToken ct)
+    {
+        string[] secrets = [];
+        var text = await ScrapeBusyFarmAsync(ct, async api =>
+        {
+            var leases = await api.GetAsync("/api/v1/leases");
+            secrets = [.. leases.AsArray().Select(l => l!["id"]!.GetValue<string>()), "holder-a", "run-a", "run-b", "m1", "m2"];
+            return (await api.SendAsync(HttpMethod.Get, "/metrics", null)).Text;
+        });
+
+        Assert.That(secrets, Has.Length.EqualTo(6), "one active lease");
+        Assert.That(text, Does.Contain("testfarm_lease_age_seconds"));
+        foreach (var secret in secrets) Assert.That(text, Does.Not.Contain($"\"{secret}\""), $"{secret} in:\n{text}");
+    }
+
+    [Test]
+    public async Task With_the_option_a_scrape_needs_a_token(CancellationToken ct)
+    {
+        await using var fixture = new ServeFixture();
+        var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") };
+        var options = ServeFixture.Options(fixture.Config, storage, "serve-metrics") with { Pool = fixture.Config.Pool!.Value, MetricsRequireToken = true };
+        using var api = await fixture.StartAsync(options, null, ct);
+
+        var (anonymous, problem, _, response) = await api.SendAsync(HttpMethod.Get, "/metrics", null);
+        Assert.That(anonymous, Is.EqualTo(System.Net.HttpStatusCode.Unauthorized));
+        Assert.That(problem!["detail"]!.GetValue<string>(), Does.Contain("Authorization: Bearer"));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.Contain("Bearer"));
+        Assert.That((await api.SendAsync(HttpMethod.Get, "/metrics", "not-a-token")).Status, Is.EqualTo(System.Net.HttpStatusCode.Unauthorized));
+        var (viewer, _, text, _) = await api.SendAsync(HttpMethod.Get, "/metrics", ServeFixture.ViewerSecret);
+        Assert.That(viewer, Is.EqualTo(System.Net.HttpStatusCode.OK), text);
+        Assert.That(text, Does.Contain("testfarm_machines{profile=\"epyc-9354-e810\",state=\"Available\"} 2"));
     }
 
     /// <summary>A server over a two-machine pool: one request holds both machines, a second waits; then one of each other event.</summary>

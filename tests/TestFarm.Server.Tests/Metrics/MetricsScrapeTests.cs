@@ -76,7 +76,7 @@ public sealed partial class MetricsScrapeTests
         await using var fixture = new ServeFixture();
         var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") };
         var options = ServeFixture.Options(fixture.Config, storage, "serve-metrics") with { Pool = fixture.Config.Pool!.Value, MetricsRequireToken = true };
-        using var api = await fixture.StartAsync(options, null, ct);
+        using var api = await fixture.StartInProcessAsync(options, null, ct);
 
         var (anonymous, problem, _, response) = await api.SendAsync(HttpMethod.Get, "/metrics", null);
         Assert.That(anonymous, Is.EqualTo(System.Net.HttpStatusCode.Unauthorized));
@@ -95,7 +95,7 @@ public sealed partial class MetricsScrapeTests
         var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") };
         var bmc = new BmcErrorCounter();
         var options = ServeFixture.Options(fixture.Config, storage, "serve-metrics") with { Pool = fixture.Config.Pool!.Value };
-        using var api = await fixture.StartAsync(options, null, ct, s => s.AddSingleton(bmc));
+        using var api = await fixture.StartInProcessAsync(options, null, ct, s => s.AddSingleton(bmc));
         var reservations = api.App.Services.GetRequiredService<ReservationService>();
         var time = api.App.Services.GetRequiredService<TimeProvider>();
         await reservations.SubmitAsync(Request("run-a/cell", time), ct);

@@ -34,7 +34,7 @@ public abstract class FaultTestBase
     [SetUp]
     public void CreateFarm()
     {
-        Time = new FakeTimeProvider();
+        Time = new FakeTimeProvider(FakeTimeProviderExtensions.Start);
         Sessions = new BootSessions(Time);
         Bmc = new FakeBmcClient { Power = PowerState.On };
         Sim = new SimulatedMachine(Bmc, Sessions, ProvisioningSamples.Machine());

@@ -174,11 +174,9 @@ public static class FarmServer
         api.MapReportEndpoints();
         api.MapGitHubOutboxEndpoints();
         app.MapDashboard();
-        app.MapGet("/metrics", async (FarmMetrics metrics, CancellationToken token) =>
-        {
-            await metrics.RefreshAsync(store, time, token);
-            return Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
-        }).WithName("Metrics").WithSummary("Prometheus text exposition");
+        var metrics = app.MapGet("/metrics", (FarmMetrics metrics, CancellationToken token) => metrics.Scrape(token))
+            .WithName("Metrics").WithSummary("Prometheus text exposition");
+        if (options.MetricsRequireToken) metrics.RequireRole(ApiRole.Viewer);
         app.MapHealthChecks("/healthz");
         if (options.GitHubWebhooks) app.MapGitHubWebhooks().WithName("GitHubWebhook").WithSummary("GitHub deliveries, signed with the webhook secret");
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -42,6 +42,8 @@ public sealed record FarmServerOptions
     /// App's keys) and <c>GitHub:Webhooks:Secret</c>, e.g. as environment variables <c>GitHub__Token</c>, <c>GitHub__Webhooks__Secret</c>.
     /// </summary>
     public bool GitHubWebhooks { get; init; }
+    /// <summary><c>/metrics</c> answers only a request with a token of any role (401 without); off by default, as Prometheus scrapes.</summary>
+    public bool MetricsRequireToken { get; init; }
     /// <summary>
     /// The scheduling policy. The default keeps headroom for pull requests (more in working hours); a dedicated
     /// pool such as the built-in lab gives it none (<see cref="DedicatedPool"/>).

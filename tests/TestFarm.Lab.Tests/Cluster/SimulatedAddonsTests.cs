@@ -133,8 +133,8 @@ public sealed class SimulatedAddonsTests
         Assert.That(c.Store.Get(ceph, "rook-ceph", "rook-ceph")!["status"], Is.Null);
 
         StartOperator(c);
-        _time.Advance(TimeSpan.FromSeconds(4));
-        _time.Advance(TimeSpan.FromSeconds(4));
+        // Stepped a second at a time, one reconcile per step: with the package's FakeTimeProvider two 4 s advances left the CSI pods not Ready.
+        for (var i = 0; i < 8; i++) _time.Advance(TimeSpan.FromSeconds(1));
         var mons = Pods(c, "rook-ceph", "app", "rook-ceph-mon");
         Assert.That(mons.Select(p => p["spec"]!["nodeName"]!.GetValue<string>()), Is.EquivalentTo(new[] { "node-1", "node-2", "node-3" }), "one mon per node");
         Assert.That(Pods(c, "rook-ceph", "app", "rook-ceph-mgr"), Has.Count.EqualTo(1));

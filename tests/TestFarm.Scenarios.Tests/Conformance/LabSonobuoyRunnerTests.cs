@@ -16,7 +16,7 @@ public sealed class LabSonobuoyRunnerTests
     [Test]
     public async Task Quick_mode_submits_and_removes_a_pod_and_writes_results_the_importer_counts_as_passed()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(FakeTimeProviderExtensions.Start);
         var api = new FakeClusterApi(time) { PodStartDelay = TimeSpan.FromSeconds(3) };
         api.Seed(Node("node-1"));
         using var artifacts = new TempDirectory("lab-sonobuoy");

@@ -13,7 +13,7 @@ public sealed class ServeAuthAndErrorsTests
         var fixture = new ServeFixture();
         var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") };
         var options = ServeFixture.Options(fixture.Config, storage, "serve-t") with { Pool = fixture.Config.Pool!.Value };
-        var api = await fixture.StartAsync(options, withBackend ? new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells")) : null, ct);
+        var api = await fixture.StartInProcessAsync(options, withBackend ? new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells")) : null, ct);
         return (fixture, api);
     }
 

@@ -31,6 +31,7 @@ public sealed class ServeFixture : IAsyncDisposable
 
     private readonly TempDirectory _root = new("tf-serve");
     private readonly List<WebApplication> _apps = [];
+    private readonly List<FarmAppFactory> _factories = [];
     private FarmBackendHost? _lab;
 
     public string Root => _root.Path;
@@ -107,8 +108,20 @@ public sealed class ServeFixture : IAsyncDisposable
         return new ApiClient(new Uri(FarmServer.BoundAddress(app)), app);
     }
 
+    /// <summary>Builds the same server in-process (<see cref="FarmAppFactory"/>, no socket); returns a client for it.</summary>
+    public async Task<ApiClient> StartInProcessAsync(FarmServerOptions options, IFarmBackend? backend, CancellationToken ct,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+    {
+        var factory = await FarmAppFactory.BuildAsync(options, backend, ct, services);
+        _factories.Add(factory);
+        var http = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        http.Timeout = TimeSpan.FromSeconds(30);
+        return new ApiClient(http, factory.App);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var factory in _factories) await factory.DisposeAsync();
         foreach (var app in _apps) await app.DisposeAsync();
         if (_lab is not null) await _lab.DisposeAsync();
         _root.Dispose();
@@ -116,9 +129,11 @@ public sealed class ServeFixture : IAsyncDisposable
 }
 
 /// <summary>Sends API requests with a token and reads JSON or problem bodies.</summary>
-public sealed class ApiClient(Uri baseAddress, WebApplication app) : IDisposable
+public sealed class ApiClient(HttpClient http, WebApplication app) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = http;
+
+    public ApiClient(Uri baseAddress, WebApplication app) : this(new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) }, app) { }
 
     public WebApplication App => app;
 

@@ -16,7 +16,7 @@ public sealed class ServeInputEdgesTests
         var fixture = new ServeFixture();
         var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") };
         var options = ServeFixture.Options(fixture.Config, storage, "serve-edges") with { Pool = fixture.Config.Pool!.Value };
-        return (fixture, await fixture.StartAsync(options, null, ct));
+        return (fixture, await fixture.StartInProcessAsync(options, null, ct));
     }
 
     [TestCase("/api/v1/runs?limit=abc", "limit", "limit: must be a whole number in range, was 'abc'")]

@@ -44,11 +44,12 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     private readonly Option<string?> _kubespray = new("--kubespray") { Description = "Kubespray checkout, for plans with deployer: kubespray" };
     private readonly Option<string> _sonobuoy = new("--sonobuoy") { Description = "The sonobuoy binary conformance steps run on the pool's clusters", DefaultValueFactory = _ => "sonobuoy" };
     private readonly Option<string[]> _lbRanges = new("--lb-range") { Description = "MetalLB address range on the machines' network (repeat the option)" };
+    private readonly Option<bool> _metricsToken = new("--metrics-require-token") { Description = "/metrics answers only requests with a token (any role; 401 without)" };
 
     public Command Build()
     {
         var command = new Command("serve", "Run the farm server: REST API, Quartz jobs (reaper, cleaner, nightly crons), GitHub webhooks, metrics.");
-        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _qemu, _qemuArm64, _root, _instance, _github, _data, _publicUrl, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _sonobuoy, _lbRanges }) command.Options.Add(option);
+        foreach (var option in new Option[] { _db, _listen, _tokens, _lab, _spares, _qemu, _qemuArm64, _root, _instance, _github, _data, _publicUrl, _bootListen, _bootUrl, _images, _sshUser, _sshKey, _kubespray, _sonobuoy, _lbRanges, _metricsToken }) command.Options.Add(option);
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
     }
@@ -85,6 +86,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
             Listen = listen!, Storage = storage!, Configuration = config, Tokens = tokens.Tokens, Pool = lab ? null : config.Pool?.Value,
             InstanceName = parse.GetValue(_instance) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             GitHubWebhooks = parse.GetValue(_github),
+            MetricsRequireToken = parse.GetValue(_metricsToken),
             Policy = lab ? FarmServerOptions.DedicatedPool : new Core.Scheduling.PolicyOptions(),
         };
         System.IDisposable? tracing;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
 namespace TestFarm.Lab.Machines;
@@ -143,7 +144,20 @@ public sealed class QemuMachine : IMachineBackend
             // QEMU is a real process on the wall clock.
             await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
-        _qmp = await QmpClient.ConnectAsync(QmpSocket, _options.QmpTimeout, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            try
+            {
+                _qmp = await QmpClient.ConnectAsync(QmpSocket, _options.QmpTimeout, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (QmpException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused }
+                && !process.HasExited && Stopwatch.GetElapsedTime(started) <= _options.QmpTimeout)
+            {
+                // The socket file exists from QEMU's bind, before its listen: a loaded host shows the gap.
+                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static bool KvmUsable()

@@ -44,7 +44,7 @@ internal sealed class ChaosActions(StepRun run, string step, ChaosScope scope, I
             // Whatever happened while it held, the fault is undone: a machine left off would fail every later step.
             // Even when the step was stopped; bounded on its own clock then.
             using var bounded = new CancellationTokenSource(PowerWait, run.Time);
-            if (s.RestoreAfter is not null) await RestoreAsync(s, m, ct.IsCancellationRequested ? bounded.Token : ct).ConfigureAwait(false);
+            if (s.RestoreAfter is not null || s.Action == "kill-kubelet") await RestoreAsync(s, m, ct.IsCancellationRequested ? bounded.Token : ct).ConfigureAwait(false);
         }
     }
 
@@ -123,6 +123,10 @@ internal sealed class ChaosActions(StepRun run, string step, ChaosScope scope, I
             case "pull-drive":
                 await Lab().InsertDriveAsync(m.Machine.Id, s.Drive!, ct).ConfigureAwait(false);
                 Record($"insert-drive {s.Drive}", m.Machine.Id);
+                break;
+            case "kill-kubelet":
+                await Agent().StartKubeletAsync(m.NodeName, ct).ConfigureAwait(false);
+                Record("start-kubelet", m.NodeName);
                 break;
             case "cordon" or "drain":
                 await SetUnschedulableAsync(m.NodeName, false, ct).ConfigureAwait(false);

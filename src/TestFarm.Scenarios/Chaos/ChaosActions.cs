@@ -139,7 +139,7 @@ internal sealed class ChaosActions(StepRun run, string step, ChaosScope scope, I
     {
         var pods = await run.Cell.Cluster.ListAsync(ResourceKind.Pod, target.Namespace, target.LabelSelector, ct).ConfigureAwait(false);
         var candidates = new List<JsonObject>();
-        foreach (var pod in pods.Where(p => p.Str("status", "phase") == "Running"))
+        foreach (var pod in pods.Where(p => p.Str("status", "phase") == "Running" && PodOwners.Matches(p, target.OwnerKind, target.OwnerName)))
         {
             var node = pod.Str("spec", "nodeName");
             if (scope.OwnsNode(node)) candidates.Add(pod);

@@ -23,7 +23,7 @@ public sealed class ChaosImportCommand : ICliCommand
         return command;
     }
 
-    internal static int Run(FileInfo? file, TextWriter output, TextWriter error)
+    public static int Run(FileInfo? file, TextWriter output, TextWriter error)
     {
         if (file is null)
         {

@@ -16,6 +16,7 @@ public static class CommandTree
         ["machine"] = "Operator actions on one machine.",
         ["token"] = "API tokens of the farm server.",
         ["addons"] = "Add-on release manifests (MetalLB, Rook): the local cache.",
+        ["chaos"] = "Chaos configs of other tools, as suites.",
     };
 
     public static RootCommand Build(IServiceProvider services)

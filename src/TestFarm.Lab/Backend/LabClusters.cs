@@ -29,10 +29,19 @@ internal sealed class LabClusters(VirtualLab lab, TimeProvider time, ILoggerFact
         {
             KubernetesVersion = request.KubernetesVersion,
             PodReadyDelay = TimeSpan.FromSeconds(1),
+            // Pods leave an unreachable node after 30 s (a real cluster's default is 300 s): a kill-kubelet step of a
+            // couple of minutes shows them rescheduled.
+            UnreachableTolerance = TimeSpan.FromSeconds(30),
             ContextName = request.ClusterName,
         }, nodes, time, loggers, cancellationToken);
         lock (_gate) { _clusters.Add(cluster); }
         return cluster.Kubeconfig; // the deployer keeps it as the cell's kubeconfig artifact
+    }
+
+    /// <summary>The cluster (started and not yet disposed) that has <paramref name="node"/>, or null.</summary>
+    public SimulatedCluster? FindByNode(string node)
+    {
+        lock (_gate) { return _clusters.LastOrDefault(c => c.HasNode(node)); }
     }
 
     private static string Role(NodeRole role) => role switch

@@ -17,7 +17,7 @@ public static class LabMachinesExtensions
     /// <summary>
     /// The built-in lab as the farm's backend: virtual BMCs over simulated machines and QEMU machines that really network-boot
     /// the lab image from the farm's boot service on loopback, the simulated clusters (the lab deployer) with the real add-on
-    /// manifests, the lab's hardware faults for chaos steps and recorded conformance results; the rest is
+    /// manifests, the lab's hardware faults and node agent for chaos steps and recorded conformance results; the rest is
     /// <see cref="FarmPipelineExtensions.AddFarmPipeline"/>, tuned to machines that POST and boot in seconds. Start it with
     /// <see cref="IFarmStart"/> (builds the image, binds the boot service, starts the lab).
     /// </summary>
@@ -37,6 +37,7 @@ public static class LabMachinesExtensions
         services.AddSingleton(sp => new LabClusters(sp.GetRequiredService<LabRig>().Lab, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IClusterDeployer>(sp => new LabClusterDeployer(sp.GetRequiredService<LabClusters>().StartAsync));
         services.AddSingleton<ILabFaults>(sp => new LabFaultsAdapter(sp.GetRequiredService<LabRig>().Lab));
+        services.AddSingleton<INodeAgent>(sp => new LabNodeAgent(sp.GetRequiredService<LabClusters>().FindByNode));
         // The lab runs Sonobuoy's quick mode itself through the cluster API and writes the results tarball.
         services.AddSingleton<ISonobuoyRunner>(sp => new LabSonobuoyRunner(sp.GetRequiredService<TimeProvider>()));
         // Simulated machines POST and boot in seconds: deadlines to match, so a dead phase shows quickly.

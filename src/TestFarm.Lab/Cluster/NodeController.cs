@@ -2,7 +2,11 @@ using System.Text.Json.Nodes;
 
 namespace TestFarm.Lab.Cluster;
 
-/// <summary>Keeps Node objects in step with the node source: Ready while powered on, NotReady when off.</summary>
+/// <summary>
+/// Keeps Node objects in step with the node source and the simulated kubelets: Ready while powered on and the kubelet runs;
+/// Unknown at once when powered off, and a grace period after the kubelet stopped posting status (the node lifecycle
+/// controller's part), tainted <c>node.kubernetes.io/unreachable</c> while Unknown.
+/// </summary>
 public sealed class NodeController
 {
     public const string SimulatedAnnotation = "testfarm.io/simulated";
@@ -10,13 +14,25 @@ public sealed class NodeController
     private readonly ObjectStore _store;
     private readonly INodeSource _source;
     private readonly string _kubeletVersion;
+    private readonly SimulatedKubelets _kubelets;
+    private readonly TimeSpan _gracePeriod;
+
+    public const string UnreachableTaint = "node.kubernetes.io/unreachable";
 
     public NodeController(ResourceCatalog catalog, ObjectStore store, INodeSource source, string kubeletVersion)
+        : this(catalog, store, source, kubeletVersion, new SimulatedKubelets(), TimeSpan.FromSeconds(40))
+    {
+    }
+
+    public NodeController(ResourceCatalog catalog, ObjectStore store, INodeSource source, string kubeletVersion,
+        SimulatedKubelets kubelets, TimeSpan gracePeriod)
     {
         _catalog = catalog;
         _store = store;
         _source = source;
         _kubeletVersion = kubeletVersion;
+        _kubelets = kubelets;
+        _gracePeriod = gracePeriod;
     }
 
     public void Reconcile()
@@ -51,8 +67,10 @@ public sealed class NodeController
             spec["podCIDRs"] = new JsonArray(podCidr);
             obj["spec"] = spec;
             var previous = existing?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "Ready");
-            var ready = node.PoweredOn ? "True" : "Unknown";
+            var (ready, reason, message) = ReadyCondition(node, previous);
+            var reporting = ready == "True";
             var since = previous?["status"]?.GetValue<string>() == ready ? previous!["lastTransitionTime"]!.GetValue<string>() : _store.Now;
+            SetUnreachableTaints(spec, ready == "Unknown");
             var culture = System.Globalization.CultureInfo.InvariantCulture;
             var capacity = new JsonObject
             {
@@ -66,15 +84,15 @@ public sealed class NodeController
             obj["status"] = new JsonObject
             {
                 ["conditions"] = new JsonArray(
-                    Pressure("MemoryPressure", "KubeletHasSufficientMemory", since, node.PoweredOn),
-                    Pressure("DiskPressure", "KubeletHasNoDiskPressure", since, node.PoweredOn),
-                    Pressure("PIDPressure", "KubeletHasSufficientPID", since, node.PoweredOn),
+                    Pressure("MemoryPressure", "KubeletHasSufficientMemory", since, reporting),
+                    Pressure("DiskPressure", "KubeletHasNoDiskPressure", since, reporting),
+                    Pressure("PIDPressure", "KubeletHasSufficientPID", since, reporting),
                     new JsonObject
                     {
                         ["type"] = "Ready",
                         ["status"] = ready,
-                        ["reason"] = node.PoweredOn ? "KubeletReady" : "NodeStatusUnknown",
-                        ["message"] = node.PoweredOn ? "simulated kubelet is posting ready status" : "machine is powered off (simulated)",
+                        ["reason"] = reason,
+                        ["message"] = message,
                         ["lastTransitionTime"] = since,
                         ["lastHeartbeatTime"] = since,
                     }),
@@ -104,6 +122,41 @@ public sealed class NodeController
         {
             _store.Delete(type, null, stale["metadata"]!["name"]!.GetValue<string>());
         }
+    }
+
+    /// <summary>
+    /// The Ready condition: Unknown at once for a machine that is off; for a stopped kubelet, as last posted until the grace
+    /// period has passed since it stopped, then Unknown; True while the kubelet runs.
+    /// </summary>
+    private (string Status, string Reason, string Message) ReadyCondition(SimulatedNode node, JsonNode? previous)
+    {
+        if (!node.PoweredOn) return ("Unknown", "NodeStatusUnknown", "machine is powered off (simulated)");
+        if (_kubelets.StoppedAt(node.Name) is not { } stopped) return ("True", "KubeletReady", "simulated kubelet is posting ready status");
+        if (_store.Clock.GetUtcNow() - stopped >= _gracePeriod) return ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.");
+        return previous?["status"]?.GetValue<string>() is { } status
+            ? (status, previous["reason"]?.GetValue<string>() ?? "", previous["message"]?.GetValue<string>() ?? "")
+            : ("True", "KubeletReady", "simulated kubelet is posting ready status");
+    }
+
+    /// <summary>The node lifecycle controller's taints on an unreachable node (NoSchedule and NoExecute), keeping when each was added.</summary>
+    private void SetUnreachableTaints(JsonObject spec, bool unreachable)
+    {
+        var old = spec["taints"] as JsonArray;
+        var kept = new JsonArray();
+        string? added = null;
+        foreach (var taint in old ?? [])
+        {
+            if (taint?["key"]?.GetValue<string>() == UnreachableTaint) added ??= taint["timeAdded"]?.GetValue<string>();
+            else kept.Add(taint!.DeepClone());
+        }
+        if (unreachable)
+        {
+            added ??= _store.Now;
+            kept.Add(new JsonObject { ["key"] = UnreachableTaint, ["effect"] = "NoSchedule", ["timeAdded"] = added });
+            kept.Add(new JsonObject { ["key"] = UnreachableTaint, ["effect"] = "NoExecute", ["timeAdded"] = added });
+        }
+        if (kept.Count > 0) spec["taints"] = kept;
+        else spec.Remove("taints");
     }
 
     /// <summary>A pressure condition: False while the kubelet reports, Unknown once it stopped.</summary>

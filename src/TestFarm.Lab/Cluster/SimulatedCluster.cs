@@ -29,11 +29,13 @@ public sealed class SimulatedCluster : IAsyncDisposable
     private readonly ClusterBaseline _baseline;
     private readonly RookOperator _rook;
     private readonly VolumeProvisioner _volumes;
+    private readonly PodEvictionController _evictions;
 
     private SimulatedCluster(WebApplication app, ClusterCertificates certificates, ObjectStore store, ResourceCatalog catalog,
         NodeController nodes, WorkloadController workloads, AddonControllers addons, SimulatedClusterOptions options,
-        TimeProvider time, ILogger logger, string token)
+        TimeProvider time, ILogger logger, string token, SimulatedKubelets kubelets)
     {
+        Kubelets = kubelets;
         _app = app;
         Certificates = certificates;
         Store = store;
@@ -44,6 +46,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         _baseline = new ClusterBaseline(catalog, store, options.KubernetesVersion);
         _rook = new RookOperator(catalog, store);
         _volumes = new VolumeProvisioner(catalog, store);
+        _evictions = new PodEvictionController(catalog, store, options.UnreachableTolerance);
         Options = options;
         Token = token;
         _logger = logger;
@@ -60,6 +63,8 @@ public sealed class SimulatedCluster : IAsyncDisposable
     public ObjectStore Store { get; }
     public ResourceCatalog Catalog { get; }
     public SimulatedClusterOptions Options { get; }
+    /// <summary>Each node's simulated kubelet: a node agent stops and starts them.</summary>
+    public SimulatedKubelets Kubelets { get; }
     /// <summary>(VIP, port) pairs of LoadBalancer services that answer on loopback now.</summary>
     public IReadOnlyList<(string Ip, int Port)> AnsweringLoadBalancers => _addons.Responders.Listening;
 
@@ -115,10 +120,11 @@ public sealed class SimulatedCluster : IAsyncDisposable
         });
         await app.StartAsync(cancellationToken);
 
-        var nodes = new NodeController(catalog, store, nodeSource, options.KubernetesVersion);
+        var kubelets = new SimulatedKubelets();
+        var nodes = new NodeController(catalog, store, nodeSource, options.KubernetesVersion, kubelets, options.NodeMonitorGracePeriod);
         var workloads = new WorkloadController(catalog, store, time, options.PodReadyDelay);
         var addons = new AddonControllers(catalog, store);
-        var cluster = new SimulatedCluster(app, certificates, store, catalog, nodes, workloads, addons, options, time, logger, token);
+        var cluster = new SimulatedCluster(app, certificates, store, catalog, nodes, workloads, addons, options, time, logger, token, kubelets);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         cluster.Url = new Uri(new Uri(address).GetLeftPart(UriPartial.Authority).Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/");
         cluster.ReconcileNow();
@@ -151,6 +157,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         lock (Store.WriteGate)
         {
             _nodes.Reconcile();
+            _evictions.Reconcile();
             _baseline.Reconcile();
             _workloads.Reconcile();
             _addons.Reconcile();
@@ -158,6 +165,33 @@ public sealed class SimulatedCluster : IAsyncDisposable
             _volumes.Reconcile();
         }
     }
+
+    /// <summary>Stops the node's kubelet now (a node agent's <c>kill-kubelet</c>); false when the cluster has no such node.</summary>
+    public bool StopKubelet(string node)
+    {
+        if (!HasNode(node)) return false;
+        Kubelets.Stop(node, Store.Clock.GetUtcNow());
+        ReconcileNow();
+        return true;
+    }
+
+    /// <summary>Starts the node's kubelet again; the node posts Ready at once.</summary>
+    public bool StartKubelet(string node)
+    {
+        if (!HasNode(node)) return false;
+        Kubelets.Start(node);
+        ReconcileNow();
+        return true;
+    }
+
+    /// <summary>Kills (and the kubelet restarts) the containers of the node's Running pods, optionally of one namespace; returns how many.</summary>
+    public int RestartContainers(string node, string? ns)
+    {
+        lock (Store.WriteGate) { return _workloads.RestartContainers(node, ns); }
+    }
+
+    /// <summary>Is <paramref name="node"/> a node of this cluster?</summary>
+    public bool HasNode(string node) => Store.Get(Catalog.Find("", "v1", "nodes")!, null, node) is not null;
 
     private void ReconcileSafely()
     {

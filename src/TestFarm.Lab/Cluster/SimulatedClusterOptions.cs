@@ -21,6 +21,18 @@ public sealed record SimulatedClusterOptions
     /// <summary>Quiet time after which a watch with allowWatchBookmarks gets a BOOKMARK. Default 5s.</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a node whose kubelet stopped posting status stays as it was before the node lifecycle controller marks it
+    /// Unknown (kube-controller-manager's <c>--node-monitor-grace-period</c>). Default 40s.
+    /// </summary>
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>
+    /// How long a pod stays on an unreachable node before it is evicted, unless it tolerates
+    /// <c>node.kubernetes.io/unreachable</c> itself (the DefaultTolerationSeconds admission plugin's 300s). Default 300s.
+    /// </summary>
+    public TimeSpan UnreachableTolerance { get; init; } = TimeSpan.FromSeconds(300);
+
     /// <summary>Name of the cluster, context and user in the written kubeconfig.</summary>
     public string ContextName { get; init; } = "testfarm-lab";
 }

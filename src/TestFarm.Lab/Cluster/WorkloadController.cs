@@ -205,13 +205,16 @@ public sealed class WorkloadController
         var node = nodes.FirstOrDefault(n => NameOf(n) == nodeName);
         var hostIp = node is null ? null : NodeController.InternalIp(node);
         var podIp = node is null ? null : pod["spec"]?["hostNetwork"]?.GetValue<bool>() == true ? hostIp : PodIp(node, uid);
+        var previous = (pod["status"]?["containerStatuses"]?.AsArray() ?? []).OfType<JsonObject>()
+            .GroupBy(c => c["name"]?.GetValue<string>() ?? "", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var containers = (pod["spec"]?["containers"]?.AsArray() ?? []).Select(c => (JsonNode)new JsonObject
         {
             ["name"] = c?["name"]?.DeepClone(),
             ["image"] = c?["image"]?.DeepClone(),
             ["ready"] = ready,
             ["started"] = ready,
-            ["restartCount"] = 0,
+            ["restartCount"] = previous.GetValueOrDefault(c?["name"]?.GetValue<string>() ?? "")?["restartCount"]?.DeepClone() ?? 0,
+            ["lastState"] = previous.GetValueOrDefault(c?["name"]?.GetValue<string>() ?? "")?["lastState"]?.DeepClone() ?? new JsonObject(),
             ["state"] = ready ? new JsonObject { ["running"] = new JsonObject { ["startedAt"] = now } }
                               : new JsonObject { ["waiting"] = new JsonObject { ["reason"] = nodeReady ? "ContainerCreating" : "NodeNotReady" } },
         }).ToArray();
@@ -228,6 +231,39 @@ public sealed class WorkloadController
             ["startTime"] = pod["metadata"]!["creationTimestamp"]!.DeepClone(),
         };
         _store.Put(Pods, pod);
+    }
+
+    /// <summary>
+    /// The kubelet's part when a node's containers are killed (<c>crictl stop</c>): each container of each Running pod on the
+    /// node (of one namespace, when given) is restarted: its restartCount goes up, its last state is the kill (exit 137),
+    /// and the pod is not Ready until the containers have started again (the pod-ready delay). Returns how many.
+    /// </summary>
+    public int RestartContainers(string node, string? ns)
+    {
+        var killed = 0;
+        var now = _store.Now;
+        foreach (var pod in _store.List(Pods, ns).Where(p => p["spec"]?["nodeName"]?.GetValue<string>() == node
+                     && p["status"]?["phase"]?.GetValue<string>() == "Running"))
+        {
+            var statuses = pod["status"]?["containerStatuses"] as JsonArray;
+            if (statuses is null || statuses.Count == 0) continue;
+            foreach (var c in statuses.OfType<JsonObject>())
+            {
+                c["restartCount"] = (c["restartCount"]?.GetValue<int>() ?? 0) + 1;
+                c["ready"] = false;
+                c["started"] = false;
+                c["lastState"] = new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = 137, ["reason"] = "Error", ["finishedAt"] = now } };
+                c["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } };
+                killed++;
+            }
+            pod["status"]!["conditions"] = new JsonArray(
+                Admission.Condition("PodScheduled", "Scheduled", now, "True"),
+                Admission.Condition("ContainersReady", "ContainersNotReady", now, "False"),
+                Admission.Condition("Ready", "ContainersNotReady", now, "False"));
+            _podBorn[pod["metadata"]!["uid"]!.GetValue<string>()] = _time.GetUtcNow();
+            _store.Put(Pods, pod);
+        }
+        return killed;
     }
 
     /// <summary>An address in the node's podCIDR (a /24), chosen from the pod's uid.</summary>

@@ -44,7 +44,7 @@ internal sealed class ChaosActions(StepRun run, string step, ChaosScope scope, I
             // Whatever happened while it held, the fault is undone: a machine left off would fail every later step.
             // Even when the step was stopped; bounded on its own clock then.
             using var bounded = new CancellationTokenSource(PowerWait, run.Time);
-            if (s.RestoreAfter is not null) await RestoreAsync(s, m, ct.IsCancellationRequested ? bounded.Token : ct).ConfigureAwait(false);
+            if (s.RestoreAfter is not null || s.Action == "kill-kubelet") await RestoreAsync(s, m, ct.IsCancellationRequested ? bounded.Token : ct).ConfigureAwait(false);
         }
     }
 
@@ -124,6 +124,10 @@ internal sealed class ChaosActions(StepRun run, string step, ChaosScope scope, I
                 await Lab().InsertDriveAsync(m.Machine.Id, s.Drive!, ct).ConfigureAwait(false);
                 Record($"insert-drive {s.Drive}", m.Machine.Id);
                 break;
+            case "kill-kubelet":
+                await Agent().StartKubeletAsync(m.NodeName, ct).ConfigureAwait(false);
+                Record("start-kubelet", m.NodeName);
+                break;
             case "cordon" or "drain":
                 await SetUnschedulableAsync(m.NodeName, false, ct).ConfigureAwait(false);
                 Record("uncordon", m.NodeName);
@@ -135,7 +139,7 @@ internal sealed class ChaosActions(StepRun run, string step, ChaosScope scope, I
     {
         var pods = await run.Cell.Cluster.ListAsync(ResourceKind.Pod, target.Namespace, target.LabelSelector, ct).ConfigureAwait(false);
         var candidates = new List<JsonObject>();
-        foreach (var pod in pods.Where(p => p.Str("status", "phase") == "Running"))
+        foreach (var pod in pods.Where(p => p.Str("status", "phase") == "Running" && PodOwners.Matches(p, target.OwnerKind, target.OwnerName)))
         {
             var node = pod.Str("spec", "nodeName");
             if (scope.OwnsNode(node)) candidates.Add(pod);

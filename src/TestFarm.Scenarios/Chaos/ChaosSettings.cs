@@ -4,8 +4,17 @@ using TestFarm.Scenarios.Settings;
 
 namespace TestFarm.Scenarios.Chaos;
 
-/// <summary>One namespace of a pod-kill (Cookiemonster style: <c>target</c> pods per <c>interval</c>).</summary>
-public sealed record PodKillTarget(string Namespace, string? LabelSelector, int Target);
+/// <summary>
+/// One namespace of a pod-kill (Cookiemonster style: <c>target</c> pods per <c>interval</c>), optionally only pods of one
+/// kind of workload (<c>ownerKind</c>: deployment, statefulset, daemonset) and of one named workload (<c>ownerName</c>).
+/// </summary>
+public sealed record PodKillTarget(string Namespace, string? LabelSelector, int Target)
+{
+    public static readonly IReadOnlyList<string> OwnerKinds = ["deployment", "statefulset", "daemonset"];
+
+    public string? OwnerKind { get; init; }
+    public string? OwnerName { get; init; }
+}
 
 /// <summary>
 /// A chaos step's settings. <c>action</c>: kill-pods, cordon, drain, kill-kubelet, kill-containers, power-off,
@@ -77,6 +86,11 @@ public sealed record ChaosSettings
         if (selector is not null && LabelSelector.Check(selector) is { } bad) s.Error(bad);
         if (ns.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(ns, "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))
             s.Error($"'{ns}' is not a valid namespace name");
-        return new PodKillTarget(ns, selector, s.Int("target", 1, 1, 1000));
+        var ownerKind = s.String("ownerKind");
+        if (ownerKind is not null && !PodKillTarget.OwnerKinds.Contains(ownerKind))
+            s.Error($"'ownerKind' must be one of {string.Join(", ", PodKillTarget.OwnerKinds)}, was '{ownerKind}'");
+        var ownerName = s.String("ownerName");
+        if (ownerName is not null && ownerKind is null) s.Error("'ownerName' needs 'ownerKind'");
+        return new PodKillTarget(ns, selector, s.Int("target", 1, 1, 1000)) { OwnerKind = ownerKind, OwnerName = ownerName };
     }
 }

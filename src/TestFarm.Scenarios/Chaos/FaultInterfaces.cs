@@ -1,9 +1,13 @@
 namespace TestFarm.Scenarios.Chaos;
 
-/// <summary>The farm's agent on a node (a privileged DaemonSet or the lab's simulation): kills processes.</summary>
+/// <summary>The farm's agent on a node (over SSH on a real machine, or the lab's simulation): kills processes.</summary>
 public interface INodeAgent
 {
+    /// <summary>Stops the node's kubelet; it stays stopped until <see cref="StartKubeletAsync"/>.</summary>
     Task KillKubeletAsync(string nodeName, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts the node's kubelet again (the end of a <c>kill-kubelet</c> step's duration).</summary>
+    Task StartKubeletAsync(string nodeName, CancellationToken cancellationToken = default);
 
     /// <summary>Kills the containers on a node, optionally only those of one namespace; returns how many.</summary>
     Task<int> KillContainersAsync(string nodeName, string? ns, CancellationToken cancellationToken = default);

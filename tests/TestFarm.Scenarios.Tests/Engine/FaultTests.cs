@@ -22,13 +22,16 @@ public sealed class FaultTests
         public Task KillKubeletAsync(string nodeName, CancellationToken cancellationToken = default)
         { Calls.Add($"kubelet {nodeName}"); return Task.CompletedTask; }
 
+        public Task StartKubeletAsync(string nodeName, CancellationToken cancellationToken = default)
+        { Calls.Add($"kubelet-start {nodeName}"); return Task.CompletedTask; }
+
         public Task<int> KillContainersAsync(string nodeName, string? ns, CancellationToken cancellationToken = default)
         { Calls.Add($"containers {nodeName} {ns}"); return Task.FromResult(3); }
     }
 
     [TestCase("action: nic-down\nnode: w-0\nnic: eno2\nrestoreAfter: 20s", new[] { "nic m-w-0 eno2 down", "nic m-w-0 eno2 up" })]
     [TestCase("action: pull-drive\nrole: worker\ndrive: nvme1\nrestoreAfter: 1m", new[] { "pull m-w-0 nvme1", "insert m-w-0 nvme1" })]
-    [TestCase("action: kill-kubelet\nnode: m-w-1", new[] { "kubelet w-1" })]
+    [TestCase("action: kill-kubelet\nnode: m-w-1", new[] { "kubelet w-1", "kubelet-start w-1" })]
     [TestCase("action: kill-containers\nnode: cp-0", new[] { "containers cp-0 " })]
     public void LabAndNodeAgentFaultsAreRecordedWithTheirTimes(string settings, string[] expected)
     {

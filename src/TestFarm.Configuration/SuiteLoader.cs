@@ -54,7 +54,7 @@ public static class SuiteLoader
         foreach (var (k, v) in map.Children)
         {
             var key = (k as YamlScalarNode)?.Value ?? "";
-            if (key is not ("kind" or "name")) settings[key] = YamlReader.ToValue(v);
+            if (key is not ("kind" or "name")) settings[key] = reader.ToValue(v, key);
         }
         var at = reader.At(node);
         var step = new SuiteStep { Kind = kind, Name = name, Settings = settings, Source = at.ToString() };

@@ -143,15 +143,31 @@ internal sealed partial class YamlReader(string file)
         return null;
     }
 
-    /// <summary>Plain YAML as CLR values: string, list of object?, dictionary of string → object?.</summary>
-    public static object? ToValue(YamlNode node) => node switch
+    /// <summary>
+    /// Plain YAML as CLR values: string, list of object?, dictionary of string → object?. A mapping key that is not
+    /// plain text, or one that repeats, is an error at the key (the entry is left out).
+    /// </summary>
+    public object? ToValue(YamlNode node, string path) => node switch
     {
         YamlScalarNode s when IsNull(s) => null,
         YamlScalarNode s => s.Value,
-        YamlSequenceNode q => q.Children.Select(ToValue).ToList(),
-        YamlMappingNode m => m.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => ToValue(kv.Value), StringComparer.Ordinal),
+        YamlSequenceNode q => q.Children.Select((item, i) => ToValue(item, $"{path}[{i}]")).ToList(),
+        YamlMappingNode m => ToDictionary(m, path),
         _ => null,
     };
+
+    private Dictionary<string, object?> ToDictionary(YamlMappingNode map, string path)
+    {
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (k, v) in map.Children)
+        {
+            if (k is not YamlScalarNode { Value: { } key })
+                Error(k, $"a key under '{Display(path)}' must be plain text, not a list or mapping");
+            else if (!values.TryAdd(key, ToValue(v, $"{path}.{key}")))
+                Error(k, $"duplicate field '{Display($"{path}.{key}")}'");
+        }
+        return values;
+    }
 
     public static bool IsNull(YamlNode node) =>
         node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" };

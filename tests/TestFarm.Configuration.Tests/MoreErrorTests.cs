@@ -80,4 +80,16 @@ public sealed class MoreErrorTests
             "scenarios/plans/tiny.yaml:12:24: matrix exclude names unknown topology '1cp-2w'; did you mean '1cp-1w'?",
         }));
     }
+
+    [Test]
+    public void A_step_setting_with_a_list_as_a_key_is_an_error_at_the_key()
+    {
+        // A mutated suite once crashed the loader here (a cast of a non-scalar key).
+        var suite = ConfigText.Suite + "\n    headers:\n      ? [a, b]\n      : 1\n      x: 1\n";
+        var set = ConfigText.Load(("scenarios/suites/quick.yaml", suite));
+        Assert.That(ConfigText.Messages(set), Is.EqualTo(new[]
+        {
+            "scenarios/suites/quick.yaml:7:9: a key under 'headers' must be plain text, not a list or mapping",
+        }));
+    }
 }

@@ -13,6 +13,10 @@ public enum ProvisioningPhase
     Wipe,
     ClearOverride,
     PowerOffAfterClean,
+    /// <summary>Fast track: the resident agent fetches and writes the image.</summary>
+    AgentWrite,
+    /// <summary>Fast track: the agent kexecs the written kernel, which calls back.</summary>
+    Kexec,
 }
 
 public static class ProvisioningPhaseNames
@@ -30,6 +34,8 @@ public static class ProvisioningPhaseNames
         ProvisioningPhase.Wipe => "wipe",
         ProvisioningPhase.ClearOverride => "clear-override",
         ProvisioningPhase.PowerOffAfterClean => "power-off-after-clean",
+        ProvisioningPhase.AgentWrite => "agent-write",
+        ProvisioningPhase.Kexec => "kexec",
         _ => phase.ToString(),
     };
 }
@@ -81,8 +87,8 @@ public sealed record ProvisioningPolicy
         ProvisioningPhase.PowerOff or ProvisioningPhase.PowerOffAfterClean => PowerOff,
         ProvisioningPhase.OverrideSet or ProvisioningPhase.ClearOverride => OverrideSet,
         ProvisioningPhase.Post => Post,
-        ProvisioningPhase.NetworkBoot => NetworkBoot,
-        ProvisioningPhase.AgentCallback => AgentCallback,
+        ProvisioningPhase.NetworkBoot or ProvisioningPhase.AgentWrite => NetworkBoot,
+        ProvisioningPhase.AgentCallback or ProvisioningPhase.Kexec => AgentCallback,
         ProvisioningPhase.Wipe => Wipe,
         _ => new PhasePolicy { Deadline = TimeSpan.FromMinutes(1) },
     };

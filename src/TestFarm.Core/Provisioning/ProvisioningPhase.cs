@@ -74,6 +74,12 @@ public sealed record ProvisioningPolicy
     /// image's agent polls every second.
     /// </summary>
     public TimeSpan AgentSilence { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// After a trusted cell's cleaning, leave the machine powered in its agent so the next trusted build is kexec'd
+    /// without a firmware POST (profiles may still forbid it with <c>boot.fastTrack: false</c>). Off by default: the
+    /// agent of the boot image must understand the <c>kexec</c> action.
+    /// </summary>
+    public bool FastTrack { get; set; }
 
     /// <summary>Every phase with one deadline, retries and backoff (fast simulated machines, tests).</summary>
     public static ProvisioningPolicy Uniform(PhasePolicy phase, TimeSpan heartbeatInterval) => new()

@@ -11,8 +11,8 @@ public static class HardwareProfileLoader
     private static readonly string[] CpuKeys = ["vendor", "model", "sockets", "cores"];
     private static readonly string[] NicKeys = ["vendor", "model", "driver", "speedGbps", "ports", "count", "role"];
     private static readonly string[] StorageKeys = ["kind", "sizeGB", "count", "role"];
-    private static readonly string[] FirmwareKeys = ["bios", "bmc", "nic"];
-    private static readonly string[] BootKeys = ["modes", "methods"];
+    private static readonly string[] FirmwareKeys = ["bios", "bmc", "nic", "postSeconds"];
+    private static readonly string[] BootKeys = ["modes", "methods", "fastTrack"];
 
     /// <summary>The profile, or null when a required part is missing; <paramref name="errors"/> gets every problem.</summary>
     public static Loaded<HardwareProfile>? Load(string file, string text, ICollection<ConfigError> errors)
@@ -63,14 +63,15 @@ public static class HardwareProfileLoader
 
         var firmware = new FirmwareSpec();
         if (f.Map("firmware", FirmwareKeys) is { } fw)
-            firmware = new FirmwareSpec { Bios = fw.Str("bios"), Bmc = fw.Str("bmc"), Nic = fw.Str("nic") };
+            firmware = new FirmwareSpec { Bios = fw.Str("bios"), Bmc = fw.Str("bmc"), Nic = fw.Str("nic"), PostSeconds = PostSeconds(fw) ?? 0 };
 
         var boot = new BootSpec();
         if (f.Map("boot", BootKeys) is { } b)
         {
             var modes = b.Enums<BootMode>("modes");
             var methods = b.Enums<BootMethod>("methods");
-            boot = new BootSpec { Modes = modes.Count > 0 ? modes : boot.Modes, Methods = methods.Count > 0 ? methods : boot.Methods };
+            var fastTrack = b.Bool("fastTrack");
+            boot = new BootSpec { Modes = modes.Count > 0 ? modes : boot.Modes, Methods = methods.Count > 0 ? methods : boot.Methods, FastTrack = fastTrack ?? true };
         }
         var labels = f.StringMap("labels");
 
@@ -80,6 +81,18 @@ public static class HardwareProfileLoader
             Name = name, Arch = arch.Value, Cpu = cpu, MemoryGiB = memory.Value,
             Nics = nics, Storage = storage, Firmware = firmware, Boot = boot, Labels = labels,
         };
+    }
+
+    /// <summary>0..<see cref="FirmwareSpec.MaxPostSeconds"/>; negative and absurd values are errors at the value.</summary>
+    private static int? PostSeconds(Fields fw)
+    {
+        var value = fw.Int("postSeconds", min: 0);
+        if (value is > FirmwareSpec.MaxPostSeconds)
+        {
+            fw.Reader.Error(fw.Get("postSeconds")!, $"'firmware.postSeconds' must be at most {FirmwareSpec.MaxPostSeconds} (30 minutes), was {value}");
+            return null;
+        }
+        return value;
     }
 
     private static CpuSpec? ReadCpu(Fields? c)

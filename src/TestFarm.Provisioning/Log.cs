@@ -53,6 +53,10 @@ internal static partial class Log
         Message = "Machine {MachineId}: boot method {Method} unusable ({Error}); trying the next")]
     public static partial void MethodFallback(ILogger logger, string machineId, BootMethod method, string error);
 
+    [LoggerMessage(EventId = EventIds.Provisioning.KexecFallback, EventName = nameof(EventIds.Provisioning.KexecFallback), Level = LogLevel.Warning,
+        Message = "Machine {MachineId}: fast track failed ({Error}); taking the full path")]
+    public static partial void KexecFallback(ILogger logger, string machineId, string error);
+
     [LoggerMessage(EventId = EventIds.Provisioning.Cleaned, EventName = nameof(EventIds.Provisioning.Cleaned), Level = LogLevel.Information,
         Message = "Machine {MachineId}: cleaning ended {Status} (phase {Phase})")]
     public static partial void Cleaned(ILogger logger, string machineId, ProvisioningStatus status, ProvisioningPhase? phase);

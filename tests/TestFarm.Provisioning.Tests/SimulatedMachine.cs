@@ -23,7 +23,9 @@ internal sealed class SimulatedMachine
         bmc.OnPowerOn = PowerOn;
         sessions.ActionQueued += (id, action) =>
         {
-            if (id == machine.Id && AnswersWipe)
+            if (id != machine.Id) return;
+            if (action.Kind == "kexec") { Kexec(); return; }
+            if (AnswersWipe)
                 Cleaned = sessions.AcceptCleaned(new AgentCleanedReport { Token = action.Token, Wiped = ["vda"], Failed = WipeFails ? ["vda"] : [] }, "sim");
         };
     }
@@ -39,6 +41,10 @@ internal sealed class SimulatedMachine
     public List<AgentNic> Nics { get; set; } = [new() { Name = "eth0", Driver = "virtio_net" }];
     public List<AgentDisk> Disks { get; set; } = [new() { Name = "vda", SizeBytes = 1_000_000_000, Rotational = true }];
     public List<BootTarget> Boots { get; } = [];
+    /// <summary>Kexecs the resident agent did on request (fast track), with no power cycle.</summary>
+    public int Kexecs { get; private set; }
+    /// <summary>The build id a kexec'd kernel reports; null: the requested one.</summary>
+    public string? KexecReportsBuild { get; set; }
     public TokenCheck? Booted { get; private set; }
     public TokenCheck? Cleaned { get; private set; }
     public string? LastToken { get; private set; }
@@ -51,6 +57,15 @@ internal sealed class SimulatedMachine
         if (ticket is null || !CallsBack) return;
         LastToken = ticket.Token;
         Booted = _sessions.AcceptBooted(Report(ticket.Token, ReportsBuild ?? ticket.Image.BuildId), "sim").Check;
+    }
+
+    private void Kexec()
+    {
+        Kexecs++;
+        var ticket = _sessions.PendingForMac(Machine.ProvisioningMac);
+        if (ticket is null || !CallsBack) return;
+        LastToken = ticket.Token;
+        Booted = _sessions.AcceptBooted(Report(ticket.Token, KexecReportsBuild ?? ReportsBuild ?? ticket.Image.BuildId), "sim").Check;
     }
 
     public AgentBootedReport Report(string token, string buildId) => new()

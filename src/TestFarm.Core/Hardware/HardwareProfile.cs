@@ -54,6 +54,13 @@ public sealed record FirmwareSpec
     public string? Bios { get; init; }
     public string? Bmc { get; init; }
     public string? Nic { get; init; }
+    /// <summary>Seconds from power-on or reset until the firmware hands over to the boot loader (0 for emulated machines).</summary>
+    public int PostSeconds { get; init; }
+
+    /// <summary>The most a profile may declare: a POST longer than this is a typo, not a machine.</summary>
+    public const int MaxPostSeconds = 1800;
+
+    public TimeSpan Post => TimeSpan.FromSeconds(PostSeconds);
 }
 
 public enum BootMode { Uefi, Legacy }
@@ -64,4 +71,9 @@ public sealed record BootSpec
 {
     public IReadOnlyList<BootMode> Modes { get; init; } = [BootMode.Uefi];
     public IReadOnlyList<BootMethod> Methods { get; init; } = [BootMethod.Pxe];
+    /// <summary>
+    /// The machine may stay in the agent after a trusted cell's cleaning and boot the next trusted build by kexec,
+    /// without a firmware POST. False forces the full power-cycle path every time.
+    /// </summary>
+    public bool FastTrack { get; init; } = true;
 }

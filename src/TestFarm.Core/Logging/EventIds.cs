@@ -75,6 +75,7 @@ public static class EventIds
         public const int HealthMoved = 6021;
         public const int HealthMoveSkipped = 6022;
         public const int BootRefused = 6023;
+        public const int KexecFallback = 6024;
         public const int QemuStarted = 6030;
     }
 

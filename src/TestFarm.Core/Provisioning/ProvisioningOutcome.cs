@@ -32,6 +32,10 @@ public sealed record ProvisioningOutcome
     public ObservedHardware? Observed { get; init; }
     public IReadOnlyList<DriftItem> Drift { get; init; } = [];
     public IReadOnlyList<PhaseTiming> Phases { get; init; } = [];
+    /// <summary>Which way the machine was booted (null for a cleaning, or a failure before any boot).</summary>
+    public BootPath? Path { get; init; }
+    /// <summary>A cleaning left the machine powered in its agent, ready to be fast-tracked.</summary>
+    public bool AgentResident { get; init; }
 
     public bool Ok => Status is ProvisioningStatus.Succeeded or ProvisioningStatus.FastTracked;
 

@@ -13,6 +13,10 @@ public enum ProvisioningPhase
     Wipe,
     ClearOverride,
     PowerOffAfterClean,
+    /// <summary>Fast track: the resident agent fetches and writes the image.</summary>
+    AgentWrite,
+    /// <summary>Fast track: the agent kexecs the written kernel, which calls back.</summary>
+    Kexec,
 }
 
 public static class ProvisioningPhaseNames
@@ -30,6 +34,8 @@ public static class ProvisioningPhaseNames
         ProvisioningPhase.Wipe => "wipe",
         ProvisioningPhase.ClearOverride => "clear-override",
         ProvisioningPhase.PowerOffAfterClean => "power-off-after-clean",
+        ProvisioningPhase.AgentWrite => "agent-write",
+        ProvisioningPhase.Kexec => "kexec",
         _ => phase.ToString(),
     };
 }
@@ -68,6 +74,12 @@ public sealed record ProvisioningPolicy
     /// image's agent polls every second.
     /// </summary>
     public TimeSpan AgentSilence { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// After a trusted cell's cleaning, leave the machine powered in its agent so the next trusted build is kexec'd
+    /// without a firmware POST (profiles may still forbid it with <c>boot.fastTrack: false</c>). Off by default: the
+    /// agent of the boot image must understand the <c>kexec</c> action.
+    /// </summary>
+    public bool FastTrack { get; set; }
 
     /// <summary>Every phase with one deadline, retries and backoff (fast simulated machines, tests).</summary>
     public static ProvisioningPolicy Uniform(PhasePolicy phase, TimeSpan heartbeatInterval) => new()
@@ -81,8 +93,8 @@ public sealed record ProvisioningPolicy
         ProvisioningPhase.PowerOff or ProvisioningPhase.PowerOffAfterClean => PowerOff,
         ProvisioningPhase.OverrideSet or ProvisioningPhase.ClearOverride => OverrideSet,
         ProvisioningPhase.Post => Post,
-        ProvisioningPhase.NetworkBoot => NetworkBoot,
-        ProvisioningPhase.AgentCallback => AgentCallback,
+        ProvisioningPhase.NetworkBoot or ProvisioningPhase.AgentWrite => NetworkBoot,
+        ProvisioningPhase.AgentCallback or ProvisioningPhase.Kexec => AgentCallback,
         ProvisioningPhase.Wipe => Wipe,
         _ => new PhasePolicy { Deadline = TimeSpan.FromMinutes(1) },
     };

@@ -46,6 +46,8 @@ public sealed record LabOptions
     /// <summary>Durations per profile name; <see cref="DefaultTimings"/> for the rest.</summary>
     public IReadOnlyDictionary<string, SimulatedTimings> Timings { get; init; } = new Dictionary<string, SimulatedTimings>();
     public SimulatedTimings DefaultTimings { get; init; } = SimulatedTimings.Default;
+    /// <summary>Simulated machines take their profile's <c>firmware.postSeconds</c> as POST (off: the timings' own POST).</summary>
+    public bool PostFromProfiles { get; init; }
     /// <summary>Faults per machine id, applied at start (and changeable through the admin endpoint).</summary>
     public IReadOnlyDictionary<string, FaultSettings> Faults { get; init; } = new Dictionary<string, FaultSettings>();
     /// <summary>Site/rack/L2 domain written into the pool file.</summary>

@@ -107,6 +107,7 @@ public sealed class VirtualLab : IAsyncDisposable
             var id = $"sim-{i + 1:D4}";
             var profile = profiles[i % profiles.Count];
             var timings = options.Timings.GetValueOrDefault(profile.Name, options.DefaultTimings);
+            if (options.PostFromProfiles) timings = timings.WithPostOf(profile);
             machines[id] = new VirtualBmc(id, ++index, network[index], profile, new SimulatedMachine(time, timings), options.Faults.GetValueOrDefault(id));
         }
         for (var i = 0; i < options.QemuMachines; i++)

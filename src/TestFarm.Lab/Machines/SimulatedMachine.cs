@@ -73,6 +73,26 @@ public sealed class SimulatedMachine : IMachineBackend
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The running agent kexecs a new kernel: the OS boots again at once, with no firmware POST and no power cycle.
+    /// A no-op unless the machine is on.
+    /// </summary>
+    public Task KexecAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (PowerState != MachinePowerState.On) return Task.CompletedTask;
+            Kexecs++;
+            Phase = MachinePhase.Booting;
+            Schedule(_timings.Boot, () => Phase = MachinePhase.Running);
+        }
+        Changed?.Invoke(this);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Kexecs since creation (fast-tracked boots).</summary>
+    public int Kexecs { get; private set; }
+
     public Task SetLinkAsync(int nicIndex, bool up, CancellationToken cancellationToken = default)
     {
         lock (_gate)

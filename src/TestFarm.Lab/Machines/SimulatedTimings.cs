@@ -12,6 +12,13 @@ public sealed record SimulatedTimings
 
     public static SimulatedTimings Default { get; } = new();
 
+    /// <summary>These timings with the profile's declared firmware POST (<c>firmware.postSeconds</c>).</summary>
+    public SimulatedTimings WithPostOf(Core.Hardware.HardwareProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return this with { Post = profile.Firmware.Post };
+    }
+
     /// <summary>No waiting at all: power and boot complete at once (benchmarks).</summary>
     public static SimulatedTimings Instant { get; } = new() { Post = TimeSpan.Zero, Boot = TimeSpan.Zero, Shutdown = TimeSpan.Zero };
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TestFarm.Core.Bmc;
 using TestFarm.Core.Provisioning;
 using TestFarm.Orchestration.Pipeline;
@@ -12,6 +13,9 @@ namespace TestFarm.Orchestration.Adapters;
 /// </summary>
 public sealed class FarmProvisioner(Reimager reimager, Cleaner cleaner, IBmcClientFactory bmcs, ImageCatalogue images) : IMachineProvisioner
 {
+    /// <summary>What this process saw of each machine's last boot and cleaning (forgotten on restart: the full path then).</summary>
+    private readonly ConcurrentDictionary<string, MachineImageState> _states = new(StringComparer.Ordinal);
+
     public async Task<ProvisionResult> ReimageAsync(CellMachine machine, string buildId, bool trusted,
         Func<CancellationToken, Task> heartbeat, CancellationToken cancellationToken)
     {
@@ -22,7 +26,10 @@ public sealed class FarmProvisioner(Reimager reimager, Cleaner cleaner, IBmcClie
         var outcome = await reimager.ReimageAsync(bmc, new ReimageRequest
         {
             Machine = machine.Machine, Profile = machine.Profile, Image = image, Heartbeat = heartbeat,
+            State = _states.GetValueOrDefault(machine.Machine.Id, MachineImageState.Unknown), TrustedBuild = trusted,
         }, cancellationToken);
+        // A lease now runs on the machine: it is neither clean nor resident in an agent until its cleaning says so.
+        _states[machine.Machine.Id] = new MachineImageState { RunningDigest = outcome.Ok ? outcome.ImageDigest : null, LastLeaseTrusted = trusted };
         return ToResult(outcome);
     }
 
@@ -33,9 +40,11 @@ public sealed class FarmProvisioner(Reimager reimager, Cleaner cleaner, IBmcClie
         var outcome = await cleaner.CleanAsync(bmc, new CleanRequest
         {
             Machine = machine.Machine, Profile = machine.Profile, Untrusted = !trusted, Heartbeat = heartbeat,
+            StayInAgent = trusted && reimager.Policy.FastTrack,
             // A machine whose agent no longer runs (a chaos power-off rebooted it from disk) boots the image to wipe.
             CleaningImage = images.Images.LastOrDefault(i => i.Arch == machine.Profile.Arch),
         }, cancellationToken);
+        _states[machine.Machine.Id] = new MachineImageState { LastLeaseTrusted = trusted, LastLeaseClean = outcome.Ok, AgentResident = outcome.AgentResident };
         return ToResult(outcome);
     }
 

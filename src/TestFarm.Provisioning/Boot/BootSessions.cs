@@ -190,6 +190,25 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
         return action;
     }
 
+    /// <summary>
+    /// Asks the machine's resident agent to fetch the image of its pending ticket, write it and kexec it (fast track):
+    /// the agent reads <c>kexec TOKEN</c>, fetches its script by MAC (the ticket's network boot) and the kexec'd
+    /// kernel calls back with the ticket's token. Null when no agent session is open.
+    /// </summary>
+    public AgentAction? RequestKexec(string machineId, TimeSpan lifetime)
+    {
+        AgentAction action;
+        lock (_gate)
+        {
+            var session = _sessionsByMachine.GetValueOrDefault(machineId);
+            if (session is null) return null;
+            action = new AgentAction(BootTicket.NewToken(), "kexec", time.GetUtcNow() + lifetime);
+            session.Pending = action;
+        }
+        ActionQueued?.Invoke(machineId, action);
+        return action;
+    }
+
     /// <summary>Judges a cleaned callback against the session's pending wipe action.</summary>
     public TokenCheck AcceptCleaned(AgentCleanedReport report, string? remote)
     {

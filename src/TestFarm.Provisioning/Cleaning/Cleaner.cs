@@ -19,6 +19,11 @@ public sealed record CleanRequest
     /// <summary>Booted to wipe when the machine's agent is not running (the lab image serves the wipe).</summary>
     public BootImage? CleaningImage { get; init; }
     public Func<CancellationToken, Task>? Heartbeat { get; init; }
+    /// <summary>
+    /// Leave the machine powered in its agent after a trusted lease's wipe (when the profile allows fast track),
+    /// so the next trusted build is kexec'd without a POST. Ignored after an untrusted lease: that one powers off.
+    /// </summary>
+    public bool StayInAgent { get; init; }
 }
 
 /// <summary>
@@ -37,6 +42,7 @@ public sealed class Cleaner(BootSessions sessions, Reimager reimager, Provisioni
         var id = request.Machine.Id;
         var phases = new List<Core.Results.PhaseTiming>();
         ProvisioningOutcome outcome;
+        var resident = false;
         try
         {
             if (sessions.LiveSessionOf(id, policy.AgentSilence) is null && request.CleaningImage is { } image)
@@ -53,7 +59,7 @@ public sealed class Cleaner(BootSessions sessions, Reimager reimager, Provisioni
             await using var run = new PhaseRunner(id, policy, time, _log, request.Heartbeat, cancellationToken);
             try
             {
-                await WipeAsync(request, run);
+                var wipedByAgent = await WipeAsync(request, run);
                 await run.RunAsync(ProvisioningPhase.ClearOverride, HealthComponent.Bmc, async (_, ct) =>
                 {
                     await bmc.SetOneTimeBootAsync(BootTarget.None, BootModeRequest.Unchanged, ct);
@@ -65,8 +71,10 @@ public sealed class Cleaner(BootSessions sessions, Reimager reimager, Provisioni
                     try { await bmc.EjectVirtualMediaAsync(ct); }
                     catch (BmcException e) when (e.Kind == BmcErrorKind.Unsupported) { /* no virtual media on this BMC */ }
                 });
-                await Reimager.PowerOffAsync(bmc, run, ProvisioningPhase.PowerOffAfterClean);
-                outcome = new ProvisioningOutcome { MachineId = id, Status = ProvisioningStatus.Succeeded };
+                resident = wipedByAgent && request.StayInAgent && !request.Untrusted && request.Profile.Boot.FastTrack
+                    && sessions.LiveSessionOf(id, policy.AgentSilence) is not null;
+                if (!resident) await Reimager.PowerOffAsync(bmc, run, ProvisioningPhase.PowerOffAfterClean);
+                outcome = new ProvisioningOutcome { MachineId = id, Status = ProvisioningStatus.Succeeded, AgentResident = resident };
             }
             catch (PhaseFailedException e)
             {
@@ -76,15 +84,16 @@ public sealed class Cleaner(BootSessions sessions, Reimager reimager, Provisioni
         }
         finally
         {
-            sessions.CloseSession(id);
+            if (!resident) sessions.CloseSession(id);
         }
         return Done(outcome with { Phases = phases });
     }
 
-    private async Task WipeAsync(CleanRequest request, PhaseRunner run)
+    /// <summary>True when a running agent wiped the disks (false: a trusted lease with no agent, nothing wiped).</summary>
+    private async Task<bool> WipeAsync(CleanRequest request, PhaseRunner run)
     {
         var id = request.Machine.Id;
-        await run.RunAsync(ProvisioningPhase.Wipe, HealthComponent.Disk, async (deadline, ct) =>
+        return await run.RunAsync(ProvisioningPhase.Wipe, HealthComponent.Disk, async (deadline, ct) =>
         {
             var action = sessions.RequestWipe(id, deadline);
             if (action is null)
@@ -92,11 +101,12 @@ public sealed class Cleaner(BootSessions sessions, Reimager reimager, Provisioni
                 if (request.Untrusted)
                     throw new PhaseFailedException(ProvisioningPhase.Wipe,
                         "no agent runs on the machine and no cleaning image was given; the wipe after an untrusted lease is mandatory", HealthComponent.Agent);
-                return; // trusted lease, no agent: the next reimage overwrites the machine
+                return false; // trusted lease, no agent: the next reimage overwrites the machine
             }
             var report = await action.Completed.WaitAsync(ct);
             if (report.Failed.Count > 0)
                 throw new PhaseFailedException(ProvisioningPhase.Wipe, $"wipe failed on {string.Join(", ", report.Failed)}", HealthComponent.Disk);
+            return true;
         }, policy.Wipe with { Retries = 0 });
     }
 

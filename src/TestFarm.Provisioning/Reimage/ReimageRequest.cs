@@ -14,4 +14,6 @@ public sealed record ReimageRequest
     public MachineImageState State { get; init; } = MachineImageState.Unknown;
     /// <summary>The lease heartbeat, called at each phase start and regularly while a phase runs. Throwing stops the pipeline.</summary>
     public Func<CancellationToken, Task>? Heartbeat { get; init; }
+    /// <summary>The build comes from a trusted author: only then may a resident agent kexec it (fast track).</summary>
+    public bool TrustedBuild { get; init; }
 }

@@ -28,12 +28,23 @@ public sealed class Reimager(BootSessions sessions, BootServiceOptions boot, Pro
         if (FastTrack.CanSkip(request.State, request.Image))
         {
             Log.FastTracked(_log, machine.Id, request.Image.Digest);
-            return new ProvisioningOutcome { MachineId = machine.Id, Status = ProvisioningStatus.FastTracked, ImageDigest = request.Image.Digest };
+            return new ProvisioningOutcome { MachineId = machine.Id, Status = ProvisioningStatus.FastTracked, ImageDigest = request.Image.Digest, Path = BootPath.Skipped };
         }
 
         await using var run = new PhaseRunner(machine.Id, policy, time, _log, request.Heartbeat, cancellationToken);
         var failed = new List<BootMethod>();
         ProvisioningOutcome? outcome = null;
+        if (FastTrack.CanKexec(request.State, request.TrustedBuild, request.Profile.Boot.FastTrack)
+            && sessions.LiveSessionOf(machine.Id, policy.AgentSilence) is not null)
+        {
+            outcome = await KexecAsync(request, run);
+            if (outcome is not { Ok: true })
+            {
+                // The agent did not take it (or booted the wrong thing): the full path decides.
+                Log.KexecFallback(_log, machine.Id, outcome?.Error ?? "fast track refused");
+                outcome = null;
+            }
+        }
         while (outcome is null)
         {
             var method = BootMethodChoice.Candidates(request.Profile, request.Image, failed).FirstOrDefault((BootMethod)(-1));
@@ -64,6 +75,38 @@ public sealed class Reimager(BootSessions sessions, BootServiceOptions boot, Pro
         return outcome with { Phases = run.Snapshot() };
     }
 
+    /// <summary>
+    /// Fast track: the resident agent fetches and writes the image (<c>agent-write</c>), kexecs it and the new kernel
+    /// calls back (<c>kexec</c>), then <c>verify</c>. No BMC call, so no power cycle and no firmware POST.
+    /// </summary>
+    private async Task<ProvisioningOutcome?> KexecAsync(ReimageRequest request, PhaseRunner run)
+    {
+        var machine = request.Machine;
+        var method = BootMethodChoice.Candidates(request.Profile, request.Image, []).FirstOrDefault(BootMethod.Pxe);
+        var ticket = sessions.Issue(machine.Id, machine.ProvisioningMac, request.Image, method, policy.TokenLifetime);
+        try
+        {
+            await run.RunAsync(ProvisioningPhase.AgentWrite, HealthComponent.Agent, async (deadline, ct) =>
+            {
+                if (sessions.RequestKexec(machine.Id, deadline) is null)
+                    throw new PhaseFailedException(ProvisioningPhase.AgentWrite, "the resident agent's session closed", HealthComponent.Agent);
+                await ticket.Fetched.WaitAsync(ct);
+            }, policy.NetworkBoot with { Retries = 0 });
+            var report = await run.RunAsync(ProvisioningPhase.Kexec, HealthComponent.Agent,
+                (_, ct) => ticket.Booted.WaitAsync(ct), policy.AgentCallback with { Retries = 0 });
+            var verified = Verify(request, method, report, run);
+            return verified with { Path = BootPath.FastTrack };
+        }
+        catch (PhaseFailedException e)
+        {
+            return Failure(machine.Id, e.Phase, e.Blamed, method, e.Reason);
+        }
+        finally
+        {
+            sessions.Revoke(ticket);
+        }
+    }
+
     private async Task<ProvisioningOutcome> BootOnceAsync(IBmcClient bmc, ReimageRequest request, BootMethod method, PhaseRunner run)
     {
         var machine = request.Machine;
@@ -81,7 +124,7 @@ public sealed class Reimager(BootSessions sessions, BootServiceOptions boot, Pro
                 (_, ct) => ticket.Fetched.WaitAsync(ct), policy.NetworkBoot with { Retries = 0 });
             var report = await run.RunAsync(ProvisioningPhase.AgentCallback, HealthComponent.Agent,
                 (_, ct) => ticket.Booted.WaitAsync(ct), policy.AgentCallback with { Retries = 0 });
-            return Verify(request, method, report, run);
+            return Verify(request, method, report, run) with { Path = BootPath.Full };
         }
         finally
         {

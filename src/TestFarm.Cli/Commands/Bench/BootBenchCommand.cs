@@ -19,9 +19,17 @@ public sealed class BootBenchCommand(TimeProvider time) : ICliCommand
         var kernel = new Option<string>("--kernel-dir") { Description = "Kernel folder, to build the image if missing.", DefaultValueFactory = _ => System.IO.Path.Combine(".tools", "kernel") };
         var arch = new Option<string>("--arch") { Description = "amd64 (iPXE) or arm64 (UEFI PXE + GRUB); arm64 builds .artifacts/images/lab-arm64 unless --image is given.", DefaultValueFactory = _ => "amd64" };
         var target = new Option<double>("--target") { Description = "Largest acceptable ratio farm/bare.", DefaultValueFactory = _ => 1.2 };
-        var command = new Command("boot", "Time a bare QEMU network boot to the agent's callback against the farm's reimage → verified.") { qemu, image, kernel, target, arch };
+        var fastTrack = new Option<bool>("--fast-track") { Description = "Time grant → verified boot of one simulated machine fast-tracked (agent kexec) against the full path, POST from --profile, on a scaled clock; target ≤ 0.3 unless --target is given." };
+        var profile = new Option<string>("--profile") { Description = "Hardware profile whose firmware.postSeconds and boot.fastTrack the --fast-track machine takes.", DefaultValueFactory = _ => System.IO.Path.Combine("hardware-profiles", "xeon-6338-cx6.yaml") };
+        var scale = new Option<double>("--scale") { Description = "--fast-track: how many times faster than the system clock the simulated clock runs.", DefaultValueFactory = _ => 100 };
+        var command = new Command("boot", "Time a bare QEMU network boot to the agent's callback against the farm's reimage → verified.") { qemu, image, kernel, target, arch, fastTrack, profile, scale };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(fastTrack))
+            {
+                var fastTarget = parse.GetResult(target)?.Implicit ?? true ? 0.3 : parse.GetValue(target);
+                return await FastTrackBench.RunAsync(parse.GetValue(profile)!, parse.GetValue(scale), fastTarget, ct);
+            }
             var archText = parse.GetValue(arch);
             if (archText is not ("amd64" or "arm64"))
             {

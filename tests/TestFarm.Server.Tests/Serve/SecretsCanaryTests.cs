@@ -31,11 +31,12 @@ public sealed class SecretsCanaryTests
     {
         string viewer = Tag + "-viewer", op = Tag + "-operator", admin = Tag + "-admin", hook = Tag + "-webhook", gitHub = Tag + "-github";
         await using var fixture = new ServeFixture();
-        var backend = await fixture.LabAsync(ct);
+        var lines = new ConcurrentQueue<string>();
+        using var labLogs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new CapturingLogger(lines)));
+        var backend = await fixture.LabAsync(ct, loggers: labLogs);
         var rig = ((FarmBackendHost)backend).Services.GetService(Type.GetType("TestFarm.Lab.Backend.LabRig, TestFarm.Lab", throwOnError: true)!)!;
         var bmcPassword = (string)rig.GetType().GetProperty("Password")!.GetValue(rig)!;
 
-        var lines = new ConcurrentQueue<string>();
         var db = Path.Combine(fixture.Root, "farm.db");
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = db }, "serve-canary") with
         {
@@ -111,7 +112,7 @@ public sealed class SecretsCanaryTests
         Assert.That(files.Any(f => f.EndsWith("junit.xml", StringComparison.Ordinal)) && files.Contains(db), Is.True, string.Join(", ", files.Take(20)));
         foreach (var file in files) Scan(file, Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file, ct)));
 
-        // Logs: every line any logger wrote, at every level.
+        // Logs: every line any logger of the server or the lab (its BMC client, deployer, suites) wrote, at every level.
         Assert.That(lines, Is.Not.Empty);
         foreach (var line in lines) Scan("log", line);
 

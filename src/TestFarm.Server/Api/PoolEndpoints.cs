@@ -22,13 +22,13 @@ public static class PoolEndpoints
         api.MapGet("/machines/{id}", GetMachineAsync).RequireRole(ApiRole.Viewer).WithName("GetMachine").WithSummary("A machine, its profile, health history and events");
         api.MapPost("/machines/{id}/drain", (string id, ActionBody? body, HttpContext http, SqlFarmStore store, ILoggerFactory l, CancellationToken ct) =>
             ActAsync(http, store, l, id, "drain", MachineState.Quarantined, body?.Reason, ct))
-            .RequireRole(ApiRole.Operator).WithName("DrainMachine").WithSummary("Take a machine out of service (to Quarantined)");
+            .RequireRole(ApiRole.Operator).WithName("DrainMachine").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Take a machine out of service (to Quarantined)");
         api.MapPost("/machines/{id}/repair", (string id, ActionBody? body, HttpContext http, SqlFarmStore store, ILoggerFactory l, CancellationToken ct) =>
             ActAsync(http, store, l, id, "repair", MachineState.Cleaning, body?.Reason, ct))
-            .RequireRole(ApiRole.Operator).WithName("RepairMachine").WithSummary("Return a repaired machine through cleaning (to Cleaning)");
+            .RequireRole(ApiRole.Operator).WithName("RepairMachine").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Return a repaired machine through cleaning (to Cleaning)");
         api.MapPost("/machines/{id}/retire", (string id, ActionBody? body, HttpContext http, SqlFarmStore store, ILoggerFactory l, CancellationToken ct) =>
             ActAsync(http, store, l, id, "retire", MachineState.Retired, body?.Reason, ct))
-            .RequireRole(ApiRole.Operator).WithName("RetireMachine").WithSummary("Retire a machine for good");
+            .RequireRole(ApiRole.Operator).WithName("RetireMachine").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Retire a machine for good");
     }
 
     public static MachineView View(MachineRecord m) =>

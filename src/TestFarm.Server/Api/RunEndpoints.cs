@@ -16,8 +16,11 @@ public static class RunEndpoints
     {
         api.MapGet("/runs", ListAsync).RequireRole(ApiRole.Viewer).WithName("ListRuns").WithSummary("Runs, newest first (?limit=1..500, default 50)");
         api.MapGet("/runs/{id}", GetAsync).RequireRole(ApiRole.Viewer).WithName("GetRun").WithSummary("A run with its cells, phases, verdicts and artifacts, and its reports and cell files with their URLs");
-        api.MapPost("/runs", TriggerAsync).RequireRole(ApiRole.Operator).WithName("TriggerRun").WithSummary("Trigger a plan by name: {\"plan\": \"nightly\"}");
-        api.MapPost("/runs/{id}/cancel", CancelAsync).RequireRole(ApiRole.Operator).WithName("CancelRun").WithSummary("Cancel a run (any instance may ask)");
+        api.MapPost("/runs", TriggerAsync).RequireRole(ApiRole.Operator).WithName("TriggerRun").WithSummary("Trigger a plan by name: {\"plan\": \"nightly\"}")
+            .Accepts<TriggerBody>("application/json").Produces<TriggeredView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapPost("/runs/{id}/cancel", CancelAsync).RequireRole(ApiRole.Operator).WithName("CancelRun").WithSummary("Cancel a run (any instance may ask)")
+            .Produces<TriggeredView>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, RunViews views, CancellationToken ct, int? limit = null)

@@ -13,7 +13,7 @@ public static class RoleRequirement
     public const string TokenItem = "testfarm.token";
 
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, ApiRole role) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.WithMetadata(new RequiredRole(role)).AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var header = http.Request.Headers.Authorization.ToString();

@@ -134,7 +134,7 @@ public static class FarmServer
         services.AddProblemDetails();
         // Binding failures are thrown to the error handler, which names the field (BindingErrors) instead of an empty 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddFarmDocument());
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
         services.AddLeaseReaper(new ReservationSchedulerOptions

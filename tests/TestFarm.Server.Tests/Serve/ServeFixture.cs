@@ -69,7 +69,7 @@ public sealed class ServeFixture : IAsyncDisposable
     }
 
     /// <summary>The lab with the machines the plans need plus <paramref name="spares"/>, started once per fixture.</summary>
-    public async Task<IFarmBackend> LabAsync(CancellationToken ct, int spares = 1)
+    public async Task<IFarmBackend> LabAsync(CancellationToken ct, int spares = 1, ILoggerFactory? loggers = null)
     {
         if (_lab is not null) return _lab;
         if (!File.Exists(Fixtures.Repo(".tools", "kernel", "vmlinuz"))) Assert.Fail("no lab kernel in .tools/kernel: run scripts/install-deps.sh");
@@ -79,7 +79,7 @@ public sealed class ServeFixture : IAsyncDisposable
         {
             _lab = await LabFarm.StartAsync(new LabFarmOptions { Root = Fixtures.RepositoryRoot, OutDirectory = Path.Combine(Root, "data"), SparesPerProfile = spares },
                 [.. Config.Plans.Select(p => p.Value)], Config.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal),
-                TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
+                TimeProvider.System, loggers ?? LoggerFactory.Create(_ => { }), ct);
         }
         finally
         {

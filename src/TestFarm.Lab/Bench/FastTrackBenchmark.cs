@@ -3,6 +3,7 @@ using TestFarm.Core.Hardware;
 using TestFarm.Core.Pool;
 using TestFarm.Core.Provisioning;
 using TestFarm.Lab.Machines;
+using TestFarm.Provisioning.Bench;
 using TestFarm.Provisioning.Boot;
 using TestFarm.Provisioning.Cleaning;
 using TestFarm.Provisioning.Reimage;
@@ -65,16 +66,8 @@ public static class FastTrackBenchmark
         return new FastTrackBenchResult(fullTime, time.GetElapsedTime(started), full, clean, fast);
     }
 
-    private static readonly HardwareProfile BenchProfile = new()
-    {
-        Name = "bench-sim",
-        Arch = CpuArchitecture.Amd64,
-        Cpu = new CpuSpec { Vendor = "QEMU", Model = "qemu64", Cores = 1 },
-        MemoryGiB = 1,
-        Nics = [new NicSpec { Vendor = "Red Hat", Model = "virtio-net", Driver = "virtio_net", SpeedGbps = 1, Role = NicRole.Provisioning }],
-        Storage = [new StorageSpec { Kind = StorageKind.Hdd, SizeGB = 1 }],
-        Boot = new BootSpec { Modes = [BootMode.Legacy], Methods = [BootMethod.Pxe] },
-    };
+    /// <summary>The boot bench's one-core virtio machine, with the POST and fast-track rule of the profile asked for.</summary>
+    private static readonly HardwareProfile BenchProfile = BootBenchmark.Profile with { Name = "bench-sim" };
 
     /// <summary>
     /// The lab image's agent reduced to its protocol with the boot sessions: when the OS it network-booted (or

@@ -14,10 +14,12 @@ internal sealed partial class YamlReader(string file)
     public string File { get; } = file;
     public List<ConfigError> Errors { get; } = [];
     public Dictionary<string, SourcePosition> Positions { get; } = new(StringComparer.Ordinal);
+    private string[]? _lines;
 
     /// <summary>The root node of the single document in <paramref name="text"/>, or null (with an error) when there is none.</summary>
     public YamlNode? Parse(string text)
     {
+        _lines = LineBreak().Split(text);
         var stream = new YamlStream();
         var parser = new BoundedParser(text);
         try
@@ -65,22 +67,38 @@ internal sealed partial class YamlReader(string file)
     /// <summary>An error at <paramref name="mark"/>; the parser places end-of-file errors past the last line, they go to its end.</summary>
     private ConfigError At(Mark mark, string text, string message)
     {
-        var lines = LineBreak().Split(text);
+        var (line, column) = Place(mark, _lines ?? LineBreak().Split(text));
+        return new(File, line, column, message);
+    }
+
+    /// <summary>
+    /// A mark as a place inside the file: YamlDotNet puts some marks at the end of the stream past the last line (an empty
+    /// document after a comment without a final line break), those go to the end of the last line.
+    /// </summary>
+    private static (int Line, int Column) Place(Mark mark, string[]? lines)
+    {
+        if (lines is null) return ((int)mark.Line, (int)mark.Column);
         var line = (int)Math.Clamp(mark.Line, 1, lines.Length);
         var column = line < mark.Line ? lines[^1].Length + 1 : (int)Math.Clamp(mark.Column, 1, lines[line - 1].Length + 1);
-        return new(File, line, column, message);
+        return (line, column);
     }
 
     [GeneratedRegex("\r\n|\r|\n|\u0085|\u2028|\u2029")]
     private static partial Regex LineBreak();
 
-    public void Error(YamlNode node, string message) =>
-        Errors.Add(new(File, (int)node.Start.Line, (int)node.Start.Column, message));
+    public void Error(YamlNode node, string message)
+    {
+        var (line, column) = Place(node.Start, _lines);
+        Errors.Add(new(File, line, column, message));
+    }
 
-    public void Record(string path, YamlNode node) =>
-        Positions[path] = new(File, (int)node.Start.Line, (int)node.Start.Column);
+    public void Record(string path, YamlNode node) => Positions[path] = At(node);
 
-    public SourcePosition At(YamlNode node) => new(File, (int)node.Start.Line, (int)node.Start.Column);
+    public SourcePosition At(YamlNode node)
+    {
+        var (line, column) = Place(node.Start, _lines);
+        return new(File, line, column);
+    }
 
     /// <summary>Opens <paramref name="node"/> as a mapping with the given allowed keys; unknown keys are errors naming the nearest allowed one.</summary>
     public Fields? Map(YamlNode? node, string path, IReadOnlyCollection<string> allowed)

@@ -92,4 +92,13 @@ public sealed class MoreErrorTests
             "scenarios/suites/quick.yaml:7:9: a key under 'headers' must be plain text, not a list or mapping",
         }));
     }
+
+    [Test]
+    public void An_empty_document_after_a_comment_without_a_final_line_break_is_placed_inside_the_file()
+    {
+        // YamlDotNet marks the empty document past the last line (found by a mutated suite, CsCheck seed cBwdNIw1O4D1).
+        var set = ConfigText.Load(("scenarios/suites/quick.yaml", "# a\n---\n# no line break"));
+        Assert.That(set.Errors, Is.Not.Empty);
+        Assert.That(set.Errors.Select(e => (e.Line, e.Column)), Is.All.Matches<(int Line, int Column)>(p => p.Line <= 3 && p.Column <= "# no line break".Length + 1));
+    }
 }

@@ -70,7 +70,7 @@ public sealed class SecretsCanaryTests
             using var answer = await http.SendAsync(request, ct);
             Assert.That((int)answer.StatusCode, Is.LessThan(300), await answer.Content.ReadAsStringAsync(ct));
         }
-        var run = await WaitAsync(api, runId, viewer, ct);
+        var run = await api.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(150), ct, viewer);
         var cell = run["cells"]!.AsArray().Single()!;
         var cellId = cell["cellId"]!.GetValue<string>();
 
@@ -124,17 +124,6 @@ public sealed class SecretsCanaryTests
 
         TestContext.Out.WriteLine($"canary scan: {canaries.Count} canaries, {urls.Count} answers, {files.Count} files, {lines.Count} log lines, {hits.Count} hits");
         Assert.That(hits, Is.Empty, $"{canaries.Count} canaries, {urls.Count} answers, {files.Count} files, {lines.Count} log lines");
-    }
-
-    private static async Task<System.Text.Json.Nodes.JsonNode> WaitAsync(ApiClient api, string runId, string token, CancellationToken ct)
-    {
-        for (var i = 0; ; i++)
-        {
-            var run = await api.GetAsync($"/api/v1/runs/{runId}", token);
-            if (run["finished"] is not null) return run;
-            Assert.That(i, Is.LessThan(600), "the run did not end in 150 s: " + run.ToJsonString());
-            await Task.Delay(250, ct);
-        }
     }
 
     private sealed class CapturingLogger(ConcurrentQueue<string> lines) : ILoggerProvider, ILogger

@@ -158,23 +158,23 @@ public sealed class ApiClient(HttpClient http, WebApplication app) : IDisposable
     }
 
     /// <summary>Polls the run until it has ended or <paramref name="within"/> passed.</summary>
-    public Task<JsonNode> WaitForRunEndAsync(string runId, TimeSpan within, CancellationToken ct) =>
-        WaitUntilAsync($"/api/v1/runs/{runId}", run => Core.Runs.RunTransitions.IsEnded(Enum.Parse<Core.Runs.RunState>(run["state"]!.GetValue<string>())), within, ct);
+    public Task<JsonNode> WaitForRunEndAsync(string runId, TimeSpan within, CancellationToken ct, string token = ServeFixture.ViewerSecret) =>
+        WaitUntilAsync($"/api/v1/runs/{runId}", run => Core.Runs.RunTransitions.IsEnded(Enum.Parse<Core.Runs.RunState>(run["state"]!.GetValue<string>())), within, ct, token);
 
     /// <summary>
     /// GETs <paramref name="path"/> every 250 ms until <paramref name="done"/> holds for the answer (returned), or
     /// fails the test when <paramref name="within"/> passed: the server works on its own clock, the test only looks.
     /// </summary>
-    public async Task<JsonNode> WaitUntilAsync(string path, Func<JsonNode, bool> done, TimeSpan within, CancellationToken ct)
+    public async Task<JsonNode> WaitUntilAsync(string path, Func<JsonNode, bool> done, TimeSpan within, CancellationToken ct, string token = ServeFixture.ViewerSecret)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(within);
-        var answer = await GetAsync(path);
+        var answer = await GetAsync(path, token);
         while (!done(answer))
         {
             try { await Task.Delay(250, limit.Token); }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested) { Assert.Fail($"GET {path} did not reach the expected answer within {within}: {answer.ToJsonString()}"); }
-            answer = await GetAsync(path);
+            answer = await GetAsync(path, token);
         }
         return answer;
     }

@@ -83,12 +83,15 @@ public sealed class NodeAgentOnSimulatedClusterTests
         Assert.That(before.Count(p => p.Str("spec", "nodeName") == "w-1"), Is.GreaterThan(0), "the deployment has pods on w-1 before the fault");
         Assert.That(before.All(Ready), Is.True);
 
+        // The probes' calls are real HTTP to the lab API server while this loop advances the cell's fake clock: on a loaded
+        // machine a call can span many loop steps, so their timeout (on the fake clock) is the recovery limit, not 10 s.
         var suite = CellHarness.Suite("kubelet", CellHarness.Step(StepKinds.Chaos, "kill-kubelet-worker", """
             action: kill-kubelet
             node: w-1
             duration: 2m
             recoveryLimit: 1m
             probeInterval: 5s
+            probeTimeout: 1m
             probes:
               - { type: nodes-ready, name: nodes-ready }
               - { type: pods-ready, name: web-pods, namespace: default, labelSelector: app=web }

@@ -40,9 +40,15 @@ public static class LabMachinesExtensions
         services.AddSingleton<INodeAgent>(sp => new LabNodeAgent(sp.GetRequiredService<LabClusters>().FindByNode));
         // The lab runs Sonobuoy's quick mode itself through the cluster API and writes the results tarball.
         services.AddSingleton<ISonobuoyRunner>(sp => new LabSonobuoyRunner(sp.GetRequiredService<TimeProvider>()));
-        // Simulated machines POST and boot in seconds: deadlines to match, so a dead phase shows quickly.
-        var policy = ProvisioningPolicy.Uniform(new PhasePolicy { Deadline = TimeSpan.FromSeconds(30), Retries = 1, Backoff = TimeSpan.FromSeconds(1) },
-            TimeSpan.FromSeconds(5));
+        // Simulated machines POST and boot in seconds: deadlines to match, so a dead phase shows quickly. The QEMU machines
+        // boot under TCG, whose kernel + initramfs load takes from ~10 s to over 40 s on a busy two-core host (seen: an
+        // arm64 network boot and an amd64 agent callback both past 30 s with the load average at 49): their two boot
+        // phases get 2 minutes.
+        var phase = new PhasePolicy { Deadline = TimeSpan.FromSeconds(30), Retries = 1, Backoff = TimeSpan.FromSeconds(1) };
+        var boot = phase with { Deadline = TimeSpan.FromMinutes(2) };
+        var policy = ProvisioningPolicy.Uniform(phase, TimeSpan.FromSeconds(5));
+        policy.NetworkBoot = boot;
+        policy.AgentCallback = boot;
         return services.AddFarmPipeline(policy, new RedfishOptions { PollInterval = TimeSpan.FromMilliseconds(250) }, b =>
         {
             b.Addons = options.Addons;

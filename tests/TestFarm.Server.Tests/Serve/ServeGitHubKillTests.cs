@@ -63,6 +63,11 @@ public sealed class ServeGitHubKillTests
             var check = outbox["entries"]!.AsArray().Single(e => e!["key"]!.GetValue<string>().StartsWith("check/", StringComparison.Ordinal))!;
             Assert.That(check["lastError"]!.GetValue<string>(), Does.Contain("503"));
             Assert.That(check["description"]!.GetValue<string>(), Does.EndWith("completed"));
+            Assert.That(outbox["pending"]!.GetValue<int>(), Is.EqualTo(3), "check run, statuses and sticky comment: " + outbox.ToJsonString());
+            Assert.That(outbox["oldestPendingSeconds"]!.GetValue<double>(), Is.GreaterThanOrEqualTo(0));
+            var metrics = await first.Http.GetStringAsync(new Uri("metrics", UriKind.Relative), ct);
+            Assert.That(metrics, Does.Contain("testfarm_github_outbox_pending 3"));
+            Assert.That(metrics, Does.Contain("testfarm_github_outbox_oldest_seconds "));
 
             // Killed: no drain, nothing flushed.
             await first.KillAsync(ct);

@@ -89,7 +89,11 @@ internal sealed class ServeProcess : IDisposable
             {
                 using var response = await Http.GetAsync(new Uri(path.TrimStart('/'), UriKind.Relative), ct);
                 last = await response.Content.ReadAsStringAsync(ct);
-                if (response.IsSuccessStatusCode && JsonNode.Parse(last) is { } body && done(body)) return body;
+                if (response.IsSuccessStatusCode && JsonNode.Parse(last) is { } body && done(body))
+                {
+                    TestContext.Progress.WriteLine($"{Instance}: {path} as expected after {watch.Elapsed.TotalSeconds:F1} s");
+                    return body;
+                }
             }
             catch (HttpRequestException) { /* not listening yet */ }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested) { /* a slow answer on a loaded machine: ask again */ }

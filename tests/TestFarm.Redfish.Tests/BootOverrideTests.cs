@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using TestFarm.Core.Bmc;
-using TestFarm.Redfish.Mockup;
+using TestFarm.Lab.Mockup;
 using TestFarm.Testing;
-using TestFarm.Testing.Redfish;
 
 namespace TestFarm.Redfish.Tests;
 

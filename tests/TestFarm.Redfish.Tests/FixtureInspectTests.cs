@@ -3,9 +3,8 @@ using TestFarm.Core.Hardware;
 using TestFarm.Redfish.Auth;
 using TestFarm.Redfish.Inspect;
 using TestFarm.Redfish.Json;
-using TestFarm.Redfish.Mockup;
+using TestFarm.Lab.Mockup;
 using TestFarm.Testing;
-using TestFarm.Testing.Redfish;
 
 namespace TestFarm.Redfish.Tests;
 

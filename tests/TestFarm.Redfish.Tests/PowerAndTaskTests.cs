@@ -1,8 +1,7 @@
 using TestFarm.Core.Bmc;
 using TestFarm.Redfish.Factory;
-using TestFarm.Redfish.Mockup;
+using TestFarm.Lab.Mockup;
 using TestFarm.Testing;
-using TestFarm.Testing.Redfish;
 
 namespace TestFarm.Redfish.Tests;
 

@@ -7,8 +7,7 @@ using TestFarm.Core.Bmc;
 using TestFarm.Redfish.Auth;
 using TestFarm.Redfish.Factory;
 using TestFarm.Redfish.Http;
-using TestFarm.Redfish.Mockup;
-using TestFarm.Testing.Redfish;
+using TestFarm.Lab.Mockup;
 
 namespace TestFarm.Redfish.Tests;
 

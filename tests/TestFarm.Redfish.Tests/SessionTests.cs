@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.Bmc;
 using TestFarm.Redfish.Auth;
-using TestFarm.Redfish.Mockup;
+using TestFarm.Lab.Mockup;
 using TestFarm.Testing;
-using TestFarm.Testing.Redfish;
 
 namespace TestFarm.Redfish.Tests;
 

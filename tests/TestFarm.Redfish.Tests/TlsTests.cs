@@ -5,9 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.Bmc;
 using TestFarm.Core.Pool;
 using TestFarm.Redfish.Factory;
-using TestFarm.Redfish.Mockup;
+using TestFarm.Lab.Mockup;
 using TestFarm.Testing;
-using TestFarm.Testing.Redfish;
 
 namespace TestFarm.Redfish.Tests;
 

@@ -1,33 +1,33 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace TestFarm.Provisioning.Boot;
 
 /// <summary>
-/// A standalone boot service on Kestrel, for the CLI's bench and for tests; the lab and
-/// <c>testfarm serve</c> map <see cref="BootEndpoints.MapTestFarmBoot"/> into their own app instead.
+/// The farm's boot service (<see cref="BootServiceListener"/>, the one way it listens) with its own sessions and artifacts,
+/// for the CLI's bench and for tests that boot machines without a farm's container. The farm's hosts resolve the listener
+/// from DI (<see cref="ProvisioningServiceCollectionExtensions.AddTestFarmProvisioning"/>) instead.
 /// </summary>
 public sealed class BootServiceHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly BootServiceListener _listener;
+    private readonly ILoggerFactory _loggers;
 
-    private BootServiceHost(WebApplication app, Uri localUrl)
+    private BootServiceHost(BootServiceListener listener, BootSessions sessions, BootArtifacts artifacts, ILoggerFactory loggers)
     {
-        _app = app;
-        LocalUrl = localUrl;
+        _listener = listener;
+        _loggers = loggers;
+        Sessions = sessions;
+        Artifacts = artifacts;
+        Options = new BootServiceOptions { PublicBaseUrl = listener.PublicBaseUrl };
     }
 
     /// <summary>Where the host itself reaches the service (http://127.0.0.1:PORT).</summary>
-    public Uri LocalUrl { get; }
+    public Uri LocalUrl => _listener.LocalUrl;
     public int Port => LocalUrl.Port;
-    public BootSessions Sessions => _app.Services.GetRequiredService<BootSessions>();
-    public BootArtifacts Artifacts => _app.Services.GetRequiredService<BootArtifacts>();
-    public BootServiceOptions Options => _app.Services.GetRequiredService<BootServiceOptions>();
+    public BootSessions Sessions { get; }
+    public BootArtifacts Artifacts { get; }
+    public BootServiceOptions Options { get; }
 
     /// <summary>
     /// Starts on <paramref name="bind"/>:<paramref name="port"/> (0: any free port). <paramref name="publicBase"/>
@@ -37,26 +37,25 @@ public sealed class BootServiceHost : IAsyncDisposable
         Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(publicBase);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(bind, port));
-        builder.Logging.ClearProviders();
-        logging?.Invoke(builder.Logging);
-        builder.Services.AddSingleton(time);
-        Uri? local = null;
-        builder.Services.AddTestFarmBootService(_ => publicBase(local!.Port));
-        var app = builder.Build();
-        app.MapTestFarmBoot();
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        local = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
-        var host = new BootServiceHost(app, local);
-        _ = host.Options; // resolve now that the port is known
-        return host;
+        var loggers = LoggerFactory.Create(b => logging?.Invoke(b));
+        var sessions = new BootSessions(time, loggers.CreateLogger<BootSessions>());
+        var artifacts = new BootArtifacts();
+        var listener = new BootServiceListener(sessions, artifacts, new BootListenOptions { Listen = new IPEndPoint(bind, port), PublicBase = publicBase }, time, loggers);
+        try
+        {
+            await listener.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            loggers.Dispose();
+            throw;
+        }
+        return new BootServiceHost(listener, sessions, artifacts, loggers);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        _loggers.Dispose();
     }
 }

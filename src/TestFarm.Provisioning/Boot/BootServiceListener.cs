@@ -27,9 +27,11 @@ public sealed class BootListenException(IPEndPoint listen, IOException inner)
 /// <summary>
 /// The boot service's HTTP side on its own Kestrel address (the provisioning network), serving the container's
 /// <see cref="BootSessions"/> and <see cref="BootArtifacts"/>, so the reimager and the endpoints share one session
-/// store. Started explicitly (<see cref="StartAsync"/>); until then <see cref="PublicBaseUrl"/> is unknown.
+/// store. Started explicitly (<see cref="StartAsync"/>); until then <see cref="PublicBaseUrl"/> is unknown. The endpoints log
+/// through <paramref name="loggers"/> when given, and nowhere otherwise.
 /// </summary>
-public sealed class BootServiceListener(BootSessions sessions, BootArtifacts artifacts, BootListenOptions options, TimeProvider time) : IAsyncDisposable
+public sealed class BootServiceListener(BootSessions sessions, BootArtifacts artifacts, BootListenOptions options, TimeProvider time, ILoggerFactory? loggers = null)
+    : IAsyncDisposable
 {
     private WebApplication? _app;
     private Uri? _local;
@@ -47,6 +49,7 @@ public sealed class BootServiceListener(BootSessions sessions, BootArtifacts art
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(options.Listen));
         builder.Logging.ClearProviders();
+        if (loggers is not null) builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(sessions);
         builder.Services.AddSingleton(artifacts);

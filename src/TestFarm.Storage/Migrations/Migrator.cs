@@ -34,7 +34,7 @@ public static class Migrator
         // Migration 2 created the PostgreSQL functions, now replaced on every start (PostgresFunctions.Sql).
         (2, "SELECT 1"),
         (3, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.Migration : "SELECT 1"),
-        // Runs were once held by the instance executing them (owner, beat_at); the run engine's cells are Quartz jobs now.
+        // Runs were once held by the instance executing them (owner, beat_at); dropped by 22.
         (4, "ALTER TABLE runs ADD COLUMN owner TEXT NULL; ALTER TABLE runs ADD COLUMN beat_at BIGINT NULL;"),
         (5, d.Kind == StoreKind.Postgres ? PostgresBatchStatements.BinaryCollation : "SELECT 1"),
         (6, d.Kind == StoreKind.Postgres ? HoldsMigration.Postgres : HoldsMigration.Sqlite),
@@ -44,6 +44,9 @@ public static class Migrator
         (10, RunStatesMigration.Sql),
         (11, GitHubMigration.Sql(d)),
         (12, DashboardMigration.Sql),
+        // A run belongs to the farm: its cells are Quartz jobs with recovery, taken over through the job store's own check-ins
+        // (clustered on PostgreSQL) and the run sweep; no instance owns a run, so nothing beats for one.
+        (22, "ALTER TABLE runs DROP COLUMN owner; ALTER TABLE runs DROP COLUMN beat_at;"),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TestFarm.Core.GitHub;
 using TestFarm.GitHub;
-using TestFarm.GitHub.Reporting;
 using TestFarm.Server.Tests.Webhooks;
 using TestFarm.Server.Webhooks;
 using TestFarm.Storage;
@@ -14,76 +13,13 @@ using TestFarm.Testing.GitHub;
 namespace TestFarm.Server.Tests.Serve;
 
 /// <summary>
-/// The pull-request loop's state lives in the store, not in a process: a report GitHub could not take survives a hard stop
-/// and reaches the same check run once after the restart; two instances on one PostgreSQL handle a delivery once and share
-/// <c>/ok-to-test</c> approvals.
+/// The pull-request loop's state lives in the store, not in a process: two instances on one PostgreSQL handle a delivery once
+/// and share <c>/ok-to-test</c> approvals. (A report GitHub could not take surviving a SIGKILL is <see cref="ServeGitHubKillTests"/>,
+/// with real processes.)
 /// </summary>
 [CancelAfter(120_000), NonParallelizable]
 public sealed class ServeGitHubDurabilityTests
 {
-    [Test]
-    public async Task A_report_github_refused_with_503_survives_a_hard_stop_and_reaches_the_same_check_run_once(CancellationToken ct)
-    {
-        await using var fixture = new ServeFixture(("pr-gated", ServeWebhookTests.PrPlan));
-        await using var github = await GitHubStub.StartAsync();
-        var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
-        var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") };
-        void Services(IServiceCollection services)
-        {
-            services.Configure<GitHubOptions>(o =>
-            {
-                o.BaseUrl = github.BaseUrl; o.Token = "ghp_stub"; o.MaxRetries = 0;
-                o.OutboxInterval = TimeSpan.FromMilliseconds(200); o.OutboxMaxBackoff = TimeSpan.FromMilliseconds(500);
-                // A report the stopped instance held when it went is taken over once its claim expires.
-                o.OutboxClaim = TimeSpan.FromSeconds(2);
-            });
-            services.Configure<GitHubWebhookOptions>(o => o.Secret = WebhookTestHost.Secret);
-        }
-        var first = await fixture.StartAsync(ServeFixture.Options(fixture.Config, storage, "serve-1") with { GitHubWebhooks = true }, backend, ct, Services);
-
-        using (var opened = await ServeWebhookTests.PostAsync(first, "pull_request", WebhookTestHost.Fixture("pull_request.opened")))
-            Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.OK), await opened.Content.ReadAsStringAsync(ct));
-        // Delivered inline or by the outbox service, whichever claims it first.
-        await first.WaitUntilAsync("/api/v1/github/outbox", o => o["pending"]!.GetValue<int>() == 0, TimeSpan.FromSeconds(20), ct);
-        var checkId = github.CheckRuns.Keys.Single();
-        Assert.That(github.CheckRuns[checkId]["status"]!.GetValue<string>(), Is.EqualTo("in_progress"));
-        var runId = (await first.GetAsync("/api/v1/runs")).AsArray().Single()!["id"]!.GetValue<string>();
-
-        // GitHub goes down; the run ends; its end is kept in the outbox, visible in the API and on /metrics.
-        github.FailNext(100_000, 503, body: "{\"message\":\"Service Unavailable\"}");
-        backend.Open();
-        Assert.That((await first.WaitForRunEndAsync(runId, TimeSpan.FromSeconds(30), ct))["state"]!.GetValue<string>(), Is.EqualTo("InfraError"));
-        var outbox = await first.WaitUntilAsync("/api/v1/github/outbox", o => o["entries"]!.AsArray().Any(e => e!["lastError"] is not null), TimeSpan.FromSeconds(20), ct);
-        Assert.That(outbox["pending"]!.GetValue<int>(), Is.EqualTo(3), "check run, statuses and sticky comment: " + outbox.ToJsonString());
-        var check = outbox["entries"]!.AsArray().Single(e => e!["key"]!.GetValue<string>().StartsWith("check/", StringComparison.Ordinal))!;
-        Assert.That(check["lastError"]!.GetValue<string>(), Does.Contain("503"));
-        Assert.That(check["description"]!.GetValue<string>(), Does.EndWith("completed"));
-        Assert.That(outbox["oldestPendingSeconds"]!.GetValue<double>(), Is.GreaterThanOrEqualTo(0));
-        var metrics = await (await new HttpClient().GetAsync(new Uri(new Uri(Hosting.FarmServer.BoundAddress(first.App)), "/metrics"), ct)).Content.ReadAsStringAsync(ct);
-        Assert.That(metrics, Does.Contain("testfarm_github_outbox_pending 3"));
-        Assert.That(metrics, Does.Contain("testfarm_github_outbox_oldest_seconds "));
-
-        // Stopped hard: no drain, nothing flushed; everything this process knew is gone with it.
-        await first.App.DisposeAsync();
-        first.Dispose();
-
-        // The farm comes back while GitHub is still down, then GitHub comes back.
-        using var second = await fixture.StartAsync(ServeFixture.Options(fixture.Config, storage, "serve-2") with { GitHubWebhooks = true }, backend, ct, Services);
-        github.Heal();
-        await second.WaitUntilAsync("/api/v1/github/outbox", o => o["pending"]!.GetValue<int>() == 0, TimeSpan.FromSeconds(30), ct);
-        // One more delivery round of our own: nothing is sent twice.
-        await second.App.Services.GetRequiredService<ReportOutbox>().FlushAsync(ct);
-
-        Assert.That(github.Matching("POST", "/check-runs"), Has.Count.EqualTo(1), "no second check run");
-        var completions = github.Answers.Where(a => a.Request.Method == "PATCH" && a.Request.Path.EndsWith($"/check-runs/{checkId}", StringComparison.Ordinal)
-            && a.Request.Body!["status"]?.GetValue<string>() == "completed").ToList();
-        Assert.That(completions.Count(a => a.Status == 503), Is.GreaterThanOrEqualTo(1), "tried while GitHub was down");
-        Assert.That(completions.Count(a => a.Status == 200), Is.EqualTo(1), "the final update arrives exactly once, to the same check run");
-        Assert.That(github.CheckRuns[checkId]["conclusion"]!.GetValue<string>(), Is.EqualTo("failure"));
-        Assert.That(github.CheckRuns[checkId]["external_id"]!.GetValue<string>(), Is.EqualTo(runId));
-        Assert.That(github.Comments.Values.Single().Body, Does.Contain(runId));
-    }
-
     [Test]
     public async Task Two_instances_on_one_postgres_handle_a_delivery_once_and_share_ok_to_test(CancellationToken ct)
     {

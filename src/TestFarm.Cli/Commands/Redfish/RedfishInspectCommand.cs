@@ -6,7 +6,7 @@ using TestFarm.Redfish;
 using TestFarm.Redfish.Auth;
 using TestFarm.Redfish.Inspect;
 using TestFarm.Redfish.Json;
-using TestFarm.Redfish.Mockup;
+using TestFarm.Lab.Mockup;
 
 namespace TestFarm.Cli.Commands.Redfish;
 

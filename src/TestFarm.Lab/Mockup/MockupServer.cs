@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace TestFarm.Redfish.Mockup;
+namespace TestFarm.Lab.Mockup;
 
 /// <summary>
 /// A loopback Redfish replay server: serves a mockup folder over real HTTP on 127.0.0.1 (port 0 by

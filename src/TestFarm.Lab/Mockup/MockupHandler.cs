@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace TestFarm.Redfish.Mockup;
+namespace TestFarm.Lab.Mockup;
 
 /// <summary>Answers one replay-server request: GET bodies, sessions, PATCH with ETags, actions and task monitors.</summary>
 public sealed partial class MockupHandler(MockupResources resources, MockupQuirks quirks)

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace TestFarm.Redfish.Mockup;
+namespace TestFarm.Lab.Mockup;
 
 /// <summary>
 /// Knobs of the replay server that reproduce real BMC behaviour seen in the fixtures and the field.

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace TestFarm.Redfish.Mockup;
+namespace TestFarm.Lab.Mockup;
 
 /// <summary>One replay-server answer.</summary>
 public sealed record MockupReply(int Status, string? Body, IReadOnlyDictionary<string, string>? Headers = null)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace TestFarm.Redfish.Mockup;
+namespace TestFarm.Lab.Mockup;
 
 /// <summary>
 /// The bodies a replay server serves, keyed by path without case or trailing slash. Loaded from a

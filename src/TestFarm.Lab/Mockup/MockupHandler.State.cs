@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace TestFarm.Redfish.Mockup;
+namespace TestFarm.Lab.Mockup;
 
 public sealed partial class MockupHandler
 {

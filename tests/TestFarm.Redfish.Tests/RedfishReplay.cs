@@ -1,16 +1,16 @@
 using System.Text.Json.Nodes;
-using TestFarm.Redfish;
+using TestFarm.Lab.Mockup;
 using TestFarm.Redfish.Auth;
 using TestFarm.Redfish.Factory;
-using TestFarm.Redfish.Mockup;
+using TestFarm.Testing;
 
-namespace TestFarm.Testing.Redfish;
+namespace TestFarm.Redfish.Tests;
 
 /// <summary>
-/// Test helpers around the replay server in src (<see cref="MockupServer"/>): serve a shared fixture
+/// Test helpers around the lab's replay server (<see cref="MockupServer"/>): serve a shared fixture
 /// folder, or a temp folder assembled from chosen loose fixture files, and build a client for it.
 /// </summary>
-public static class RedfishReplay
+internal static class RedfishReplay
 {
     /// <summary>Serves <c>../shared/fixtures/redfish/&lt;parts&gt;</c> on 127.0.0.1:0.</summary>
     public static Task<MockupServer> ServeFixtureAsync(params string[] parts) =>

@@ -25,7 +25,7 @@ public static class ConsoleEndpoints
     public const int MaxOutputChars = 256 * 1024;
     /// <summary>The longest input one request sends to a console.</summary>
     public const int MaxInputChars = 4096;
-    /// <summary>The largest request body these endpoints read.</summary>
+    /// <summary>The largest request body these endpoints read (a larger one is refused with 413).</summary>
     public const long MaxBody = 64 * 1024;
     /// <summary>A follow stream lasts at most this long; the page's EventSource reconnects.</summary>
     public static readonly TimeSpan MaxStream = TimeSpan.FromMinutes(30);
@@ -181,21 +181,25 @@ public static class ConsoleEndpoints
         return text[at..];
     }
 
-    /// <summary>The JSON body, read with a size limit; or the problem naming the field (400), the size (413) or the type (415).</summary>
+    /// <summary>
+    /// The JSON body, read with a size limit (<see cref="MaxBody"/>); or the problem naming the body: 413 when larger, 415 when
+    /// not JSON, 400 naming the place where the JSON is not what the endpoint takes.
+    /// </summary>
     private static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
         if (http.Request.ContentLength > MaxBody)
             return (null, Problems.Of(http, StatusCodes.Status413PayloadTooLarge, "Body too large", $"body: at most {MaxBody} bytes, was {http.Request.ContentLength}", "body"));
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBody;
         if (!http.Request.HasJsonContentType())
             return (null, Problems.Of(http, StatusCodes.Status415UnsupportedMediaType, "Not JSON", "body: send it as application/json", "body"));
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxBody;
         try
         {
             return (await http.Request.ReadFromJsonAsync<T>(ct), null);
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (System.Text.Json.JsonException json)
         {
-            return (null, Problems.Of(http, StatusCodes.Status400BadRequest, "Bad JSON", $"body: {ex.Message}", ex.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "body"));
+            return (null, Problems.Of(http, StatusCodes.Status400BadRequest, "Bad JSON",
+                $"body: not the JSON this endpoint takes at {json.Path ?? "$"} (line {json.LineNumber + 1}, byte {json.BytePositionInLine})", "body"));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -50,7 +50,7 @@ internal static class MachineConsolePanel
         if (audit.Count == 0) h.Add($"<p>No power action or console session recorded.</p>");
         else
         {
-            h.Add($"""<table class="events" data-power-audit><thead><tr><th scope="col">At</th><th scope="col">What</th><th scope="col">Who and result</th></tr></thead><tbody>""");
+            h.Add($"""<table class="power-audit" data-power-audit><thead><tr><th scope="col">At</th><th scope="col">What</th><th scope="col">Who and result</th></tr></thead><tbody>""");
             foreach (var e in audit) h.Add($"""<tr><td>{Layout.Time(e.At)}</td><td>{(e.Kind == ConsoleSessions.EventKind ? "console " + e.To : e.To)}</td><td>{e.Reason}</td></tr>""");
             h.Add($"</tbody></table>");
         }

@@ -57,13 +57,14 @@ public sealed class ConsolePanelTests
         Assert.That(events, Has.Some.Contains("opened by oncall (dashboard)"));
 
         // A viewer holding no reservation: the console, but no input line and no power buttons.
-        var viewer = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = server.AbsoluteUri });
+        // (Pages take a bearer token as well as the login cookie.)
+        var viewer = await browser.NewPageAsync(new BrowserNewPageOptions
+        {
+            BaseURL = server.AbsoluteUri, ExtraHTTPHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + ServeFixture.ViewerSecret },
+        });
         var viewerProblems = Browser.Watch(viewer, server);
-        await viewer.GotoAsync("/login");
-        await viewer.GetByLabel("Access token").FillAsync(ServeFixture.ViewerSecret);
-        await viewer.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await viewer.WaitForURLAsync(server.AbsoluteUri);
         await viewer.GotoAsync($"/machines/{machine}");
+        Assert.That(await viewer.Locator(".who").InnerTextAsync(), Does.Contain("dashboard (Viewer)"));
         await Assertions.Expect(viewer.Locator("[data-console-output]")).ToContainTextAsync($"Linux {machine} 6.1.0-lab", new() { Timeout = 30_000 });
         Assert.That(await viewer.Locator("[data-console-input]").CountAsync(), Is.EqualTo(0));
         Assert.That(await viewer.Locator("main").InnerTextAsync(), Does.Contain("Only the holder of this machine's reservation or an operator can switch its power."));

@@ -28,7 +28,11 @@ public sealed class VirtualBmc : IAsyncDisposable
         Inventory = LabInventory.From(profile, index);
         Faults = faults ?? FaultSettings.None;
         BootMode = profile.Boot.Modes.Contains(Core.Hardware.BootMode.Uefi) ? "UEFI" : "Legacy";
+        Console = Consoles.LabConsoles.For(id, profile, backend);
     }
+
+    /// <summary>The machine's serial console: QEMU's real serial port, or the simulated machine's own.</summary>
+    public Core.Machines.IMachineConsole? Console { get; }
 
     public string Id { get; }
     public int Index { get; }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json.Nodes;
+using TestFarm.Lab.Consoles;
 
 namespace TestFarm.Lab.Machines;
 
@@ -9,7 +11,8 @@ namespace TestFarm.Lab.Machines;
 /// arm64 (<c>qemu-system-aarch64</c>, virt, TCG, AAVMF UEFI PXE then GRUB), virtio-net on QEMU's user
 /// network with TFTP, virtio disks (<see cref="DiskPaths"/>). Power on starts the process; ForceOff and restart go through QMP
 /// (<c>quit</c>, then a new process for the new boot device); the guest's own power off ends the
-/// process (<c>-no-reboot</c>) and counts as Off. Serial console appended to <see cref="ConsoleLogPath"/>.
+/// process (<c>-no-reboot</c>) and counts as Off. Serial console appended to <see cref="ConsoleLogPath"/> and kept in
+/// <see cref="Output"/>; input to it goes to QEMU's stdin (<see cref="WriteConsoleAsync"/>).
 /// </summary>
 public sealed class QemuMachine : IMachineBackend
 {
@@ -50,6 +53,8 @@ public sealed class QemuMachine : IMachineBackend
     public MachinePhase Phase => PowerState == MachinePowerState.On ? MachinePhase.Running : MachinePhase.Off;
     public BootDevice CurrentBoot { get; private set; } = BootDevice.None;
     public string ConsoleLogPath { get; }
+    /// <summary>The serial console's newest output, and its followers (the farm's console panel).</summary>
+    public ConsoleBuffer Output { get; } = new();
     public string TftpDirectory { get; }
     /// <summary>The raw virtio disks, one per <see cref="QemuOptions.DiskBytes"/> entry (sparse until written).</summary>
     public IReadOnlyList<string> DiskPaths { get; }
@@ -100,6 +105,32 @@ public sealed class QemuMachine : IMachineBackend
     {
         if (nicIndex != 0 || _qmp is null || PowerState == MachinePowerState.Off) return;
         await _qmp.ExecuteAsync("set_link", new JsonObject { ["name"] = "n0", ["up"] = up }, _options.QmpTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Types <paramref name="input"/> into the serial console (QEMU's stdin, where <c>-nographic</c> puts the serial port).
+    /// Ctrl-A, QEMU's escape to its monitor, is doubled so it reaches the guest as typed.
+    /// </summary>
+    public async ValueTask WriteConsoleAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_process is not { HasExited: false } process)
+                throw new Core.Machines.ConsoleUnavailableException($"QEMU machine {Path.GetFileName(_options.WorkDirectory)} is powered off: its serial console takes no input (power it on first)");
+            var bytes = input.Span.IndexOf((byte)0x01) < 0 ? input.ToArray() : [.. input.ToArray().SelectMany(b => b == 0x01 ? new byte[] { 0x01, 0x01 } : [b])];
+            var stdin = process.StandardInput.BaseStream;
+            try
+            {
+                await stdin.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new Core.Machines.ConsoleUnavailableException($"QEMU machine {Path.GetFileName(_options.WorkDirectory)}: its serial console is closed ({e.Message})");
+            }
+        }
+        finally { _gate.Release(); }
     }
 
     public async ValueTask DisposeAsync()
@@ -190,11 +221,17 @@ public sealed class QemuMachine : IMachineBackend
         async Task CopyAsync(Stream from)
         {
             var buffer = new byte[4096];
+            var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+            var decoder = Encoding.UTF8.GetDecoder(); // a character split across reads is kept whole
             int read;
             while ((read = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
                 await gate.WaitAsync().ConfigureAwait(false);
-                try { await log.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false); }
+                try
+                {
+                    await log.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+                    Output.Append(new string(chars, 0, decoder.GetChars(buffer, 0, read, chars, 0)));
+                }
                 finally { gate.Release(); }
             }
         }

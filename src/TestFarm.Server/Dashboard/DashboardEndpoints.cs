@@ -51,6 +51,9 @@ public static class DashboardEndpoints
         viewer.MapGet("/logs/runs/{id}/{**path}", LogEndpoints.CellLogAsync);
         viewer.MapGet("/logs/machines/{id}/console", LogEndpoints.ConsoleLog);
         viewer.MapGet("/live/runs/{id}", LiveEndpoints.RunAsync);
+        // Console input and power: the holder of the machine's reservation or an operator (checked by the handlers).
+        viewer.MapPost("/machines/{id}/console", MachineConsolePanel.InputAsync).DisableAntiforgery();
+        viewer.MapPost("/machines/{id}/power", MachineConsolePanel.PowerAsync).DisableAntiforgery();
 
         var operators = app.MapGroup("").RequirePage(ApiRole.Operator).ExcludeFromDescription().DisableAntiforgery();
         operators.MapPost("/machines/{id}/{action}", MachinePage.ActAsync);

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
@@ -125,6 +126,12 @@ public static class FarmServer
             services.AddSingleton<IRunReports, GitHubRunReports>();
         }
         services.AddSingleton<RunViews>();
+        // Consoles and power: the backend's consoles (the lab's machines have them), the holders of reservations (none
+        // unless reservations register theirs), the audit of console sessions and power actions.
+        services.TryAddSingleton<IMachineConsoles>((backend as FarmBackendHost)?.Services.GetService<IMachineConsoles>() ?? new NoMachineConsoles());
+        services.TryAddSingleton<IMachineHolders, NoMachineHolders>();
+        services.AddSingleton<Consoles.ConsoleSessions>();
+        services.AddSingleton(sp => new Consoles.MachinePower(store, options, time, backend));
         services.AddDashboard();
         services.AddSingleton<RunFiles>();
         services.AddSingleton<RunFileCatalog>();
@@ -169,6 +176,7 @@ public static class FarmServer
         app.UseRunPathGuard();
         var api = app.MapGroup("/api/v1");
         api.MapPoolEndpoints();
+        Consoles.ConsoleEndpoints.MapConsoleEndpoints(api);
         api.MapQueueEndpoints();
         api.MapRunEndpoints();
         api.MapReportEndpoints();

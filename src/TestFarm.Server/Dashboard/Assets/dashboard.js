@@ -84,4 +84,39 @@
       }, fail);
     });
   });
+
+  // Serial console: output streamed from the API (server-sent "output" events), a line typed in posted with the page's
+  // antiforgery token. Escape sequences are dropped and a backspace erases; the text keeps its newest 200,000 characters.
+  document.querySelectorAll("[data-console]").forEach(box => {
+    const out = box.querySelector("[data-console-output]"), state = box.querySelector("[data-console-state]");
+    const form = box.querySelector("[data-console-input]");
+    let text = "";
+    const show = () => {
+      const atEnd = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
+      out.textContent = text; if (atEnd) out.scrollTop = out.scrollHeight;
+    };
+    const add = chunk => {
+      chunk = chunk.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\x1b[()][A-Za-z0-9]/g, "").replace(/\r\n/g, "\n").replace(/\r/g, "");
+      chunk.split("\b").forEach((part, i) => { if (i > 0) text = text.slice(0, -1); text += part; });
+      if (text.length > 200000) text = text.slice(-200000);
+      show();
+    };
+    if (window.EventSource) {
+      const source = new EventSource(box.dataset.console);
+      source.addEventListener("output", ev => add(JSON.parse(ev.data).text));
+      source.addEventListener("open", () => { state.textContent = "live"; });
+      source.addEventListener("error", () => { state.textContent = "reconnecting…"; });
+    }
+    if (!form) return;
+    const line = form.querySelector("input[name=input]");
+    const send = (input, newline) => {
+      const body = new FormData(form);
+      body.set("input", input); body.set("newline", newline ? "1" : "0");
+      return fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(r => r.ok ? r.json() : r.json().then(p => Promise.reject(new Error(p.detail || r.statusText))))
+        .then(() => { state.textContent = "live"; }, e => { state.textContent = "not sent: " + e.message; });
+    };
+    form.addEventListener("submit", ev => { ev.preventDefault(); const v = line.value; line.value = ""; send(v, true); });
+    form.querySelectorAll("[data-console-key]").forEach(b => b.addEventListener("click", () => send(b.dataset.consoleKey, false)));
+  });
 })();

@@ -41,8 +41,11 @@ internal static class MachinePage
             h.Add($"</div></section>");
         }
 
+        var allEvents = await store.ReadAsync(id, 0, 1000, ct);
+        // The live console (when the machine's backend has one) with power and their audit; else the kept console log.
+        h.Add(await MachineConsolePanel.RenderAsync(http, machine, allEvents, ct));
         if (consoles.PathFor(id) is not null)
-            h.Add($"""<section aria-labelledby="console"><h2 id="console">Serial console</h2>{LogViewer.Render(Links.ConsoleLog(id), "console-" + id, follow: true)}</section>""");
+            h.Add($"""<section aria-labelledby="console-log"><h2 id="console-log">Serial console log</h2>{LogViewer.Render(Links.ConsoleLog(id), "console-" + id, follow: true)}</section>""");
 
         h.Add($"""<section aria-labelledby="profile"><h2 id="profile">Profile {machine.Profile}</h2>""");
         if (options.Configuration.Profile(machine.Profile) is { } p)
@@ -67,7 +70,7 @@ internal static class MachinePage
         }
         h.Add($"</section>");
 
-        var events = (await store.ReadAsync(id, 0, 1000, ct)).Where(e => e.Kind == "machine").Reverse().ToList();
+        var events = allEvents.Where(e => e.Kind == "machine").Reverse().ToList();
         h.Add($"""<section aria-labelledby="events"><h2 id="events">State events (audit log)</h2><table class="events"><thead><tr><th scope="col">#</th><th scope="col">At</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Why</th><th scope="col">Lease</th></tr></thead><tbody>""");
         foreach (var e in events)
             h.Add($"""<tr><td>{e.Seq}</td><td>{Layout.Time(e.At)}</td><td>{e.From ?? "—"}</td><td>{Layout.Badge(e.To)}</td><td>{e.Reason}</td><td>{e.LeaseId ?? ""}</td></tr>""");

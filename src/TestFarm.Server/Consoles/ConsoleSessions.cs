@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using TestFarm.Core.Machines;
+using TestFarm.Server.Hosting;
+
+namespace TestFarm.Server.Consoles;
+
+/// <summary>
+/// The audit of typing into consoles. A session is one person's input to one machine's console, from their first input until
+/// they are idle for <see cref="IdleLimit"/>; opening one appends a <c>console</c> event to the machine's events (who, when, the
+/// session and its transcript). Every input is appended to the session's transcript, <c>&lt;data&gt;/consoles/&lt;machine&gt;/&lt;session&gt;.log</c>
+/// (one line per input: time, who, the input as a JSON string), at most <see cref="MaxTranscriptBytes"/> per session.
+/// </summary>
+internal sealed class ConsoleSessions(IEventLog events, FarmServerOptions options, TimeProvider time) : IDisposable
+{
+    public const string EventKind = "console";
+    public static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(15);
+    public const int MaxTranscriptBytes = 1024 * 1024;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<(string Machine, string Who), Session> _open = [];
+
+    private sealed class Session(string id, string path)
+    {
+        public string Id { get; } = id;
+        public string Path { get; } = path;
+        public DateTimeOffset LastInput { get; set; }
+        public long Bytes { get; set; }
+        public bool Truncated { get; set; }
+    }
+
+    /// <summary>The transcript file of a session (relative to the data folder).</summary>
+    public static string TranscriptPath(string machineId, string sessionId) => $"consoles/{machineId}/{sessionId}.log";
+
+    /// <summary>Records <paramref name="input"/> by <paramref name="who"/> (opening a session when none is open); returns the session's id.</summary>
+    public async Task<string> RecordAsync(string machineId, string who, string via, string? leaseId, string input, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (!_open.TryGetValue((machineId, who), out var session) || now - session.LastInput > IdleLimit)
+            {
+                var id = "cs-" + now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..4]);
+                var relative = TranscriptPath(machineId, id);
+                session = new Session(id, Path.Combine(options.DataDirectory ?? Path.GetFullPath("serve-data"), relative));
+                _open[(machineId, who)] = session;
+                Directory.CreateDirectory(Path.GetDirectoryName(session.Path)!);
+                await events.AppendAsync(new AuditEvent
+                {
+                    At = now, Kind = EventKind, Subject = machineId, To = "session", LeaseId = leaseId,
+                    Reason = $"console session {id} opened by {who} ({via}); transcript {relative}",
+                }, ct);
+            }
+            session.LastInput = now;
+            await AppendAsync(session, $"{now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)} {who}: {JsonSerializer.Serialize(input)}\n", ct);
+            return session.Id;
+        }
+        finally { _gate.Release(); }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private static async Task AppendAsync(Session session, string line, CancellationToken ct)
+    {
+        if (session.Truncated) return;
+        var bytes = Encoding.UTF8.GetBytes(line);
+        if (session.Bytes + bytes.Length > MaxTranscriptBytes)
+        {
+            bytes = Encoding.UTF8.GetBytes($"(transcript cut at {MaxTranscriptBytes} bytes; later input of this session is not kept)\n");
+            session.Truncated = true;
+        }
+        await using var file = new FileStream(session.Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        await file.WriteAsync(bytes, ct);
+        session.Bytes += bytes.Length;
+    }
+}

@@ -43,6 +43,9 @@ public static class LabMachinesExtensions
         // Simulated machines POST and boot in seconds: deadlines to match, so a dead phase shows quickly.
         var policy = ProvisioningPolicy.Uniform(new PhasePolicy { Deadline = TimeSpan.FromSeconds(30), Retries = 1, Backoff = TimeSpan.FromSeconds(1) },
             TimeSpan.FromSeconds(5));
+        // The lab image's agent (and the simulated machines' agent) kexec the next trusted build: fast track is on
+        // (configuration Provisioning:FastTrack=false turns it off).
+        policy.FastTrack = true;
         return services.AddFarmPipeline(policy, new RedfishOptions { PollInterval = TimeSpan.FromMilliseconds(250) }, b =>
         {
             b.Addons = options.Addons;

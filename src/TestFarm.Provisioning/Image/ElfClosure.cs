@@ -77,6 +77,7 @@ internal static class ElfClosure
         var phoff = (long)BinaryPrimitives.ReadUInt64LittleEndian(elf.AsSpan(0x20));
         var phentsize = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x36));
         var phnum = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x38));
+        if (phnum == 0) return (null, []); // nothing to load, so nothing it needs
         if (phoff <= 0 || phentsize < 56 || phoff + (long)phentsize * phnum > elf.Length)
             throw new InvalidDataException($"{name}: program headers outside the file");
         string? interpreter = null;

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   qemu-system-x86 qemu-system-arm ipxe-qemu qemu-efi-aarch64   # lab machines that really boot
   busybox-static cpio                                           # the lab image's initramfs
+  kexec-tools                                                   # the lab agent's kexec (fast track), copied into the image
   postgresql                                                    # scale-out store, tested for real
   python3 python3-sushy                                         # OpenStack's Redfish client, judge of the lab BMCs
   ansible                                                       # kubespray inventory checks
@@ -51,18 +52,25 @@ else
   echo "==> lab kernel present in .tools/kernel/"
 fi
 
-# The arm64 lab: Debian's arm64 cloud kernel, busybox-static and GRUB's network EFI loader, taken from
-# the arm64 package index with a private apt state (nothing added to this machine's dpkg architectures).
-if [ ! -f .tools/kernel-arm64/vmlinuz ] || [ ! -f .tools/arm64/busybox ] || [ ! -f .tools/arm64/grub/grubnetaa64.efi ]; then
-  echo "==> arm64 lab: apt-get download linux-image-cloud-arm64, busybox-static, grub-efi-arm64-bin (arm64) + dpkg -x"
-  work=$(mktemp -d); mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/dl"
+# The arm64 lab: Debian's arm64 cloud kernel, busybox-static, GRUB's network EFI loader and kexec-tools with the
+# libraries its kexec loads (unpacked into .tools/arm64/kexec/), taken from the arm64 package index with a private
+# apt state (nothing added to this machine's dpkg architectures).
+ARM64_KEXEC=(kexec-tools libc6 zlib1g libxenmisc4.17 libxencall1 libxendevicemodel1 libxenevtchn1 libxenforeignmemory1
+             libxengnttab1 libxentoolcore1 libxentoollog1 libxenhypfs1 libxenstore4 libyajl2 libfdt1 liblzma5 libzstd1)
+if [ ! -f .tools/kernel-arm64/vmlinuz ] || [ ! -f .tools/arm64/busybox ] || [ ! -f .tools/arm64/grub/grubnetaa64.efi ] \
+   || [ ! -f .tools/arm64/kexec/sbin/kexec ]; then
+  echo "==> arm64 lab: apt-get download linux-image-cloud-arm64, busybox-static, grub-efi-arm64-bin, kexec-tools (arm64) + dpkg -x"
+  work=$(mktemp -d); mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/dl/kexec"
   chown -R _apt "$work" 2>/dev/null || true
   ARM=(-o APT::Architecture=arm64 -o APT::Architectures=arm64 -o Dir::State::Lists="$work/lists"
        -o Dir::Cache="$work/cache" -o Dir::State::status=/dev/null)
   apt-get -qq "${ARM[@]}" update
   dep=$(apt-cache "${ARM[@]}" depends linux-image-cloud-arm64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
   (cd "$work/dl" && apt-get -q "${ARM[@]}" download "$dep" busybox-static grub-efi-arm64-bin >/dev/null)
+  (cd "$work/dl/kexec" && apt-get -q "${ARM[@]}" download "${ARM64_KEXEC[@]}" >/dev/null)
   for deb in "$work"/dl/*.deb; do dpkg -x "$deb" "$work/root"; done
+  rm -rf .tools/arm64/kexec && mkdir -p .tools/arm64/kexec
+  for deb in "$work"/dl/kexec/*.deb; do dpkg -x "$deb" .tools/arm64/kexec; done
   mkdir -p .tools/kernel-arm64 .tools/arm64/grub
   cp "$work"/root/boot/vmlinuz-* .tools/kernel-arm64/vmlinuz
   rm -rf .tools/kernel-arm64/modules && cp -r "$work"/root/lib/modules .tools/kernel-arm64/
@@ -70,7 +78,7 @@ if [ ! -f .tools/kernel-arm64/vmlinuz ] || [ ! -f .tools/arm64/busybox ] || [ ! 
   cp "$work"/root/usr/lib/grub/arm64-efi/monolithic/grubnetaa64.efi "$work"/root/usr/lib/grub/arm64-efi/http.mod .tools/arm64/grub/
   rm -rf "$work"
 else
-  echo "==> arm64 lab kernel, busybox and GRUB present in .tools/"
+  echo "==> arm64 lab kernel, busybox, GRUB and kexec present in .tools/"
 fi
 
 # The add-ons' upstream release manifests (MetalLB, Rook), named by version and sha256 in the product's catalogue, into

@@ -53,5 +53,6 @@ public static class ProvisioningServiceCollectionExtensions
         to.TokenLifetime = from.TokenLifetime;
         to.HeartbeatInterval = from.HeartbeatInterval;
         to.AgentSilence = from.AgentSilence;
+        to.FastTrack = from.FastTrack;
     }
 }

@@ -44,6 +44,7 @@ public static class RunResultJson
             Drift = c.Drift ?? [],
             Machines = c.Machines ?? [],
             Recoveries = c.Recoveries ?? new Dictionary<string, TimeSpan>(),
+            ReimagePaths = c.ReimagePaths ?? new Dictionary<string, string>(),
         })],
     };
 }

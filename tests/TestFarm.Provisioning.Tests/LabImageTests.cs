@@ -61,6 +61,8 @@ public sealed class LabImageTests
         var names = (await Cpio(dir.File("initrd.cpio"), "-t")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var listing = await Cpio(dir.File("initrd.cpio"), "-tv");
         Assert.That(names, Is.SupersetOf(new[] { "init", "bin/busybox", "bin/sh", "dev/console", "etc/udhcpc.script", "etc/testfarm/build-id", "lib/modules/testfarm/virtio_net.ko" }));
+        Assert.That(names, Is.SupersetOf(new[] { "sbin/kexec", "lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6" }),
+            "the agent's kexec with its loader and the libraries its ELF headers name");
         Assert.That(listing, Does.Contain("-rwxr-xr-x").And.Contain("crw-------"));
 
         var cpioBytes = await File.ReadAllBytesAsync(dir.File("initrd.cpio"));
@@ -96,7 +98,13 @@ public sealed class LabImageTests
         using var dir = new TempDirectory("tf-img");
         var kernel = FakeKernel(dir);
         var busybox = FakeElf(dir, 0xB7);
-        LabImageOptions Arm(string o) => LabImageOptions.Defaults(TestFarm.Core.Hardware.CpuArchitecture.Arm64, dir.File(o)) with { KernelDir = kernel, Busybox = busybox };
+        var kexecRoot = dir.File("arm64-root");
+        Directory.CreateDirectory(Path.Combine(kexecRoot, "sbin"));
+        File.Copy(FakeElf(dir, 0xB7), Path.Combine(kexecRoot, "sbin", "kexec"));
+        LabImageOptions Arm(string o) => LabImageOptions.Defaults(TestFarm.Core.Hardware.CpuArchitecture.Arm64, dir.File(o)) with
+        {
+            KernelDir = kernel, Busybox = busybox, KexecRoot = kexecRoot,
+        };
 
         var a = await LabImageBuilder.BuildAsync(Arm("a"));
         var b = await LabImageBuilder.BuildAsync(Arm("b"));

@@ -67,6 +67,51 @@ public sealed class LabSimulatedEndToEndTests
             Assert.That(outcome.Drift.Select(d => d.Component), Does.Contain("drives"));
         }
     }
+
+    [Test]
+    public async Task A_second_trusted_build_is_kexecd_by_the_simulated_agent_with_no_power_cycle_and_no_post(CancellationToken ct)
+    {
+        var time = TimeProvider.System;
+        var profile = LabProfiles.Read("epyc-9354-e810");
+        await using var host = await BootServiceHost.StartAsync(IPAddress.Loopback, 0, port => new Uri($"http://127.0.0.1:{port}"), time, cancellationToken: ct);
+        var timings = new SimulatedTimings { Post = TimeSpan.FromMilliseconds(300), Boot = TimeSpan.FromMilliseconds(200), Shutdown = TimeSpan.Zero };
+        await using var lab = await VirtualLab.StartAsync(new LabOptions
+        {
+            SimulatedMachines = 1, Password = "lab-secret", BootUrl = new Uri(host.Options.PublicBaseUrl, "boot/v1/ipxe"), DefaultTimings = timings,
+        }, [profile], time, cancellationToken: ct);
+        var machine = lab.ToPool().Machines[0];
+        var bmcs = new RedfishClientFactory(new RedfishOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, time)
+        {
+            Environment = name => name == "TESTFARM_LAB_BMC_PASSWORD" ? "lab-secret" : null,
+        };
+        var reimager = new Reimager(host.Sessions, host.Options, Fast with { FastTrack = true }, time);
+        var cleaner = new Cleaner(host.Sessions, reimager, Fast, time);
+        var simulated = (TestFarm.Lab.Machines.SimulatedMachine)lab[machine.Id].Backend;
+        await using var bmc = bmcs.Create(machine);
+
+        var full = await reimager.ReimageAsync(bmc, new ReimageRequest { Machine = machine, Profile = profile, Image = ProvisioningSamples.Image("build-7"), TrustedBuild = true }, ct);
+        Assert.That(full.Path, Is.EqualTo(BootPath.Full), () => $"{full.PhaseName}: {full.Error}");
+        var cleaned = await cleaner.CleanAsync(bmc, new CleanRequest { Machine = machine, Profile = profile, StayInAgent = true }, ct);
+        Assert.That(cleaned.AgentResident, Is.True, () => $"{cleaned.PhaseName}: {cleaned.Error}");
+
+        var phases = new List<MachinePhase>();
+        simulated.Changed += m => { lock (phases) phases.Add(m.Phase); };
+        var etag = lab[machine.Id].ETag;
+        var state = new MachineImageState { AgentResident = true, LastLeaseTrusted = true, LastLeaseClean = true };
+        var fast = await reimager.ReimageAsync(bmc, new ReimageRequest
+        {
+            Machine = machine, Profile = profile, Image = ProvisioningSamples.Image("build-8"), TrustedBuild = true, State = state,
+        }, ct);
+
+        Assert.That(fast.Status, Is.EqualTo(ProvisioningStatus.Succeeded), () => $"{fast.PhaseName}: {fast.Error}");
+        Assert.That(fast.Path, Is.EqualTo(BootPath.FastTrack));
+        Assert.That(fast.Phases.Select(p => p.Phase), Is.EqualTo(new[] { "agent-write", "kexec", "verify" }));
+        Assert.That(fast.ReportedBuildId, Is.EqualTo("build-8"), "the agent the kexec'd kernel started called back with the new build");
+        Assert.That(simulated.Kexecs, Is.EqualTo(1));
+        lock (phases) Assert.That(phases, Is.EqualTo(new[] { MachinePhase.Booting, MachinePhase.Running }), "kexec boots the OS again: no power-off, no POST");
+        Assert.That(lab[machine.Id].ETag, Is.EqualTo(etag), "no boot override or media change reached the BMC");
+        Assert.That(await bmc.GetPowerStateAsync(ct), Is.EqualTo(PowerState.On));
+    }
 }
 
 internal static class LabProfiles

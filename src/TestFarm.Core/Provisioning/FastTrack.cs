@@ -30,6 +30,18 @@ public enum BootPath
     Skipped,
 }
 
+/// <summary>The names reports give a <see cref="BootPath"/>.</summary>
+public static class BootPaths
+{
+    /// <summary><c>full</c>, <c>fast-track</c> or <c>skipped</c>.</summary>
+    public static string Name(this BootPath path) => path switch
+    {
+        BootPath.FastTrack => "fast-track",
+        BootPath.Skipped => "skipped",
+        _ => "full",
+    };
+}
+
 public static class FastTrack
 {
     /// <summary>

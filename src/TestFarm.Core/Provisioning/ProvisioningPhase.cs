@@ -77,7 +77,7 @@ public sealed record ProvisioningPolicy
     /// <summary>
     /// After a trusted cell's cleaning, leave the machine powered in its agent so the next trusted build is kexec'd
     /// without a firmware POST (profiles may still forbid it with <c>boot.fastTrack: false</c>). Off by default: the
-    /// agent of the boot image must understand the <c>kexec</c> action.
+    /// agent of the boot image must understand the <c>kexec</c> action (the lab image's does, and the lab turns it on).
     /// </summary>
     public bool FastTrack { get; set; }
 

@@ -69,6 +69,11 @@ public sealed record CellResult
     public IReadOnlyList<string> Machines { get; init; } = [];
     /// <summary>Recovery times measured by chaos probes, by probe name.</summary>
     public IReadOnlyDictionary<string, TimeSpan> Recoveries { get; init; } = new Dictionary<string, TimeSpan>();
+    /// <summary>
+    /// How each machine reached the cell's build, by machine id: <c>full</c> (power cycle, POST, network boot),
+    /// <c>fast-track</c> (the resident agent kexec'd it, no BMC call) or <c>skipped</c> (it already ran that build).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ReimagePaths { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Name of the phase that waits for machines; its time is not a hold.</summary>
     public const string WaitPhase = "reserve";

@@ -9,8 +9,8 @@ namespace TestFarm.Lab.Agent;
 /// <summary>
 /// What the lab image's agent does, done by a simulated machine: when it network-boots it fetches its iPXE
 /// script from <c>bootUrl?mac=</c> (the URL the QEMU machines' iPXE chains to, e.g. the farm's <c>/boot/v1/ipxe</c>), reads the agent's kernel parameters from it, reports the hardware it has
-/// (pulled drives and missing NICs left out, as real hardware would show them), then polls for actions and
-/// answers a wipe until it is powered off. Only simulated machines need it: QEMU machines run the real agent.
+/// (pulled drives and missing NICs left out, as real hardware would show them) once the machine's OS runs, then polls
+/// for actions and answers a wipe, or a kexec into the next build (fast track), until it is powered off. Only simulated machines need it: QEMU machines run the real agent.
 /// </summary>
 public sealed class SimulatedAgent(VirtualBmc machine, Uri bootUrl, HttpClient http, TimeProvider time)
 {
@@ -25,6 +25,7 @@ public sealed class SimulatedAgent(VirtualBmc machine, Uri bootUrl, HttpClient h
         var args = KernelArguments(script);
         if (!args.TryGetValue("testfarm.url", out var guestUrl) || !args.TryGetValue("testfarm.token", out var token)) return;
         var url = FromLabNetwork(guestUrl).TrimEnd('/');
+        await RunningAsync(cancellationToken); // the agent calls back once the kernel it was given has booted
         using var booted = await http.PostAsync($"{url}/agent/v1/booted",
             new StringContent(BootedReport(token, args.GetValueOrDefault("testfarm.build", "")), Encoding.UTF8, "application/json"), cancellationToken);
         if (!booted.IsSuccessStatusCode) return;
@@ -34,18 +35,64 @@ public sealed class SimulatedAgent(VirtualBmc machine, Uri bootUrl, HttpClient h
             var action = await GetAsync($"{url}/agent/v1/action?session={session}", cancellationToken);
             var words = (action ?? "").Trim().Split(' ', 2);
             if (words[0] == "wipe" && words.Length == 2) await PostCleanedAsync(url, words[1], cancellationToken);
+            else if (words[0] == "kexec" && words.Length == 2 && await KexecAsync(url, words[1], cancellationToken)) return;
             else if (words[0] == "poweroff" || action is null) return;
             await Task.Delay(PollInterval, time, cancellationToken);
         }
     }
 
+    /// <summary>
+    /// Fast track, as the lab image's agent does it: fetch this machine's pending boot script by MAC (the farm sees the
+    /// network boot reached), take its kernel and initrd, and kexec: the machine boots the new kernel with no power cycle
+    /// and no POST (<see cref="SimulatedMachine.KexecAsync"/>, the profile's OS boot time), and the agent that the new
+    /// kernel starts calls back with the script's token. False (reported to the farm) when there was nothing to boot.
+    /// </summary>
+    private async Task<bool> KexecAsync(string url, string token, CancellationToken cancellationToken)
+    {
+        var script = await GetAsync($"{FromLabNetwork(bootUrl.ToString())}?mac={Uri.EscapeDataString(machine.ProvisioningMac)}", cancellationToken);
+        var args = script is null ? null : KernelArguments(script);
+        string? problem = script is null ? "kexec: no pending boot for this machine"
+            : args!.ContainsKey("testfarm.token") ? null : "kexec: the boot script names no kernel to load";
+        if (problem is null && machine.Backend is SimulatedMachine simulated)
+        {
+            await simulated.KexecAsync(cancellationToken);
+            return true;
+        }
+        await PostActionReportAsync(url, token, [], [problem ?? "kexec: this machine cannot kexec"], cancellationToken);
+        return false;
+    }
+
+    /// <summary>Completes once the simulated machine runs its OS (at once for other backends).</summary>
+    private async Task RunningAsync(CancellationToken cancellationToken)
+    {
+        if (machine.Backend is not SimulatedMachine simulated) return;
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(SimulatedMachine m)
+        {
+            if (m.Phase == MachinePhase.Running) running.TrySetResult();
+        }
+        simulated.Changed += OnChanged;
+        try
+        {
+            OnChanged(simulated);
+            await running.Task.WaitAsync(cancellationToken);
+        }
+        finally { simulated.Changed -= OnChanged; }
+    }
+
     private async Task PostCleanedAsync(string url, string token, CancellationToken cancellationToken)
+    {
+        await PostActionReportAsync(url, token, [.. machine.VisibleDrives.Select(d => d.LinuxDevice)], [], cancellationToken);
+    }
+
+    /// <summary>An action's report (<c>/agent/v1/cleaned</c>): what was done, and what failed and why.</summary>
+    private async Task PostActionReportAsync(string url, string token, IReadOnlyList<string> wiped, IReadOnlyList<string> failed, CancellationToken cancellationToken)
     {
         var body = new JsonObject
         {
             ["token"] = token,
-            ["wiped"] = new JsonArray([.. machine.VisibleDrives.Select(d => (JsonNode)d.LinuxDevice)]),
-            ["failed"] = new JsonArray(),
+            ["wiped"] = new JsonArray([.. wiped.Select(d => (JsonNode)d)]),
+            ["failed"] = new JsonArray([.. failed.Select(d => (JsonNode)d)]),
         };
         using var response = await http.PostAsync($"{url}/agent/v1/cleaned",
             new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), cancellationToken);

@@ -51,6 +51,9 @@ public static class LabMachinesExtensions
         var policy = ProvisioningPolicy.Uniform(phase, TimeSpan.FromSeconds(5));
         policy.NetworkBoot = boot;
         policy.AgentCallback = boot;
+        // The lab image's agent (and the simulated machines' agent) kexec the next trusted build: fast track is on
+        // (configuration Provisioning:FastTrack=false turns it off).
+        policy.FastTrack = true;
         return services.AddFarmPipeline(policy, new RedfishOptions { PollInterval = TimeSpan.FromMilliseconds(250) }, b =>
         {
             b.Addons = options.Addons;

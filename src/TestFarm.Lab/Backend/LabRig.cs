@@ -81,12 +81,13 @@ internal sealed class LabRig(LabMachinesOptions options, BootServiceListener boo
 
     /// <summary>
     /// The arm64 twin of the image for the plan's arm64 machines, when scripts/install-deps.sh fetched the arm64
-    /// kernel and busybox; without them the arm64 cells say "no image ... for Arm64" as an infra-error.
+    /// kernel, busybox and kexec; without them the arm64 cells say "no image ... for Arm64" as an infra-error.
     /// </summary>
     private async Task<BootImage?> BuildArm64ImageAsync(CancellationToken cancellationToken)
     {
         var defaults = LabImageOptions.Defaults(CpuArchitecture.Arm64, Path.Combine(options.OutDirectory, "image-arm64"), Path.Combine(options.Root, ".tools"));
-        if (!File.Exists(Path.Combine(defaults.KernelDir, "vmlinuz")) || !File.Exists(defaults.Busybox)) return null;
+        if (!File.Exists(Path.Combine(defaults.KernelDir, "vmlinuz")) || !File.Exists(defaults.Busybox)
+            || !File.Exists(Path.Combine(defaults.KexecRoot, "sbin", "kexec"))) return null;
         return await LabImageBuilder.BuildAsync(defaults with { BuildId = options.BuildId }, cancellationToken);
     }
 

@@ -55,6 +55,7 @@ public sealed class FarmProvisioner(Reimager reimager, Cleaner cleaner, IBmcClie
         Error = outcome.Error ?? (outcome.Drift.Count > 0 ? "hardware drift: " + string.Join("; ", outcome.Drift) : null),
         Drift = outcome.Drift,
         ImageDigest = outcome.ImageDigest,
+        Path = outcome.Ok ? outcome.Path : null,
         Phases = outcome.Phases,
     };
 }

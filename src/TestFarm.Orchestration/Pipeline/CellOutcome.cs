@@ -32,6 +32,7 @@ internal static class CellOutcome
             Drift = state.Drift,
             Machines = state.Machines.Select(m => m.Machine.Id).ToList(),
             Recoveries = state.Recoveries,
+            ReimagePaths = state.ReimagePaths,
         };
     }
 }

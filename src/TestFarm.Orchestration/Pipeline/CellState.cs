@@ -13,4 +13,6 @@ internal sealed class CellState
     public List<string> Drift { get; } = [];
     public Dictionary<string, string> Evidence { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, TimeSpan> Recoveries { get; } = new(StringComparer.Ordinal);
+    /// <summary>How each machine reached the build: full, fast-track or skipped.</summary>
+    public Dictionary<string, string> ReimagePaths { get; } = new(StringComparer.Ordinal);
 }

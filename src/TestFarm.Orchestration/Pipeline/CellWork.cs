@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using TestFarm.Core.Bmc;
 using TestFarm.Core.Machines;
+using TestFarm.Core.Provisioning;
 using TestFarm.Core.Results;
 
 namespace TestFarm.Orchestration.Pipeline;
@@ -77,6 +78,7 @@ internal sealed class CellWork(
         foreach (var p in result.Phases) phases.Add(p with { Phase = $"{PipelinePhases.Reimage}/{p.Phase}" });
         state.Drift.AddRange(result.Drift.Select(d => $"{machine.Machine.Id}: {d}"));
         if (result.ImageDigest is not null) state.Evidence[$"image.{machine.Machine.Id}"] = result.ImageDigest;
+        if (result.Succeeded && result.Path is { } path) state.ReimagePaths[machine.Machine.Id] = path.Name();
     }
 
     private async Task RunSuitesAsync(SuiteContext context, CancellationToken ct)

@@ -48,6 +48,8 @@ public sealed record ProvisionResult
     public string? Error { get; init; }
     public IReadOnlyList<DriftItem> Drift { get; init; } = [];
     public string? ImageDigest { get; init; }
+    /// <summary>How the machine reached the build (reimage only; null when it did not get there).</summary>
+    public Core.Provisioning.BootPath? Path { get; init; }
     public IReadOnlyList<PhaseTiming> Phases { get; init; } = [];
     public IReadOnlyList<Artifact> Artifacts { get; init; } = [];
 }

@@ -209,11 +209,15 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
         return action;
     }
 
-    /// <summary>Judges a cleaned callback against the session's pending wipe action.</summary>
+    /// <summary>
+    /// Judges an action's report (<c>/agent/v1/cleaned</c>) against the session's pending action: a wipe's result, or a
+    /// kexec the agent could not do (its reasons in <c>failed</c>).
+    /// </summary>
     public TokenCheck AcceptCleaned(AgentCleanedReport report, string? remote)
     {
         ArgumentNullException.ThrowIfNull(report);
         AgentSession? owner;
+        AgentAction? completed = null;
         TokenCheck check;
         lock (_gate)
         {
@@ -228,10 +232,13 @@ public sealed partial class BootSessions(TimeProvider time, ILogger<BootSessions
             if (check == TokenCheck.Accepted)
             {
                 owner!.Done.Add(report.Token);
-                owner.Pending!.Complete(report);
+                completed = owner.Pending;
                 owner.Pending = null;
             }
         }
+        // Completed outside the lock and after Pending is cleared: whoever waits may queue the next action at once
+        // (fast track queues the kexec right after the wipe), and that one must not be cleared here.
+        completed?.Complete(report);
         if (check == TokenCheck.Accepted) Log.AgentCleaned(_log, owner!.MachineId, report.Wiped.Count, report.Failed.Count, remote);
         else Log.CallbackRefused(_log, "cleaned", check, BootTicket.IdOf(report.Token), owner?.MachineId, remote);
         return check;
@@ -283,7 +290,7 @@ public sealed class AgentSession(string id, string machineId)
     public DateTimeOffset LastSeen { get; internal set; }
     internal HashSet<string> Done { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The line the agent reads: <c>none</c> or <c>wipe TOKEN</c>.</summary>
+    /// <summary>The line the agent reads: <c>none</c>, <c>wipe TOKEN</c> or <c>kexec TOKEN</c>.</summary>
     public string NextActionLine(DateTimeOffset now) =>
         Pending is { } a && a.ExpiresAt > now ? $"{a.Kind} {a.Token}" : "none";
 }
@@ -291,7 +298,7 @@ public sealed class AgentSession(string id, string machineId)
 /// <summary>An action queued for an agent, completed by its callback.</summary>
 public sealed class AgentAction(string token, string kind, DateTimeOffset expiresAt)
 {
-    private readonly TaskCompletionSource<AgentCleanedReport> _done = new();
+    private readonly TaskCompletionSource<AgentCleanedReport> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public string Token { get; } = token;
     public string Kind { get; } = kind;
     public DateTimeOffset ExpiresAt { get; } = expiresAt;

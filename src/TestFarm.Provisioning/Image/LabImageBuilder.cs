@@ -22,6 +22,13 @@ public sealed record LabImageOptions
     /// <summary>The build id the agent reports; default derived from the inputs' digests.</summary>
     public string? BuildId { get; init; }
     public string Busybox { get; init; } = "/bin/busybox";
+    /// <summary>
+    /// The folder Debian's <c>kexec-tools</c> (and the libraries its <c>kexec</c> loads) is found under: <c>/</c> for the
+    /// host's own (amd64), or a folder the arm64 packages were unpacked into. <c>kexec</c> is <c>sbin/kexec</c> inside it.
+    /// </summary>
+    public string KexecRoot { get; init; } = "/";
+    internal const string KexecPath = "sbin/kexec";
+
     /// <summary>Kernel command line; default the architecture's serial console (ttyS0 or ttyAMA0) and <c>panic=-1</c>.</summary>
     public string? Cmdline { get; init; }
 
@@ -30,7 +37,11 @@ public sealed record LabImageOptions
     /// amd64 uses <c>kernel/</c> and the host's <c>/bin/busybox</c>; arm64 uses <c>kernel-arm64/</c> and <c>arm64/busybox</c>.
     /// </summary>
     public static LabImageOptions Defaults(CpuArchitecture arch, string outDir, string toolsDir = ".tools") => arch == CpuArchitecture.Arm64
-        ? new() { Arch = arch, OutDir = outDir, KernelDir = Path.Combine(toolsDir, "kernel-arm64"), Busybox = Path.Combine(toolsDir, "arm64", "busybox") }
+        ? new()
+        {
+            Arch = arch, OutDir = outDir, KernelDir = Path.Combine(toolsDir, "kernel-arm64"), Busybox = Path.Combine(toolsDir, "arm64", "busybox"),
+            KexecRoot = Path.Combine(toolsDir, "arm64", "kexec"),
+        }
         : new() { Arch = arch, OutDir = outDir, KernelDir = Path.Combine(toolsDir, "kernel") };
 
     internal string EffectiveName => Name ?? (Arch == CpuArchitecture.Arm64 ? "lab-arm64" : "lab");
@@ -40,7 +51,7 @@ public sealed record LabImageOptions
 
 /// <summary>
 /// Builds the lab image: the Debian cloud kernel plus a busybox-static initramfs with the virtio
-/// modules and the boot agent (<c>images/lab/</c>, embedded). Reproducible: same inputs, same digests.
+/// modules, Debian's <c>kexec</c> (with its loader and libraries) and the boot agent (<c>images/lab/</c>, embedded). Reproducible: same inputs, same digests.
 /// </summary>
 public static class LabImageBuilder
 {
@@ -54,6 +65,10 @@ public static class LabImageBuilder
         if (!File.Exists(options.Busybox)) throw new FileNotFoundException($"busybox not found at {options.Busybox} (apt-get install busybox-static, or scripts/install-deps.sh for arm64)", options.Busybox);
         ArchitectureCheck.Kernel(kernel, options.Arch);
         ArchitectureCheck.Elf(options.Busybox, options.Arch);
+        if (!File.Exists(Path.Combine(options.KexecRoot, LabImageOptions.KexecPath)))
+            throw new FileNotFoundException($"kexec not found at {Path.Combine(options.KexecRoot, LabImageOptions.KexecPath)} " +
+                "(apt-get install kexec-tools, or scripts/install-deps.sh for arm64): the agent kexecs the next build on fast track",
+                Path.Combine(options.KexecRoot, LabImageOptions.KexecPath));
         var moduleNames = Resource("modules").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var modules = moduleNames.Select(m => (m, FindModule(options.KernelDir, m))).ToList();
 
@@ -64,6 +79,9 @@ public static class LabImageBuilder
             ["etc/udhcpc.script"] = (Encoding.UTF8.GetBytes(Resource("udhcpc.script")), 0x1ED),
             ["etc/testfarm/modules"] = (Encoding.UTF8.GetBytes(string.Join('\n', moduleNames) + "\n"), 0x1A4),
         };
+        // The agent's kexec (fast track) with its loader and libraries, at the paths it has in its root.
+        foreach (var (path, data) in ElfClosure.Collect(options.KexecRoot, LabImageOptions.KexecPath, options.Arch))
+            files[path] = (data, 0x1ED);
         foreach (var (name, path) in modules)
             files[$"lib/modules/testfarm/{name}.ko"] = (await File.ReadAllBytesAsync(path, cancellationToken), 0x1A4);
 

@@ -86,14 +86,18 @@ public sealed class Reimager(BootSessions sessions, BootServiceOptions boot, Pro
         var ticket = sessions.Issue(machine.Id, machine.ProvisioningMac, request.Image, method, policy.TokenLifetime);
         try
         {
+            AgentAction? action = null;
             await run.RunAsync(ProvisioningPhase.AgentWrite, HealthComponent.Agent, async (deadline, ct) =>
             {
-                if (sessions.RequestKexec(machine.Id, deadline) is null)
-                    throw new PhaseFailedException(ProvisioningPhase.AgentWrite, "the resident agent's session closed", HealthComponent.Agent);
-                await ticket.Fetched.WaitAsync(ct);
+                action = sessions.RequestKexec(machine.Id, deadline + policy.AgentCallback.Deadline)
+                    ?? throw new PhaseFailedException(ProvisioningPhase.AgentWrite, "the resident agent's session closed", HealthComponent.Agent);
+                await UnlessRefusedAsync(ticket.Fetched, action, ProvisioningPhase.AgentWrite, ct);
             }, policy.NetworkBoot with { Retries = 0 });
-            var report = await run.RunAsync(ProvisioningPhase.Kexec, HealthComponent.Agent,
-                (_, ct) => ticket.Booted.WaitAsync(ct), policy.AgentCallback with { Retries = 0 });
+            var report = await run.RunAsync(ProvisioningPhase.Kexec, HealthComponent.Agent, async (_, ct) =>
+            {
+                await UnlessRefusedAsync(ticket.Booted, action!, ProvisioningPhase.Kexec, ct);
+                return await ticket.Booted;
+            }, policy.AgentCallback with { Retries = 0 });
             var verified = Verify(request, method, report, run);
             return verified with { Path = BootPath.FastTrack };
         }
@@ -105,6 +109,19 @@ public sealed class Reimager(BootSessions sessions, BootServiceOptions boot, Pro
         {
             sessions.Revoke(ticket);
         }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="step"/>, unless the agent reports first that it could not kexec (its action report
+    /// lists why in <c>failed</c>): then the phase fails at once with the agent's reason instead of at its deadline.
+    /// </summary>
+    private static async Task UnlessRefusedAsync(Task step, AgentAction action, ProvisioningPhase phase, CancellationToken ct)
+    {
+        var first = await Task.WhenAny(step, action.Completed).WaitAsync(ct);
+        if (first == step) { await step; return; }
+        if (step.IsCompleted) return;
+        var refused = action.Completed.IsCompletedSuccessfully ? string.Join("; ", action.Completed.Result.Failed) : "the action was cancelled";
+        throw new PhaseFailedException(phase, $"the agent could not kexec: {refused}", HealthComponent.Agent);
     }
 
     private async Task<ProvisioningOutcome> BootOnceAsync(IBmcClient bmc, ReimageRequest request, BootMethod method, PhaseRunner run)

@@ -101,10 +101,16 @@ public static class HtmlReport
             h.Append(CultureInfo.InvariantCulture, $"<details open><summary><code>{E(cell.CellId)}</code></summary><table>");
             foreach (var (key, value) in cell.Evidence.OrderBy(e => e.Key, StringComparer.Ordinal))
                 h.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(key)}</th><td><code>{E(value)}</code></td></tr>");
+            h.Append(CultureInfo.InvariantCulture, $"<tr><th>reimage path</th><td>{ReimagePaths(cell)}</td></tr>");
             h.Append(CultureInfo.InvariantCulture, $"<tr><th>hardware drift</th><td>{(cell.Drift.Count == 0 ? "none" : string.Join("<br>", cell.Drift.Select(E)))}</td></tr>");
             h.Append("</table></details>\n");
         }
     }
+
+    /// <summary>Each machine's path to the build (<c>full</c>, <c>fast-track</c>, <c>skipped</c>), or "none recorded".</summary>
+    private static string ReimagePaths(CellResult cell) => cell.ReimagePaths is { Count: > 0 } paths
+        ? string.Join("<br>", paths.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"<code>{E(p.Key)}</code>: <span class=\"path-{E(p.Value)}\">{E(p.Value)}</span>"))
+        : "none recorded";
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 

@@ -39,6 +39,7 @@ public static class MarkdownReport
             md.Append(CultureInfo.InvariantCulture, $"\n### `{M(cell.CellId)}`: {CheckSummary.Emoji(cell.Verdict)} {CheckSummary.VerdictName(cell.Verdict)}\n\n");
             foreach (var (key, value) in cell.Evidence.OrderBy(e => e.Key, StringComparer.Ordinal))
                 md.Append(CultureInfo.InvariantCulture, $"- {M(key)}: `{M(value)}`\n");
+            md.Append(CultureInfo.InvariantCulture, $"- reimage path: {(cell.ReimagePaths is { Count: > 0 } paths ? string.Join(", ", paths.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{M(p.Key)} {M(p.Value)}")) : "none recorded")}\n");
             md.Append(CultureInfo.InvariantCulture, $"- hardware drift: {(cell.Drift.Count == 0 ? "none" : string.Join("; ", cell.Drift.Select(M)))}\n");
             foreach (var phase in cell.Phases)
                 md.Append(CultureInfo.InvariantCulture, $"- phase {M(phase.Phase)}: {SvgCharts.Fmt(phase.Duration)}{(phase.Succeeded ? "" : $" **failed**: {M(phase.Error ?? "")}")}\n");

@@ -23,7 +23,11 @@ public sealed record PhaseView(string Phase, string State, DateTimeOffset Start,
 
 public sealed record CellView(string CellId, string? Profile, string? Topology, string? Verdict, IReadOnlyList<string> Machines,
     IReadOnlyList<PhaseView> Phases, IReadOnlyDictionary<string, int> Tests, IReadOnlyList<TestResult> Results,
-    IReadOnlyList<Artifact> Artifacts, IReadOnlyDictionary<string, string> Evidence);
+    IReadOnlyList<Artifact> Artifacts, IReadOnlyDictionary<string, string> Evidence)
+{
+    /// <summary>How each machine reached the build, by machine id: <c>full</c>, <c>fast-track</c> or <c>skipped</c>.</summary>
+    public IReadOnlyDictionary<string, string> ReimagePaths { get; init; } = new Dictionary<string, string>();
+}
 
 public sealed record RunView(string Id, string Plan, string Trigger, string State, string? StateReason, DateTimeOffset Started, DateTimeOffset? Finished,
     string? Verdict, IReadOnlyList<CellView> Cells)

@@ -48,7 +48,10 @@ public sealed class RunViews(SqlFarmStore store, FarmServerOptions options)
         c.Tests.GroupBy(t => t.Verdict.ToString()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
         c.Tests,
         [.. c.Tests.SelectMany(t => t.Attachments).DistinctBy(a => a.Path)],
-        c.Evidence);
+        c.Evidence)
+    {
+        ReimagePaths = c.ReimagePaths ?? new Dictionary<string, string>(), // cells stored before the field have none
+    };
 
     private async Task<IReadOnlyList<CellView>> LiveCellsAsync(string runId, string planName, CancellationToken ct)
     {

@@ -49,6 +49,7 @@ public sealed class LabNightlyEndToEndTests
         var qemuCell = cells[1];
         Assert.That(qemuCell["machines"]!.AsArray().Select(m => m!.GetValue<string>()), Does.Contain("qemu-01"));
         Assert.That(qemuCell["evidence"]!["image.qemu-01"]!.GetValue<string>(), Does.StartWith("sha256:"));
+        Assert.That(qemuCell["reimagePaths"]!["qemu-01"]!.GetValue<string>(), Is.EqualTo("full"), "a machine's first lease of the run boots the full way");
         var console = await File.ReadAllTextAsync(Path.Combine(outDir, "lab", "qemu-01", "console.log"), ct);
         Assert.That(console, Does.Contain("testfarm-agent: booted reported").And.Contain("testfarm-agent: wipe done"));
 

@@ -43,8 +43,8 @@ public sealed record SimLoad
 /// Generates a week of load: a nightly full matrix every night (each profile × 6 Kubernetes versions × 3- and 5-node topologies,
 /// triggered at <see cref="SimLoad.NightlyAt"/>, wanted by <see cref="SimLoad.NightlyDeadline"/>),
 /// pull-request matrices arriving in working hours with bursts (weekdays 9-18 h, double rate 10-11 and 14-15 h),
-/// and two release qualifications (every profile × 8 nodes). Durations per profile: reimage + deploy + test,
-/// actual = estimate × U(0.8, 1.25).
+/// and two release qualifications (every profile × 8 nodes). Durations per profile: reimage (costing two reboots at the
+/// profile's <c>firmware.postSeconds</c>) + deploy + test, actual = estimate × U(0.8, 1.25).
 /// </summary>
 public static class SimTraceGenerator
 {
@@ -54,17 +54,23 @@ public static class SimTraceGenerator
     {
         load ??= new SimLoad();
         var rng = new Random(seed);
+        // Firmware POST per profile, 60-240 s like the shipped server profiles; its own stream, so the rest of the week is
+        // drawn as before.
+        var posts = new Random(seed + 2);
         var profileMap = Enumerable.Range(0, profiles).ToDictionary(i => $"p{i}", i => new HardwareProfile
         {
             Name = $"p{i}", Arch = i % 3 == 2 ? CpuArchitecture.Arm64 : CpuArchitecture.Amd64,
             Cpu = new CpuSpec { Vendor = "v", Model = "m", Cores = 32 }, MemoryGiB = 256,
+            Firmware = new FirmwareSpec { PostSeconds = posts.Next(60, 241) },
         });
         var pool = Enumerable.Range(0, machines).Select(i => new MachineRecord
         {
             Id = $"m{i:D5}", Profile = $"p{i % profiles}", L2Domain = $"rack{i % 4}", State = MachineState.Available,
         }).ToList();
-        // Per-profile base time of one cell: reimage 10-25 min + deploy 20-40 min + tests (kind-specific).
-        var setup = Enumerable.Range(0, profiles).Select(_ => TimeSpan.FromMinutes(rng.Next(10, 26) + rng.Next(20, 41))).ToArray();
+        // Per-profile base time of one cell: reimage (image write and OS boots 5-20 min, plus two firmware POSTs of the
+        // profile: the reimage's and the cleaning's) + deploy 20-40 min + tests (kind-specific).
+        var setup = Enumerable.Range(0, profiles).Select(i => TimeSpan.FromMinutes(rng.Next(10, 26) - 5 + rng.Next(20, 41))
+            + 2 * profileMap[$"p{i}"].Firmware.Post).ToArray();
         var jobs = new List<SimJob>();
         var n = 0;
 

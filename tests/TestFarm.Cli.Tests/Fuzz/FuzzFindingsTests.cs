@@ -119,5 +119,18 @@ public sealed class FuzzFindingsTests
         Assert.That(outcome.Rejection, Is.EqualTo("body: malformed JSON at $.pull_request.created_at: a date-time value is not valid (ISO 8601 expected)"));
     }
 
+    [Test]
+    public void A_configmaps_embedded_config_cut_short_is_an_error_inside_the_file()
+    {
+        const string text = "apiVersion: v1\nkind: ConfigMap\ndata:\n  config.yaml: |\n    namespace:\n      - { kind: a\n";
+
+        var errors = TestFarm.Configuration.Import.CookiemonsterImport.Import("cm.yaml", text).Errors;
+
+        Assert.That(errors, Is.Not.Empty);
+        Assert.That(errors.Select(e => (e.Line, e.Column)), Has.All.Matches<(int Line, int Column)>(p => p.Line <= 7 && (p.Line < 7 || p.Column == 1)),
+            string.Join("; ", errors));
+        Assert.That(errors[0].Message, Does.StartWith("'data.config.yaml': "));
+    }
+
     private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
 }

@@ -26,12 +26,14 @@ internal sealed class SimulatedMachine
             if (id != machine.Id) return;
             if (action.Kind == "kexec") { Kexec(); return; }
             if (AnswersWipe)
-                Cleaned = sessions.AcceptCleaned(new AgentCleanedReport { Token = action.Token, Wiped = ["vda"], Failed = WipeFails ? ["vda"] : [] }, "sim");
+                Cleaned = sessions.AcceptCleaned(new AgentCleanedReport { Token = action.Token, Wiped = ["vda"], Failed = WipeFails ? ["vda"] : [] }, CallsFrom);
         };
     }
 
     public PoolMachine Machine { get; }
     public FakeBmcClient Bmc { get; }
+    /// <summary>The address the machine's script fetches and its agent's callbacks come from.</summary>
+    public string CallsFrom { get; set; } = "sim";
     public bool FetchesScript { get; set; } = true;
     public bool CallsBack { get; set; } = true;
     public bool AnswersWipe { get; set; } = true;
@@ -53,19 +55,19 @@ internal sealed class SimulatedMachine
     {
         Boots.Add(target);
         if (target == BootTarget.None || !FetchesScript) return;
-        var ticket = _sessions.PendingForMac(Machine.ProvisioningMac);
+        var ticket = _sessions.PendingForMac(Machine.ProvisioningMac, CallsFrom).Ticket;
         if (ticket is null || !CallsBack) return;
         LastToken = ticket.Token;
-        Booted = _sessions.AcceptBooted(Report(ticket.Token, ReportsBuild ?? ticket.Image.BuildId), "sim").Check;
+        Booted = _sessions.AcceptBooted(Report(ticket.Token, ReportsBuild ?? ticket.Image.BuildId), CallsFrom).Check;
     }
 
     private void Kexec()
     {
         Kexecs++;
-        var ticket = _sessions.PendingForMac(Machine.ProvisioningMac);
+        var ticket = _sessions.PendingForMac(Machine.ProvisioningMac, CallsFrom).Ticket;
         if (ticket is null || !CallsBack) return;
         LastToken = ticket.Token;
-        Booted = _sessions.AcceptBooted(Report(ticket.Token, KexecReportsBuild ?? ReportsBuild ?? ticket.Image.BuildId), "sim").Check;
+        Booted = _sessions.AcceptBooted(Report(ticket.Token, KexecReportsBuild ?? ReportsBuild ?? ticket.Image.BuildId), CallsFrom).Check;
     }
 
     public AgentBootedReport Report(string token, string buildId) => new()

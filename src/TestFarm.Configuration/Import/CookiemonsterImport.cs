@@ -88,7 +88,7 @@ public static class CookiemonsterImport
             foreach (var e in nested.Errors)
                 reader.Errors.Add(e.Line == 1 && e.Column == 1 && e.Message == "file is empty"
                     ? new ConfigError(reader.File, (int)scalar.Start.Line, (int)scalar.Start.Column, $"'data.{name}' is empty")
-                    : e with { Line = e.Line + lineShift, Column = e.Column + columnShift, Message = $"'data.{name}': {e.Message}" });
+                    : InFile(e with { Line = e.Line + lineShift, Column = e.Column + columnShift, Message = $"'data.{name}': {e.Message}" }, lines));
         }
     }
 
@@ -228,6 +228,18 @@ public static class CookiemonsterImport
         reader.Errors.Add(new ConfigError(reader.File, (int)node.Start.Line, (int)node.Start.Column, message));
 
     /// <summary>How far a block scalar's first content line (the line after its indicator) is indented in the outer text.</summary>
+    /// <summary>
+    /// An embedded config's error, placed inside the file: its end (past the block's last line break) is the outer file's
+    /// last position, not a column past the end of a line.
+    /// </summary>
+    private static ConfigError InFile(ConfigError e, string[] lines)
+    {
+        if (lines.Length == 0) return e;
+        var line = Math.Clamp(e.Line, 1, lines.Length);
+        var text = lines[line - 1].TrimEnd('\r');
+        return e with { Line = line, Column = line < e.Line ? text.Length + 1 : Math.Clamp(e.Column, 1, text.Length + 1) };
+    }
+
     private static int Indent(string[] lines, YamlScalarNode scalar)
     {
         var line = (int)scalar.Start.Line; // 1-based line of the indicator: the content's line, 0-based

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -48,10 +47,9 @@ public static class BootEndpoints
         });
         endpoints.MapPost("/agent/v1/booted", async (HttpContext http, BootSessions sessions) =>
         {
-            var (report, problem) = await Read(http, AgentJsonContext.Default.AgentBootedReport);
-            problem ??= AgentReportCheck.Problem(report!);
+            var (report, problem) = await Read(http, AgentReportReader.ReadBootedAsync);
             if (problem is not null) return BadReport(problem);
-            var (check, session) = sessions.AcceptBooted(AgentReportCheck.Normalize(report!), http.Connection.RemoteIpAddress?.ToString());
+            var (check, session) = sessions.AcceptBooted(report!, http.Connection.RemoteIpAddress?.ToString());
             return check == TokenCheck.Accepted
                 ? Results.Text($"session {session!.Id}\n", "text/plain")
                 : Refused(check);
@@ -63,10 +61,9 @@ public static class BootEndpoints
         });
         endpoints.MapPost("/agent/v1/cleaned", async (HttpContext http, BootSessions sessions) =>
         {
-            var (report, problem) = await Read(http, AgentJsonContext.Default.AgentCleanedReport);
-            problem ??= AgentReportCheck.Problem(report!);
+            var (report, problem) = await Read(http, AgentReportReader.ReadCleanedAsync);
             if (problem is not null) return BadReport(problem);
-            var check = sessions.AcceptCleaned(AgentReportCheck.Normalize(report!), http.Connection.RemoteIpAddress?.ToString());
+            var check = sessions.AcceptCleaned(report!, http.Connection.RemoteIpAddress?.ToString());
             return check == TokenCheck.Accepted ? Results.Text("ok\n", "text/plain") : Refused(check);
         });
         return endpoints;
@@ -122,10 +119,10 @@ public static class BootEndpoints
     };
 
     /// <summary>
-    /// Reads an agent's JSON body, at most <see cref="AgentReportCheck.MaxBodyBytes"/>: the report, or why there is none
-    /// ("body: ..." naming the JSON path where the parser stopped; the input itself is never echoed).
+    /// Reads an agent's JSON body, at most <see cref="AgentReportCheck.MaxBodyBytes"/>, through <see cref="AgentReportReader"/>:
+    /// the checked report, or why there is none.
     /// </summary>
-    private static async Task<(T? Report, string? Problem)> Read<T>(HttpContext http, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    private static async Task<(T? Report, string? Problem)> Read<T>(HttpContext http, Func<Stream, CancellationToken, Task<(T?, string?)>> read) where T : class
     {
         if (http.Request.ContentLength > AgentReportCheck.MaxBodyBytes)
             return (null, $"body: at most {AgentReportCheck.MaxBodyBytes} bytes, was {http.Request.ContentLength}");
@@ -133,18 +130,7 @@ public static class BootEndpoints
             limit.MaxRequestBodySize = AgentReportCheck.MaxBodyBytes;
         try
         {
-            return await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted) is { } report
-                ? (report, null) : (null, "body: must be the agent's report as a JSON object, was null");
-        }
-        catch (JsonException ex) when (ex.Message.IndexOf("including: ", StringComparison.Ordinal) is var at and >= 0)
-        {
-            // The serializer names the missing required fields after "including: "; only those names are kept.
-            var names = new string([.. ex.Message[(at + "including: ".Length)..].TakeWhile(c => c is '\'' or ',' or ' ' || char.IsAsciiLetterOrDigit(c)).Take(120)]);
-            return (null, $"body: required field missing: {names.Trim().TrimEnd('.', ',')}");
-        }
-        catch (JsonException ex)
-        {
-            return (null, $"body: not the agent's JSON report at {ex.Path ?? "$"} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine})");
+            return await read(http.Request.Body, http.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

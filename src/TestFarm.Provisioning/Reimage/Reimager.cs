@@ -83,7 +83,7 @@ public sealed class Reimager(BootSessions sessions, BootServiceOptions boot, Pro
     {
         var machine = request.Machine;
         var method = BootMethodChoice.Candidates(request.Profile, request.Image, []).FirstOrDefault(BootMethod.Pxe);
-        var ticket = sessions.Issue(machine.Id, machine.ProvisioningMac, request.Image, method, policy.TokenLifetime);
+        var ticket = sessions.Issue(machine.Id, machine.ProvisioningMac, request.Image, method, policy.TokenLifetime, ExpectedCaller(machine));
         try
         {
             AgentAction? action = null;
@@ -124,11 +124,19 @@ public sealed class Reimager(BootSessions sessions, BootServiceOptions boot, Pro
         throw new PhaseFailedException(phase, $"the agent could not kexec: {refused}", HealthComponent.Agent);
     }
 
+    /// <summary>
+    /// The address the machine calls the boot service from, when the pool gives one: its <c>address</c> label, if that is an
+    /// IP address (a DHCP reservation). The ticket is then bound to it: scripts by MAC and the agent's callbacks from any
+    /// other address are refused and audited. No label (QEMU user networking, shared NAT): the ticket binds to the MAC only.
+    /// </summary>
+    private static string? ExpectedCaller(Core.Pool.PoolMachine machine) =>
+        machine.Labels.TryGetValue("address", out var address) && System.Net.IPAddress.TryParse(address, out _) ? address : null;
+
     private async Task<ProvisioningOutcome> BootOnceAsync(IBmcClient bmc, ReimageRequest request, BootMethod method, PhaseRunner run)
     {
         var machine = request.Machine;
         await PowerOffAsync(bmc, run, ProvisioningPhase.PowerOff);
-        var ticket = sessions.Issue(machine.Id, machine.ProvisioningMac, request.Image, method, policy.TokenLifetime);
+        var ticket = sessions.Issue(machine.Id, machine.ProvisioningMac, request.Image, method, policy.TokenLifetime, ExpectedCaller(machine));
         try
         {
             await SetOverrideAsync(bmc, request, method, ticket, run);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using TestFarm.Core.Bmc;
+using TestFarm.Core.Text;
 using TestFarm.Redfish.Json;
 
 namespace TestFarm.Redfish.Http;
@@ -42,12 +43,16 @@ public sealed record RedfishErrorInfo
 
 public static class RedfishErrors
 {
+    private const int MaxMessage = 300;
+    private const int MaxDetails = 1000;
+
     public static BmcException FromResponse(HttpMethod method, Uri uri, HttpStatusCode status, string? body)
     {
         var info = RedfishErrorInfo.Parse(body);
+        // What the BMC said is repeated bounded (each message, and the whole), so a reply cannot grow the farm's logs and answers.
         var details = info is null ? "" :
-            ": " + string.Join("; ", new[] { info.Message }.Concat(info.ExtendedInfo.Select(m => $"{m.MessageId}: {m.Message}"))
-                .Where(s => !string.IsNullOrWhiteSpace(s)).Distinct(StringComparer.Ordinal));
+            ": " + Bounded.Text(string.Join("; ", new[] { info.Message }.Concat(info.ExtendedInfo.Select(m => $"{Bounded.Text(m.MessageId, 120)}: {m.Message}"))
+                .Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => Bounded.Text(s, MaxMessage)).Distinct(StringComparer.Ordinal)), MaxDetails);
         var kind = status switch
         {
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => BmcErrorKind.Unauthorized,

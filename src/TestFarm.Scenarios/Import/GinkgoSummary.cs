@@ -53,7 +53,7 @@ public static partial class GinkgoSummaryParser
             lineNumber++;
             if (RanLine().Match(line) is { Success: true } r)
             {
-                ran = (Int(r.Groups[1]), Int(r.Groups[2]));
+                ran = (Int(r.Groups[1], name, lineNumber), Int(r.Groups[2], name, lineNumber));
                 ranLine = lineNumber;
             }
             if (ResultLine().Match(line) is { Success: true } m)
@@ -63,9 +63,9 @@ public static partial class GinkgoSummaryParser
                 last = new GinkgoSummary
                 {
                     Ran = ran.Value.Ran, Total = ran.Value.Total, Success = m.Groups[1].Value == "SUCCESS!",
-                    Passed = Int(m.Groups[2]), Failed = Int(m.Groups[3]),
-                    Flaked = m.Groups[4].Success ? Int(m.Groups[4]) : 0,
-                    Pending = Int(m.Groups[5]), Skipped = Int(m.Groups[6]),
+                    Passed = Int(m.Groups[2], name, lineNumber), Failed = Int(m.Groups[3], name, lineNumber),
+                    Flaked = m.Groups[4].Success ? Int(m.Groups[4], name, lineNumber) : 0,
+                    Pending = Int(m.Groups[5], name, lineNumber), Skipped = Int(m.Groups[6], name, lineNumber),
                 };
             }
         }
@@ -74,5 +74,8 @@ public static partial class GinkgoSummaryParser
             : $"{name}: no Ginkgo summary ('Ran N of M Specs' / 'SUCCESS!|FAIL! -- ...') in the log");
     }
 
-    private static int Int(Group g) => int.Parse(g.Value, NumberStyles.None, CultureInfo.InvariantCulture);
+    /// <summary>A count of the summary; one past <see cref="int.MaxValue"/> is no count Ginkgo writes, so the line is refused.</summary>
+    private static int Int(Group g, string name, int line) =>
+        int.TryParse(g.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+            : throw new ResultImportException($"{name}:{line}:{g.Index + 1}: the count {TestFarm.Core.Text.Bounded.Text(g.Value, 20)} is larger than {int.MaxValue}");
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using TestFarm.Core.Text;
 
 namespace TestFarm.Scenarios.Import;
 
@@ -55,7 +56,7 @@ public static class JUnitReader
                     root = reader.LocalName;
                     if (root is not ("testsuite" or "testsuites"))
                         throw new ResultImportException(
-                            $"{name}:{info.LineNumber}:{info.LinePosition}: root element <{root}> is not <testsuite> or <testsuites>");
+                            $"{name}:{info.LineNumber}:{info.LinePosition}: root element <{Bounded.Text(root)}> is not <testsuite> or <testsuites>");
                 }
                 while (suites.Count > 0 && suites.Peek().Depth >= reader.Depth) suites.Pop();
                 if (reader.LocalName == "testsuite")
@@ -84,7 +85,7 @@ public static class JUnitReader
         }
         catch (XmlException ex)
         {
-            throw new ResultImportException($"{name}:{ex.LineNumber}:{ex.LinePosition}: invalid XML: {ex.Message}", ex);
+            throw new ResultImportException($"{name}:{ex.LineNumber}:{ex.LinePosition}: invalid XML: {Bounded.Text(ex.Message, 300)}", ex);
         }
         if (root is null) throw new ResultImportException($"{name}:1:1: empty file, no JUnit root element");
         return new JUnitReport

@@ -29,12 +29,23 @@ public static class SonobuoyResultsReader
 {
     public static IReadOnlyList<SonobuoyPluginResult> Read(string tarball)
     {
+        Stream file;
+        try { file = File.OpenRead(tarball); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ResultImportException($"{tarball}: cannot open sonobuoy results tarball: {ex.Message}", ex);
+        }
+        using (file) return Read(file, tarball);
+    }
+
+    /// <summary>Reads a results tarball (tar.gz) from <paramref name="stream"/>; <paramref name="tarball"/> names it in errors.</summary>
+    public static IReadOnlyList<SonobuoyPluginResult> Read(Stream stream, string tarball)
+    {
         var yamls = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var junits = new SortedDictionary<string, List<JUnitReport>>(StringComparer.Ordinal);
         try
         {
-            using var file = File.OpenRead(tarball);
-            using var gzip = new GZipStream(file, CompressionMode.Decompress);
+            using var gzip = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
             using var tar = new TarReader(gzip);
             while (tar.GetNextEntry() is { } entry)
             {

@@ -29,7 +29,7 @@ internal static partial class BindingErrors
         if (BodyFailed().IsMatch(message))
         {
             var detail = error.InnerException is System.Text.Json.JsonException json
-                ? $"body: not the JSON this endpoint takes at {json.Path ?? "$"} (line {json.LineNumber + 1}, byte {json.BytePositionInLine})"
+                ? $"body: not the JSON this endpoint takes at {TestFarm.Core.Text.Bounded.Text(json.Path ?? "$")} (line {json.LineNumber + 1}, byte {json.BytePositionInLine})"
                 : "body: not valid JSON";
             return (StatusCodes.Status400BadRequest, "Bad JSON", detail, "body");
         }

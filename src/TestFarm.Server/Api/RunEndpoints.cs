@@ -37,18 +37,14 @@ public static class RunEndpoints
 
     private static async Task<IResult> TriggerAsync(HttpContext http, RunEngine engine, CancellationToken ct)
     {
-        TriggerBody? body;
-        try
+        TriggerBody? body = null;
+        if (http.Request.ContentLength is not 0)
         {
-            body = http.Request.ContentLength is 0 ? null : await http.Request.ReadFromJsonAsync<TriggerBody>(ct);
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            return Problems.Of(http, StatusCodes.Status400BadRequest, "Bad JSON", $"body: {ex.Message}", ex.Path is { Length: > 1 } p ? p.TrimStart('$', '.') : "body");
-        }
-        catch (InvalidOperationException ex) when (!http.Request.HasJsonContentType())
-        {
-            return Problems.Of(http, StatusCodes.Status415UnsupportedMediaType, "Not JSON", $"send the body as application/json: {ex.Message}", "body");
+            if (!http.Request.HasJsonContentType())
+                return Problems.Of(http, StatusCodes.Status415UnsupportedMediaType, "Not JSON", "body: send it as application/json", "body");
+            var (read, problem, field) = await TriggerBodyReader.ReadAsync(http.Request.Body, ct);
+            if (problem is not null) return Problems.Of(http, StatusCodes.Status400BadRequest, "Bad JSON", problem, field);
+            body = read;
         }
         var token = http.Items[RoleRequirement.TokenItem] as ApiToken;
         var outcome = await engine.TriggerAsync(body?.Plan, $"api ({token?.Name ?? "?"})", ct);

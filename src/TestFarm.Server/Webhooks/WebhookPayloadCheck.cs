@@ -57,10 +57,54 @@ internal static class WebhookPayloadCheck
         return parent.Length == 0 ? name : $"{parent}.{name}";
     }
 
+    /// <summary>The value a <see cref="FormatException"/> quotes (<c>String '2019-' was not recognized ...</c>), or null.</summary>
+    public static string? Unreadable(FormatException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        const string start = "String '", end = "' was not recognized";
+        var from = e.Message.IndexOf(start, StringComparison.Ordinal);
+        var to = e.Message.LastIndexOf(end, StringComparison.Ordinal);
+        return from >= 0 && to > from ? e.Message[(from + start.Length)..to] : null;
+    }
+
+    /// <summary>The JSON path of the first string value equal to <paramref name="value"/> (<c>$.repository.created_at</c>), or null.</summary>
+    public static string? PathOf(ReadOnlySpan<byte> body, string value)
+    {
+        var reader = new Utf8JsonReader(body);
+        var path = new List<string>();
+        string? property = null;
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName: property = reader.GetString(); break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        path.Add(property ?? "[]");
+                        property = null;
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        if (path.Count > 0) path.RemoveAt(path.Count - 1);
+                        break;
+                    case JsonTokenType.String when reader.GetString() == value:
+                        return "$" + string.Concat(path.Skip(1).Append(property ?? "[]").Select(p => p == "[]" ? "[]" : "." + p));
+                    default: property = null; break;
+                }
+                if (reader.TokenType == JsonTokenType.String) property = null;
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+        return null;
+    }
+
     /// <summary>Why the body is not a payload, without .NET type names: the JSON path and position, and what was wrong.</summary>
     public static string Describe(JsonException e)
     {
-        var where = $"{e.Path ?? "$"} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
+        var where = $"{TestFarm.Core.Text.Bounded.Text(e.Path ?? "$")} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})";
         var message = e.Message;
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         if (cut >= 0) message = message[..cut];

@@ -35,6 +35,13 @@ internal static class WebhookPayloadParser
             };
             return payload is null ? (null, "$", "the payload is null") : (payload, null, null);
         }
+        catch (FormatException e)
+        {
+            // Octokit.Webhooks' date-time converter throws FormatException (no JSON path) for a date it cannot read.
+            var value = WebhookPayloadCheck.Unreadable(e);
+            var path = value is null ? null : WebhookPayloadCheck.PathOf(body, value);
+            return (null, null, $"malformed JSON at {Api.Problems.Echo(path ?? "$", 120)}: a date-time value is not valid (ISO 8601 expected)");
+        }
         catch (JsonException e)
         {
             return WebhookPayloadCheck.MissingMember(e) is { } field
@@ -52,10 +59,20 @@ internal static class WebhookPayloadParser
         {
             var isAction = reader.ValueTextEquals("action"u8);
             reader.Read();
-            if (isAction) return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            if (isAction) return reader.TokenType == JsonTokenType.String ? ActionString(ref reader) : null;
             reader.Skip();
         }
         return null;
+    }
+
+    /// <summary>The action's text; a string that is not valid UTF-8 is malformed JSON at <c>$.action</c>, as the serializer would say.</summary>
+    private static string ActionString(ref Utf8JsonReader reader)
+    {
+        try { return reader.GetString()!; }
+        catch (InvalidOperationException)
+        {
+            throw new JsonException("the string is not valid UTF-8.", "$.action", 0, reader.TokenStartIndex);
+        }
     }
 
     private static WebhookPayload? From(OtherEventPayload? e) =>

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Npgsql;
+
+namespace TestFarm.Cli.Commands.Bench.Crash;
+
+/// <summary>
+/// <c>testfarm bench crash --trials N [--db sqlite|postgres] [--seed S] [--kill-window SECONDS]</c>: the crash campaign. Each
+/// trial runs a one-cell lab plan on a fresh farm (<c>serve --lab</c> child processes; on PostgreSQL, from
+/// <c>TESTFARM_POSTGRES</c>, two instances on one fresh schema), SIGKILLs the first instance at a random point of the run
+/// (uniform in the kill window after the trigger), restarts it, waits for the run to end and the machines to come back, then
+/// checks the invariants in the store (<see cref="CrashInvariants"/>). Prints each trial, the violations (must be 0) and the
+/// recovery times (kill → run ended, kill → every machine Available) at p50 and p95. Exit 0: no violation; 5: any.
+/// </summary>
+public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http) : ICliCommand
+{
+    public string Path => "bench crash";
+
+    public Command Build()
+    {
+        var trials = new Option<int>("--trials") { DefaultValueFactory = _ => 3, Description = "Trials (each a lab run with one SIGKILL)." };
+        var db = new Option<string>("--db") { DefaultValueFactory = _ => "sqlite", Description = "sqlite (one instance) or postgres (two instances; TESTFARM_POSTGRES names the server)." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the kill points (default: from the clock, printed)." };
+        var window = new Option<int>("--kill-window") { DefaultValueFactory = _ => 60, Description = "Kill at a random second of this many after the trigger." };
+        var recovery = new Option<int>("--recovery-limit") { DefaultValueFactory = _ => 420, Description = "Seconds after the kill by which the run must have ended and the machines be back." };
+        var profile = new Option<string>("--profile") { DefaultValueFactory = _ => "epyc-9354-e810", Description = "The simulated hardware profile of the plan's cell." };
+        var root = new Option<string>("--root") { DefaultValueFactory = _ => ".", Description = "The checkout (hardware-profiles/, scenarios/suites/)." };
+        var output = new Option<string?>("--out") { Description = "Where the trials' farms are kept (default: a temporary folder, removed)." };
+        var command = new Command("crash", "Crash campaign: SIGKILL the farm at random points of lab runs, restart it, check the invariants.");
+        foreach (var o in new Option[] { trials, db, seed, window, recovery, profile, root, output }) command.Options.Add(o);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(trials), parse.GetValue(db)!, parse.GetValue(seed), parse.GetValue(window), parse.GetValue(recovery),
+            parse.GetValue(profile)!, System.IO.Path.GetFullPath(parse.GetValue(root)!), parse.GetValue(output), ct));
+        return command;
+    }
+
+    private async Task<int> RunAsync(int trials, string db, int? seedOption, int window, int recoveryLimit, string profile, string checkout, string? output, CancellationToken ct)
+    {
+        var admin = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
+        string? usage = trials < 1 ? "--trials must be at least 1"
+            : db is not ("sqlite" or "postgres") ? $"--db must be sqlite or postgres, was '{db}'"
+            : db == "postgres" && string.IsNullOrWhiteSpace(admin) ? "--db postgres needs TESTFARM_POSTGRES (a connection string)"
+            : window < 1 || recoveryLimit < 30 ? "--kill-window must be at least 1 and --recovery-limit at least 30"
+            : !File.Exists(System.IO.Path.Combine(checkout, "hardware-profiles", profile + ".yaml")) ? $"--root {checkout} has no hardware-profiles/{profile}.yaml"
+            : null;
+        if (usage is not null)
+        {
+            await Console.Error.WriteLineAsync($"bench crash: {usage}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        var seed = seedOption ?? (int)(time.GetUtcNow().ToUnixTimeMilliseconds() & int.MaxValue);
+        var random = new Random(seed);
+        var folder = output ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "testfarm-crash-" + seed.ToString(CultureInfo.InvariantCulture));
+        Console.WriteLine($"bench crash: {trials} trial(s) on {db}{(db == "postgres" ? " (two instances)" : "")}, seed {seed}, kill in the first {window} s, farms in {folder}");
+        var results = new List<CrashTrialResult>();
+        for (var trial = 1; trial <= trials; trial++)
+        {
+            var root = System.IO.Path.Combine(folder, $"trial-{trial}");
+            var store = db == "sqlite" ? "sqlite:" + System.IO.Path.Combine(root, "farm.db") : "postgres:" + await SchemaAsync(admin!, $"crash_{seed}_{trial}", ct).ConfigureAwait(false);
+            var log = System.IO.Path.Combine(root, "serve.log");
+            var setup = CrashTrialSetup.Create(checkout, root, store, profile, (name, line) => { lock (results) File.AppendAllText(log, $"{name}: {line}\n"); });
+            var killAfter = TimeSpan.FromSeconds(random.NextDouble() * window);
+            var result = await CrashTrial.RunAsync(trial, setup, db == "postgres", killAfter, TimeSpan.FromSeconds(recoveryLimit), FreePort, http, time, ct).ConfigureAwait(false);
+            results.Add(result);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"trial {trial}: run {result.RunId} killed at {result.KillAfter.TotalSeconds:0.0} s in {result.KilledIn}; run ended {Seconds(result.RunEndedAfterKill)} " +
+                $"and machines back {Seconds(result.MachinesBackAfterKill)} after the kill; verdict {result.Verdict ?? "-"}; violations {result.Violations.Count}"));
+            foreach (var v in result.Violations) Console.WriteLine($"  VIOLATION {v}");
+        }
+        var violations = results.Sum(r => r.Violations.Count);
+        Console.WriteLine($"trials: {results.Count}, violations: {violations}");
+        Console.WriteLine($"kill → run ended: {Percentiles(results.Select(r => r.RunEndedAfterKill))}; kill → machines Available: {Percentiles(results.Select(r => r.MachinesBackAfterKill))}");
+        if (output is null && violations == 0) Directory.Delete(folder, recursive: true);
+        return violations == 0 ? ExitCodes.Success : ExitCodes.TargetMissed;
+    }
+
+    private static string Seconds(TimeSpan? t) => t is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.TotalSeconds:0.0} s") : "never";
+
+    private static string Percentiles(IEnumerable<TimeSpan?> values)
+    {
+        var seconds = values.OfType<TimeSpan>().Select(t => t.TotalSeconds).Order().ToList();
+        if (seconds.Count == 0) return "no trial recovered";
+        double At(double q) => seconds[Math.Min(seconds.Count - 1, (int)Math.Ceiling(q * seconds.Count) - 1)];
+        return string.Create(CultureInfo.InvariantCulture, $"p50 {At(0.5):0.0} s, p95 {At(0.95):0.0} s, max {seconds[^1]:0.0} s (n={seconds.Count})");
+    }
+
+    /// <summary>A fresh schema for one trial on the TESTFARM_POSTGRES server; the instances share it.</summary>
+    private static async Task<string> SchemaAsync(string admin, string schema, CancellationToken ct)
+    {
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}", connection);
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        return new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ConnectionString;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -44,6 +44,7 @@ public static class Migrator
         (10, RunStatesMigration.Sql),
         (11, GitHubMigration.Sql(d)),
         (12, DashboardMigration.Sql),
+        (17, HandsOnMigration.Sql),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

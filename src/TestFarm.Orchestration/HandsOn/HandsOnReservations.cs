@@ -37,6 +37,9 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, IDisp
     internal ILogger Log { get; }
     public HandsOnOptions Options { get; }
 
+    /// <summary>This instance's pool machines by id (their addresses for the API and pages).</summary>
+    public IReadOnlyDictionary<string, Core.Pool.PoolMachine> MachinesById => Machines.Pool.Machines.ToDictionary(m => m.Id, StringComparer.Ordinal);
+
     /// <summary>Resumes every open reservation and cancels hands-on requests whose reservation has ended.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {

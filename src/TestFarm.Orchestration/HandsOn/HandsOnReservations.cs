@@ -78,6 +78,14 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, IDisp
         };
         await Stores.Reservations.SaveHandsOnAsync(r, $"asked by {owner}: {count}× {profile} for {duration}, build {build ?? "default"}: {r.Reason}", ct);
         HandsOnLog.Moved(Log, id, owner, HandsOnState.Queued, "asked");
+        // Queued before the answer, so its position is known at once; its driver then waits for the grant.
+        var admission = await _service.SubmitAsync(HandsOnRequests.For(r), ct);
+        if (!admission.Admitted)
+        {
+            r = r.End(now, "refused by the scheduler: " + string.Join("; ", admission.Reasons));
+            await Stores.Reservations.SaveHandsOnAsync(r, r.EndReason!, ct);
+            return (r, []);
+        }
         Drive(id);
         return (r, []);
     }

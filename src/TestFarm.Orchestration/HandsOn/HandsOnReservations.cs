@@ -55,6 +55,7 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, IDisp
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) == 1) return;
         await _stop.CancelAsync();
         await Task.WhenAll(_drivers.Values.Select(d => d.Running ?? Task.CompletedTask)).WaitAsync(cancellationToken);
     }
@@ -177,10 +178,18 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, IDisp
         }
     }
 
+    /// <summary>Stops the drivers. Safe to call more than once (the container disposes each registration that hands it out).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
+        foreach (var d in _drivers.Values)
+        {
+            // A driver still running sees the cancellation first; its gate and token go with the collector then.
+            if (d.Running is null or { IsCompleted: true }) d.Dispose();
+        }
         _stop.Dispose();
-        foreach (var d in _drivers.Values) d.Dispose();
     }
+
+    private int _disposed;
 }

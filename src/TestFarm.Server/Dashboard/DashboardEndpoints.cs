@@ -51,9 +51,13 @@ public static class DashboardEndpoints
         viewer.MapGet("/logs/runs/{id}/{**path}", LogEndpoints.CellLogAsync);
         viewer.MapGet("/logs/machines/{id}/console", LogEndpoints.ConsoleLog);
         viewer.MapGet("/live/runs/{id}", LiveEndpoints.RunAsync);
+        viewer.MapGet("/reservations", ReservationsPage.ListAsync);
+        viewer.MapGet("/reservations/{id}", ReservationsPage.RenderAsync);
 
         var operators = app.MapGroup("").RequirePage(ApiRole.Operator).ExcludeFromDescription().DisableAntiforgery();
         operators.MapPost("/machines/{id}/{action}", MachinePage.ActAsync);
+        operators.MapPost("/reservations", ReservationsPage.CreateLikeAsync);
+        operators.MapPost("/reservations/{id}/{action}", ReservationsPage.ActAsync);
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

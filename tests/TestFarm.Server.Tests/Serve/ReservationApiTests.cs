@@ -125,6 +125,16 @@ public sealed class ReservationApiTests
         Assert.That(after["leaseId"]!.GetValue<string>(), Is.EqualTo(ready["leaseId"]!.GetValue<string>()));
         Assert.That(after["machines"]!.ToJsonString(), Is.EqualTo(ready["machines"]!.ToJsonString()));
         Assert.That((await again.GetAsync("/api/v1/leases")).AsArray().Select(l => l!["id"]!.GetValue<string>()), Is.EqualTo(new[] { ready["leaseId"]!.GetValue<string>() }));
+        // The pages: the list links the reservation; its page links each machine's page and offers Extend and Release to an operator.
+        var (ls, _, list, _) = await again.SendAsync(HttpMethod.Get, "/reservations", ServeFixture.ViewerSecret);
+        Assert.That(ls, Is.EqualTo(HttpStatusCode.OK), list);
+        Assert.That(list, Does.Contain($"href=\"/reservations/{id}\"").And.Contain("restart check"));
+        var (ps, _, page, _) = await again.SendAsync(HttpMethod.Get, $"/reservations/{id}", ServeFixture.OperatorSecret);
+        Assert.That(ps, Is.EqualTo(HttpStatusCode.OK), page);
+        var machine = ready["machines"]![0]!["id"]!.GetValue<string>();
+        Assert.That(page, Does.Contain($"href=\"/machines/{machine}\"").And.Contain(">Extend</button>").And.Contain(">Release</button>").And.Match("0h (19|20)m"));
+        var (vs, _, viewerPage, _) = await again.SendAsync(HttpMethod.Get, $"/reservations/{id}", ServeFixture.ViewerSecret);
+        Assert.That((vs, viewerPage.Contains(">Release</button>", StringComparison.Ordinal)), Is.EqualTo((HttpStatusCode.OK, false)), "a viewer gets no actions");
         var (status2, _, text2, _) = await again.SendAsync(HttpMethod.Post, $"/api/v1/reservations/{id}/release", ServeFixture.OperatorSecret);
         Assert.That(status2, Is.EqualTo(HttpStatusCode.Accepted), text2);
         await again.WaitUntilAsync($"/api/v1/reservations/{id}", r => State(r) == "Ended", TimeSpan.FromSeconds(60), ct);

@@ -133,6 +133,8 @@ public sealed class ReservationApiTests
         Assert.That(ps, Is.EqualTo(HttpStatusCode.OK), page);
         var machine = ready["machines"]![0]!["id"]!.GetValue<string>();
         Assert.That(page, Does.Contain($"href=\"/machines/{machine}\"").And.Contain(">Extend</button>").And.Contain(">Release</button>").And.Match("0h (19|20)m"));
+        var (qs, _, queuePage, _) = await again.SendAsync(HttpMethod.Get, "/queue", ServeFixture.ViewerSecret);
+        Assert.That(queuePage, Does.Contain("data-leans=\"person\"").And.Contain("weight 40").And.Contain("waiting 03:00:00 longer"), $"{qs}: the queue page says which way it leans");
         var (vs, _, viewerPage, _) = await again.SendAsync(HttpMethod.Get, $"/reservations/{id}", ServeFixture.ViewerSecret);
         Assert.That((vs, viewerPage.Contains(">Release</button>", StringComparison.Ordinal)), Is.EqualTo((HttpStatusCode.OK, false)), "a viewer gets no actions");
         var (status2, _, text2, _) = await again.SendAsync(HttpMethod.Post, $"/api/v1/reservations/{id}/release", ServeFixture.OperatorSecret);

@@ -92,7 +92,7 @@ public sealed class CrossFileErrorTests
             "scenarios/plans/tiny.yaml:11:21: 'cluster.deployer' must be one of kubespray, k3s, talos, lab, was 'kops'",
             "scenarios/plans/tiny.yaml:13:20: 'timeouts.deploy' must be a duration like 90s, 30m, 2h or 1h30m, was '30 minutes'",
             "scenarios/plans/tiny.yaml:13:32: unknown field 'reimge' in 'timeouts'; did you mean 'reimage'?",
-            "scenarios/plans/tiny.yaml:14:11: 'priority' must be one of release-qualification, pull-request, nightly, manual, was 'urgent'",
+            "scenarios/plans/tiny.yaml:14:11: 'priority' must be one of release-qualification, pull-request, nightly, manual, interactive, was 'urgent'",
         }));
     }
 

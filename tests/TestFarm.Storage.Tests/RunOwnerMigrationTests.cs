@@ -6,7 +6,7 @@ using TestFarm.Testing;
 namespace TestFarm.Storage.Tests;
 
 /// <summary>
-/// Migration 22 drops the runs' owner and heartbeat columns (no instance owns a run: its cells are recoverable jobs);
+/// Migration 14 drops the runs' owner and heartbeat columns (no instance owns a run: its cells are recoverable jobs);
 /// a database that had them, with runs in it, keeps its runs.
 /// </summary>
 [TestFixture(StoreKind.Sqlite)]

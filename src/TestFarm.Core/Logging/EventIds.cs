@@ -31,6 +31,8 @@ public static class EventIds
         public const int CellRescheduled = 3207;
         public const int CellFailed = 3208;
         public const int CellSkipped = 3209;
+        public const int HandsOnMoved = 3401;
+        public const int HandsOnFailed = 3402;
     }
 
     public static class Redfish

@@ -26,7 +26,11 @@ public sealed record Plan
     public const int MaxRetries = 5;
 }
 
-public enum PriorityClass { ReleaseQualification, PullRequest, Nightly, Manual }
+/// <summary>
+/// Who is asking. <see cref="Interactive"/> is a person's hands-on reservation (a person waits at the other end): it ranks
+/// between pull requests and nightlies, see <see cref="Scheduling.PolicyOptions.Weights"/>.
+/// </summary>
+public enum PriorityClass { ReleaseQualification, PullRequest, Nightly, Manual, Interactive }
 
 public enum TriggerKind { Nightly, PullRequest, Manual, Release }
 

@@ -5,11 +5,17 @@ namespace TestFarm.Core.Scheduling;
 /// <summary>Knobs of the farm's scheduling policy. Defaults suit a farm of tens to hundreds of machines.</summary>
 public sealed record PolicyOptions
 {
-    /// <summary>Base score per priority class.</summary>
+    /// <summary>
+    /// Base score per priority class. A person's hands-on reservation (<see cref="PriorityClass.Interactive"/>, 40) leans
+    /// towards the person: it passes a fresh nightly (10), and a nightly passes it only after waiting 3 h longer (aging,
+    /// 10 per hour), so nobody waits for hours behind a night's cells; it never passes a fresh pull request (100) and,
+    /// through fair share (each person is their own repository), one person holding much of the pool falls behind others.
+    /// </summary>
     public IReadOnlyDictionary<PriorityClass, double> Weights { get; init; } = new Dictionary<PriorityClass, double>
     {
         [PriorityClass.ReleaseQualification] = 1000,
         [PriorityClass.PullRequest] = 100,
+        [PriorityClass.Interactive] = 40,
         [PriorityClass.Nightly] = 10,
         [PriorityClass.Manual] = 1,
     };

@@ -72,6 +72,9 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Asks the broker for a round now (after machines were handed back outside a cell's release).</summary>
+    public void Kick() => _broker.Kick();
+
     /// <summary>Stops the broker; cells still waiting for machines fail.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -83,14 +86,36 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
     {
         var request = ReservationRequest.ForCell(cell, plan, runId, _time.GetUtcNow(), repository, _settings.FarmUtcOffset) with { EstimatedDuration = PipelinePhases.LongestHold(plan) };
         if (attempt > 1) request = request with { Id = $"{request.Id}#{attempt}" };
+        return ToCellLease(await WaitForGrantAsync(request, $"cell {cell.Id}", $"cell {cell.Id} of run {runId}", alreadyQueued: false, ct));
+    }
+
+    /// <summary>Who holds this instance's leases (<see cref="ReservationSettings.Holder"/>).</summary>
+    public string Holder => _settings.Holder;
+
+    /// <summary>
+    /// Queues <paramref name="request"/> through the same broker as the cells (or, with <paramref name="alreadyQueued"/>, waits
+    /// for a request left Queued in the store, e.g. before a restart) and returns its grant; the caller then owns the lease
+    /// (heartbeat and release it with <see cref="Holder"/>). Used by people's hands-on reservations.
+    /// </summary>
+    public Task<GrantedRequest> AcquireAsync(ReservationRequest request, bool alreadyQueued, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return WaitForGrantAsync(request, $"request {request.Id}", $"request {request.Id}", alreadyQueued, ct);
+    }
+
+    private async Task<GrantedRequest> WaitForGrantAsync(ReservationRequest request, string what, string whoWaits, bool alreadyQueued, CancellationToken ct)
+    {
         var mine = new TaskCompletionSource<GrantedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Waiting before it is queued: a round that grants it at once must find its cell.
-        if (!_waiting.TryAdd(request.Id, mine)) throw new InvalidOperationException($"cell {cell.Id} of run {runId} is already waiting for machines");
+        if (!_waiting.TryAdd(request.Id, mine)) throw new InvalidOperationException($"{whoWaits} is already waiting for machines");
         try
         {
             _broker.Start();
-            var admission = await _service.SubmitAsync(request, ct);
-            if (!admission.Admitted) throw new InvalidOperationException($"cell {cell.Id} cannot be admitted: {string.Join("; ", admission.Reasons)}");
+            if (!alreadyQueued)
+            {
+                var admission = await _service.SubmitAsync(request, ct);
+                if (!admission.Admitted) throw new InvalidOperationException($"{what} cannot be admitted: {string.Join("; ", admission.Reasons)}");
+            }
             _broker.Kick();
             GrantedRequest granted;
             using (ct.Register(() => mine.TrySetCanceled(ct))) granted = await mine.Task;
@@ -101,7 +126,7 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
                 _broker.Kick();
                 ct.ThrowIfCancellationRequested();
             }
-            return ToCellLease(granted);
+            return granted;
         }
         finally
         {
@@ -160,7 +185,9 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         await _stores.Leases.ReleaseAsync(granted.Lease.Id, _settings.Holder, reason, CancellationToken.None);
         foreach (var machine in granted.Lease.Machines)
             await _stores.Machines.TransitionAsync(machine, MachineState.Available, $"{reason} (never touched)", CancellationToken.None);
-        var ended = await _runEnded(ReservationRequest.RunOf(granted.Request.Id), CancellationToken.None);
+        // A person's hands-on request belongs to no run: it waits in the queue until its own instance's broker grants it.
+        var ended = !Core.HandsOn.HandsOnReservation.IsHandsOnRequest(granted.Request.Id)
+            && await _runEnded(ReservationRequest.RunOf(granted.Request.Id), CancellationToken.None);
         await _stores.Queue.SetStateAsync(granted.Request.Id, ended ? RequestState.Cancelled : RequestState.Queued,
             ended ? $"{reason}; its run has ended" : reason, ct: CancellationToken.None);
     }

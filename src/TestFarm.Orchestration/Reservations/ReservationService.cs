@@ -3,10 +3,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Leases;
 using TestFarm.Core.Machines;
+using TestFarm.Core.Plans;
 using TestFarm.Core.Pool;
 using TestFarm.Core.Scheduling;
 
 namespace TestFarm.Orchestration.Reservations;
+
+/// <summary>Weights of people's reservations, nightlies and pull requests, and how long a nightly must wait longer to pass a person (null: never).</summary>
+public sealed record InteractiveLean(double Interactive, double Nightly, double PullRequest, TimeSpan? NightlyCatchUp);
 
 /// <summary>A request that got its machines in this round.</summary>
 public sealed record GrantedRequest(ReservationRequest Request, Lease Lease, bool Backfilled)
@@ -41,6 +45,18 @@ public sealed class ReservationService(
         var estimator = new HistoryDurationEstimator(TimeSpan.FromHours(1));
         return new ReservationService(new FarmScheduler(new GangChooser(profiles), policy, estimator), store, store, store, time, log,
             new StoreDurationHistory(store, estimator, time, HistoryRefresh));
+    }
+
+    /// <summary>How the policy ranks people against CI: the weights, and how much longer a nightly waits before it passes a person.</summary>
+    public InteractiveLean Weights
+    {
+        get
+        {
+            var o = scheduler.Options;
+            var (person, nightly) = (o.Weight(PriorityClass.Interactive), o.Weight(PriorityClass.Nightly));
+            return new InteractiveLean(person, nightly, o.Weight(PriorityClass.PullRequest),
+                o.AgingPerHour > 0 ? TimeSpan.FromHours(Math.Max(0, person - nightly) / o.AgingPerHour) : null);
+        }
     }
 
     public Task RegisterPoolAsync(PoolInventory pool, CancellationToken ct = default) =>

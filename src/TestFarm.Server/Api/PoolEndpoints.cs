@@ -47,8 +47,9 @@ public static class PoolEndpoints
     {
         var machine = (await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id);
         if (machine is null) return Problems.NotFound(http, $"no machine {Problems.Quote(id)} in the pool");
-        // The machine's moves, and the console sessions and power actions on it (who, when, what).
-        var events = (await store.ReadAsync(id, 0, 1000, ct)).Where(e => e.Kind is "machine" or Consoles.ConsoleSessions.EventKind or Consoles.MachinePower.EventKind)
+        // The machine's moves, its hands-on reservations, and the console sessions and power actions on it (who, when, what).
+        var events = (await store.ReadAsync(id, 0, 1000, ct)).Where(e => e.Kind is "machine" or SqlFarmStore.HandsOnEventKind
+                or Consoles.ConsoleSessions.EventKind or Consoles.MachinePower.EventKind)
             .Select(e => new EventView(e.Seq, e.At, e.Kind, e.From, e.To, e.Reason, e.LeaseId)).ToList();
         // Health history: the moves into and out of the unhealthy states, with their reasons.
         var health = events.Where(e => IsHealthState(e.To) || (e.From is { } f && IsHealthState(f))).ToList();

@@ -54,9 +54,13 @@ public static class DashboardEndpoints
         // Console input and power: the holder of the machine's reservation or an operator (checked by the handlers).
         viewer.MapPost("/machines/{id}/console", MachineConsolePanel.InputAsync).DisableAntiforgery();
         viewer.MapPost("/machines/{id}/power", MachineConsolePanel.PowerAsync).DisableAntiforgery();
+        viewer.MapGet("/reservations", ReservationsPage.ListAsync);
+        viewer.MapGet("/reservations/{id}", ReservationsPage.RenderAsync);
 
         var operators = app.MapGroup("").RequirePage(ApiRole.Operator).ExcludeFromDescription().DisableAntiforgery();
         operators.MapPost("/machines/{id}/{action}", MachinePage.ActAsync);
+        operators.MapPost("/reservations", ReservationsPage.CreateLikeAsync);
+        operators.MapPost("/reservations/{id}/{action}", ReservationsPage.ActAsync);
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

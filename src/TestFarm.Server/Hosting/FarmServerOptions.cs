@@ -49,6 +49,8 @@ public sealed record FarmServerOptions
     /// pool such as the built-in lab gives it none (<see cref="DedicatedPool"/>).
     /// </summary>
     public Core.Scheduling.PolicyOptions Policy { get; init; } = new();
+    /// <summary>People's hands-on reservations: default duration, cap, warning, heartbeat (see <see cref="Orchestration.HandsOn.HandsOnOptions"/>).</summary>
+    public Orchestration.HandsOn.HandsOnOptions HandsOn { get; init; } = new();
     /// <summary>
     /// The farm's data folder (absolute): each run's reports and its cells' artifacts under <c>runs/&lt;run-id&gt;/</c>
     /// (<see cref="Reporting.RunFolders"/>), served at <c>/api/v1/runs/{id}/reports/...</c> and <c>/api/v1/runs/{id}/artifacts/...</c>.
@@ -85,6 +87,8 @@ public static class FarmServerOptionsValidator
         if (o.MaxParallelCells is < 1 or > 64) errors.Add($"MaxParallelCells must be 1 to 64, was {o.MaxParallelCells}");
         if (o.Tokens.Count == 0) errors.Add("tokens: no API token is configured; create one with 'testfarm token create --role admin'");
         if (o.HealthChecks is { } health) errors.AddRange(health.Validate().Select(e => "health checks: " + e));
+        errors.AddRange(o.HandsOn.Problems().Select(e => "HandsOn." + e));
+        if (o.HandsOn.HeartbeatInterval >= o.LeaseTtl) errors.Add($"HandsOn.HeartbeatInterval ({o.HandsOn.HeartbeatInterval}) must be shorter than LeaseTtl ({o.LeaseTtl})");
         if (o.ReapedLeases.MaxRequeues is < 0 or > 10) errors.Add($"ReapedLeases.MaxRequeues must be 0..10, was {o.ReapedLeases.MaxRequeues}");
         if (o.DataDirectory is { } data && (string.IsNullOrWhiteSpace(data) || !Path.IsPathFullyQualified(data) || data.Contains('\0', StringComparison.Ordinal)))
             errors.Add($"DataDirectory must be an absolute path, was '{Reports.RunPaths.Echo(data)}'");

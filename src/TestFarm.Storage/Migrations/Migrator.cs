@@ -44,9 +44,10 @@ public static class Migrator
         (10, RunStatesMigration.Sql),
         (11, GitHubMigration.Sql(d)),
         (12, DashboardMigration.Sql),
+        (13, HandsOnMigration.Sql),
         // A run belongs to the farm: its cells are Quartz jobs with recovery, taken over through the job store's own check-ins
         // (clustered on PostgreSQL) and the run sweep; no instance owns a run, so nothing beats for one.
-        (22, "ALTER TABLE runs DROP COLUMN owner; ALTER TABLE runs DROP COLUMN beat_at;"),
+        (14, "ALTER TABLE runs DROP COLUMN owner; ALTER TABLE runs DROP COLUMN beat_at;"),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

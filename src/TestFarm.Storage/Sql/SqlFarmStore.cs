@@ -14,7 +14,7 @@ namespace TestFarm.Storage.Sql;
 /// one transaction, so a lost database leaves nothing half-done and the next call reconnects.
 /// Create with <see cref="OpenAsync"/>, which applies migrations.
 /// </summary>
-public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQueue, IRunStore, IEventLog, Core.Runs.IRunWorkStore
+public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQueue, IRunStore, IEventLog, Core.Runs.IRunWorkStore, Core.HandsOn.IHandsOnStore
 {
     private readonly StoreDialect _db;
     private readonly TimeProvider _time;

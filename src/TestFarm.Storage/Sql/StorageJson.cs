@@ -8,6 +8,7 @@ namespace TestFarm.Storage.Sql;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ReservationRequest))]
 [JsonSerializable(typeof(CellResult))]
+[JsonSerializable(typeof(TestFarm.Core.HandsOn.HandsOnReservation))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(HealthCheckResult[]))]
 internal sealed partial class StorageJson : JsonSerializerContext

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using TestFarm.Server.Dashboard.Access;
+using TestFarm.Server.Auth;
 using TestFarm.Core.Results;
 using TestFarm.Server.Api;
 using TestFarm.Server.Dashboard.Logs;
@@ -28,6 +30,8 @@ internal static class CellPage
         h.Add($"""<div data-live="/live/runs/{Links.Esc(run.Id)}"><p>Run <a href="{Links.Run(run.Id)}">{run.Id}</a> ({run.Plan}) · verdict <span data-cell-verdict="{cell}">{Layout.Badge(c.Verdict ?? "Running")}</span> · profile <a href="{Links.Fleet(null, c.Profile)}">{c.Profile}</a> · topology {c.Topology} · machines """);
         foreach (var m in machines) h.Add($"""<a href="{Links.Machine(m)}">{m}</a> """);
         h.Add($"""</p><section aria-labelledby="timeline"><h2 id="timeline">Phases</h2>{PhaseList.Render(run.Id, cell, c.Phases)}</section></div>""");
+        if (c.Verdict is "Failed" or "InfraError" && DashboardSession.Current(http) is { Role: >= ApiRole.Operator })
+            h.Add($"{ReservationsPage.LikeThisForm(http, run.Id, cell)}");
 
         var logs = artifacts.Where(a => a.Path.EndsWith(".log", StringComparison.OrdinalIgnoreCase) || a.Path.EndsWith(".txt", StringComparison.OrdinalIgnoreCase)).ToList();
         h.Add($"""<section aria-labelledby="logs"><h2 id="logs">Cell logs</h2>""");

@@ -23,7 +23,7 @@ internal static class Layout
             <body><a class="skip" href="#main">Skip to content</a>
             <header class="top"><a class="brand" href="/">TestFarm</a><nav aria-label="Main"><ul>
             """);
-        foreach (var (href, label, key) in new[] { ("/", "Fleet", "fleet"), ("/queue", "Queue", "queue"), ("/runs", "Runs", "runs") })
+        foreach (var (href, label, key) in new[] { ("/", "Fleet", "fleet"), ("/queue", "Queue", "queue"), ("/runs", "Runs", "runs"), ("/reservations", "Reservations", "reservations") })
             h.Add($"""<li><a href="{href}"{(key == nav ? new Html(" aria-current=\"page\"") : Html.Empty)}>{label}</a></li>""");
         h.Add($"</ul></nav>");
         if (token is not null)

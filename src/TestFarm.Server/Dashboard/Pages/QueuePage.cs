@@ -17,6 +17,8 @@ internal static class QueuePage
         var queued = (await store.ListAsync(RequestState.Queued, ct)).ToDictionary(q => q.Request.Id, StringComparer.Ordinal);
         var status = (await reservations.QueueStatusAsync(ct)).Where(s => queued.ContainsKey(s.RequestId)).OrderBy(s => s.Position).ToList();
         var h = new HtmlBuilder();
+        var w = reservations.Weights;
+        h.Add($"""<p class="policy" data-leans="person">People's hands-on reservations (Interactive, weight {w.Interactive}) lean towards the person: they pass a fresh nightly (weight {w.Nightly}) and a nightly passes them only after waiting {w.NightlyCatchUp} longer, so nobody waits hours behind a night's cells; they never pass a fresh pull request (weight {w.PullRequest}), and each person is their own fair-share account, so one person holding much of the pool falls behind others.</p>""");
         h.Add($"""<section aria-labelledby="waiting"><h2 id="waiting">Waiting ({status.Count})</h2>""");
         if (status.Count == 0) h.Add($"""<p class="empty">Nothing is waiting: every request has its machines.</p>""");
         else

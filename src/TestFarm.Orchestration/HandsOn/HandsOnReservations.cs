@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TestFarm.Core.HandsOn;
+using TestFarm.Core.Leases;
+using TestFarm.Core.Machines;
+using TestFarm.Orchestration.Adapters;
+using TestFarm.Orchestration.Reservations;
+
+namespace TestFarm.Orchestration.HandsOn;
+
+/// <summary>
+/// People's hands-on reservations on this instance: asked, read, extended and released through the API, each carried by a
+/// <see cref="HandsOnDriver"/> through the same broker and scheduler as the cells (priority class Interactive). Starts with
+/// the host and picks up every open reservation the store has (a restart keeps reservations and deadlines); stops before the
+/// broker does. Also answers <see cref="IMachineHolders"/>: the owner of a Ready reservation holds its machines.
+/// </summary>
+public sealed class HandsOnReservations : IHostedService, IMachineHolders, IDisposable
+{
+    private readonly ConcurrentDictionary<string, HandsOnDriver> _drivers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ReservationService _service;
+
+    public HandsOnReservations(HandsOnStores stores, StoreCellReservations cells, ReservationService service, HandsOnMachines machines,
+        HandsOnOptions options, TimeProvider time, ILogger<HandsOnReservations>? log = null)
+    {
+        if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException("hands-on options: " + string.Join("; ", problems), nameof(options));
+        (Stores, Cells, _service, Machines, Options, Time) = (stores, cells, service, machines, options, time);
+        Log = (ILogger?)log ?? NullLogger.Instance;
+    }
+
+    internal HandsOnStores Stores { get; }
+    internal StoreCellReservations Cells { get; }
+    internal HandsOnMachines Machines { get; }
+    internal TimeProvider Time { get; }
+    internal ILogger Log { get; }
+    public HandsOnOptions Options { get; }
+
+    /// <summary>This instance's pool machines by id (their addresses for the API and pages).</summary>
+    public IReadOnlyDictionary<string, Core.Pool.PoolMachine> MachinesById => Machines.Pool.Machines.ToDictionary(m => m.Id, StringComparer.Ordinal);
+
+    /// <summary>Resumes every open reservation and cancels hands-on requests whose reservation has ended.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var open = await Stores.Reservations.ListHandsOnAsync(openOnly: true, ct: cancellationToken);
+        var live = open.Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
+        foreach (var q in await Stores.Queue.ListOpenAsync(cancellationToken))
+        {
+            if (q.State == RequestState.Queued && HandsOnReservation.IsHandsOnRequest(q.Request.Id) && !live.Contains(q.Request.Id))
+                await Stores.Queue.SetStateAsync(q.Request.Id, RequestState.Cancelled, "its reservation has ended", ct: cancellationToken);
+        }
+        foreach (var r in open) Drive(r.Id);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _disposed) == 1) return;
+        await _stop.CancelAsync();
+        await Task.WhenAll(_drivers.Values.Select(d => d.Running ?? Task.CompletedTask)).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Checks the ask (each problem naming its field), saves it Queued and starts its driver.</summary>
+    public async Task<(HandsOnReservation? Reservation, IReadOnlyList<HandsOnFieldError> Errors)> CreateAsync(HandsOnAsk ask, string owner, bool admin, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ask);
+        var pool = (await Stores.Machines.ListMachinesAsync(ct)).Where(m => MachineTransitions.IsServiceable(m.State) && Machines.Profiles.ContainsKey(m.Profile))
+            .GroupBy(m => m.Profile).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var like = ask.LikeCell is { } cell ? await LikenessAsync(cell, ct) : null;
+        var (profile, count, build, duration, errors) = HandsOnAskValidator.Check(ask, Options.Policy, pool, like, admin);
+        if (ask.DeployCluster) errors = [.. errors, new HandsOnFieldError("deployCluster", "deploying the cell's cluster on a reservation is not offered by this farm yet; ask without it")];
+        if (errors.Count > 0) return (null, errors);
+        var now = Time.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString("N");
+        var r = new HandsOnReservation
+        {
+            Id = id, Owner = owner, Reason = ask.Reason!, Profile = profile, Count = count, LikeCell = ask.LikeCell, Build = build,
+            Duration = duration, CreatedAt = now, RequestId = HandsOnReservation.RequestIdOf(id),
+        };
+        await Stores.Reservations.SaveHandsOnAsync(r, $"asked by {owner}: {count}× {profile} for {duration}, build {build ?? "default"}: {r.Reason}", ct);
+        HandsOnLog.Moved(Log, id, owner, HandsOnState.Queued, "asked");
+        // Queued before the answer, so its position is known at once; its driver then waits for the grant.
+        var admission = await _service.SubmitAsync(HandsOnRequests.For(r), ct);
+        if (!admission.Admitted)
+        {
+            r = r.End(now, "refused by the scheduler: " + string.Join("; ", admission.Reasons));
+            await Stores.Reservations.SaveHandsOnAsync(r, r.EndReason!, ct);
+            return (r, []);
+        }
+        Drive(id);
+        return (r, []);
+    }
+
+    public Task<HandsOnReservation?> GetAsync(string id, CancellationToken ct) => Stores.Reservations.GetHandsOnAsync(id, ct);
+
+    public Task<IReadOnlyList<HandsOnReservation>> ListAsync(bool openOnly, CancellationToken ct) => Stores.Reservations.ListHandsOnAsync(openOnly, 500, ct);
+
+    /// <summary>Where a Queued reservation stands (position, what blocks it, ETA); null when it is not waiting.</summary>
+    public async Task<HandsOnQueueStatus?> QueueStatusAsync(HandsOnReservation r, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.State != HandsOnState.Queued) return null;
+        var status = (await _service.QueueStatusAsync(ct)).FirstOrDefault(s => s.RequestId == r.RequestId);
+        return status is null ? null : new HandsOnQueueStatus(status.Position, status.BlockingReason, status.Eta);
+    }
+
+    /// <summary>Adds time to a Ready reservation; past the policy's cap only for an admin.</summary>
+    public async Task<HandsOnOutcome> ExtendAsync(string id, string? duration, string who, bool admin, CancellationToken ct)
+    {
+        if (!_drivers.TryGetValue(id, out var driver) || await GetAsync(id, ct) is not { } r) return await EndedOrMissingAsync(id, ct);
+        if (r.State != HandsOnState.Ready) return HandsOnOutcome.Conflict($"reservation {id} is {r.State}; only a Ready reservation can be extended");
+        var (more, error) = HandsOnAskValidator.CheckExtension(duration, r.Duration, Options.Policy, admin);
+        if (error is not null) return HandsOnOutcome.Invalid(error.Field, error.Message);
+        var next = await UpdateAsync(driver, x => x.State == HandsOnState.Ready ? x.Extend(more) : x, $"extended by {more} by {who}", ct);
+        return next.State == HandsOnState.Ready ? HandsOnOutcome.Ok(next) : HandsOnOutcome.Conflict($"reservation {id} is {next.State}; only a Ready reservation can be extended");
+    }
+
+    /// <summary>Gives the machines back: a Queued reservation ends at once; a held one is cleaned, then ends.</summary>
+    public async Task<HandsOnOutcome> ReleaseAsync(string id, string who, CancellationToken ct)
+    {
+        if (!_drivers.TryGetValue(id, out var driver) || await GetAsync(id, ct) is not { } r) return await EndedOrMissingAsync(id, ct);
+        var reason = $"released by {who}";
+        switch (r.State)
+        {
+            case HandsOnState.Queued or HandsOnState.Provisioning:
+                driver.AskRelease(reason);
+                return HandsOnOutcome.Ok(r, 202);
+            case HandsOnState.Ready:
+                var next = await UpdateAsync(driver, x => x.State == HandsOnState.Ready ? x.Releasing(reason) : x, reason, ct);
+                driver.Wake();
+                return HandsOnOutcome.Ok(next, 202);
+            default:
+                return HandsOnOutcome.Conflict($"reservation {id} is {r.State} already");
+        }
+    }
+
+    public async ValueTask<bool> HoldsAsync(string machineId, string principal, CancellationToken ct) =>
+        (await Stores.Reservations.ListHandsOnAsync(openOnly: true, ct: ct))
+            .Any(r => r.State == HandsOnState.Ready && r.Owner == principal && r.Machines.Contains(machineId, StringComparer.Ordinal));
+
+    internal async Task<HandsOnReservation> UpdateAsync(HandsOnDriver driver, Func<HandsOnReservation, HandsOnReservation> change, string why, CancellationToken ct)
+    {
+        await driver.Gate.WaitAsync(ct);
+        try
+        {
+            var r = await Stores.Reservations.GetHandsOnAsync(driver.Id, ct) ?? throw new InvalidOperationException($"reservation {driver.Id} is gone from the store");
+            var next = change(r);
+            if (ReferenceEquals(next, r)) return r;
+            await Stores.Reservations.SaveHandsOnAsync(next, why, ct);
+            HandsOnLog.Moved(Log, next.Id, next.Owner, next.State, why);
+            return next;
+        }
+        finally
+        {
+            driver.Gate.Release();
+        }
+    }
+
+    private async Task<HandsOnOutcome> EndedOrMissingAsync(string id, CancellationToken ct) =>
+        await GetAsync(id, ct) is { } r ? HandsOnOutcome.Conflict($"reservation {id} is {r.State} (not carried by this instance)") : HandsOnOutcome.NotFound(id);
+
+    private async Task<CellLikeness?> LikenessAsync(string likeCell, CancellationToken ct)
+    {
+        var slash = likeCell.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || likeCell.Length > HandsOnAskValidator.MaxId) return null;
+        var run = await Stores.Runs.GetRunAsync(likeCell[..slash], ct);
+        var cell = run?.Cells.FirstOrDefault(c => c.CellId == likeCell[(slash + 1)..]);
+        return cell is null ? null : new CellLikeness(cell.Profile, Math.Max(1, cell.Machines.Count), cell.BuildId, cell.Machines);
+    }
+
+    private void Drive(string id)
+    {
+        var driver = _drivers.GetOrAdd(id, i => new HandsOnDriver(i, this));
+        lock (driver)
+        {
+            if (driver.Running is { IsCompleted: false } || _stop.IsCancellationRequested) return;
+            driver.Running = Task.Run(() => driver.RunAsync(_stop.Token));
+        }
+    }
+
+    /// <summary>Stops the drivers. Safe to call more than once (the container disposes each registration that hands it out).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _stop.Cancel();
+        foreach (var d in _drivers.Values)
+        {
+            // A driver still running sees the cancellation first; its gate and token go with the collector then.
+            if (d.Running is null or { IsCompleted: true }) d.Dispose();
+        }
+        _stop.Dispose();
+    }
+
+    private int _disposed;
+}

@@ -17,6 +17,7 @@ public static class CommandTree
         ["token"] = "API tokens of the farm server.",
         ["addons"] = "Add-on release manifests (MetalLB, Rook): the local cache.",
         ["chaos"] = "Chaos configs of other tools, as suites.",
+        ["reserve"] = "Hands-on reservations on a farm server: create, list, show, extend, release.",
     };
 
     public static RootCommand Build(IServiceProvider services)

@@ -8,7 +8,7 @@ namespace TestFarm.Configuration;
 public static partial class PlanLoader
 {
     public static readonly IReadOnlyList<string> TopLevelKeys =
-        ["name", "description", "trigger", "matrix", "cluster", "suites", "timeouts", "priority", "spares", "deadline", "retries"];
+        ["name", "description", "trigger", "matrix", "cluster", "suites", "timeouts", "priority", "spares", "deadline", "retries", "hold_on_failure", "hold_for"];
 
     /// <summary>Phases a plan may give a deadline for.</summary>
     public static readonly IReadOnlyList<string> Phases = ["reserve", "reimage", "verify", "deploy", "addons", "suites", "collect", "clean"];
@@ -44,13 +44,43 @@ public static partial class PlanLoader
         var deadline = ReadDeadline(reader, f);
         var retries = f.Int("retries", min: 0);
         if (retries > Plan.MaxRetries) reader.Error(f.Get("retries")!, $"'retries' must be 0 to {Plan.MaxRetries}, was {retries}");
+        var (hold, holdFor) = ReadHold(reader, f);
         if (name is null || trigger is null || matrix is null || cluster is null) return null;
         return new Plan
         {
             Name = name, Description = description, Trigger = trigger, Matrix = matrix, Cluster = cluster,
             Suites = suites, Timeouts = timeouts, Priority = priority ?? PriorityClass.Manual, Spares = spares ?? 0, Retries = retries ?? 1,
-            Deadline = deadline,
+            Deadline = deadline, HoldOnFailure = hold, HoldFor = holdFor,
         };
+    }
+
+    /// <summary>
+    /// <c>hold_on_failure: 2h</c> with <c>hold_for: &lt;token name&gt;</c>: at most the hands-on cap
+    /// (<see cref="Core.HandsOn.HandsOnPolicy.MaxDuration"/>'s default; the farm checks its own cap again when it holds).
+    /// </summary>
+    private static (TimeSpan? Hold, string? For) ReadHold(YamlReader reader, Fields f)
+    {
+        TimeSpan? hold = null;
+        var cap = new Core.HandsOn.HandsOnPolicy().MaxDuration;
+        if (f.Str("hold_on_failure") is { } text)
+        {
+            if (!Durations.TryParse(text, out var span) || span <= TimeSpan.Zero)
+                reader.Error(f.Get("hold_on_failure")!, $"'hold_on_failure' must be a duration like 30m, 2h or 1h30m, was '{Shorten(text)}'");
+            else if (span > cap)
+                reader.Error(f.Get("hold_on_failure")!, $"'hold_on_failure' must be at most the hands-on cap {cap}, was {span}");
+            else hold = span;
+        }
+        var holdFor = f.Str("hold_for");
+        if (holdFor is not null && (holdFor.Length is 0 or > Plan.MaxHoldFor || holdFor.Any(char.IsWhiteSpace)))
+        {
+            reader.Error(f.Get("hold_for")!, $"'hold_for' must be an API token name (1 to {Plan.MaxHoldFor} characters, no spaces), was '{Shorten(holdFor)}'");
+            holdFor = null;
+        }
+        else if (holdFor is not null && f.Get("hold_on_failure") is null)
+            reader.Error(f.Get("hold_for")!, "'hold_for' needs 'hold_on_failure' (how long to hold a failed cell's machines)");
+        if (f.Get("hold_on_failure") is { } node && f.Get("hold_for") is null)
+            reader.Error(node, "'hold_on_failure' needs 'hold_for': the API token name to hold a failed cell's machines for (runs record no person, so a pull request's author is not held for unless named)");
+        return (hold, holdFor);
     }
 
     /// <summary><c>deadline: "08:00"</c>: the local time of day (farm's time zone) by which a run's results are wanted.</summary>

@@ -33,6 +33,8 @@ public static class EventIds
         public const int CellSkipped = 3209;
         public const int HandsOnMoved = 3401;
         public const int HandsOnFailed = 3402;
+        public const int CellHeld = 3403;
+        public const int HoldRefused = 3404;
     }
 
     public static class Redfish

@@ -24,6 +24,22 @@ public sealed record Plan
     public int Retries { get; init; } = 1;
 
     public const int MaxRetries = 5;
+
+    /// <summary>
+    /// <c>hold_on_failure</c>: a cell that ends Failed (a product failure; not infra-error, whose machines are suspect and
+    /// are cleaned and checked as usual) keeps its machines, uncleaned, as a Ready hands-on reservation of
+    /// <see cref="HoldFor"/> for this long, on the same lease. Null: failed cells are cleaned at once.
+    /// </summary>
+    public TimeSpan? HoldOnFailure { get; init; }
+
+    /// <summary>
+    /// <c>hold_for</c>: the API token name that gets a held cell's machines. Required with <see cref="HoldOnFailure"/>:
+    /// runs record no person, so a pull request's author is never held for unless named here.
+    /// </summary>
+    public string? HoldFor { get; init; }
+
+    /// <summary>Longest <c>hold_for</c> name.</summary>
+    public const int MaxHoldFor = 100;
 }
 
 /// <summary>

@@ -8,6 +8,7 @@ using TestFarm.Core.Machines;
 using TestFarm.Core.Plans;
 using TestFarm.Core.Pool;
 using TestFarm.Core.Scheduling;
+using TestFarm.Orchestration.HandsOn;
 using TestFarm.Orchestration.Pipeline;
 using TestFarm.Orchestration.Reservations;
 
@@ -71,6 +72,9 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         _broker.Start();
         return Task.CompletedTask;
     }
+
+    /// <summary>Who takes failed cells' leases as hands-on reservations on this instance (the hands-on service sets itself); null: nobody.</summary>
+    internal ICellHolds? Holds { get; set; }
 
     /// <summary>Asks the broker for a round now (after machines were handed back outside a cell's release).</summary>
     public void Kick() => _broker.Kick();
@@ -217,6 +221,19 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         _broker.Kick();
     }
 
+    /// <summary>
+    /// Hands a cell's lease to <see cref="Holds"/> as it is: the lease stays active under this instance's holder (the hands-on
+    /// driver heartbeats it from then on), its request stays Granted until the reservation ends, so the broker never sees the
+    /// machines free in between.
+    /// </summary>
+    private async Task<string?> HoldAsync(string runId, CellLease lease, CellHold hold, CancellationToken ct)
+    {
+        if (Holds is not { } holds || !_byLease.TryGetValue(lease.LeaseId, out var granted)) return null;
+        var id = await holds.HoldAsync(runId, granted.Request.Id, granted.Lease, hold, ct);
+        if (id is not null) _byLease.TryRemove(lease.LeaseId, out _);
+        return id;
+    }
+
     private InvalidOperationException NotHeld(CellLease lease) => new($"lease {lease.LeaseId} is not held by {_settings.Holder}");
 
     private CellLease ToCellLease(GrantedRequest granted)
@@ -248,5 +265,6 @@ public sealed class StoreCellReservations : IHostedService, IDisposable
         public Task RecordPhaseAsync(CellLease lease, string phase, CancellationToken cancellationToken) => owner.RecordPhaseAsync(lease, phase, cancellationToken);
         public Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken) =>
             owner.ReleaseAsync(lease, suspect, cancellationToken);
+        public Task<string?> HoldAsync(CellLease lease, CellHold hold, CancellationToken cancellationToken) => owner.HoldAsync(runId, lease, hold, cancellationToken);
     }
 }

@@ -10,4 +10,7 @@ internal static partial class HandsOnLog
 
     [LoggerMessage(EventId = EventIds.Orchestration.HandsOnFailed, EventName = nameof(EventIds.Orchestration.HandsOnFailed), Level = LogLevel.Warning, Message = "Reservation {Id}: {Step} failed: {Error}")]
     public static partial void Failed(ILogger logger, string id, string step, string error);
+
+    [LoggerMessage(EventId = EventIds.Orchestration.HoldRefused, EventName = nameof(EventIds.Orchestration.HoldRefused), Level = LogLevel.Warning, Message = "Cell {CellId} not held for {Owner}: {Why}")]
+    public static partial void HoldRefused(ILogger logger, string cellId, string owner, string why);
 }

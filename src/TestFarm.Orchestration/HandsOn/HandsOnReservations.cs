@@ -16,7 +16,7 @@ namespace TestFarm.Orchestration.HandsOn;
 /// the host and picks up every open reservation the store has (a restart keeps reservations and deadlines); stops before the
 /// broker does. Also answers <see cref="IMachineHolders"/>: the owner of a Ready reservation holds its machines.
 /// </summary>
-public sealed class HandsOnReservations : IHostedService, IMachineHolders, IDisposable
+public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICellHolds, IDisposable
 {
     private readonly ConcurrentDictionary<string, HandsOnDriver> _drivers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
@@ -28,6 +28,7 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, IDisp
         if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException("hands-on options: " + string.Join("; ", problems), nameof(options));
         (Stores, Cells, _service, Machines, Options, Time) = (stores, cells, service, machines, options, time);
         Log = (ILogger?)log ?? NullLogger.Instance;
+        cells.Holds = this;
     }
 
     internal HandsOnStores Stores { get; }
@@ -89,6 +90,32 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, IDisp
         }
         Drive(id);
         return (r, []);
+    }
+
+    /// <summary>
+    /// A failed cell's lease becomes a Ready reservation of <see cref="CellHold.Owner"/> in one save (the reservation and its
+    /// audit event), its machines as the cell left them; the lease is never released, so nothing else can be granted them.
+    /// The reservation rides on the cell's request (marked Done when it ends). Refused (null) over the policy's cap.
+    /// </summary>
+    async Task<string?> ICellHolds.HoldAsync(string runId, string requestId, Lease lease, Pipeline.CellHold hold, CancellationToken ct)
+    {
+        if (_stop.IsCancellationRequested) return null;
+        if (hold.Duration > Options.Policy.MaxDuration || hold.Duration < Options.Policy.MinDuration)
+        {
+            HandsOnLog.HoldRefused(Log, hold.CellId, hold.Owner, $"hold_on_failure {hold.Duration} is outside the policy's {Options.Policy.MinDuration} to {Options.Policy.MaxDuration}");
+            return null;
+        }
+        var now = Time.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString("N");
+        var r = new HandsOnReservation
+        {
+            Id = id, Owner = hold.Owner, Reason = hold.Reason, Profile = hold.Profile, Count = lease.Machines.Count, LikeCell = $"{runId}/{hold.CellId}",
+            Build = hold.BuildId, Duration = hold.Duration, CreatedAt = now, RequestId = requestId,
+        }.Provisioning(lease.Id, lease.Machines).Ready(now);
+        await Stores.Reservations.SaveHandsOnAsync(r, $"{hold.Reason}: {lease.Machines.Count}× {hold.Profile} uncleaned for {hold.Owner} for {hold.Duration}, lease {lease.Id}", ct);
+        HandsOnLog.Moved(Log, id, hold.Owner, r.State, "held on failure");
+        Drive(id);
+        return id;
     }
 
     public Task<HandsOnReservation?> GetAsync(string id, CancellationToken ct) => Stores.Reservations.GetHandsOnAsync(id, ct);

@@ -76,9 +76,36 @@ public sealed class CellPipeline(
         }
         finally
         {
-            await CleanAndReleaseAsync(request, lease, state, phases, heartbeat);
+            if (!await HoldAsync(request, lease, state, phases, infraPhase, infraError))
+                await CleanAndReleaseAsync(request, lease, state, phases, heartbeat);
         }
         return CellOutcome.Build(request, state, phases.Phases, infraPhase, infraError);
+    }
+
+    /// <summary>
+    /// With the plan's <c>hold_on_failure</c>, a cell that ended Failed (product failure, no suspect machine) hands its
+    /// lease as it is to the plan's <c>hold_for</c> person. An infra-error is never held: its machines may be at fault and
+    /// are cleaned and checked. Whatever goes wrong in handing over, the cell cleans and releases as usual.
+    /// </summary>
+    private async Task<bool> HoldAsync(CellRequest request, CellLease lease, CellState state, PhaseRecorder phases, string? infraPhase, string? infraError)
+    {
+        if (request.Plan is not { HoldOnFailure: { } duration, HoldFor: { } owner } || state.Suspect.Count > 0) return false;
+        if (CellOutcome.Build(request, state, phases.Phases, infraPhase, infraError).Verdict != Verdict.Failed) return false;
+        var where = request.RunId is null ? request.Cell.Id : $"{request.RunId}/{request.Cell.Id}";
+        try
+        {
+            var id = await reservations.HoldAsync(lease, new CellHold(request.Cell.Id, request.Cell.Profile, request.BuildId, owner, duration,
+                $"held on failure of cell {where} (plan {request.Plan.Name}, hold_on_failure {duration})"), CancellationToken.None);
+            if (id is null) return false;
+            state.Evidence["held"] = $"machines held uncleaned for {owner} as reservation {id} for {duration}";
+            Log.CellHeld(logger, request.Cell.Id, lease.LeaseId, id, owner);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            Log.PhaseFailed(logger, request.Cell.Id, "hold", ex.Message);
+            return false;
+        }
     }
 
     private async Task CleanAndReleaseAsync(CellRequest request, CellLease lease, CellState state, PhaseRecorder phases, LeaseHeartbeat heartbeat)

@@ -28,4 +28,8 @@ internal static partial class Log
     [LoggerMessage(EventId = EventIds.Orchestration.PhaseNotAudited, EventName = nameof(EventIds.Orchestration.PhaseNotAudited), Level = LogLevel.Warning,
         Message = "Cell {CellId}: phase {Phase} not written to the audit log: {Error}")]
     public static partial void PhaseNotAudited(ILogger logger, string cellId, string phase, string error);
+
+    [LoggerMessage(EventId = EventIds.Orchestration.CellHeld, EventName = nameof(EventIds.Orchestration.CellHeld), Level = LogLevel.Information,
+        Message = "Cell {CellId} failed: lease {LeaseId} held uncleaned as reservation {ReservationId} for {Owner}")]
+    public static partial void CellHeld(ILogger logger, string cellId, string leaseId, string reservationId, string owner);
 }

@@ -37,7 +37,18 @@ public interface ICellReservations
 
     /// <summary>Ends the lease; machines in <paramref name="suspect"/> go to Suspect with the reason, the rest to Cleaning/Available.</summary>
     Task ReleaseAsync(CellLease lease, IReadOnlyDictionary<string, string> suspect, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Hands the lease, uncleaned, to a person as a Ready hands-on reservation (a failed cell held, see
+    /// <see cref="Core.Plans.Plan.HoldOnFailure"/>): the lease is never released, so no other cell can be granted its
+    /// machines in between. Returns the reservation's id, or null when it was not held (nobody here takes holds, or the
+    /// farm's policy refused); the cell then cleans and releases as usual.
+    /// </summary>
+    Task<string?> HoldAsync(CellLease lease, CellHold hold, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
+
+/// <summary>What a failed cell is held as: for whom, how long, and what it was (its profile and build).</summary>
+public sealed record CellHold(string CellId, string Profile, string BuildId, string Owner, TimeSpan Duration, string Reason);
 
 /// <summary>What reimaging one machine came to.</summary>
 public sealed record ProvisionResult

@@ -79,6 +79,16 @@ internal sealed class FakeReservations(params CellMachine[] machines) : ICellRes
         ReleasedSuspect = new Dictionary<string, string>(suspect);
         return Task.CompletedTask;
     }
+
+    /// <summary>What <see cref="HoldAsync"/> answers (a reservation id, or null: refused).</summary>
+    public string? HoldAnswer { get; set; }
+    public List<CellHold> Holds { get; } = [];
+
+    public Task<string?> HoldAsync(CellLease lease, CellHold hold, CancellationToken cancellationToken)
+    {
+        Holds.Add(hold);
+        return Task.FromResult(HoldAnswer);
+    }
 }
 
 internal sealed class FakeProvisioner : IMachineProvisioner

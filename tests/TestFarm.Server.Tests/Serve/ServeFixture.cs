@@ -44,7 +44,10 @@ public sealed class ServeFixture : IAsyncDisposable
         new() { Name = "root", Role = ApiRole.Admin, Sha256 = TokenAuthenticator.Hash(AdminSecret) },
     ];
 
-    public ServeFixture(params (string Name, string Yaml)[] extraPlans)
+    public ServeFixture(params (string Name, string Yaml)[] extraPlans) : this([], extraPlans) { }
+
+    /// <summary>With suites of the test's own (<c>scenarios/suites/&lt;name&gt;.yaml</c>) besides conformance-quick.</summary>
+    public ServeFixture(IReadOnlyList<(string Name, string Yaml)> extraSuites, params (string Name, string Yaml)[] extraPlans)
     {
         Directory.CreateDirectory(Path.Combine(Root, "hardware-profiles"));
         Directory.CreateDirectory(Path.Combine(Root, "scenarios", "plans"));
@@ -53,6 +56,7 @@ public sealed class ServeFixture : IAsyncDisposable
         File.Copy(Fixtures.Repo("scenarios", "suites", "conformance-quick.yaml"), Path.Combine(Root, "scenarios", "suites", "conformance-quick.yaml"));
         File.WriteAllText(Path.Combine(Root, "scenarios", "plans", "lab-smoke.yaml"), Plan);
         foreach (var (name, yaml) in extraPlans) File.WriteAllText(Path.Combine(Root, "scenarios", "plans", $"{name}.yaml"), yaml);
+        foreach (var (name, yaml) in extraSuites) File.WriteAllText(Path.Combine(Root, "scenarios", "suites", $"{name}.yaml"), yaml);
         File.WriteAllText(Path.Combine(Root, "pool.yaml"), """
             machines:
               - id: m1

@@ -23,13 +23,17 @@ internal sealed class FarmProcess : IDisposable
     {
         var self = Environment.ProcessPath ?? "dotnet";
         var entry = typeof(FarmProcess).Assembly.Location;
-        var prefix = System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet" ? $"\"{entry}\" " : "";
-        var psi = new ProcessStartInfo(self,
-            $"{prefix}serve --lab --qemu 0 --qemu-arm64 0 --spares {setup.Spares} --root \"{setup.Root}\" --db {setup.Db} --data \"{System.IO.Path.Combine(setup.Root, "data")}\" " +
-            $"--listen {listen} --tokens \"{setup.TokensFile}\" --instance {name}")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = setup.Root, UseShellExecute = false,
-        };
+        var psi = new ProcessStartInfo(self);
+        // One argument each: a PostgreSQL connection string has spaces ("Search Path=...").
+        if (System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(entry);
+        foreach (var arg in (string[])["serve", "--lab", "--qemu", "0", "--qemu-arm64", "0", "--spares", setup.Spares.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--root", setup.Root, "--db", setup.Db, "--data", System.IO.Path.Combine(setup.Root, "data"),
+                     "--listen", listen, "--tokens", setup.TokensFile, "--instance", name])
+            psi.ArgumentList.Add(arg);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.WorkingDirectory = setup.Root;
+        psi.UseShellExecute = false;
         if (Environment.GetEnvironmentVariable("TESTFARM_MANIFESTS") is null && Environment.GetEnvironmentVariable("TESTFARM_ADDON_CACHE") is null)
             psi.Environment["TESTFARM_ADDON_CACHE"] = Kubernetes.Addons.Catalogue.AddonSources.DefaultCache(setup.Checkout);
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {self}");

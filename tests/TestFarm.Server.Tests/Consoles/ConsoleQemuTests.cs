@@ -52,7 +52,8 @@ public sealed partial class ConsoleQemuTests
 
         // The farm's own reimage: one-time PXE through the virtual BMC, iPXE from the boot service, the agent calls back.
         var reimage = await lab.Provisioner.ReimageAsync(new CellMachine(pool, lab.Profiles[pool.Profile], "worker"), lab.BuildId, trusted: true, _ => Task.CompletedTask, ct);
-        var console = await ConsoleAsync(api);
+        // The agent prints its "booted reported" line after the farm has answered its callback, so the reimage can end first.
+        var console = reimage.Succeeded ? await WaitForAsync(api, t => t.Contains("testfarm-agent: booted reported", StringComparison.Ordinal), ct) : await ConsoleAsync(api);
         Assert.That(reimage.Succeeded, Is.True, $"{reimage.FailedPhase}: {reimage.Error}\n{console}");
         Assert.That(console, Does.Contain("SeaBIOS").And.Contain("iPXE").And.Contain("testfarm-agent: booted reported"), "the boot, read through the API");
 

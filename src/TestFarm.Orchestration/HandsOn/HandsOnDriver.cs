@@ -8,7 +8,8 @@ namespace TestFarm.Orchestration.HandsOn;
 
 /// <summary>
 /// Carries one reservation through its life on this instance: waits for its grant through the farm's broker, reimages and
-/// verifies its machines, holds them (heartbeating the lease) until released or expired, then cleans them, ends the lease
+/// verifies its machines, holds them (the lease kept until the reservation's end, so it outlives a farm down longer than
+/// the lease TTL) until released or expired, then cleans them, ends the lease
 /// (machines through Cleaning to Available, or Suspect) and ends the reservation. Every step is saved before the next, so a
 /// driver started again after a restart goes on from where the store says. All writes go through <see cref="Gate"/>.
 /// </summary>
@@ -150,7 +151,8 @@ internal sealed class HandsOnDriver(string id, HandsOnReservations owner) : IDis
         }
         try
         {
-            await HeartbeatAsync(r.LeaseId!, stop);
+            // Held to the reservation's end, not the heartbeat's TTL: a farm down longer than the TTL keeps the machines.
+            await owner.Stores.Leases.HoldUntilAsync(r.LeaseId!, owner.Cells.Holder, r.ExpiresAt!.Value, stop);
         }
         catch (LeaseRefusedException e)
         {

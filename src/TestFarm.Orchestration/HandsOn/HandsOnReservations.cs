@@ -139,6 +139,12 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         var (more, error) = HandsOnAskValidator.CheckExtension(duration, r.Duration, Options.Policy, admin);
         if (error is not null) return HandsOnOutcome.Invalid(error.Field, error.Message);
         var next = await UpdateAsync(driver, x => x.State == HandsOnState.Ready ? x.Extend(more) : x, $"extended by {more} by {who}", ct);
+        if (next.State == HandsOnState.Ready)
+        {
+            // The lease moves with the deadline at once (the driver would at its next beat); a lease lost meanwhile is the driver's to see.
+            try { await Stores.Leases.HoldUntilAsync(next.LeaseId!, Cells.Holder, next.ExpiresAt!.Value, ct); }
+            catch (LeaseRefusedException) { driver.Wake(); }
+        }
         return next.State == HandsOnState.Ready ? HandsOnOutcome.Ok(next) : HandsOnOutcome.Conflict($"reservation {id} is {next.State}; only a Ready reservation can be extended");
     }
 

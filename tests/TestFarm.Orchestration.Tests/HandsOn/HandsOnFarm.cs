@@ -84,6 +84,33 @@ internal sealed class HandsOnFarm : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the farm, lets <paramref name="down"/> pass on the clock, reaps expired leases as any instance's reaper would
+    /// meanwhile, and starts the farm again on the same file. Returns what the reaper took.
+    /// </summary>
+    public async Task<IReadOnlyList<Core.Leases.Lease>> RestartAfterAsync(TimeSpan down)
+    {
+        await StopAsync();
+        Time.Advance(down);
+        var reaped = await Store.ReapExpiredAsync();
+        await OpenAsync();
+        return reaped;
+    }
+
+    /// <summary>Reads lease <paramref name="id"/> until <paramref name="done"/> holds (the driver writes it asynchronously); bounded by 20 s.</summary>
+    public async Task<Core.Leases.Lease> LeaseUntilAsync(string id, Func<Core.Leases.Lease, bool> done)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var lease = (await Store.GetLeaseAsync(id))!;
+            if (done(lease)) return lease;
+            if (watch.Elapsed > TimeSpan.FromSeconds(20)) Assert.Fail($"lease {id} did not get there: {lease}");
+            await FakeTimeProvider.LetQueuedWorkRunAsync();
+            await Task.Delay(10);
+        }
+    }
+
     private async Task StopAsync()
     {
         await HandsOn.StopAsync(CancellationToken.None);

@@ -98,6 +98,37 @@ public sealed class HandsOnReservationsTests
     }
 
     [Test]
+    public async Task A_farm_down_longer_than_the_lease_ttl_keeps_a_ready_reservation_its_lease_and_its_machines()
+    {
+        await using var farm = await HandsOnFarm.StartAsync(2);
+        var asked = await farm.AskAsync("alice", 2, "00:30:00");
+        var ready = await farm.UntilAsync(asked.Id, r => r.State == HandsOnState.Ready);
+        var lease = await farm.LeaseUntilAsync(ready.LeaseId!, l => l.ExpiresAt == ready.ExpiresAt);
+        Assert.That(lease.Ttl, Is.EqualTo(TimeSpan.FromMinutes(2)), "the lease TTL is far shorter than the reservation");
+
+        var reaped = await farm.RestartAfterAsync(TimeSpan.FromMinutes(10));
+        Assert.That(reaped, Is.Empty, "a Ready reservation's lease lives to the reservation's end, not the heartbeat TTL");
+        var after = (await farm.HandsOn.GetAsync(asked.Id, CancellationToken.None))!;
+        Assert.That((after.State, after.ExpiresAt, after.LeaseId), Is.EqualTo((HandsOnState.Ready, ready.ExpiresAt, ready.LeaseId)));
+        Assert.That((await farm.Store.GetLeaseAsync(ready.LeaseId!))!.State, Is.EqualTo(LeaseState.Active));
+        Assert.That((await farm.Store.ListMachinesAsync()).Select(m => (m.State, m.LeaseId)), Has.All.EqualTo((MachineState.InUse, ready.LeaseId)));
+        var grab = await farm.Store.ClaimMachinesAsync("farm-b", "someone-else", [ready.Machines[0]], TimeSpan.FromMinutes(2));
+        Assert.That(grab.Granted, Is.False, "no machine in two active leases");
+
+        var extended = await farm.HandsOn.ExtendAsync(asked.Id, "01:00:00", "alice", admin: false, CancellationToken.None);
+        Assert.That(extended.Status, Is.EqualTo(200), extended.Message);
+        Assert.That((await farm.Store.GetLeaseAsync(ready.LeaseId!))!.ExpiresAt, Is.EqualTo(ready.ExpiresAt + TimeSpan.FromHours(1)), "extend moves the lease");
+
+        reaped = await farm.RestartAfterAsync(TimeSpan.FromMinutes(50));
+        Assert.That(reaped, Is.Empty, "still within the extended reservation");
+        var ended = await farm.UntilAsync(asked.Id, r => r.State == HandsOnState.Ended, Step);
+        Assert.That(ended.EndReason, Does.StartWith("expired at"));
+        Assert.That(ended.EndedAt!.Value - extended.Reservation!.ExpiresAt!.Value, Is.LessThan(TimeSpan.FromSeconds(60)).And.GreaterThanOrEqualTo(TimeSpan.Zero));
+        Assert.That((await farm.Store.GetLeaseAsync(ready.LeaseId!))!.State, Is.EqualTo(LeaseState.Released));
+        Assert.That((await farm.Store.ListMachinesAsync()).Select(m => m.State), Has.All.EqualTo(MachineState.Available));
+    }
+
+    [Test]
     public async Task Two_people_asking_for_the_last_machine_one_gets_it_the_other_waits_with_a_reason_then_gets_it()
     {
         await using var farm = await HandsOnFarm.StartAsync(1);

@@ -71,7 +71,7 @@ internal sealed class HandsOnDriver(string id, HandsOnReservations owner) : IDis
             && await owner.Stores.Leases.GetLeaseAsync(leased, stop) is { State: LeaseState.Active } held && held.Holder == owner.Cells.Holder)
         {
             // Granted before a restart: the lease is still ours.
-            await SaveAsync(x => x.Provisioning(held.Id, held.Machines), $"granted lease {held.Id} on {string.Join(", ", held.Machines)}", stop);
+            await GrantedAsync(held, stop);
             return;
         }
         if (queued is not null && queued.State != RequestState.Queued)
@@ -94,7 +94,22 @@ internal sealed class HandsOnDriver(string id, HandsOnReservations owner) : IDis
             await SaveAsync(x => x.End(owner.Time.GetUtcNow(), $"refused by the scheduler: {e.Message}"), "refused by the scheduler", stop);
             return;
         }
-        await SaveAsync(x => x.Provisioning(granted.Lease.Id, granted.Lease.Machines), $"granted lease {granted.Lease.Id} on {string.Join(", ", granted.Lease.Machines)}", stop);
+        await GrantedAsync(granted.Lease, stop);
+    }
+
+    /// <summary>Provisioning on the granted lease; a reservation that asked for a cell's machines says whether it got them and why not.</summary>
+    private async Task GrantedAsync(Lease lease, CancellationToken stop)
+    {
+        var why = $"granted lease {lease.Id} on {string.Join(", ", lease.Machines)}";
+        var r = await owner.Stores.Reservations.GetHandsOnAsync(id, stop);
+        (bool Same, string Reason)? same = null;
+        if (r?.PreferredMachines is { Count: > 0 } preferred)
+        {
+            var states = (await owner.Stores.Machines.ListMachinesAsync(stop)).ToDictionary(m => m.Id, m => m.State, StringComparer.Ordinal);
+            same = SameMachines.Of(preferred, lease.Machines, m => states.TryGetValue(m, out var s) ? s : null);
+            why += same.Value.Same ? " (the cell's own machines)" : $" ({same.Value.Reason})";
+        }
+        await SaveAsync(x => same is { } v ? x.Provisioning(lease.Id, lease.Machines) with { SameMachines = v.Same, SameMachinesReason = v.Reason } : x.Provisioning(lease.Id, lease.Machines), why, stop);
     }
 
     private async Task ProvisionAsync(HandsOnReservation r, CancellationToken stop)

@@ -73,10 +73,13 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         if (errors.Count > 0) return (null, errors);
         var now = Time.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString("N");
+        // "Like cell X" asks first for the cell's own machines; when that cannot even be asked, it says so at once.
+        var (preferred, noPreference) = like is null ? (null, null) : SameMachines.Preference(like, profile, count, m => Machines.Pool.Machines.Any(p => p.Id == m));
         var r = new HandsOnReservation
         {
             Id = id, Owner = owner, Reason = ask.Reason!, Profile = profile, Count = count, LikeCell = ask.LikeCell, Build = build,
             Duration = duration, CreatedAt = now, RequestId = HandsOnReservation.RequestIdOf(id),
+            PreferredMachines = preferred, SameMachines = noPreference is null ? null : false, SameMachinesReason = noPreference,
         };
         await Stores.Reservations.SaveHandsOnAsync(r, $"asked by {owner}: {count}× {profile} for {duration}, build {build ?? "default"}: {r.Reason}", ct);
         HandsOnLog.Moved(Log, id, owner, HandsOnState.Queued, "asked");
@@ -111,6 +114,7 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         {
             Id = id, Owner = hold.Owner, Reason = hold.Reason, Profile = hold.Profile, Count = lease.Machines.Count, LikeCell = $"{runId}/{hold.CellId}",
             Build = hold.BuildId, Duration = hold.Duration, CreatedAt = now, RequestId = requestId,
+            SameMachines = true, SameMachinesReason = $"held on failure: the cell's own lease {lease.Id}",
         }.Provisioning(lease.Id, lease.Machines).Ready(now);
         await Stores.Reservations.SaveHandsOnAsync(r, $"{hold.Reason}: {lease.Machines.Count}× {hold.Profile} uncleaned for {hold.Owner} for {hold.Duration}, lease {lease.Id}", ct);
         HandsOnLog.Moved(Log, id, hold.Owner, r.State, "held on failure");

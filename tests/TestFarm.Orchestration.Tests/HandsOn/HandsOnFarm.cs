@@ -84,6 +84,17 @@ internal sealed class HandsOnFarm : IAsyncDisposable
         }
     }
 
+    /// <summary>Records a failed cell of build <c>build-7</c> on <paramref name="machines"/> (x86) in run <paramref name="runId"/>.</summary>
+    public async Task RecordFailedCellAsync(string runId, string cellId, IReadOnlyList<string> machines)
+    {
+        await Store.StartRunAsync(runId, "nightly", "manual");
+        await Store.RecordCellAsync(runId, new Core.Results.CellResult
+        {
+            CellId = cellId, Plan = "nightly", Profile = "x86", Arch = "amd64", Topology = $"{machines.Count}x", BuildId = "build-7",
+            Verdict = Core.Results.Verdict.Failed, Machines = machines,
+        });
+    }
+
     /// <summary>
     /// Stops the farm, lets <paramref name="down"/> pass on the clock, reaps expired leases as any instance's reaper would
     /// meanwhile, and starts the farm again on the same file. Returns what the reaper took.

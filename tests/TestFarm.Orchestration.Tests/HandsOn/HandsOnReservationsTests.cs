@@ -129,6 +129,43 @@ public sealed class HandsOnReservationsTests
     }
 
     [Test]
+    public async Task Like_cell_takes_exactly_the_cells_machines_when_they_are_free()
+    {
+        await using var farm = await HandsOnFarm.StartAsync(4);
+        await farm.RecordFailedCellAsync("run-1", "cell-a", ["m2", "m3"]);
+        var asked = await farm.AskAsync("alice", new HandsOnAsk { LikeCell = "run-1/cell-a", Reason = "look at the failure" });
+        Assert.That((asked.Profile, asked.Count, asked.Build), Is.EqualTo(("x86", 2, "build-7")));
+        Assert.That(asked.SameMachines, Is.Null, "not known before the grant");
+
+        var ready = await farm.UntilAsync(asked.Id, r => r.State == HandsOnState.Ready);
+        Assert.That(ready.Machines.Order(), Is.EqualTo(new[] { "m2", "m3" }), "the scheduler would take m0, m1 first without the preference");
+        Assert.That(ready.SameMachines, Is.True);
+        Assert.That(ready.SameMachinesReason, Is.EqualTo("the cell's machines m2, m3 were free"));
+        var audit = (await farm.Store.ReadAsync(asked.Id)).Single(e => e.To == "Provisioning");
+        Assert.That(audit.Reason, Does.EndWith("(the cell's own machines)"));
+    }
+
+    [Test]
+    public async Task Like_cell_falls_back_to_the_same_profile_and_count_when_a_cell_machine_is_busy_or_not_healthy_and_says_which()
+    {
+        await using var farm = await HandsOnFarm.StartAsync(4);
+        await farm.RecordFailedCellAsync("run-1", "cell-a", ["m2", "m3"]);
+        var other = await farm.Store.ClaimMachinesAsync("farm-b", "someone-else", ["m3"], TimeSpan.FromHours(1));
+        Assert.That(other.Granted, Is.True);
+        await farm.Store.TransitionAsync("m2", MachineState.Suspect, "NIC flaps");
+
+        var asked = await farm.AskAsync("alice", new HandsOnAsk { LikeCell = "run-1/cell-a", Reason = "look at the failure" });
+        var ready = await farm.UntilAsync(asked.Id, r => r.State == HandsOnState.Ready);
+        Assert.That(ready.Machines.Order(), Is.EqualTo(new[] { "m0", "m1" }));
+        Assert.That(ready.SameMachines, Is.False);
+        Assert.That(ready.SameMachinesReason, Is.EqualTo("m2 is not healthy (Suspect); m3 was busy (Reserved); took the same profile and count: m0, m1"));
+
+        var resized = await farm.AskAsync("bob", new HandsOnAsk { LikeCell = "run-1/cell-a", Count = 1, Reason = "one is enough" });
+        Assert.That(resized.SameMachines, Is.False);
+        Assert.That(resized.SameMachinesReason, Is.EqualTo("asked 1× x86, the cell had 2× x86; took what was asked"));
+    }
+
+    [Test]
     public async Task Two_people_asking_for_the_last_machine_one_gets_it_the_other_waits_with_a_reason_then_gets_it()
     {
         await using var farm = await HandsOnFarm.StartAsync(1);

@@ -21,6 +21,9 @@ public sealed record ReservationView(string Id, string State, string Owner, stri
 
     /// <summary>Why <see cref="SameMachines"/>: which of the cell's machines were busy or not healthy.</summary>
     public string? SameMachinesReason { get; init; }
+
+    /// <summary>The console sessions held during the reservation (<c>GET /api/v1/reservations/{id}</c> only; null in lists).</summary>
+    public IReadOnlyList<Consoles.TranscriptView>? Transcripts { get; init; }
 }
 #pragma warning restore CA1056
 

@@ -14,9 +14,10 @@ namespace TestFarm.Orchestration.HandsOn;
 /// People's hands-on reservations on this instance: asked, read, extended and released through the API, each carried by a
 /// <see cref="HandsOnDriver"/> through the same broker and scheduler as the cells (priority class Interactive). Starts with
 /// the host and picks up every open reservation the store has (a restart keeps reservations and deadlines); stops before the
-/// broker does. Also answers <see cref="IMachineHolders"/>: the owner of a Ready reservation holds its machines.
+/// broker does. Also answers <see cref="IMachineHolders"/>: the owner of a Ready reservation holds its machines; and tells the
+/// scheduler (<see cref="IHeldRequests"/>) that a Ready reservation's request is held until its end, for queue ETAs.
 /// </summary>
-public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICellHolds, IDisposable
+public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICellHolds, IHeldRequests, IDisposable
 {
     private readonly ConcurrentDictionary<string, HandsOnDriver> _drivers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
@@ -29,6 +30,7 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         (Stores, Cells, _service, Machines, Options, Time) = (stores, cells, service, machines, options, time);
         Log = (ILogger?)log ?? NullLogger.Instance;
         cells.Holds = this;
+        service.Held = this;
     }
 
     internal HandsOnStores Stores { get; }
@@ -174,6 +176,14 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
     public async ValueTask<bool> HoldsAsync(string machineId, string principal, CancellationToken ct) =>
         (await Stores.Reservations.ListHandsOnAsync(openOnly: true, ct: ct))
             .Any(r => r.State == HandsOnState.Ready && r.Owner == principal && r.Machines.Contains(machineId, StringComparer.Ordinal));
+
+    async Task<IReadOnlyDictionary<string, DateTimeOffset>> IHeldRequests.HeldUntilAsync(CancellationToken ct)
+    {
+        var held = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var r in await Stores.Reservations.ListHandsOnAsync(openOnly: true, ct: ct))
+            if (r is { State: HandsOnState.Ready, ExpiresAt: { } end }) held[r.RequestId] = end;
+        return held;
+    }
 
     internal async Task<HandsOnReservation> UpdateAsync(HandsOnDriver driver, Func<HandsOnReservation, HandsOnReservation> change, string why, CancellationToken ct)
     {

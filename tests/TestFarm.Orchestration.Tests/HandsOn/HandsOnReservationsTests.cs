@@ -166,6 +166,36 @@ public sealed class HandsOnReservationsTests
     }
 
     [Test]
+    public async Task A_failed_cell_held_for_its_author_is_seen_by_queue_etas_as_held_until_the_reservations_end()
+    {
+        await using var farm = await HandsOnFarm.StartAsync(2);
+        var plan = new Plan
+        {
+            Name = "pr", Priority = PriorityClass.PullRequest, Trigger = new PlanTrigger { Kind = TriggerKind.PullRequest }, Matrix = new PlanMatrix(),
+            Cluster = new ClusterSpec { Deployer = "lab", KubernetesVersion = "1.32.3" },
+        };
+        var cell = new MatrixCell
+        {
+            Id = "pr/x86/n2", Plan = "pr", Profile = "x86", Topology = new Topology { Name = "n2", Roles = [new TopologyRole { Name = "node", Count = 2 }] },
+        };
+        var run = farm.Cells.ForRun("run-1");
+        var lease = await run.ReserveAsync(cell, plan, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+        var id = await run.HoldAsync(lease, new Orchestration.Pipeline.CellHold(cell.Id, "x86", "build-7", "alice", TimeSpan.FromHours(3), "held on failure"), CancellationToken.None);
+        Assert.That(id, Is.Not.Null);
+        var held = await farm.UntilAsync(id!, r => r.State == HandsOnState.Ready);
+        Assert.That(held.RequestId, Is.EqualTo("run-1/" + cell.Id), "the reservation rides on the cell's request");
+
+        var waiting = await farm.AskAsync("bob", 1);
+        var status = await farm.HandsOn.QueueStatusAsync(waiting, CancellationToken.None);
+        Assert.That(status!.Eta, Is.EqualTo(held.ExpiresAt), "the held cell's machines come back at the reservation's end, not after the cell's estimate");
+
+        var extended = await farm.HandsOn.ExtendAsync(id!, "01:00:00", "alice", admin: false, CancellationToken.None);
+        Assert.That(extended.Status, Is.EqualTo(200), extended.Message);
+        status = await farm.HandsOn.QueueStatusAsync(waiting, CancellationToken.None);
+        Assert.That(status!.Eta, Is.EqualTo(held.ExpiresAt + TimeSpan.FromHours(1)), "extending the hold moves the ETA");
+    }
+
+    [Test]
     public async Task Two_people_asking_for_the_last_machine_one_gets_it_the_other_waits_with_a_reason_then_gets_it()
     {
         await using var farm = await HandsOnFarm.StartAsync(1);

@@ -19,6 +19,12 @@ public sealed record HandsOnReservation
     public string? LikeCell { get; init; }
     /// <summary>The build to reimage with; null: the farm's default image.</summary>
     public string? Build { get; init; }
+    /// <summary>The cell's own machines, asked first (a <see cref="LikeCell"/> reservation of the cell's profile and count); null: none.</summary>
+    public IReadOnlyList<string>? PreferredMachines { get; init; }
+    /// <summary>For a <see cref="LikeCell"/> reservation once granted (or known impossible): whether it got exactly the cell's machines.</summary>
+    public bool? SameMachines { get; init; }
+    /// <summary>Why <see cref="SameMachines"/> is what it is: which of the cell's machines were busy or not healthy.</summary>
+    public string? SameMachinesReason { get; init; }
     public bool DeployCluster { get; init; }
     /// <summary>How long the person holds the machines once Ready (extensions add to it).</summary>
     public required TimeSpan Duration { get; init; }

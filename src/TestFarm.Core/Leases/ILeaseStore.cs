@@ -24,6 +24,9 @@ public interface ILeaseStore
 
     Task<Lease> HeartbeatAsync(string leaseId, string holder, CancellationToken ct = default);
 
+    /// <summary>A heartbeat that keeps the lease at least until <paramref name="until"/> (<see cref="Lease.HoldUntil"/>); for hands-on reservations only.</summary>
+    Task<Lease> HoldUntilAsync(string leaseId, string holder, DateTimeOffset until, CancellationToken ct = default);
+
     /// <summary>Ends the lease; its machines go to Cleaning (never straight to Available).</summary>
     Task<Lease> ReleaseAsync(string leaseId, string holder, string reason, CancellationToken ct = default);
 

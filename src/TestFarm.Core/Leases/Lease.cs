@@ -34,6 +34,17 @@ public sealed record Lease
         return this with { ExpiresAt = now + Ttl };
     }
 
+    /// <summary>
+    /// A heartbeat that also keeps the lease until <paramref name="until"/> (a hands-on reservation's end): the lease then
+    /// outlives its holder's silence up to that time, so a farm down longer than the TTL keeps it. Never shortens the lease.
+    /// </summary>
+    public Lease HoldUntil(string holder, DateTimeOffset now, DateTimeOffset until)
+    {
+        var beat = Heartbeat(holder, now);
+        var end = until > beat.ExpiresAt ? until : beat.ExpiresAt;
+        return beat with { ExpiresAt = end > ExpiresAt ? end : ExpiresAt };
+    }
+
     public Lease Release(string holder, DateTimeOffset now, string reason)
     {
         EnsureHolder(holder, "release");

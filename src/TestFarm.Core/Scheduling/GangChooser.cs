@@ -13,7 +13,7 @@ public sealed record GangChoice(IReadOnlyList<(string Role, string MachineId)> A
 /// <summary>
 /// All-or-nothing choice of machines for a request: every role gets its count, spares come on top, and with
 /// <c>SameL2Domain</c> every machine shares one domain. Returns null when the candidates cannot satisfy it.
-/// Pure and deterministic: candidates are considered in the order given.
+/// Pure and deterministic: candidates are considered in the order given, the request's preferred machines first.
 /// </summary>
 public sealed class GangChooser(IReadOnlyDictionary<string, HardwareProfile> profiles, IMachineMatcher? matcher = null)
 {
@@ -29,15 +29,19 @@ public sealed class GangChooser(IReadOnlyDictionary<string, HardwareProfile> pro
 
     /// <summary>
     /// True when any <paramref name="request"/>.MachineCount available machines of its (known) profile form a valid
-    /// gang: a fixed profile, every role selector empty (an empty selector matches every machine) and no L2 constraint.
+    /// gang: a fixed profile, every role selector empty (an empty selector matches every machine), no L2 constraint and no
+    /// preferred machines.
     /// A store may then pick the machines itself, in the same statement that locks them.
     /// </summary>
     public bool AnyMachinesOfProfileFit(ReservationRequest request) =>
-        request.Profile is { } p && profiles.ContainsKey(p) && !request.Topology.SameL2Domain
+        request.Profile is { } p && profiles.ContainsKey(p) && !request.Topology.SameL2Domain && request.PreferredMachines is not { Count: > 0 }
         && request.Topology.Roles.Count > 0 && request.Topology.Roles.All(r => r.Selector.Match.Count == 0);
 
     public GangChoice? Choose(ReservationRequest request, IReadOnlyList<MachineRecord> candidates)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.PreferredMachines is { Count: > 0 } preferred)
+            candidates = [.. candidates.OrderBy(m => preferred.Contains(m.Id, StringComparer.Ordinal) ? 0 : 1)]; // stable: the rest keep their order
         if (!request.Topology.SameL2Domain) return ChooseIn(request, candidates);
         foreach (var domain in candidates.GroupBy(m => m.L2Domain, StringComparer.Ordinal).OrderByDescending(g => g.Count()))
         {

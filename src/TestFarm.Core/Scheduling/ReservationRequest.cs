@@ -24,6 +24,12 @@ public sealed record ReservationRequest
     /// <summary>When the results are wanted (the plan's <c>deadline</c>, as an instant); null for no deadline.</summary>
     public DateTimeOffset? Deadline { get; init; }
 
+    /// <summary>
+    /// Machines to take first when they are free and fit (a hands-on reservation "like cell X" asks for the cell's own);
+    /// the rest of the gang, or all of it when none is free, comes from the other candidates as usual. Null: no preference.
+    /// </summary>
+    public IReadOnlyList<string>? PreferredMachines { get; init; }
+
     public int MachineCount => Topology.Roles.Sum(r => r.Count) + Spares;
 
     /// <summary>

@@ -8,7 +8,8 @@ namespace TestFarm.Orchestration.HandsOn;
 
 /// <summary>
 /// Carries one reservation through its life on this instance: waits for its grant through the farm's broker, reimages and
-/// verifies its machines, holds them (heartbeating the lease) until released or expired, then cleans them, ends the lease
+/// verifies its machines, holds them (the lease kept until the reservation's end, so it outlives a farm down longer than
+/// the lease TTL) until released or expired, then cleans them, ends the lease
 /// (machines through Cleaning to Available, or Suspect) and ends the reservation. Every step is saved before the next, so a
 /// driver started again after a restart goes on from where the store says. All writes go through <see cref="Gate"/>.
 /// </summary>
@@ -70,7 +71,7 @@ internal sealed class HandsOnDriver(string id, HandsOnReservations owner) : IDis
             && await owner.Stores.Leases.GetLeaseAsync(leased, stop) is { State: LeaseState.Active } held && held.Holder == owner.Cells.Holder)
         {
             // Granted before a restart: the lease is still ours.
-            await SaveAsync(x => x.Provisioning(held.Id, held.Machines), $"granted lease {held.Id} on {string.Join(", ", held.Machines)}", stop);
+            await GrantedAsync(held, stop);
             return;
         }
         if (queued is not null && queued.State != RequestState.Queued)
@@ -93,7 +94,22 @@ internal sealed class HandsOnDriver(string id, HandsOnReservations owner) : IDis
             await SaveAsync(x => x.End(owner.Time.GetUtcNow(), $"refused by the scheduler: {e.Message}"), "refused by the scheduler", stop);
             return;
         }
-        await SaveAsync(x => x.Provisioning(granted.Lease.Id, granted.Lease.Machines), $"granted lease {granted.Lease.Id} on {string.Join(", ", granted.Lease.Machines)}", stop);
+        await GrantedAsync(granted.Lease, stop);
+    }
+
+    /// <summary>Provisioning on the granted lease; a reservation that asked for a cell's machines says whether it got them and why not.</summary>
+    private async Task GrantedAsync(Lease lease, CancellationToken stop)
+    {
+        var why = $"granted lease {lease.Id} on {string.Join(", ", lease.Machines)}";
+        var r = await owner.Stores.Reservations.GetHandsOnAsync(id, stop);
+        (bool Same, string Reason)? same = null;
+        if (r?.PreferredMachines is { Count: > 0 } preferred)
+        {
+            var states = (await owner.Stores.Machines.ListMachinesAsync(stop)).ToDictionary(m => m.Id, m => m.State, StringComparer.Ordinal);
+            same = SameMachines.Of(preferred, lease.Machines, m => states.TryGetValue(m, out var s) ? s : null);
+            why += same.Value.Same ? " (the cell's own machines)" : $" ({same.Value.Reason})";
+        }
+        await SaveAsync(x => same is { } v ? x.Provisioning(lease.Id, lease.Machines) with { SameMachines = v.Same, SameMachinesReason = v.Reason } : x.Provisioning(lease.Id, lease.Machines), why, stop);
     }
 
     private async Task ProvisionAsync(HandsOnReservation r, CancellationToken stop)
@@ -150,7 +166,8 @@ internal sealed class HandsOnDriver(string id, HandsOnReservations owner) : IDis
         }
         try
         {
-            await HeartbeatAsync(r.LeaseId!, stop);
+            // Held to the reservation's end, not the heartbeat's TTL: a farm down longer than the TTL keeps the machines.
+            await owner.Stores.Leases.HoldUntilAsync(r.LeaseId!, owner.Cells.Holder, r.ExpiresAt!.Value, stop);
         }
         catch (LeaseRefusedException e)
         {

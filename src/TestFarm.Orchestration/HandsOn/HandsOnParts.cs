@@ -42,5 +42,6 @@ internal static class HandsOnRequests
         Id = r.RequestId, Plan = HandsOnOptions.PlanName, Profile = r.Profile,
         Topology = new Core.Plans.Topology { Name = $"{r.Count}x", Roles = [new Core.Plans.TopologyRole { Name = "node", Count = r.Count }] },
         Priority = Core.Plans.PriorityClass.Interactive, Repository = "person:" + r.Owner, SubmittedAt = r.CreatedAt, EstimatedDuration = r.Duration,
+        PreferredMachines = r.PreferredMachines,
     };
 }

@@ -14,9 +14,10 @@ namespace TestFarm.Orchestration.HandsOn;
 /// People's hands-on reservations on this instance: asked, read, extended and released through the API, each carried by a
 /// <see cref="HandsOnDriver"/> through the same broker and scheduler as the cells (priority class Interactive). Starts with
 /// the host and picks up every open reservation the store has (a restart keeps reservations and deadlines); stops before the
-/// broker does. Also answers <see cref="IMachineHolders"/>: the owner of a Ready reservation holds its machines.
+/// broker does. Also answers <see cref="IMachineHolders"/>: the owner of a Ready reservation holds its machines; and tells the
+/// scheduler (<see cref="IHeldRequests"/>) that a Ready reservation's request is held until its end, for queue ETAs.
 /// </summary>
-public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICellHolds, IDisposable
+public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICellHolds, IHeldRequests, IDisposable
 {
     private readonly ConcurrentDictionary<string, HandsOnDriver> _drivers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
@@ -29,6 +30,7 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         (Stores, Cells, _service, Machines, Options, Time) = (stores, cells, service, machines, options, time);
         Log = (ILogger?)log ?? NullLogger.Instance;
         cells.Holds = this;
+        service.Held = this;
     }
 
     internal HandsOnStores Stores { get; }
@@ -73,10 +75,13 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         if (errors.Count > 0) return (null, errors);
         var now = Time.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString("N");
+        // "Like cell X" asks first for the cell's own machines; when that cannot even be asked, it says so at once.
+        var (preferred, noPreference) = like is null ? (null, null) : SameMachines.Preference(like, profile, count, m => Machines.Pool.Machines.Any(p => p.Id == m));
         var r = new HandsOnReservation
         {
             Id = id, Owner = owner, Reason = ask.Reason!, Profile = profile, Count = count, LikeCell = ask.LikeCell, Build = build,
             Duration = duration, CreatedAt = now, RequestId = HandsOnReservation.RequestIdOf(id),
+            PreferredMachines = preferred, SameMachines = noPreference is null ? null : false, SameMachinesReason = noPreference,
         };
         await Stores.Reservations.SaveHandsOnAsync(r, $"asked by {owner}: {count}× {profile} for {duration}, build {build ?? "default"}: {r.Reason}", ct);
         HandsOnLog.Moved(Log, id, owner, HandsOnState.Queued, "asked");
@@ -111,6 +116,7 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         {
             Id = id, Owner = hold.Owner, Reason = hold.Reason, Profile = hold.Profile, Count = lease.Machines.Count, LikeCell = $"{runId}/{hold.CellId}",
             Build = hold.BuildId, Duration = hold.Duration, CreatedAt = now, RequestId = requestId,
+            SameMachines = true, SameMachinesReason = $"held on failure: the cell's own lease {lease.Id}",
         }.Provisioning(lease.Id, lease.Machines).Ready(now);
         await Stores.Reservations.SaveHandsOnAsync(r, $"{hold.Reason}: {lease.Machines.Count}× {hold.Profile} uncleaned for {hold.Owner} for {hold.Duration}, lease {lease.Id}", ct);
         HandsOnLog.Moved(Log, id, hold.Owner, r.State, "held on failure");
@@ -139,6 +145,12 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         var (more, error) = HandsOnAskValidator.CheckExtension(duration, r.Duration, Options.Policy, admin);
         if (error is not null) return HandsOnOutcome.Invalid(error.Field, error.Message);
         var next = await UpdateAsync(driver, x => x.State == HandsOnState.Ready ? x.Extend(more) : x, $"extended by {more} by {who}", ct);
+        if (next.State == HandsOnState.Ready)
+        {
+            // The lease moves with the deadline at once (the driver would at its next beat); a lease lost meanwhile is the driver's to see.
+            try { await Stores.Leases.HoldUntilAsync(next.LeaseId!, Cells.Holder, next.ExpiresAt!.Value, ct); }
+            catch (LeaseRefusedException) { driver.Wake(); }
+        }
         return next.State == HandsOnState.Ready ? HandsOnOutcome.Ok(next) : HandsOnOutcome.Conflict($"reservation {id} is {next.State}; only a Ready reservation can be extended");
     }
 
@@ -164,6 +176,14 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
     public async ValueTask<bool> HoldsAsync(string machineId, string principal, CancellationToken ct) =>
         (await Stores.Reservations.ListHandsOnAsync(openOnly: true, ct: ct))
             .Any(r => r.State == HandsOnState.Ready && r.Owner == principal && r.Machines.Contains(machineId, StringComparer.Ordinal));
+
+    async Task<IReadOnlyDictionary<string, DateTimeOffset>> IHeldRequests.HeldUntilAsync(CancellationToken ct)
+    {
+        var held = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var r in await Stores.Reservations.ListHandsOnAsync(openOnly: true, ct: ct))
+            if (r is { State: HandsOnState.Ready, ExpiresAt: { } end }) held[r.RequestId] = end;
+        return held;
+    }
 
     internal async Task<HandsOnReservation> UpdateAsync(HandsOnDriver driver, Func<HandsOnReservation, HandsOnReservation> change, string why, CancellationToken ct)
     {

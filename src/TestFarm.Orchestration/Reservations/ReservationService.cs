@@ -32,6 +32,9 @@ public sealed class ReservationService(
     private readonly ILogger _log = (ILogger?)log ?? NullLogger.Instance;
     private readonly QueueExplainer _explainer = new(scheduler);
 
+    /// <summary>Who tells which granted requests are held by people and until when (the hands-on service sets itself); null: nobody.</summary>
+    internal IHeldRequests? Held { get; set; }
+
     /// <summary>How often the history of one plan × profile is read again from the store.</summary>
     public static readonly TimeSpan HistoryRefresh = TimeSpan.FromMinutes(5);
 
@@ -117,11 +120,14 @@ public sealed class ReservationService(
         // Estimates first: the running holds' expected ends below use them too.
         if (history is not null && queued.Count > 0)
             await history.RefreshAsync([.. queued, .. holding.Select(q => q.Request)], ct).ConfigureAwait(false);
+        // A request a person holds (a Ready reservation, a failed cell held) ends with the reservation, not after its estimate.
+        var heldUntil = Held is { } held && holding.Count > 0 ? await held.HeldUntilAsync(ct).ConfigureAwait(false) : null;
         var running = new List<RunningHold>();
         foreach (var q in holding)
         {
             var lease = active[q.LeaseId!];
-            running.Add(new RunningHold(q.Request.Id, q.Request.Repository, lease.Machines, lease.GrantedAt + scheduler.Estimate(q.Request)) { Priority = q.Request.Priority });
+            var end = heldUntil is not null && heldUntil.TryGetValue(q.Request.Id, out var until) ? until : lease.GrantedAt + scheduler.Estimate(q.Request);
+            running.Add(new RunningHold(q.Request.Id, q.Request.Repository, lease.Machines, end) { Priority = q.Request.Priority });
         }
         return new SchedulerInput
         {

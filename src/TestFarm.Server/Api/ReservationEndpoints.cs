@@ -25,8 +25,11 @@ public static class ReservationEndpoints
         api.MapGet("/reservations", ListAsync).RequireRole(ApiRole.Viewer).WithName("ListReservations")
             .WithSummary("Reservations, newest first (?all=true for ended ones too)");
         api.MapGet("/reservations/{id}", GetAsync).RequireRole(ApiRole.Viewer).WithName("GetReservation")
-            .WithSummary("A reservation: state, machines with addresses, expiry and warning, owner, reason, queue position while Queued")
+            .WithSummary("A reservation: state, machines with addresses, expiry and warning, owner, reason, queue position while Queued, the console sessions held during it")
             .Produces<ReservationView>();
+        api.MapGet("/reservations/{id}/transcripts/{session}", ReadTranscriptAsync).RequireRole(ApiRole.Viewer).WithName("ReadReservationTranscript")
+            .WithSummary("One console session's transcript held during the reservation, as text; for its holder or an operator")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/reservations/{id}/extend", ExtendAsync).RequireRole(ApiRole.Operator).WithName("ExtendReservation")
             .WithSummary("Add time to a Ready reservation: {\"duration\": \"00:30:00\"}; past the policy's cap needs an admin")
             .Accepts<ExtendBody>("application/json").Produces<ReservationView>()
@@ -61,8 +64,15 @@ public static class ReservationEndpoints
     private static async Task<IResult> GetAsync(string id, HttpContext http, CancellationToken ct)
     {
         if (Service(http) is not { } service || await service.GetAsync(id, ct) is not { } r) return Problems.NotFound(http, $"no reservation {Problems.Quote(id)}");
-        return Results.Ok(await ReservationViews.ViewAsync(http, service, r, ct));
+        var view = await ReservationViews.ViewAsync(http, service, r, ct);
+        var transcripts = await Consoles.ReservationTranscripts.ListAsync(r, http.RequestServices.GetRequiredService<Core.Machines.IEventLog>(),
+            http.RequestServices.GetRequiredService<Hosting.FarmServerOptions>(), ct);
+        return Results.Ok(view with { Transcripts = transcripts });
     }
+
+    private static Task<IResult> ReadTranscriptAsync(string id, string session, HttpContext http, CancellationToken ct) =>
+        Consoles.ReservationTranscripts.ReadAsync(id, session, http, http.RequestServices.GetRequiredService<Core.Machines.IEventLog>(),
+            http.RequestServices.GetRequiredService<Hosting.FarmServerOptions>(), Service(http), ct);
 
     private static async Task<IResult> ExtendAsync(string id, HttpContext http, CancellationToken ct)
     {

@@ -14,7 +14,17 @@ public sealed record ReservationQueueView(int Position, string Blocking, DateTim
 
 public sealed record ReservationView(string Id, string State, string Owner, string Reason, string Profile, int Count, string? LikeCell, string? Build,
     string Duration, DateTimeOffset Created, DateTimeOffset? ReadyAt, DateTimeOffset? ExpiresAt, double? SecondsLeft, bool Warning,
-    IReadOnlyList<ReservedMachineView> Machines, string? LeaseId, string RequestId, ReservationQueueView? Queue, DateTimeOffset? EndedAt, string? EndReason, string Url);
+    IReadOnlyList<ReservedMachineView> Machines, string? LeaseId, string RequestId, ReservationQueueView? Queue, DateTimeOffset? EndedAt, string? EndReason, string Url)
+{
+    /// <summary>For a <c>likeCell</c> reservation: whether it got exactly the cell's machines (null until granted, or when not like a cell).</summary>
+    public bool? SameMachines { get; init; }
+
+    /// <summary>Why <see cref="SameMachines"/>: which of the cell's machines were busy or not healthy.</summary>
+    public string? SameMachinesReason { get; init; }
+
+    /// <summary>The console sessions held during the reservation (<c>GET /api/v1/reservations/{id}</c> only; null in lists).</summary>
+    public IReadOnlyList<Consoles.TranscriptView>? Transcripts { get; init; }
+}
 #pragma warning restore CA1056
 
 internal static class ReservationViews
@@ -29,6 +39,9 @@ internal static class ReservationViews
         var queue = await service.QueueStatusAsync(r, ct);
         return new ReservationView(r.Id, r.State.ToString(), r.Owner, r.Reason, r.Profile, r.Count, r.LikeCell, r.Build, r.Duration.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             r.CreatedAt, r.ReadyAt, r.ExpiresAt, r.TimeLeft(now)?.TotalSeconds, r.Warning(now, service.Options.Policy.WarningBefore), machines, r.LeaseId, r.RequestId,
-            queue is null ? null : new ReservationQueueView(queue.Position, queue.Blocking, queue.Eta), r.EndedAt, r.EndReason, $"/api/v1/reservations/{r.Id}");
+            queue is null ? null : new ReservationQueueView(queue.Position, queue.Blocking, queue.Eta), r.EndedAt, r.EndReason, $"/api/v1/reservations/{r.Id}")
+        {
+            SameMachines = r.SameMachines, SameMachinesReason = r.SameMachinesReason,
+        };
     }
 }

@@ -120,11 +120,17 @@ public sealed partial class SqlFarmStore
     }
 
     public Task<Lease> HeartbeatAsync(string leaseId, string holder, CancellationToken ct = default) =>
+        BeatAsync(leaseId, (lease, now) => lease.Heartbeat(holder, now), ct);
+
+    public Task<Lease> HoldUntilAsync(string leaseId, string holder, DateTimeOffset until, CancellationToken ct = default) =>
+        BeatAsync(leaseId, (lease, now) => lease.HoldUntil(holder, now, until), ct);
+
+    private Task<Lease> BeatAsync(string leaseId, Func<Lease, DateTimeOffset, Lease> beatAt, CancellationToken ct) =>
         WriteAsync("heartbeat " + leaseId, async (c, tx) =>
         {
             var lease = await LoadLeaseAsync(c, tx, leaseId, lockRow: true).ConfigureAwait(false)
                 ?? throw new LeaseRefusedException(leaseId, LeaseRefusal.NotFound, $"{_db.Place}: no lease '{leaseId}'");
-            var beat = lease.Heartbeat(holder, At(Now));
+            var beat = beatAt(lease, At(Now));
             await c.ExecuteAsync("UPDATE leases SET expires_at = @e WHERE id = @leaseId AND state = 'Active'",
                 new { e = beat.ExpiresAt.ToUnixTimeMilliseconds(), leaseId }, tx).ConfigureAwait(false);
             return beat;

@@ -25,6 +25,21 @@ public sealed class LeaseTests
     }
 
     [Test]
+    public void Hold_until_keeps_the_lease_to_the_given_end_never_shortens_it_and_refuses_like_a_heartbeat()
+    {
+        var lease = NewLease();
+        var end = _time.GetUtcNow() + TimeSpan.FromHours(2);
+        var held = lease.HoldUntil("farm-a", _time.GetUtcNow(), end);
+        Assert.That(held.ExpiresAt, Is.EqualTo(end));
+        Assert.That(held.IsExpired(end - TimeSpan.FromSeconds(1)), Is.False, "alive past many TTLs without a beat");
+        Assert.That(held.IsExpired(end), Is.True);
+        Assert.That(held.HoldUntil("farm-a", _time.GetUtcNow(), end - TimeSpan.FromHours(1)).ExpiresAt, Is.EqualTo(end), "an earlier end does not shorten it");
+        Assert.That(lease.HoldUntil("farm-a", _time.GetUtcNow(), _time.GetUtcNow()).ExpiresAt, Is.EqualTo(_time.GetUtcNow() + lease.Ttl), "at least one TTL, as a heartbeat");
+        Assert.That(Assert.Throws<LeaseRefusedException>(() => held.HoldUntil("farm-b", _time.GetUtcNow(), end))!.Reason, Is.EqualTo(LeaseRefusal.Foreign));
+        Assert.That(Assert.Throws<LeaseRefusedException>(() => held.HoldUntil("farm-a", end, end + TimeSpan.FromHours(1)))!.Reason, Is.EqualTo(LeaseRefusal.Expired));
+    }
+
+    [Test]
     public void Foreign_expired_and_ended_leases_refuse_heartbeats_with_the_reason()
     {
         var lease = NewLease();

@@ -84,6 +84,44 @@ internal sealed class HandsOnFarm : IAsyncDisposable
         }
     }
 
+    /// <summary>Records a failed cell of build <c>build-7</c> on <paramref name="machines"/> (x86) in run <paramref name="runId"/>.</summary>
+    public async Task RecordFailedCellAsync(string runId, string cellId, IReadOnlyList<string> machines)
+    {
+        await Store.StartRunAsync(runId, "nightly", "manual");
+        await Store.RecordCellAsync(runId, new Core.Results.CellResult
+        {
+            CellId = cellId, Plan = "nightly", Profile = "x86", Arch = "amd64", Topology = $"{machines.Count}x", BuildId = "build-7",
+            Verdict = Core.Results.Verdict.Failed, Machines = machines,
+        });
+    }
+
+    /// <summary>
+    /// Stops the farm, lets <paramref name="down"/> pass on the clock, reaps expired leases as any instance's reaper would
+    /// meanwhile, and starts the farm again on the same file. Returns what the reaper took.
+    /// </summary>
+    public async Task<IReadOnlyList<Core.Leases.Lease>> RestartAfterAsync(TimeSpan down)
+    {
+        await StopAsync();
+        Time.Advance(down);
+        var reaped = await Store.ReapExpiredAsync();
+        await OpenAsync();
+        return reaped;
+    }
+
+    /// <summary>Reads lease <paramref name="id"/> until <paramref name="done"/> holds (the driver writes it asynchronously); bounded by 20 s.</summary>
+    public async Task<Core.Leases.Lease> LeaseUntilAsync(string id, Func<Core.Leases.Lease, bool> done)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var lease = (await Store.GetLeaseAsync(id))!;
+            if (done(lease)) return lease;
+            if (watch.Elapsed > TimeSpan.FromSeconds(20)) Assert.Fail($"lease {id} did not get there: {lease}");
+            await FakeTimeProvider.LetQueuedWorkRunAsync();
+            await Task.Delay(10);
+        }
+    }
+
     private async Task StopAsync()
     {
         await HandsOn.StopAsync(CancellationToken.None);

@@ -98,6 +98,104 @@ public sealed class HandsOnReservationsTests
     }
 
     [Test]
+    public async Task A_farm_down_longer_than_the_lease_ttl_keeps_a_ready_reservation_its_lease_and_its_machines()
+    {
+        await using var farm = await HandsOnFarm.StartAsync(2);
+        var asked = await farm.AskAsync("alice", 2, "00:30:00");
+        var ready = await farm.UntilAsync(asked.Id, r => r.State == HandsOnState.Ready);
+        var lease = await farm.LeaseUntilAsync(ready.LeaseId!, l => l.ExpiresAt == ready.ExpiresAt);
+        Assert.That(lease.Ttl, Is.EqualTo(TimeSpan.FromMinutes(2)), "the lease TTL is far shorter than the reservation");
+
+        var reaped = await farm.RestartAfterAsync(TimeSpan.FromMinutes(10));
+        Assert.That(reaped, Is.Empty, "a Ready reservation's lease lives to the reservation's end, not the heartbeat TTL");
+        var after = (await farm.HandsOn.GetAsync(asked.Id, CancellationToken.None))!;
+        Assert.That((after.State, after.ExpiresAt, after.LeaseId), Is.EqualTo((HandsOnState.Ready, ready.ExpiresAt, ready.LeaseId)));
+        Assert.That((await farm.Store.GetLeaseAsync(ready.LeaseId!))!.State, Is.EqualTo(LeaseState.Active));
+        Assert.That((await farm.Store.ListMachinesAsync()).Select(m => (m.State, m.LeaseId)), Has.All.EqualTo((MachineState.InUse, ready.LeaseId)));
+        var grab = await farm.Store.ClaimMachinesAsync("farm-b", "someone-else", [ready.Machines[0]], TimeSpan.FromMinutes(2));
+        Assert.That(grab.Granted, Is.False, "no machine in two active leases");
+
+        var extended = await farm.HandsOn.ExtendAsync(asked.Id, "01:00:00", "alice", admin: false, CancellationToken.None);
+        Assert.That(extended.Status, Is.EqualTo(200), extended.Message);
+        Assert.That((await farm.Store.GetLeaseAsync(ready.LeaseId!))!.ExpiresAt, Is.EqualTo(ready.ExpiresAt + TimeSpan.FromHours(1)), "extend moves the lease");
+
+        reaped = await farm.RestartAfterAsync(TimeSpan.FromMinutes(50));
+        Assert.That(reaped, Is.Empty, "still within the extended reservation");
+        var ended = await farm.UntilAsync(asked.Id, r => r.State == HandsOnState.Ended, Step);
+        Assert.That(ended.EndReason, Does.StartWith("expired at"));
+        Assert.That(ended.EndedAt!.Value - extended.Reservation!.ExpiresAt!.Value, Is.LessThan(TimeSpan.FromSeconds(60)).And.GreaterThanOrEqualTo(TimeSpan.Zero));
+        Assert.That((await farm.Store.GetLeaseAsync(ready.LeaseId!))!.State, Is.EqualTo(LeaseState.Released));
+        Assert.That((await farm.Store.ListMachinesAsync()).Select(m => m.State), Has.All.EqualTo(MachineState.Available));
+    }
+
+    [Test]
+    public async Task Like_cell_takes_exactly_the_cells_machines_when_they_are_free()
+    {
+        await using var farm = await HandsOnFarm.StartAsync(4);
+        await farm.RecordFailedCellAsync("run-1", "cell-a", ["m2", "m3"]);
+        var asked = await farm.AskAsync("alice", new HandsOnAsk { LikeCell = "run-1/cell-a", Reason = "look at the failure" });
+        Assert.That((asked.Profile, asked.Count, asked.Build), Is.EqualTo(("x86", 2, "build-7")));
+        Assert.That(asked.SameMachines, Is.Null, "not known before the grant");
+
+        var ready = await farm.UntilAsync(asked.Id, r => r.State == HandsOnState.Ready);
+        Assert.That(ready.Machines.Order(), Is.EqualTo(new[] { "m2", "m3" }), "the scheduler would take m0, m1 first without the preference");
+        Assert.That(ready.SameMachines, Is.True);
+        Assert.That(ready.SameMachinesReason, Is.EqualTo("the cell's machines m2, m3 were free"));
+        var audit = (await farm.Store.ReadAsync(asked.Id)).Single(e => e.To == "Provisioning");
+        Assert.That(audit.Reason, Does.EndWith("(the cell's own machines)"));
+    }
+
+    [Test]
+    public async Task Like_cell_falls_back_to_the_same_profile_and_count_when_a_cell_machine_is_busy_or_not_healthy_and_says_which()
+    {
+        await using var farm = await HandsOnFarm.StartAsync(4);
+        await farm.RecordFailedCellAsync("run-1", "cell-a", ["m2", "m3"]);
+        var other = await farm.Store.ClaimMachinesAsync("farm-b", "someone-else", ["m3"], TimeSpan.FromHours(1));
+        Assert.That(other.Granted, Is.True);
+        await farm.Store.TransitionAsync("m2", MachineState.Suspect, "NIC flaps");
+
+        var asked = await farm.AskAsync("alice", new HandsOnAsk { LikeCell = "run-1/cell-a", Reason = "look at the failure" });
+        var ready = await farm.UntilAsync(asked.Id, r => r.State == HandsOnState.Ready);
+        Assert.That(ready.Machines.Order(), Is.EqualTo(new[] { "m0", "m1" }));
+        Assert.That(ready.SameMachines, Is.False);
+        Assert.That(ready.SameMachinesReason, Is.EqualTo("m2 is not healthy (Suspect); m3 was busy (Reserved); took the same profile and count: m0, m1"));
+
+        var resized = await farm.AskAsync("bob", new HandsOnAsk { LikeCell = "run-1/cell-a", Count = 1, Reason = "one is enough" });
+        Assert.That(resized.SameMachines, Is.False);
+        Assert.That(resized.SameMachinesReason, Is.EqualTo("asked 1× x86, the cell had 2× x86; took what was asked"));
+    }
+
+    [Test]
+    public async Task A_failed_cell_held_for_its_author_is_seen_by_queue_etas_as_held_until_the_reservations_end()
+    {
+        await using var farm = await HandsOnFarm.StartAsync(2);
+        var plan = new Plan
+        {
+            Name = "pr", Priority = PriorityClass.PullRequest, Trigger = new PlanTrigger { Kind = TriggerKind.PullRequest }, Matrix = new PlanMatrix(),
+            Cluster = new ClusterSpec { Deployer = "lab", KubernetesVersion = "1.32.3" },
+        };
+        var cell = new MatrixCell
+        {
+            Id = "pr/x86/n2", Plan = "pr", Profile = "x86", Topology = new Topology { Name = "n2", Roles = [new TopologyRole { Name = "node", Count = 2 }] },
+        };
+        var run = farm.Cells.ForRun("run-1");
+        var lease = await run.ReserveAsync(cell, plan, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+        var id = await run.HoldAsync(lease, new Orchestration.Pipeline.CellHold(cell.Id, "x86", "build-7", "alice", TimeSpan.FromHours(3), "held on failure"), CancellationToken.None);
+        Assert.That(id, Is.Not.Null);
+        var held = await farm.UntilAsync(id!, r => r.State == HandsOnState.Ready);
+        Assert.That(held.RequestId, Is.EqualTo("run-1/" + cell.Id), "the reservation rides on the cell's request");
+
+        var waiting = await farm.AskAsync("bob", 1);
+        var status = await farm.HandsOn.QueueStatusAsync(waiting, CancellationToken.None);
+        Assert.That(status!.Eta, Is.EqualTo(held.ExpiresAt), "the held cell's machines come back at the reservation's end, not after the cell's estimate");
+
+        var extended = await farm.HandsOn.ExtendAsync(id!, "01:00:00", "alice", admin: false, CancellationToken.None);
+        Assert.That(extended.Status, Is.EqualTo(200), extended.Message);
+        status = await farm.HandsOn.QueueStatusAsync(waiting, CancellationToken.None);
+        Assert.That(status!.Eta, Is.EqualTo(held.ExpiresAt + TimeSpan.FromHours(1)), "extending the hold moves the ETA");
+    }
+
+    [Test]
     public async Task Two_people_asking_for_the_last_machine_one_gets_it_the_other_waits_with_a_reason_then_gets_it()
     {
         await using var farm = await HandsOnFarm.StartAsync(1);

@@ -142,6 +142,16 @@ public sealed class InMemoryFarmStore(TimeProvider time) : IMachineStore, ILease
         }
     }
 
+    public Task<Lease> HoldUntilAsync(string leaseId, string holder, DateTimeOffset until, CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            var beat = Find(leaseId).HoldUntil(holder, time.GetUtcNow(), until);
+            _leases[leaseId] = beat;
+            return Task.FromResult(beat);
+        }
+    }
+
     public Task<Lease> ReleaseAsync(string leaseId, string holder, string reason, CancellationToken ct = default)
     {
         lock (_gate) { return Task.FromResult(End(Find(leaseId).Release(holder, time.GetUtcNow(), reason))); }

@@ -14,6 +14,8 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
         ? throw new ArgumentException("policy options: " + string.Join("; ", problems), nameof(options))
         : options;
 
+    private Dictionary<string, MachineRecord>? _index;
+
     public GangChooser Chooser => chooser;
     public PolicyOptions Options => _checked;
 
@@ -38,9 +40,21 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
 
     public SchedulingDecision Decide(SchedulerInput input)
     {
+        var byId = RentIndex(input);
+        try
+        {
+            return Decide(input, byId);
+        }
+        finally
+        {
+            ReturnIndex(byId);
+        }
+    }
+
+    private SchedulingDecision Decide(SchedulerInput input, Dictionary<string, MachineRecord> byId)
+    {
         var order = Order(input);
         var free = new FreePool(input.Machines.Where(m => m.State == MachineState.Available));
-        var byId = ById(input);
         var headroom = new Headroom(options, input, byId);
         var start = new List<Placement>();
         HeadReservation? head = null;
@@ -76,90 +90,87 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
     }
 
     /// <summary>Earliest time the head's gang fits as running holds end (and cleaning machines return).</summary>
-    public HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow) =>
-        Reserve(head, input, free, startingNow, ById(input));
-
-    /// <summary>The machines by id, built once per decision (the headroom and the reservation both look machines up).</summary>
-    private static Dictionary<string, MachineRecord> ById(SchedulerInput input)
+    public HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow)
     {
-        var byId = new Dictionary<string, MachineRecord>(input.Machines.Count, StringComparer.Ordinal);
+        var byId = RentIndex(input);
+        try
+        {
+            return Reserve(head, input, free, startingNow, byId);
+        }
+        finally
+        {
+            ReturnIndex(byId);
+        }
+    }
+
+    /// <summary>
+    /// The machines by id, built once per decision (the headroom and the reservation both look machines up) into a
+    /// table kept between decisions: on a pool of thousands a fresh one is a large-object allocation each time, and
+    /// those cost full collections. Each decision takes the table (or a new one, when another decision holds it).
+    /// </summary>
+    private Dictionary<string, MachineRecord> RentIndex(SchedulerInput input)
+    {
+        var byId = Interlocked.Exchange(ref _index, null) ?? new Dictionary<string, MachineRecord>(StringComparer.Ordinal);
+        byId.EnsureCapacity(input.Machines.Count);
         foreach (var m in input.Machines) byId[m.Id] = m;
         return byId;
+    }
+
+    /// <summary>Gives the table back empty, so it keeps no machine records alive.</summary>
+    private void ReturnIndex(Dictionary<string, MachineRecord> byId)
+    {
+        byId.Clear();
+        _index = byId;
     }
 
     private HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow,
         Dictionary<string, MachineRecord> byId)
     {
-        var returns = new List<(DateTimeOffset At, string Machine)>();
-        foreach (var h in input.Running) returns.AddRange(h.Machines.Select(m => (h.ExpectedEnd > input.Now ? h.ExpectedEnd : input.Now, m)));
-        foreach (var p in startingNow) returns.AddRange(p.Choice.MachineIds.Select(m => (input.Now + p.Estimate, m)));
-        returns.AddRange(input.Machines.Where(m => m.State == MachineState.Cleaning).Select(m => (input.Now + options.CleaningDuration, m.Id)));
+        // The head's machines (any, without a profile) as they return: in time order, those of one time in the order listed.
+        var returns = new List<(DateTimeOffset At, int Seq, MachineRecord Machine)>();
+        void Returns(DateTimeOffset at, string id)
+        {
+            if (byId.TryGetValue(id, out var m) && (head.Profile is null || m.Profile == head.Profile)) returns.Add((at, returns.Count, m));
+        }
+        foreach (var h in input.Running)
+        {
+            var at = h.ExpectedEnd > input.Now ? h.ExpectedEnd : input.Now;
+            foreach (var id in h.Machines) Returns(at, id);
+        }
+        foreach (var p in startingNow)
+            foreach (var id in p.Choice.MachineIds) Returns(input.Now + p.Estimate, id);
+        foreach (var m in input.Machines)
+            if (m.State == MachineState.Cleaning) Returns(input.Now + options.CleaningDuration, m.Id);
+        returns.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Seq.CompareTo(b.Seq));
         // Returning machines come first, so the reservation leaves free machines to backfill where it can.
         var freeNow = free.Snapshot(head);
-        var batches = returns.Where(x => byId.TryGetValue(x.Machine, out var m) && (head.Profile is null || m.Profile == head.Profile))
-            .GroupBy(x => x.At).OrderBy(g => g.Key)
-            .Select(g => (At: g.Key, Machines: g.Select(x => byId[x.Machine] with { State = MachineState.Available }).ToList())).ToList();
-        // A gang that all these machines together cannot form never forms: one look instead of one per batch.
-        if (chooser.Choose(head, [.. batches.SelectMany(b => b.Machines), .. freeNow]) is null) return null;
+        // A gang that all these machines together cannot form never forms: one look instead of one per batch. A gang any
+        // machines of its profile form needs no look: the counts below decide, and the one choice made then succeeds.
+        if (!chooser.TakesInOrder(head)
+            && chooser.Choose(head, [.. returns.Select(x => x.Machine with { State = MachineState.Available }), .. freeNow]) is null) return null;
         var returning = new List<MachineRecord>();
         var needed = head.MachineCount;
         var perDomain = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var m in freeNow) perDomain[m.L2Domain] = perDomain.GetValueOrDefault(m.L2Domain) + 1;
-        foreach (var (at, machines) in batches)
+        var largest = 0;
+        void Count(MachineRecord m)
         {
-            returning.AddRange(machines);
-            foreach (var m in machines) perDomain[m.L2Domain] = perDomain.GetValueOrDefault(m.L2Domain) + 1;
+            var n = perDomain[m.L2Domain] = perDomain.GetValueOrDefault(m.L2Domain) + 1;
+            largest = Math.Max(largest, n);
+        }
+        foreach (var m in freeNow) Count(m);
+        for (var i = 0; i < returns.Count;)
+        {
+            var at = returns[i].At;
+            for (; i < returns.Count && returns[i].At == at; i++)
+            {
+                returning.Add(returns[i].Machine with { State = MachineState.Available });
+                Count(returns[i].Machine);
+            }
             if (returning.Count + freeNow.Count < needed) continue;
-            if (head.Topology.SameL2Domain && perDomain.Values.Max() < needed) continue;
+            if (head.Topology.SameL2Domain && largest < needed) continue;
             var choice = chooser.Choose(head, [.. returning, .. freeNow]);
             if (choice is not null) return new HeadReservation(head.Id, at, choice.MachineIds);
         }
         return null;
     }
-}
-
-/// <summary>Available machines grouped by profile, so each request looks only at its own profile.</summary>
-public sealed class FreePool
-{
-    private readonly Dictionary<string, List<MachineRecord>> _byProfile = new(StringComparer.Ordinal);
-    private int _count;
-
-    public FreePool(IEnumerable<MachineRecord> machines)
-    {
-        foreach (var m in machines.OrderBy(m => m.Id, StringComparer.Ordinal))
-        {
-            if (!_byProfile.TryGetValue(m.Profile, out var list)) _byProfile[m.Profile] = list = [];
-            list.Add(m);
-            _count++;
-        }
-    }
-
-    public List<MachineRecord> Snapshot(ReservationRequest r) =>
-        r.Profile is null ? _byProfile.Values.SelectMany(l => l).ToList() : _byProfile.TryGetValue(r.Profile, out var l) ? [.. l] : [];
-
-    public GangChoice? Choose(GangChooser chooser, ReservationRequest r, HashSet<string>? exclude)
-    {
-        List<MachineRecord> candidates = r.Profile is null
-            ? _byProfile.Values.SelectMany(l => l).ToList()
-            : _byProfile.TryGetValue(r.Profile, out var l) ? l : [];
-        if (candidates.Count < r.MachineCount) return null;
-        if (exclude is { Count: > 0 }) candidates = candidates.Where(m => !exclude.Contains(m.Id)).ToList();
-        return candidates.Count < r.MachineCount ? null : chooser.Choose(r, candidates);
-    }
-
-    public void Take(GangChoice choice) => Take(choice, profile: null);
-
-    /// <summary>Takes the chosen machines; with the request's <paramref name="profile"/> only that profile's machines are looked at.</summary>
-    public void Take(GangChoice choice, string? profile)
-    {
-        var ids = choice.MachineIds.ToHashSet(StringComparer.Ordinal);
-        if (profile is not null && _byProfile.TryGetValue(profile, out var own))
-        {
-            _count -= own.RemoveAll(m => ids.Contains(m.Id));
-            return;
-        }
-        foreach (var list in _byProfile.Values) _count -= list.RemoveAll(m => ids.Contains(m.Id));
-    }
-
-    public int Count => _count;
 }

@@ -37,6 +37,29 @@ public sealed class GangChooser(IReadOnlyDictionary<string, HardwareProfile> pro
         request.Profile is { } p && profiles.ContainsKey(p) && !request.Topology.SameL2Domain && request.PreferredMachines is not { Count: > 0 }
         && request.Topology.Roles.Count > 0 && request.Topology.Roles.All(r => r.Selector.Match.Count == 0);
 
+    /// <summary>
+    /// True when every available machine of the request's (known) profile fits every role and the spares: a fixed
+    /// profile and every role selector empty, under the built-in matcher (another matcher may read an empty selector
+    /// its own way). <see cref="Choose"/> then takes the candidates in order, which <see cref="InOrder"/> does directly.
+    /// </summary>
+    public bool TakesInOrder(ReservationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _matcher is SimpleMachineMatcher && request.Profile is { } p && profiles.ContainsKey(p)
+            && request.Topology.Roles.Count > 0 && request.Topology.Roles.All(r => r.Selector.Match.Count == 0);
+    }
+
+    /// <summary>The choice <see cref="Choose"/> makes on these machines when any of them fits any role: roles in order, then the spares.</summary>
+    internal static GangChoice InOrder(ReservationRequest request, IReadOnlyList<MachineRecord> machines)
+    {
+        var picks = new List<(string, string)>(request.MachineCount);
+        var next = 0;
+        foreach (var role in request.Topology.Roles)
+            for (var i = 0; i < role.Count; i++) picks.Add((role.Name, machines[next++].Id));
+        for (var i = 0; i < request.Spares; i++) picks.Add(("spare", machines[next++].Id));
+        return new GangChoice(picks);
+    }
+
     public GangChoice? Choose(ReservationRequest request, IReadOnlyList<MachineRecord> candidates)
     {
         ArgumentNullException.ThrowIfNull(request);

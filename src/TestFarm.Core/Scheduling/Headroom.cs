@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TestFarm.Core.Machines;
 
 namespace TestFarm.Core.Scheduling;
@@ -23,8 +24,9 @@ internal sealed class Headroom
         _options = options;
         _now = input.Now;
         if (!Enabled) return;
+        // One look-up per machine (CollectionsMarshal's ref): this runs over the whole pool every decision.
         foreach (var m in input.Machines)
-            if (m.State != MachineState.Retired) _total[m.Profile] = _total.GetValueOrDefault(m.Profile) + 1;
+            if (m.State != MachineState.Retired) CollectionsMarshal.GetValueRefOrAddDefault(_total, m.Profile, out _)++;
         var perProfile = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var h in input.Running)
         {
@@ -32,7 +34,7 @@ internal sealed class Headroom
             var end = h.ExpectedEnd > _now ? h.ExpectedEnd : _now;
             perProfile.Clear();
             foreach (var id in h.Machines)
-                if (byId.TryGetValue(id, out var m) && m.State != MachineState.Retired) perProfile[m.Profile] = perProfile.GetValueOrDefault(m.Profile) + 1;
+                if (byId.TryGetValue(id, out var m) && m.State != MachineState.Retired) CollectionsMarshal.GetValueRefOrAddDefault(perProfile, m.Profile, out _)++;
             foreach (var (profile, count) in perProfile) Low(profile).Add((end, count));
         }
     }

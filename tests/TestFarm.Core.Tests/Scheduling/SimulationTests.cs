@@ -61,6 +61,32 @@ public sealed class SimulationTests
         Assert.That(placements.Starts, Is.Not.Empty);
     }
 
+    [Test]
+    public void The_max_wait_floor_counts_each_machine_once_per_shortest_cell_and_machines_still_held_by_a_long_request()
+    {
+        var t = SchedulingPool.T0;
+        SimJob Cell(string id, int count, TimeSpan holds, DateTimeOffset at) =>
+            new(SchedulingPool.Req(id, "x86", count, at: at, duration: holds), holds, "nightly");
+        var cells = Enumerable.Range(0, 8).Select(i => Cell($"c{i}", 1, TimeSpan.FromHours(2), t)).ToList();
+        var alone = new SimTrace(SchedulingPool.PoolOf("x86", 4), SchedulingPool.Profiles, cells, t);
+        // Four machines start eight two-hour cells at best four now and four two hours later.
+        Assert.That(SimReport.MaxWaitFloor(alone), Is.EqualTo(new WaitFloor(TimeSpan.FromHours(2), "x86", t)));
+        // A gang of two that arrived three hours earlier for six hours holds two machines until three hours after the
+        // cells arrive unless it waited as long itself: only a wait over three hours lets all eight start.
+        var behind = alone with { Jobs = [Cell("long", 2, TimeSpan.FromHours(6), t - TimeSpan.FromHours(3)), .. cells], Start = t - TimeSpan.FromHours(3) };
+        Assert.That(SimReport.MaxWaitFloor(behind).Floor, Is.EqualTo(TimeSpan.FromHours(3) + TimeSpan.FromMinutes(1)));
+    }
+
+    [Test]
+    public void On_the_evening_week_no_policy_keeps_every_wait_within_four_hours_and_both_policies_wait_at_least_the_floor()
+    {
+        var trace = SimTraceGenerator.Generate(200, 8, 7, 1);
+        var floor = SimReport.MaxWaitFloor(trace);
+        Assert.That(floor.Floor, Is.GreaterThan(TimeSpan.FromHours(4)), $"{floor}");
+        Assert.That(Farm(trace).MaxWait, Is.GreaterThanOrEqualTo(floor.Floor));
+        Assert.That(Fifo(trace).MaxWait, Is.GreaterThanOrEqualTo(floor.Floor));
+    }
+
     /// <summary>The farm policy, recording when each gang starts.</summary>
     private sealed class RecordingPolicy(SimTrace trace) : ISimPolicy
     {

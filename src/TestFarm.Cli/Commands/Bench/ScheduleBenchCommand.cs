@@ -25,19 +25,25 @@ public sealed class ScheduleBenchCommand : ICliCommand
         var heavy = new Option<bool>("--heavy") { Description = "The heavier week: 2,000 machines, 30 profiles, the same load per machine, 5% of machines failing health checks mid-week." };
         var headroom = new Option<double>("--headroom") { DefaultValueFactory = _ => new PolicyOptions().Headroom, Description = "Policy: off-peak headroom kept for pull requests." };
         var deadlineWeight = new Option<double>("--deadline-weight") { DefaultValueFactory = _ => new PolicyOptions().DeadlineWeight, Description = "Policy: score of a request at its deadline." };
-        var command = new Command("schedule", "Simulate a week of load: farm policy vs FIFO first-fit.") { machines, profiles, days, seed, nightlyAt, deadline, failing, heavy, headroom, deadlineWeight };
+        var worst = new Option<int>("--worst") { DefaultValueFactory = _ => 5, Description = "Longest waits of the farm policy to list (class, profile, size, times)." };
+        var command = new Command("schedule", "Simulate a week of load: farm policy vs FIFO first-fit.") { machines, profiles, days, seed, nightlyAt, deadline, failing, heavy, headroom, deadlineWeight, worst };
         command.SetAction(parse =>
         {
             var isHeavy = parse.GetValue(heavy);
             return Run(isHeavy ? 2000 : parse.GetValue(machines), isHeavy ? 30 : parse.GetValue(profiles), parse.GetValue(days), parse.GetValue(seed),
                 parse.GetValue(nightlyAt)!, parse.GetValue(deadline)!, parse.GetValue(failing), isHeavy,
-                new PolicyOptions { Headroom = parse.GetValue(headroom), DeadlineWeight = parse.GetValue(deadlineWeight) });
+                new PolicyOptions { Headroom = parse.GetValue(headroom), DeadlineWeight = parse.GetValue(deadlineWeight) }, parse.GetValue(worst));
         });
         return command;
     }
 
-    private static int Run(int machines, int profiles, int days, int seed, string nightlyAt, string deadline, double failing, bool heavy, PolicyOptions policy)
+    private static int Run(int machines, int profiles, int days, int seed, string nightlyAt, string deadline, double failing, bool heavy, PolicyOptions policy, int worst)
     {
+        if (worst is < 0 or > 1000)
+        {
+            Console.Error.WriteLine($"--worst must be between 0 and 1000, was {worst}");
+            return ExitCodes.Usage;
+        }
         if (machines < profiles * 8 || profiles < 1 || days < 1)
         {
             Console.Error.WriteLine($"--machines must be at least 8 per profile ({profiles * 8}), was {machines}; --profiles and --days at least 1");
@@ -85,6 +91,7 @@ public sealed class ScheduleBenchCommand : ICliCommand
         }
         Console.WriteLine(string.Create(inv,
             $"nightly: on-time ceiling {SimReport.NightlyOnTimeCeiling(trace):F2} (any policy); late cells by night farm [{SimReport.LateByNight(farmOutcomes)}] ({farm.NightlyLate})"));
+        PrintLongest(farmOutcomes, worst, trace);
         // With no pull request waiting under FIFO the ratio has no meaning: printed n/a, met only if the farm's is zero too.
         var prMet = farm.PrWaitP95 <= fifo.PrWaitP95 * 0.25;
         var prRatio = fifo.PrWaitP95 == TimeSpan.Zero ? "n/a" : (farm.PrWaitP95 / fifo.PrWaitP95).ToString("F2", inv);
@@ -93,5 +100,28 @@ public sealed class ScheduleBenchCommand : ICliCommand
             $"makespan/lower-bound={ratio:F2} pr-p95 farm/fifo={prRatio} ({farm.PrWaitP95.TotalHours:F2}h/{fifo.PrWaitP95.TotalHours:F2}h) utilization={farm.Utilization:F2} max-wait-hours={farm.MaxWait.TotalHours:F1} nightly-on-time={Math.Floor(farm.NightlyOnTime * 100) / 100:F2}"));
         var met = ratio <= 1.10 && prMet && farm.MaxWait <= TimeSpan.FromHours(4) && farm.NightlyOnTime >= 1;
         return met ? ExitCodes.Success : ExitCodes.TargetMissed;
+    }
+
+    /// <summary>
+    /// The farm's longest waits, each with its class, profile, gang size and what else of that profile was still held when
+    /// it arrived, and the floor no policy gets under on this trace (<see cref="SimReport.MaxWaitFloor"/>).
+    /// </summary>
+    private static void PrintLongest(IReadOnlyList<SimOutcome> outcomes, int count, SimTrace trace)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var o in SimReport.Longest(outcomes, count))
+        {
+            var r = o.Job.Request;
+            var pool = trace.Machines.Count(m => m.Profile == r.Profile);
+            var busy = outcomes.Where(x => x.Job.Request.Profile == r.Profile && x.Start < r.SubmittedAt && x.End > r.SubmittedAt).ToList();
+            var held = string.Join(", ", busy.GroupBy(x => x.Job.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => $"{g.Key} {g.Sum(x => x.Job.Request.MachineCount)} until {g.Max(x => x.End):ddd HH:mm}"));
+            var batch = outcomes.Where(x => x.Job.Request.Profile == r.Profile && x.Job.Request.SubmittedAt == r.SubmittedAt).ToList();
+            Console.WriteLine(string.Create(inv,
+                $"longest wait: {r.Id} {o.Job.Kind} {r.Profile} {r.MachineCount} machines: arrived {r.SubmittedAt:ddd HH:mm} started {o.Start:ddd HH:mm} (waited {o.Wait.TotalHours:F2}h, holds {o.Job.ActualDuration.TotalHours:F2}h); {r.Profile} has {pool} machines, held at arrival: [{held}]; arrived with it: {batch.Count} cells, {batch.Sum(x => x.Job.Request.MachineCount * x.Job.ActualDuration.TotalHours):F0} machine-hours"));
+        }
+        var floor = SimReport.MaxWaitFloor(trace);
+        Console.WriteLine(string.Create(inv,
+            $"max-wait floor {floor.Floor.TotalHours:F2}h (any policy, durations known: set by {floor.Profile ?? "-"}'s requests arriving {floor.Arrival:ddd HH:mm})"));
     }
 }

@@ -1,5 +1,8 @@
 namespace TestFarm.Core.Scheduling.Simulation;
 
+/// <summary>A floor under the longest wait (see <see cref="SimReport.MaxWaitFloor"/>), and the profile and arrival that set it.</summary>
+public sealed record WaitFloor(TimeSpan Floor, string? Profile, DateTimeOffset? Arrival);
+
 /// <summary>Figures of one simulated run.</summary>
 public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerBound, double Utilization, TimeSpan PrWaitP95, TimeSpan PrTurnaroundP95,
     TimeSpan NightlyWaitP95, TimeSpan ReleaseWaitMax, TimeSpan MaxWait, int Jobs)
@@ -75,11 +78,65 @@ public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerB
         return possible / (double)due.Count;
     }
 
+    /// <summary>
+    /// A floor under the longest wait any schedule of this trace can have, even one that knows every actual duration:
+    /// the cells a profile is asked for at one instant (a night's matrix) must all start within the wait, and in that
+    /// window a machine starts at most 1 + wait / (shortest of those cells) of them — none before it is back from a
+    /// request that, itself waiting no longer, must still be running then (a release qualification's long gang). Gang
+    /// shapes, failures and later arrivals only raise it. Searched in minutes up to a day.
+    /// </summary>
+    public static WaitFloor MaxWaitFloor(SimTrace trace)
+    {
+        var floor = TimeSpan.Zero;
+        var result = new WaitFloor(floor, null, null);
+        var machines = trace.Machines.GroupBy(m => m.Profile, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var byProfile = trace.Jobs.Where(j => j.Request.Profile is not null).GroupBy(j => j.Request.Profile!, StringComparer.Ordinal);
+        foreach (var profile in byProfile)
+        {
+            var jobs = profile.ToList();
+            var pool = machines.GetValueOrDefault(profile.Key);
+            foreach (var batch in jobs.GroupBy(j => j.Request.SubmittedAt))
+            {
+                var at = batch.Key;
+                var starts = batch.Sum(j => j.Request.MachineCount);
+                var shortest = batch.Min(j => j.ActualDuration);
+                var earlier = jobs.Where(j => j.Request.SubmittedAt < at && j.Request.SubmittedAt + j.ActualDuration > at).ToList();
+                for (var wait = floor; wait < TimeSpan.FromDays(1); wait += TimeSpan.FromMinutes(1))
+                {
+                    if (Capacity(pool, at, wait, shortest, earlier) >= starts) break;
+                    floor = wait + TimeSpan.FromMinutes(1);
+                    result = new WaitFloor(floor, profile.Key, at);
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Most cells that can start on <paramref name="pool"/> machines in [at, at + wait] (see <see cref="MaxWaitFloor"/>).</summary>
+    private static long Capacity(int pool, DateTimeOffset at, TimeSpan wait, TimeSpan shortest, List<SimJob> earlier)
+    {
+        long PerMachine(TimeSpan window) => window < TimeSpan.Zero ? 0 : 1 + (long)(window / shortest);
+        var free = pool;
+        long capacity = 0;
+        // Started by at at the latest (it waits no longer than wait), so still running until its end.
+        foreach (var j in earlier.Where(j => j.Request.SubmittedAt + wait <= at).OrderByDescending(j => j.Request.SubmittedAt + j.ActualDuration))
+        {
+            var held = Math.Min(free, j.Request.MachineCount);
+            free -= held;
+            capacity += held * PerMachine(at + wait - (j.Request.SubmittedAt + j.ActualDuration));
+        }
+        return capacity + free * PerMachine(wait);
+    }
+
     /// <summary>Late nightly cells per night (the deadline's date), e.g. "Tue:3 Fri:2"; empty when none is late.</summary>
     public static string LateByNight(IReadOnlyList<SimOutcome> outcomes) => string.Join(" ", outcomes
         .Where(o => o.Job.Kind == "nightly" && o.Job.Request.Deadline is { } d && o.End > d)
         .GroupBy(o => o.Job.Request.Deadline!.Value.Date).OrderBy(g => g.Key)
         .Select(g => $"{g.Key.DayOfWeek.ToString()[..3]}:{g.Count()}"));
+
+    /// <summary>The <paramref name="count"/> longest waits, longest first (ties by request id).</summary>
+    public static IReadOnlyList<SimOutcome> Longest(IReadOnlyList<SimOutcome> outcomes, int count) =>
+        outcomes.OrderByDescending(o => o.Wait).ThenBy(o => o.Job.Request.Id, StringComparer.Ordinal).Take(count).ToList();
 
     public static TimeSpan P95(IEnumerable<TimeSpan> values)
     {

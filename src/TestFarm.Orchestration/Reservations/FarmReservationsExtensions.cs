@@ -46,7 +46,7 @@ public static class FarmReservationsExtensions
     /// <see cref="ReservationSettings"/> come from <paramref name="settings"/>, then the <see cref="Section"/> section of the
     /// configuration, and are validated at start (each failure names the setting and its value). Needs the store's ports
     /// (<see cref="IMachineStore"/>, <see cref="ILeaseStore"/>, <see cref="IRequestQueue"/>, <see cref="IRunStore"/>,
-    /// <see cref="IRunWorkStore"/>, <see cref="IEventLog"/>) and a TimeProvider.
+    /// <see cref="IRunWorkStore"/>) and a TimeProvider.
     /// </summary>
     public static IServiceCollection AddFarmReservations(this IServiceCollection services, FarmReservationsOptions options, Action<ReservationSettings> settings)
     {
@@ -71,7 +71,7 @@ public static class FarmReservationsExtensions
 
         services.TryAddSingleton(machines);
         services.TryAddSingleton(sp => new ReservationStores(sp.GetRequiredService<ILeaseStore>(), sp.GetRequiredService<IMachineStore>(),
-            sp.GetRequiredService<IRequestQueue>(), sp.GetRequiredService<IEventLog>()));
+            sp.GetRequiredService<IRequestQueue>()));
         services.TryAddSingleton(sp =>
         {
             var runs = sp.GetRequiredService<IRunWorkStore>();

@@ -46,7 +46,7 @@ public sealed class ServeWebhookTests
         api.Pulls[2] = new PullRequestInfo { Number = 2, HeadSha = Sha, AuthorLogin = "Codertocat", AuthorAssociation = "OWNER" };
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-w")
             with { GitHubWebhooks = true, PublicUrl = new Uri("https://farm.example.org/ci/") };
-        using var client = await fixture.StartAsync(options, backend, ct, services =>
+        using var client = await fixture.StartInProcessAsync(options, backend, ct, services =>
         {
             services.AddSingleton<IGitHubApi>(api);
             services.Configure<GitHubOptions>(o => o.Token = "not-used-by-the-fake");
@@ -106,7 +106,7 @@ public sealed class ServeWebhookTests
         api.Pulls[2] = new PullRequestInfo { Number = 2, HeadSha = Sha, AuthorLogin = "Codertocat", AuthorAssociation = "OWNER" };
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-rr")
             with { GitHubWebhooks = true, PublicUrl = new Uri("https://farm.example.org/ci/") };
-        using var client = await fixture.StartAsync(options, backend, ct, services =>
+        using var client = await fixture.StartInProcessAsync(options, backend, ct, services =>
         {
             services.AddSingleton<IGitHubApi>(api);
             services.Configure<GitHubOptions>(o => o.Token = "not-used-by-the-fake");
@@ -152,12 +152,11 @@ public sealed class ServeWebhookTests
     internal static async Task<HttpResponseMessage> PostAsync(ApiClient client, string eventName, JsonNode payload, string? delivery = null)
     {
         var body = Encoding.UTF8.GetBytes(payload.ToJsonString());
-        using var http = new HttpClient { BaseAddress = new Uri(TestFarm.Server.Hosting.FarmServer.BoundAddress(client.App)), Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.Add("X-GitHub-Event", eventName);
         request.Headers.Add("X-GitHub-Delivery", delivery ?? Guid.NewGuid().ToString());
         request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(WebhookTestHost.Secret, body));
-        return await http.SendAsync(request);
+        return await client.SendRawAsync(request);
     }
 }

@@ -172,7 +172,7 @@ public sealed class GitHubWebhookHandler(
         if (number is { } pull) await ReplyAsync(repo, pull, payload.Sender?.Login, replies, done, ct).ConfigureAwait(false);
     }
 
-    private async Task ReplyAsync(string repo, int pull, string? login, IReadOnlyList<string> replies, List<string> done, CancellationToken ct)
+    private async Task ReplyAsync(string repo, int pull, string? login, List<string> replies, List<string> done, CancellationToken ct)
     {
         if (replies.Count == 0) return;
         var who = login is not null ? $"@{login} " : "";

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TestFarm.Core.Bmc;
+using TestFarm.Core.Pool;
 using TestFarm.Redfish.Auth;
 using TestFarm.Redfish.Boot;
 using TestFarm.Redfish.Factory;
@@ -24,11 +25,11 @@ public sealed class RedfishClient : IBmcClient
     private readonly VirtualMediaOperations _media;
 
     internal RedfishClient(HttpClient http, Uri bmcUrl, RedfishAuth auth, RedfishOptions options, TimeProvider time,
-        ILogger logger, SemaphoreSlim concurrency, BmcTrust trust)
+        ILogger logger, SemaphoreSlim concurrency, BmcTlsOptions tls)
     {
         _auth = auth;
         _logger = logger;
-        Transport = new RedfishTransport(http, new RedfishEndpoint(bmcUrl), auth, options, time, concurrency, trust, _logger);
+        Transport = new RedfishTransport(http, new RedfishEndpoint(bmcUrl), auth, options, time, concurrency, tls, _logger);
         Service = new RedfishService(Transport);
         _power = new PowerOperations(Service, _logger);
         _boot = new BootOverrideOperations(Service, _logger);

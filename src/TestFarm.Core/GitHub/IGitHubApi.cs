@@ -10,6 +10,9 @@ public interface IGitHubApi
 
     Task UpdateCheckRunAsync(RepoRef repo, long checkRunId, CheckRunRequest request, CancellationToken cancellationToken);
 
+    /// <summary>The check runs named <paramref name="checkName"/> on commit <paramref name="sha"/>, every one (not only the latest).</summary>
+    Task<IReadOnlyList<CheckRunInfo>> ListCheckRunsAsync(RepoRef repo, string sha, string checkName, CancellationToken cancellationToken);
+
     Task CreateStatusAsync(RepoRef repo, string sha, CommitStatus status, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<IssueComment>> ListIssueCommentsAsync(RepoRef repo, int issueNumber, CancellationToken cancellationToken);
@@ -93,6 +96,9 @@ public sealed record CommitStatus
 }
 
 public sealed record IssueComment(long Id, string Body);
+
+/// <summary>A check run as GitHub lists it: its id, name, <c>external_id</c> (TestFarm's run id) and status.</summary>
+public sealed record CheckRunInfo(long Id, string Name, string? ExternalId, string? Status);
 
 public sealed record PullRequestInfo
 {

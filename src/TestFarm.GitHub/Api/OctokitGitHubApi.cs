@@ -57,6 +57,25 @@ public sealed class OctokitGitHubApi : IGitHubApi
             _client.Check.Run.Update(O(repo), N(repo), checkRunId, OctokitMapping.CheckRunUpdate(request)), cancellationToken);
     }
 
+    public async Task<IReadOnlyList<CheckRunInfo>> ListCheckRunsAsync(RepoRef repo, string sha, string checkName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repo);
+        ArgumentException.ThrowIfNullOrEmpty(sha);
+        ArgumentException.ThrowIfNullOrEmpty(checkName);
+        var reference = Uri.EscapeDataString(sha);
+        var filter = new Octokit.CheckRunRequest { CheckName = checkName, Filter = CheckRunCompletedAtFilter.All };
+        var all = new List<CheckRunInfo>();
+        for (var page = 1; page <= 10; page++)
+        {
+            var options = Page(page);
+            var batch = await _calls.RunAsync("GET", $"{R(repo)}/commits/{reference}/check-runs?check_name={Uri.EscapeDataString(checkName)}&filter=all&per_page=100&page={page}", () =>
+                _client.Check.Run.GetAllForReference(O(repo), N(repo), reference, filter, options), cancellationToken).ConfigureAwait(false);
+            all.AddRange(batch.CheckRuns.Select(c => new CheckRunInfo(c.Id, c.Name, c.ExternalId, c.Status.StringValue)));
+            if (batch.CheckRuns.Count < 100) break;
+        }
+        return all;
+    }
+
     public Task CreateStatusAsync(RepoRef repo, string sha, CommitStatus status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repo);

@@ -8,6 +8,10 @@ namespace TestFarm.GitHub.Reporting;
 /// store, so every instance and restart edits the same one; annotations in batches of 50), a commit status per cell
 /// (<c>testfarm/&lt;plan&gt;/&lt;profile&gt;/&lt;topology&gt;</c>), one sticky PR comment per plan (found by a hidden
 /// marker, its id kept too) and replies. The outbox sends one message per key at a time, so no two instances race here.
+/// A message may be sent again (at least once: GitHub took it but the store never recorded the delivery or the id), so
+/// every send is idempotent: a check run without a stored id is first looked up on the head SHA by name and
+/// <c>external_id</c> (the run id) and reused; the sticky comment and each reply are looked up by their hidden marker
+/// before one is created; a commit status needs nothing, since GitHub shows the latest status of each context.
 /// </summary>
 public sealed class ReportSender(IGitHubApi api, IGitHubIdStore ids)
 {
@@ -51,7 +55,7 @@ public sealed class ReportSender(IGitHubApi api, IGitHubIdStore ids)
                     Summary = $"The author is not a member or collaborator. A trusted reviewer can comment `/ok-to-test` to run plan `{CheckSummary.Escape(p.Context.Plan)}` on {GitHubReports.Short(p.Context.HeadSha)}; a new push needs a new approval.",
                 },
             }, ct),
-            GitHubReports.Reply => api.CreateIssueCommentAsync(repo, p.Context.PullRequest!.Value, p.Body ?? "", ct),
+            GitHubReports.Reply => ReplyAsync(repo, p.Context.PullRequest!.Value, message.Key, p.Body ?? "", ct),
             _ => throw new InvalidOperationException($"outbox message {message.Key}: unknown kind '{message.Kind}'"),
         };
     }
@@ -90,9 +94,30 @@ public sealed class ReportSender(IGitHubApi api, IGitHubIdStore ids)
             await api.UpdateCheckRunAsync(repo, id, request, ct).ConfigureAwait(false);
             return id;
         }
+        // Not known here: GitHub may have taken the create of an earlier attempt whose id or delivery was never stored (a
+        // crash between GitHub's answer and the store's write). Reuse that check run instead of opening a second one.
+        if (await FindCheckRunAsync(repo, context.HeadSha, request, ct).ConfigureAwait(false) is { } found)
+        {
+            await ids.SetIdAsync(key, found, ct).ConfigureAwait(false);
+            await api.UpdateCheckRunAsync(repo, found, request, ct).ConfigureAwait(false);
+            return found;
+        }
         id = await api.CreateCheckRunAsync(repo, request, ct).ConfigureAwait(false);
         await ids.SetIdAsync(key, id, CancellationToken.None).ConfigureAwait(false);
         return id;
+    }
+
+    /// <summary>
+    /// Our check run of this plan on <paramref name="sha"/>: the one whose <c>external_id</c> is the request's run id, else,
+    /// for a request without one (needs approval), the newest of that name; null when GitHub has none.
+    /// </summary>
+    private async Task<long?> FindCheckRunAsync(RepoRef repo, string sha, CheckRunRequest request, CancellationToken ct)
+    {
+        var runs = await api.ListCheckRunsAsync(repo, sha, request.Name, ct).ConfigureAwait(false);
+        var ours = request.ExternalId is { } runId
+            ? runs.Where(r => string.Equals(r.ExternalId, runId, StringComparison.Ordinal))
+            : runs.Where(r => string.Equals(r.Name, request.Name, StringComparison.Ordinal));
+        return ours.OrderByDescending(r => r.Id).Select(r => (long?)r.Id).FirstOrDefault();
     }
 
     private async Task UpsertCommentAsync(RepoRef repo, int pr, string plan, string body, CancellationToken ct)
@@ -112,6 +137,17 @@ public sealed class ReportSender(IGitHubApi api, IGitHubIdStore ids)
             await ids.SetIdAsync(key, existing.Id, ct).ConfigureAwait(false);
         }
         await api.UpdateIssueCommentAsync(repo, id.Value, body, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The hidden marker of one reply (its outbox key), so a resend finds the reply instead of posting it twice.</summary>
+    public static string ReplyMarker(string key) => $"<!-- testfarm:reply {key.Replace("--", "- -", StringComparison.Ordinal)} -->";
+
+    private async Task ReplyAsync(RepoRef repo, int pr, string key, string body, CancellationToken ct)
+    {
+        var marker = ReplyMarker(key);
+        var comments = await api.ListIssueCommentsAsync(repo, pr, ct).ConfigureAwait(false);
+        if (comments.Any(c => c.Body.Contains(marker, StringComparison.Ordinal))) return;
+        await api.CreateIssueCommentAsync(repo, pr, body + "\n" + marker, ct).ConfigureAwait(false);
     }
 
     private static RunResult Need(RunResult? result, OutboxMessage message) =>

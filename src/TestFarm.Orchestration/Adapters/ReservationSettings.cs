@@ -2,28 +2,28 @@ using Microsoft.Extensions.Options;
 
 namespace TestFarm.Orchestration.Adapters;
 
-/// <summary>How this farm instance holds leases and runs its reservation broker.</summary>
+/// <summary>How this farm instance holds leases and runs its reservation broker (options: settable, bound from configuration).</summary>
 public sealed record ReservationSettings
 {
     /// <summary>Who holds the leases: one name per farm instance.</summary>
-    public required string Holder { get; init; }
+    public required string Holder { get; set; }
 
-    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// How often the broker runs a scheduling round while cells of this instance wait, besides the rounds a submit or a
     /// release here starts at once: it bounds how late another instance's release is noticed. Default 1 s; 50 ms to 5 min.
     /// </summary>
-    public TimeSpan RoundInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RoundInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long ended requests (done, cancelled, rejected) are kept before the broker prunes them. Default 30 days; 1 hour to 10 years.</summary>
-    public TimeSpan RequestRetention { get; init; } = TimeSpan.FromDays(30);
+    public TimeSpan RequestRetention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>How often the broker prunes ended requests. Default 1 hour; 1 minute to 1 day.</summary>
-    public TimeSpan PruneInterval { get; init; } = TimeSpan.FromHours(1);
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>The farm's time zone as an offset from UTC: a plan's <c>deadline: "08:00"</c> is read in it. Default UTC; ±14 h.</summary>
-    public TimeSpan FarmUtcOffset { get; init; } = TimeSpan.Zero;
+    public TimeSpan FarmUtcOffset { get; set; } = TimeSpan.Zero;
 }
 
 /// <summary>Checks <see cref="ReservationSettings"/>, naming the setting and its value.</summary>

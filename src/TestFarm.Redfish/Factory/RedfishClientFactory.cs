@@ -74,8 +74,7 @@ public sealed class RedfishClientFactory : IBmcClientFactory, IDisposable
         ArgumentNullException.ThrowIfNull(bmcUrl);
         var logger = Logger();
         var gate = _gates.GetOrAdd(bmcUrl.GetLeftPart(UriPartial.Path), _ => new SemaphoreSlim(_options.MaxConcurrencyPerBmc));
-        return new RedfishClient(_http.CreateClient(RedfishHttp.ClientName), bmcUrl, auth, _options, _time, logger, gate,
-            TlsPolicy.For(bmcUrl, tls ?? new BmcTlsOptions(), logger));
+        return new RedfishClient(_http.CreateClient(RedfishHttp.ClientName), bmcUrl, auth, _options, _time, logger, gate, tls ?? new BmcTlsOptions());
     }
 
     /// <summary>

@@ -45,6 +45,22 @@ public static class TlsPolicy
         return (_, _, errors) => errors == SslPolicyErrors.None;
     }
 
+    /// <summary>The trust key of a request that names no BMC: the system trust store.</summary>
+    public const string SystemKey = "system";
+
+    /// <summary>
+    /// One string per distinct trust setting: two BMCs with equal keys accept exactly the same certificates, so they may share
+    /// pooled connections; different keys never do.
+    /// </summary>
+    public static string KeyOf(BmcTlsOptions tls)
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        return tls.Insecure ? "insecure"
+            : tls.PinnedSha256 is { } pin ? "pin:" + NormalizeFingerprint(pin)
+            : tls.CaBundle is { } bundle ? "ca:" + Path.GetFullPath(bundle)
+            : SystemKey;
+    }
+
     public static string NormalizeFingerprint(string pin) =>
         new string(pin.Where(Uri.IsHexDigit).ToArray()).ToUpperInvariant();
 

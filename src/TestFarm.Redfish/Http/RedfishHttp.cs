@@ -1,4 +1,3 @@
-using System.Net.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Refit;
@@ -9,13 +8,18 @@ namespace TestFarm.Redfish.Http;
 /// <summary>
 /// The one <see cref="IHttpClientFactory"/> client every BMC is reached through, registered with Refit.HttpClientFactory:
 /// resilience (<see cref="RedfishResilience"/>), then authentication (<see cref="RedfishAuthHandler"/>), then the BMC's
-/// gate (<see cref="BmcConcurrencyHandler"/>), then a primary handler that checks each BMC's certificate by that BMC's
-/// own trust (<see cref="Factory.TlsPolicy"/>), read from the request. One pipeline serves every BMC; a client per BMC
-/// only sets its base address.
+/// gate (<see cref="BmcConcurrencyHandler"/>), then the primary handler <see cref="TrustPartitionedHandler"/>: a connection
+/// pool per TLS trust setting (<see cref="Factory.TlsPolicy"/>), each recycling its connections after
+/// <see cref="PooledConnectionLifetime"/>. One pipeline serves every BMC; a client per BMC only sets its base address.
+/// No <c>new HttpClient</c> per client: every client comes from the factory, and the handler lives as long as the factory
+/// (connection recycling is the pools' job, not the factory's handler rotation).
 /// </summary>
 internal static class RedfishHttp
 {
     public const string ClientName = "TestFarm.Redfish";
+
+    /// <summary>How long a pooled BMC connection is reused before a new one is opened (DNS and certificate changes are seen).</summary>
+    public static readonly TimeSpan PooledConnectionLifetime = TimeSpan.FromMinutes(2);
 
     public static RefitSettings Settings { get; } = new()
     {
@@ -33,22 +37,14 @@ internal static class RedfishHttp
         client.ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
         // No request-per-line logging from the factory: BMC calls are many; retries and logins are logged by the client.
         client.RemoveAllLoggers();
-        client.ConfigurePrimaryHttpMessageHandler(() => CreatePrimaryHandler());
+        client.ConfigurePrimaryHttpMessageHandler(() => new TrustPartitionedHandler());
+        client.SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         client.AddResilienceHandler("redfish", RedfishResilience.Configure);
         client.AddHttpMessageHandler<RedfishAuthHandler>().AddHttpMessageHandler<BmcConcurrencyHandler>();
         return services;
     }
 
     public static IRedfishApi Api(HttpClient http) => RestService.For<IRedfishApi>(http, Settings);
-
-    private static HttpClientHandler CreatePrimaryHandler() => new()
-    {
-        UseCookies = false,
-        // The request is the one that opens the connection; connections are pooled per scheme, host and port, so
-        // one BMC address is trusted by one policy (the pool file gives each BMC its own).
-        ServerCertificateCustomValidationCallback = (request, certificate, chain, errors) =>
-            RedfishCall.Of(request)?.Transport.Trust(certificate, chain, errors) ?? errors == SslPolicyErrors.None,
-    };
 
     private sealed class Marker;
 }

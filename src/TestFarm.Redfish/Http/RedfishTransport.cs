@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using Polly.Timeout;
 using Refit;
 using TestFarm.Core.Bmc;
+using TestFarm.Core.Pool;
 using TestFarm.Redfish.Auth;
 using TestFarm.Redfish.Factory;
 using TestFarm.Redfish.Json;
@@ -21,7 +22,7 @@ public sealed class RedfishTransport
     private readonly RedfishCall _anonymous;
 
     internal RedfishTransport(HttpClient http, RedfishEndpoint endpoint, RedfishAuth auth, RedfishOptions options,
-        TimeProvider time, SemaphoreSlim gate, BmcTrust trust, ILogger logger)
+        TimeProvider time, SemaphoreSlim gate, BmcTlsOptions tls, ILogger logger)
     {
         http.BaseAddress = endpoint.Origin;
         _api = RedfishHttp.Api(http);
@@ -30,7 +31,8 @@ public sealed class RedfishTransport
         Options = options;
         Time = time;
         Gate = gate;
-        Trust = trust;
+        Tls = tls;
+        TrustKey = TlsPolicy.KeyOf(tls);
         Logger = logger;
         _authenticated = new RedfishCall(this, authenticated: true);
         _anonymous = new RedfishCall(this, authenticated: false);
@@ -46,7 +48,11 @@ public sealed class RedfishTransport
 
     internal SemaphoreSlim Gate { get; }
 
-    internal BmcTrust Trust { get; }
+    /// <summary>How this BMC's certificate is checked; the Redfish client keeps a connection pool per distinct setting.</summary>
+    internal BmcTlsOptions Tls { get; }
+
+    /// <summary><see cref="TlsPolicy.KeyOf"/> of <see cref="Tls"/>: which connection pool this BMC's requests use.</summary>
+    internal string TrustKey { get; }
 
     internal ILogger Logger { get; }
 

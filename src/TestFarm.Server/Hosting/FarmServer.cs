@@ -18,6 +18,7 @@ using TestFarm.GitHub;
 using TestFarm.Core.Machines;
 using TestFarm.Core.Scheduling;
 using TestFarm.Orchestration.Adapters;
+using TestFarm.Orchestration.Backends;
 using TestFarm.Orchestration.Reservations;
 using TestFarm.Orchestration.Runs;
 using TestFarm.Provisioning.Health;
@@ -66,8 +67,6 @@ public static class FarmServer
 
         var store = await OpenStoreAsync(options, time, ct);
         var profiles = options.Configuration.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal);
-        var reservations = ReservationService.OverStore(store, profiles, options.Policy, time);
-        if ((backend?.Pool ?? options.Pool) is { } pool) await reservations.RegisterPoolAsync(pool, ct);
 
         var services = builder.Services;
         services.AddSingleton(time);
@@ -75,35 +74,25 @@ public static class FarmServer
         services.AddSingleton(store);
         services.AddSingleton<ILeaseStore>(store);
         services.AddSingleton<IMachineStore>(store);
-        services.AddSingleton(reservations);
         services.AddSingleton<IRequestQueue>(store);
         services.AddSingleton<IEventLog>(store);
         services.AddSingleton<IRunStore>(store);
         services.AddSingleton<IHealthHistory>(store);
         // The reaper's other half: the cell of a reaped lease ends infra-error (or is requeued) with the phase it died in.
         services.AddReapedLeaseCellHandler(options.ReapedLeases, profiles);
-        if (backend is not null) services.AddSingleton(backend);
-        if (backend is not null && options.HealthChecks is { } health)
+        if (backend is not null) services.AddSingleton(backend).AddSingleton(backend.Bmcs);
+        // Reservations, the broker and the health rounds over the backend's machines (none without a backend).
+        services.AddFarmReservations(new FarmReservationsOptions
         {
-            services.AddSingleton(backend.Bmcs);
-            services.AddSingleton<IHealthTargets>(new StaticHealthTargets([.. backend.Pool.Machines
-                .Where(m => backend.Profiles.ContainsKey(m.Profile)).Select(m => new HealthTarget(m, backend.Profiles[m.Profile]))]));
-            services.AddSingleton(new HealthChecker(null, time));
-            services.AddFarmHealthChecks(health);
-        }
+            Profiles = profiles, Policy = options.Policy, Pool = options.Pool, HealthChecks = options.HealthChecks,
+            Machines = backend is null ? null : new FarmMachines { Pool = backend.Pool, Profiles = backend.Profiles, BuildId = backend.BuildId, ArtifactsRoot = backend.ArtifactsRoot },
+        }, r => (r.Holder, r.LeaseTtl, r.FarmUtcOffset) = (options.InstanceName, options.LeaseTtl, options.Policy.PeakUtcOffset));
         services.AddSingleton(bmcErrors ?? new BmcErrorCounter());
         services.AddSingleton<FarmMetrics>();
         if (backend is not null)
         {
-            services.AddSingleton(sp => new StoreCellReservations(reservations, new ReservationStores(store, store, store), backend.Pool, backend.Profiles,
-                new ReservationSettings { Holder = options.InstanceName, LeaseTtl = options.LeaseTtl, FarmUtcOffset = options.Policy.PeakUtcOffset }, time,
-                async (runId, ct) => await store.GetRunRecordAsync(runId, ct) is not { } run || Core.Runs.RunTransitions.IsEnded(run.State),
-                sp.GetService<ILogger<StoreCellReservations>>()));
-            // The reservation broker: runs with the host, stops after the runs have drained (hosted services stop in reverse).
-            services.AddHostedService(sp => sp.GetRequiredService<StoreCellReservations>());
             services.AddHandsOnReservations(options.HandsOn, backend);
-            services.AddSingleton<ICellExecutor>(sp => new BackendCellExecutor(backend, sp.GetRequiredService<StoreCellReservations>(), store,
-                sp.GetRequiredService<FarmMetrics>(), time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<Orchestration.Pipeline.IRunProgress>()));
+            services.AddSingleton<ICellExecutor, BackendCellExecutor>();
         }
         services.AddSingleton<Core.Runs.IRunWorkStore>(store);
         services.AddSingleton<IOutboxStore>(store).AddSingleton<IGitHubIdStore>(store).AddSingleton<IApprovalStore>(store).AddSingleton<IDeliveryStore>(store);

@@ -8,7 +8,8 @@ namespace TestFarm.Server.Webhooks;
 /// <summary>
 /// Turns verified GitHub events into farm commands (<see cref="IRunTrigger"/>): pull requests queue the repository's plans
 /// whose path filters match (a new push cancels the superseded runs first, <see cref="GitHubWebhookOptions.CancelSupersededRuns"/>);
-/// <c>check_run.rerequested</c> reruns a plan, <c>check_suite.rerequested</c> all of a pull request's plans; PR comments
+/// <c>check_run.rerequested</c> reruns a plan, <c>check_suite.rerequested</c> all of a pull request's plans (a plan whose run
+/// on that SHA is still going starts none, and the pull request gets a reply linking the running run); PR comments
 /// carry <c>/test [plan]</c>, <c>/retest [plan]</c> (failed and infra-error cells of the last run of the head SHA),
 /// <c>/cancel [plan]</c>, <c>/ok-to-test</c>. One run per plan and head SHA at a time: a command that would start a copy,
 /// an unknown plan or an unknown command gets one reply comment saying so. Untrusted authors wait for a trusted
@@ -33,12 +34,7 @@ public sealed class GitHubWebhookHandler(
             case "issue_comment" when payload.Action == "created" && payload.Issue is { PullRequest: not null } issue && payload.Comment is { } comment:
                 var replies = new List<string>();
                 await OnCommentAsync(repo, issue.Number, comment, payload, done, replies, ct).ConfigureAwait(false);
-                if (replies.Count > 0)
-                {
-                    var who = comment.User?.Login is { } login ? $"@{login} " : "";
-                    await reporter.ReplyAsync(repo, issue.Number, who + string.Join("\n", replies.Select(r => "- " + r)), ct).ConfigureAwait(false);
-                    done.Add($"reply: {replies.Count} lines");
-                }
+                await ReplyAsync(repo, issue.Number, comment.User?.Login, replies, done, ct).ConfigureAwait(false);
                 break;
             case "check_run" when payload.Action == "rerequested" && payload.CheckRun is { } run:
                 await OnCheckRunRerequestedAsync(repo, run, payload, done, ct).ConfigureAwait(false);
@@ -47,7 +43,9 @@ public sealed class GitHubWebhookHandler(
                 // "Re-run all checks": every plan of the pull request again, on the suite's head SHA.
                 var suitePr = await api.GetPullRequestAsync(RepoRef.Parse(repo), first.Number, ct).ConfigureAwait(false);
                 var plans = await PlansForAsync(repo, first.Number, ct).ConfigureAwait(false);
-                await RunPlansAsync(repo, first.Number, suite.HeadSha!, suitePr.AuthorAssociation, plans, "check_suite.rerequested", payload, done, null, ct).ConfigureAwait(false);
+                var suiteReplies = new List<string>();
+                await RunPlansAsync(repo, first.Number, suite.HeadSha!, suitePr.AuthorAssociation, plans, "check_suite.rerequested", payload, done, suiteReplies, ct).ConfigureAwait(false);
+                await ReplyAsync(repo, first.Number, payload.Sender?.Login, suiteReplies, done, ct).ConfigureAwait(false);
                 break;
         }
         return done;
@@ -167,7 +165,19 @@ public sealed class GitHubWebhookHandler(
                 return;
             }
         }
-        await QueueAsync(repo, number, run.HeadSha, plan, association, "check_run.rerequested", payload, done, null, ct).ConfigureAwait(false);
+        // A run of this plan on this SHA still going: the check run already shows it in progress (it is that run's check), so
+        // the person who pressed Re-run is told on the pull request why nothing new started, with the running run's link.
+        var replies = new List<string>();
+        await QueueAsync(repo, number, run.HeadSha, plan, association, "check_run.rerequested", payload, done, replies, ct).ConfigureAwait(false);
+        if (number is { } pull) await ReplyAsync(repo, pull, payload.Sender?.Login, replies, done, ct).ConfigureAwait(false);
+    }
+
+    private async Task ReplyAsync(string repo, int pull, string? login, List<string> replies, List<string> done, CancellationToken ct)
+    {
+        if (replies.Count == 0) return;
+        var who = login is not null ? $"@{login} " : "";
+        await reporter.ReplyAsync(repo, pull, who + string.Join("\n", replies.Select(r => "- " + r)), ct).ConfigureAwait(false);
+        done.Add($"reply: {replies.Count} lines");
     }
 
     private async Task RunPlansAsync(string repo, int number, string sha, string? authorAssociation, IReadOnlyList<Plan> plans,

@@ -29,7 +29,7 @@ public sealed class RunLifecycleTests
         _fixture = new ServeFixture();
         _db = Path.Combine(_fixture.Root, "farm.db");
         _backend = new GatedBackend(_fixture.Config, Path.Combine(_fixture.Root, "cells"));
-        _api = await _fixture.StartAsync(ServeFixture.Options(_fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = _db }, "serve-l"), _backend, ct);
+        _api = await _fixture.StartInProcessAsync(ServeFixture.Options(_fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = _db }, "serve-l"), _backend, ct);
         var runId = await TriggerAsync(_api, ct);
         await _backend.Reimaging.Task.WaitAsync(ct);
         return runId;

@@ -141,6 +141,9 @@ public sealed class ApiClient(HttpClient http, WebApplication app) : IDisposable
 
     public WebApplication App => app;
 
+    /// <summary>Sends <paramref name="request"/> as it is (headers and body of the caller's), to a real port or in-process alike.</summary>
+    public Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request) => _http.SendAsync(request);
+
     public async Task<(HttpStatusCode Status, JsonNode? Body, string Text, HttpResponseMessage Response)> SendAsync(HttpMethod method, string path, string? token, object? body = null)
     {
         using var request = new HttpRequestMessage(method, path);

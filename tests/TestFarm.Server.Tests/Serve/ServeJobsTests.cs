@@ -17,7 +17,7 @@ public sealed class ServeJobsTests
     {
         await using var fixture = new ServeFixture();
         var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
-        using var api = await fixture.StartAsync(ServeFixture.Options(fixture.Config,
+        using var api = await fixture.StartInProcessAsync(ServeFixture.Options(fixture.Config,
             new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-j"), backend, ct);
         var scheduler = await api.App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(ct);
         var trigger = await scheduler.GetTrigger(new TriggerKey("plan-lab-smoke-cron", "testfarm-nightly"), ct);
@@ -41,7 +41,7 @@ public sealed class ServeJobsTests
         var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-c")
             with { CleaningGrace = TimeSpan.Zero, CleanerInterval = TimeSpan.FromMilliseconds(200) };
-        using var api = await fixture.StartAsync(options, backend, ct);
+        using var api = await fixture.StartInProcessAsync(options, backend, ct);
 
         var (status, _, text, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/machines/m1/drain", ServeFixture.OperatorSecret);
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK), text);
@@ -61,7 +61,7 @@ public sealed class ServeJobsTests
         backend.BmcFleet.For("m1").Unreachable = true;
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-h")
             with { HealthChecks = new TestFarm.Provisioning.Health.HealthCheckOptions { Interval = TimeSpan.FromMilliseconds(200), QuarantineAfter = 2 } };
-        using var api = await fixture.StartAsync(options, backend, ct);
+        using var api = await fixture.StartInProcessAsync(options, backend, ct);
 
         var m1 = await api.WaitUntilAsync("/api/v1/machines/m1", m => m["machine"]!["state"]!.GetValue<string>() == "Quarantined", TimeSpan.FromSeconds(20), ct);
         var rounds = m1["rounds"]!.AsArray();
@@ -81,7 +81,7 @@ public sealed class ServeJobsTests
         var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
         var db = Path.Combine(fixture.Root, "farm.db");
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = db }, "serve-r") with { ReaperInterval = TimeSpan.FromSeconds(1) };
-        using var api = await fixture.StartAsync(options, backend, ct);
+        using var api = await fixture.StartInProcessAsync(options, backend, ct);
         // Another instance held m1 for a cell of its run, then died in the reimage phase.
         var store = api.App.Services.GetRequiredService<TestFarm.Storage.Sql.SqlFarmStore>();
         const string request = "dead-run/lab-smoke/epyc/one";

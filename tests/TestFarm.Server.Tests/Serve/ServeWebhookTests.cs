@@ -46,7 +46,7 @@ public sealed class ServeWebhookTests
         api.Pulls[2] = new PullRequestInfo { Number = 2, HeadSha = Sha, AuthorLogin = "Codertocat", AuthorAssociation = "OWNER" };
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-w")
             with { GitHubWebhooks = true, PublicUrl = new Uri("https://farm.example.org/ci/") };
-        using var client = await fixture.StartAsync(options, backend, ct, services =>
+        using var client = await fixture.StartInProcessAsync(options, backend, ct, services =>
         {
             services.AddSingleton<IGitHubApi>(api);
             services.Configure<GitHubOptions>(o => o.Token = "not-used-by-the-fake");
@@ -97,6 +97,47 @@ public sealed class ServeWebhookTests
         Assert.That((await client.WaitForRunEndAsync(rerun, TimeSpan.FromSeconds(20), ct))["state"]!.GetValue<string>(), Is.EqualTo("InfraError"));
     }
 
+    [Test]
+    public async Task Re_run_pressed_while_the_run_of_that_sha_is_going_starts_none_and_the_pull_request_is_told_with_its_link(CancellationToken ct)
+    {
+        await using var fixture = new ServeFixture(("pr-gated", PrPlan));
+        var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells"));
+        var api = new FakeGitHubApi();
+        api.Pulls[2] = new PullRequestInfo { Number = 2, HeadSha = Sha, AuthorLogin = "Codertocat", AuthorAssociation = "OWNER" };
+        var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(fixture.Root, "farm.db") }, "serve-rr")
+            with { GitHubWebhooks = true, PublicUrl = new Uri("https://farm.example.org/ci/") };
+        using var client = await fixture.StartInProcessAsync(options, backend, ct, services =>
+        {
+            services.AddSingleton<IGitHubApi>(api);
+            services.Configure<GitHubOptions>(o => o.Token = "not-used-by-the-fake");
+            services.Configure<GitHubWebhookOptions>(o => o.Secret = WebhookTestHost.Secret);
+        });
+        using (var test = await PostAsync(client, "issue_comment", Comment("/test pr-gated")))
+            Assert.That(test.StatusCode, Is.EqualTo(HttpStatusCode.OK), await test.Content.ReadAsStringAsync(ct));
+        var running = (await client.GetAsync("/api/v1/runs")).AsArray().Single()!["id"]!.GetValue<string>();
+        await backend.Reimaging.Task.WaitAsync(ct);
+        Assert.That(api.Comments, Is.Empty, "the first /test needs no reply");
+
+        // The Re-run button on our check run of that SHA, on the pull request, while the run is still going.
+        var rerun = WebhookTestHost.Fixture("check_run.rerequested");
+        rerun["check_run"]!["name"] = "testfarm/pr-gated";
+        rerun["check_run"]!["head_sha"] = Sha;
+        rerun["check_run"]!["pull_requests"] = WebhookTestHost.Fixture("check_suite.rerequested")["check_suite"]!["pull_requests"]!.DeepClone();
+        rerun["repository"]!["full_name"] = "Codertocat/Hello-World";
+        using (var r = await PostAsync(client, "check_run", rerun))
+            Assert.That(await r.Content.ReadAsStringAsync(ct), Does.Contain($"run {running} is already going"), "the webhook answer says so too");
+
+        Assert.That((await client.GetAsync("/api/v1/runs")).AsArray(), Has.Count.EqualTo(1), "no second run");
+        await client.WaitUntilAsync("/api/v1/github/outbox", o => o["pending"]!.GetValue<int>() == 0, TimeSpan.FromSeconds(20), ct);
+        var reply = api.Comments.Values.Single();
+        Assert.That(reply.Issue, Is.EqualTo(2));
+        Assert.That(reply.Body, Does.StartWith("@octocat - "), "addressed to who pressed Re-run");
+        Assert.That(reply.Body, Does.Contain($"plan `pr-gated` on ec26c3e: run [`{running}`](https://farm.example.org/ci/api/v1/runs/{running}/reports/report.html) is already going; no second run was started."));
+        Assert.That(api.CheckRuns.Select(c => c.Request.ExternalId).Where(id => id is not null).Distinct(), Is.EqualTo(new[] { running }),
+            "the check run stays the running run's own");
+        backend.Open();
+    }
+
     internal static JsonObject Comment(string body, string association = "MEMBER", string login = "octocat")
     {
         var payload = WebhookTestHost.Fixture("issue_comment.created");
@@ -111,12 +152,11 @@ public sealed class ServeWebhookTests
     internal static async Task<HttpResponseMessage> PostAsync(ApiClient client, string eventName, JsonNode payload, string? delivery = null)
     {
         var body = Encoding.UTF8.GetBytes(payload.ToJsonString());
-        using var http = new HttpClient { BaseAddress = new Uri(TestFarm.Server.Hosting.FarmServer.BoundAddress(client.App)), Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/github") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.Add("X-GitHub-Event", eventName);
         request.Headers.Add("X-GitHub-Delivery", delivery ?? Guid.NewGuid().ToString());
         request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(WebhookTestHost.Secret, body));
-        return await http.SendAsync(request);
+        return await client.SendRawAsync(request);
     }
 }

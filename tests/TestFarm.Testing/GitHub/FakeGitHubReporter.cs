@@ -97,11 +97,20 @@ public sealed class FakeGitHubApi : IGitHubApi
     public ConcurrentQueue<(string Repo, string Sha, CommitStatus Status)> Statuses { get; } = new();
     public ConcurrentDictionary<long, (int Issue, string Body)> Comments { get; } = new();
 
+    /// <summary>The check runs created, by id, as created.</summary>
+    public ConcurrentDictionary<long, (string Repo, CheckRunRequest Request)> CreatedCheckRuns { get; } = new();
+
     public Task<long> CreateCheckRunAsync(RepoRef repo, CheckRunRequest request, CancellationToken cancellationToken)
     {
         CheckRuns.Enqueue((repo.FullName, request));
-        return Task.FromResult(Interlocked.Increment(ref _nextId));
+        var id = Interlocked.Increment(ref _nextId);
+        CreatedCheckRuns[id] = (repo.FullName, request);
+        return Task.FromResult(id);
     }
+
+    public Task<IReadOnlyList<CheckRunInfo>> ListCheckRunsAsync(RepoRef repo, string sha, string checkName, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<CheckRunInfo>>([.. CreatedCheckRuns.Where(c => c.Value.Repo == repo.FullName && c.Value.Request.HeadSha == sha && c.Value.Request.Name == checkName)
+            .OrderBy(c => c.Key).Select(c => new CheckRunInfo(c.Key, c.Value.Request.Name, c.Value.Request.ExternalId, c.Value.Request.Status))]);
 
     public Task UpdateCheckRunAsync(RepoRef repo, long checkRunId, CheckRunRequest request, CancellationToken cancellationToken)
     {

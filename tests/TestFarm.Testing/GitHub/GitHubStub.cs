@@ -117,6 +117,25 @@ public sealed class GitHubStub : IAsyncDisposable
                         else run[k] = v?.DeepClone();
                     }
                     return (200, new JsonObject { ["id"] = long.Parse(idText, System.Globalization.CultureInfo.InvariantCulture) });
+                case ("GET", ["commits", var sha, "check-runs"]):
+                {
+                    var query = System.Web.HttpUtility.ParseQueryString(r.Query);
+                    var runs = CheckRuns.Where(c => c.Value["head_sha"]?.GetValue<string>() == sha
+                        && (query["check_name"] is not { } name || c.Value["name"]?.GetValue<string>() == name)).OrderBy(c => c.Key).ToList();
+                    var template = JsonNode.Parse(File.ReadAllText(Fixtures.Shared("github", "rest", "checks-create.response-201.completed.json")))!.AsObject();
+                    return (200, new JsonObject
+                    {
+                        ["total_count"] = runs.Count,
+                        ["check_runs"] = new JsonArray([.. runs.Select(c =>
+                        {
+                            var run = template.DeepClone().AsObject();
+                            run["id"] = c.Key;
+                            foreach (var field in new[] { "name", "head_sha", "external_id", "status", "conclusion" })
+                                run[field] = c.Value[field] is { } value ? value.DeepClone() : field is "status" or "conclusion" ? run[field]?.DeepClone() : null;
+                            return (JsonNode)run;
+                        })]),
+                    });
+                }
                 case ("POST", ["statuses", _]):
                     return (201, new JsonObject { ["id"] = ++_nextId, ["state"] = r.Body!["state"]?.DeepClone() });
                 case ("GET", ["issues", var n, "comments"]):

@@ -25,6 +25,7 @@ internal static class LiveEndpoints
 
     public static async Task<IResult> RunAsync(string id, HttpContext http, RunViews views, TimeProvider time, CancellationToken ct)
     {
+        id = Links.Segment(http, 2, 1);
         if (await views.GetAsync(id, ct) is null) return Problems.NotFound(http, $"no run '{Problems.Echo(id)}'");
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.ServerSentEvents(StreamAsync(id, views, time, ct));

@@ -61,6 +61,7 @@ internal static class MachineConsolePanel
     /// <summary>POST <c>/machines/{id}/console</c> from the panel: a line (and a line break unless <c>newline</c> is 0) typed into the console.</summary>
     public static async Task<IResult> InputAsync(string id, HttpContext http, SqlFarmStore store, IMachineConsoles consoles, IMachineHolders holders, ConsoleSessions sessions, CancellationToken ct)
     {
+        id = Links.Segment(http, 1, 1);
         if ((await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id) is not { } machine) return Layout.NotFound(http, $"no machine '{Problems.Echo(id)}' in the pool");
         var token = DashboardSession.Current(http);
         if (await MachineWriteAccess.RefusalAsync(token, id, holders, ct) is { } refusal) return Layout.Error(http, StatusCodes.Status403Forbidden, "Forbidden", refusal);
@@ -77,6 +78,7 @@ internal static class MachineConsolePanel
     /// <summary>POST <c>/machines/{id}/power</c> from the panel's buttons: the API's power path; back to the page, or why it failed.</summary>
     public static async Task<IResult> PowerAsync(string id, HttpContext http, SqlFarmStore store, IMachineHolders holders, MachinePower power, CancellationToken ct)
     {
+        id = Links.Segment(http, 1, 1);
         if ((await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id) is not { } machine) return Layout.NotFound(http, $"no machine '{Problems.Echo(id)}' in the pool");
         var token = DashboardSession.Current(http);
         if (await MachineWriteAccess.RefusalAsync(token, id, holders, ct) is { } refusal) return Layout.Error(http, StatusCodes.Status403Forbidden, "Forbidden", refusal);

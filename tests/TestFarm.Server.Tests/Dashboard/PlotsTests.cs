@@ -42,6 +42,17 @@ public sealed partial class PlotsTests
     }
 
     [Test]
+    public void A_tests_pass_rate_is_per_run_over_its_cells_oldest_first()
+    {
+        TestRunEntry E(string run, int minute, string cell, string verdict) => new(run, cell, "p", "plan", "s", "t", verdict, T0.AddMinutes(minute), 10);
+        // Newest first, as the store gives the history: r2 passed in one cell and was flaky in the other; r1 failed one of two, one skipped.
+        var points = TestPage.Points([E("r2", 2, "a", "Passed"), E("r2", 2, "b", "Flaky"), E("r1", 1, "a", "Failed"), E("r1", 1, "b", "Passed"), E("r1", 1, "c", "Skipped")]);
+        Assert.That(points.Select(p => (p.RunId, p.Counted, p.Passed, p.Rate)), Is.EqualTo(new (string, int, int, double?)[] { ("r1", 2, 1, 50.0), ("r2", 2, 2, 100.0) }));
+        var svg = PassRatePlot.Render("t-plot", "t", points).Value;
+        Assert.That(svg, Does.Contain("data-run=\"r1\" data-rate=\"50\"").And.Contain("data-run=\"r2\" data-rate=\"100\""));
+    }
+
+    [Test]
     public void Queue_steps_count_the_requests_waiting_between_submission_and_grant()
     {
         var from = T0;

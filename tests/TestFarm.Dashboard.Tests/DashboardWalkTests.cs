@@ -148,7 +148,7 @@ public sealed class DashboardWalkTests
         await Browser.ShotAsync(page, "cell-live-before");
 
         backend.Open();
-        // Within 2 s of the change, without reload (the stream looks every 0.5 s).
+        // Within 2 s of the change, without reload (the stream reads again when the store commits a write).
         await Assertions.Expect(reimage).ToHaveTextAsync("Succeeded", new() { Timeout = 2_000 });
         await Assertions.Expect(page.Locator("[data-cell-verdict] .badge")).Not.ToHaveTextAsync("Running", new() { Timeout = 10_000 });
         await Browser.ShotAsync(page, "cell-live-after");

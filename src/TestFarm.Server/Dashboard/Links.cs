@@ -6,10 +6,21 @@ internal static class Links
     public static string Esc(string value) => Uri.EscapeDataString(value);
 
     /// <summary>
-    /// A route value as the handler sees it: Kestrel decodes a path except <c>%2F</c>, which ids with '/' (cells, tests)
-    /// arrive with.
+    /// The request path's segments from <paramref name="from"/> on, each unescaped exactly once from the raw request target,
+    /// joined with '/'. Route values cannot be trusted for ids: Kestrel decodes every escape but <c>%2F</c>, so an id
+    /// <c>a/b</c> arrives as <c>a%2Fb</c> and an id <c>a%2Fb</c> (its '%' sent as <c>%25</c>) arrives the same. Pass
+    /// <paramref name="count"/> for a segment in the middle of a route (1), none for a catch-all tail.
     /// </summary>
-    public static string Decode(string value) => value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+    public static string Segment(Microsoft.AspNetCore.Http.HttpContext http, int from, int? count = null)
+    {
+        var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (raw is null || !raw.StartsWith('/')) raw = http.Request.PathBase.Add(http.Request.Path).ToUriComponent();
+        var query = raw.IndexOfAny(['?', '#']);
+        if (query >= 0) raw = raw[..query];
+        var segments = raw.Split('/')[1..];
+        var take = segments.Skip(from).Take(count ?? int.MaxValue).Select(Uri.UnescapeDataString);
+        return string.Join('/', take);
+    }
 
     public static string Machine(string id) => $"/machines/{Esc(id)}";
     public static string Run(string id) => $"/runs/{Esc(id)}";

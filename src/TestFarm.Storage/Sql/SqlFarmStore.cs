@@ -33,6 +33,9 @@ public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQ
     /// <summary>Test hook: runs inside a claim's transaction just before commit (to simulate a crash or lost database).</summary>
     internal Func<DbConnection, Task>? BeforeClaimCommit { get; set; }
 
+    /// <summary>Raised after each write this instance commits (see <see cref="StoreChanges"/>).</summary>
+    public StoreChanges Changes { get; } = new();
+
     public static async Task<SqlFarmStore> OpenAsync(StoreDialect dialect, TimeProvider time, ILogger? log = null, CancellationToken ct = default)
     {
         var store = new SqlFarmStore(dialect, time, log);
@@ -79,6 +82,7 @@ public sealed partial class SqlFarmStore : IMachineStore, ILeaseStore, IRequestQ
                 var result = await work(c, tx).ConfigureAwait(false);
                 committing = true;
                 await tx.CommitAsync(ct).ConfigureAwait(false);
+                Changes.Raise();
                 return result;
             }
             catch (DbException e) when (!committing && attempt == 1 && _db.IsTransient(e))

@@ -12,7 +12,7 @@ namespace TestFarm.Server.Tests.Dashboard;
 /// the log endpoint pages and searches.
 /// </summary>
 [CancelAfter(180_000), NonParallelizable]
-public sealed class DashboardPagesTests
+public sealed partial class DashboardPagesTests
 {
     private ServeFixture _fixture = null!;
     private ApiClient _api = null!;

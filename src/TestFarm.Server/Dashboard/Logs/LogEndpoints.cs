@@ -18,6 +18,7 @@ internal static class LogEndpoints
 
     public static Task<IResult> CellLogAsync(string id, string path, HttpContext http, RunFiles files, CancellationToken ct)
     {
+        (id, path) = (Links.Segment(http, 2, 1), Links.Segment(http, 3));
         var lookup = files.Find(id, path, "path", under: "cells");
         return Task.FromResult(lookup.Outcome switch
         {
@@ -27,9 +28,12 @@ internal static class LogEndpoints
         });
     }
 
-    public static IResult ConsoleLog(string id, HttpContext http, ConsoleLogs consoles, CancellationToken ct) =>
-        consoles.PathFor(id) is { } path ? Answer(http, path, ct)
+    public static IResult ConsoleLog(string id, HttpContext http, ConsoleLogs consoles, CancellationToken ct)
+    {
+        id = Links.Segment(http, 2, 1);
+        return consoles.PathFor(id) is { } path ? Answer(http, path, ct)
             : Problems.Of(http, StatusCodes.Status404NotFound, "Not found", $"machine '{Problems.Echo(id)}' has no console log on this farm", "id");
+    }
 
     private static IResult Answer(HttpContext http, string path, CancellationToken ct)
     {

@@ -19,7 +19,7 @@ internal static class CellPage
     public static async Task<IResult> RenderAsync(string id, string cell, HttpContext http, RunViews views, RunFileCatalog files, SqlFarmStore store,
         ConsoleLogs consoles, CancellationToken ct)
     {
-        cell = Links.Decode(cell);
+        (id, cell) = (Links.Segment(http, 1, 1), Links.Segment(http, 3));
         if (await views.GetAsync(id, ct) is not { } run) return Layout.NotFound(http, $"no run '{Problems.Echo(id)}'");
         if (run.Cells.FirstOrDefault(c => c.CellId == cell) is not { } c)
             return Layout.NotFound(http, $"run {id} has no cell '{Problems.Echo(cell)}' (yet); its cells are {string.Join(", ", run.Cells.Select(x => x.CellId))}");

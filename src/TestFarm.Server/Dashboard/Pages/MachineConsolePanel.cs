@@ -18,27 +18,34 @@ internal static class MachineConsolePanel
 {
     private static readonly (string Action, string Label)[] Buttons = [("On", "On"), ("ForceOff", "Off"), ("ForceRestart", "Cycle"), ("PxeOnce", "PXE once")];
 
-    public static async Task<Html> RenderAsync(HttpContext http, MachineRecord machine, IReadOnlyList<AuditEvent> events, CancellationToken ct)
+    /// <summary>
+    /// The panel; <paramref name="embedded"/> numbers it on a page with several machines (a reservation's): its element ids
+    /// get that suffix and its headings name the machine.
+    /// </summary>
+    public static async Task<Html> RenderAsync(HttpContext http, MachineRecord machine, IReadOnlyList<AuditEvent> events, CancellationToken ct, int? embedded = null)
     {
         var services = http.RequestServices;
         var lookup = services.GetRequiredService<IMachineConsoles>().Find(machine.Id);
         var canWrite = await MachineWriteAccess.RefusalAsync(DashboardSession.Current(http), machine.Id, services.GetRequiredService<IMachineHolders>(), ct) is null;
         var id = machine.Id;
         var h = new HtmlBuilder();
-        h.Add($"""<section aria-labelledby="console"><h2 id="console">Serial console</h2>""");
+        var n = embedded is { } i ? "-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+        var hx = embedded is null ? "h2" : "h3";
+        var who = embedded is null ? "" : id + ": ";
+        h.Add($"""<section aria-labelledby="console{n}"><{hx} id="console{n}">{who}Serial console</{hx}>""");
         if (lookup.Console is null) h.Add($"""<p>No live console: {lookup.Unsupported}</p>""");
         else
         {
             h.Add($"""<div class="console" data-console="/api/v1/machines/{Links.Esc(id)}/console/stream"><pre class="logtext" tabindex="0" data-console-output aria-label="console output" aria-live="off"></pre>""");
             h.Add($"""<p class="logmeta" data-console-state aria-live="polite"></p>""");
             if (canWrite)
-                h.Add($"""<form method="post" action="{Links.Machine(id)}/console" data-console-input>{Layout.Csrf(http)}<label for="console-line">Type a line</label><input id="console-line" name="input" maxlength="{ConsoleEndpoints.MaxInputChars - 1}" autocomplete="off" spellcheck="false"><input type="hidden" name="newline" value="1"><button type="submit">Send</button><button type="button" data-console-key="&#x3;">Ctrl-C</button></form>""");
+                h.Add($"""<form method="post" action="{Links.Machine(id)}/console" data-console-input>{Layout.Csrf(http)}<label for="console-line{n}">Type a line</label><input id="console-line{n}" name="input" maxlength="{ConsoleEndpoints.MaxInputChars - 1}" autocomplete="off" spellcheck="false"><input type="hidden" name="newline" value="1"><button type="submit">Send</button><button type="button" data-console-key="&#x3;">Ctrl-C</button></form>""");
             else h.Add($"<p>Only the holder of this machine's reservation or an operator can type into its console.</p>");
             h.Add($"""<noscript><p>Scripts are off: <a href="/api/v1/machines/{Links.Esc(id)}/console">read the recent output as text</a>.</p></noscript></div>""");
         }
         h.Add($"</section>");
 
-        h.Add($"""<section aria-labelledby="power"><h2 id="power">Power</h2>""");
+        h.Add($"""<section aria-labelledby="power{n}"><{hx} id="power{n}">{who}Power</{hx}>""");
         if (canWrite)
         {
             h.Add($"""<form method="post" action="{Links.Machine(id)}/power" class="actions">{Layout.Csrf(http)}""");
@@ -61,6 +68,7 @@ internal static class MachineConsolePanel
     /// <summary>POST <c>/machines/{id}/console</c> from the panel: a line (and a line break unless <c>newline</c> is 0) typed into the console.</summary>
     public static async Task<IResult> InputAsync(string id, HttpContext http, SqlFarmStore store, IMachineConsoles consoles, IMachineHolders holders, ConsoleSessions sessions, CancellationToken ct)
     {
+        id = Links.Segment(http, 1, 1);
         if ((await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id) is not { } machine) return Layout.NotFound(http, $"no machine '{Problems.Echo(id)}' in the pool");
         var token = DashboardSession.Current(http);
         if (await MachineWriteAccess.RefusalAsync(token, id, holders, ct) is { } refusal) return Layout.Error(http, StatusCodes.Status403Forbidden, "Forbidden", refusal);
@@ -77,6 +85,7 @@ internal static class MachineConsolePanel
     /// <summary>POST <c>/machines/{id}/power</c> from the panel's buttons: the API's power path; back to the page, or why it failed.</summary>
     public static async Task<IResult> PowerAsync(string id, HttpContext http, SqlFarmStore store, IMachineHolders holders, MachinePower power, CancellationToken ct)
     {
+        id = Links.Segment(http, 1, 1);
         if ((await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id) is not { } machine) return Layout.NotFound(http, $"no machine '{Problems.Echo(id)}' in the pool");
         var token = DashboardSession.Current(http);
         if (await MachineWriteAccess.RefusalAsync(token, id, holders, ct) is { } refusal) return Layout.Error(http, StatusCodes.Status403Forbidden, "Forbidden", refusal);

@@ -18,6 +18,7 @@ internal static class MachinePage
 {
     public static async Task<IResult> RenderAsync(string id, HttpContext http, SqlFarmStore store, FarmServerOptions options, ConsoleLogs consoles, TimeProvider time, CancellationToken ct)
     {
+        id = Links.Segment(http, 1, 1);
         var machine = (await store.ListMachinesAsync(ct)).FirstOrDefault(m => m.Id == id);
         if (machine is null) return Layout.NotFound(http, $"no machine '{Problems.Echo(id)}' in the pool");
         var now = time.GetUtcNow();
@@ -59,6 +60,8 @@ internal static class MachinePage
         h.Add($"</section>");
 
         var rounds = await store.ReadHealthAsync(id, 20, ct);
+        if (options.Configuration.Profile(machine.Profile) is { } declared)
+            h.Add($"""<section aria-labelledby="inventory"><h2 id="inventory">Inventory and drift</h2>{InventoryPanel.Render(declared, InventoryPanel.Last(rounds, allEvents))}</section>""");
         h.Add($"""<section aria-labelledby="health"><h2 id="health">Health rounds</h2>""");
         if (rounds.Count == 0) h.Add($"<p>No health round recorded.</p>");
         else
@@ -81,6 +84,7 @@ internal static class MachinePage
     /// <summary>POST <c>/machines/{id}/{action}</c> from the page's form: the API's action path; back to the page, or the reason it was refused.</summary>
     public static async Task<IResult> ActAsync(string id, string action, HttpContext http, SqlFarmStore store, ILoggerFactory loggers, CancellationToken ct)
     {
+        id = Links.Segment(http, 1, 1);
         MachineState? to = action switch { "drain" => MachineState.Quarantined, "repair" => MachineState.Cleaning, "retire" => MachineState.Retired, _ => null };
         if (to is null) return Layout.NotFound(http, $"no action '{Problems.Echo(action)}'; the actions are drain, repair and retire");
         var form = await http.Request.ReadFormAsync(ct);

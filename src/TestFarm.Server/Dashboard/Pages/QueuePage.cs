@@ -33,6 +33,10 @@ internal static class QueuePage
         }
         h.Add($"</section>");
 
+        var day = now.AddHours(-24);
+        var waits = await store.QueueWaitsAsync(day, now, ct);
+        h.Add($"""<section aria-labelledby="over-day"><h2 id="over-day">Queue over the day</h2>{Plots.QueuePlot.Render(waits, day, now)}</section>""");
+
         var leases = await store.ListLeasesAsync(activeOnly: true, ct);
         h.Add($"""<section aria-labelledby="held"><h2 id="held">Holding machines ({leases.Count})</h2>""");
         if (leases.Count == 0) h.Add($"""<p class="empty">No lease is active.</p>""");

@@ -61,11 +61,21 @@ internal static class ReservationsPage
             foreach (var m in r.Machines)
             {
                 var bmc = pool.TryGetValue(m, out var p) ? p.Bmc.Url.GetLeftPart(UriPartial.Authority) : "—";
-                h.Add($"""<li data-machine="{m}"><a href="{Links.Machine(m)}">{m}</a> · BMC {bmc}<!-- console and power widget for this machine goes here --></li>""");
+                h.Add($"""<li data-machine="{m}"><a href="{Links.Machine(m)}">{m}</a> · BMC {bmc}</li>""");
             }
             h.Add($"</ul>");
         }
         h.Add($"</section>");
+        // Ready: each machine's live console and power controls on this page (the holder or an operator may type and switch).
+        if (r.State == HandsOnState.Ready)
+        {
+            var store = http.RequestServices.GetRequiredService<Storage.Sql.SqlFarmStore>();
+            var records = (await store.ListMachinesAsync(ct)).ToDictionary(m => m.Id, StringComparer.Ordinal);
+            var i = 0;
+            foreach (var m in r.Machines)
+                if (records.TryGetValue(m, out var record))
+                    h.Add(await MachineConsolePanel.RenderAsync(http, record, await store.ReadAsync(m, 0, 1000, ct), ct, embedded: i++));
+        }
 
         if (DashboardSession.Current(http) is { Role: >= ApiRole.Operator } && r.State != HandsOnState.Ended)
         {

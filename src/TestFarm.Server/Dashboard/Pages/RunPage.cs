@@ -14,6 +14,7 @@ internal static class RunPage
 {
     public static async Task<IResult> RenderAsync(string id, HttpContext http, RunViews views, RunFileCatalog files, CancellationToken ct)
     {
+        id = Links.Segment(http, 1, 1);
         if (await views.GetAsync(id, ct) is not { } run) return Layout.NotFound(http, $"no run '{Problems.Echo(id)}'");
         var reports = files.Describe(run.Id, run.Cells.Select(c => c.CellId));
         var h = new HtmlBuilder();
@@ -23,6 +24,8 @@ internal static class RunPage
         h.Add($"""<div class="runhead" data-live="/live/runs/{Links.Esc(run.Id)}"><p>State <span data-run-state>{Layout.Badge(run.State)}</span> · plan <a href="/runs?plan={Links.Esc(run.Plan)}">{run.Plan}</a> · trigger {run.Trigger} · started {Layout.Time(run.Started)} · finished <span data-run-finished>{Layout.Time(run.Finished)}</span></p>""");
         if (run.StateReason is { } why) h.Add($"""<p class="reason">{why}</p>""");
         h.Add($"""<p class="passrate">Pass rate <strong>{(counted == 0 ? "—" : FormattableString.Invariant($"{100.0 * passed / counted:F1}%"))}</strong> ({passed} of {counted} tests; {tests.Count(t => t.Verdict == Verdict.Failed)} failed, {tests.Count(t => t.Verdict == Verdict.InfraError)} infra, {tests.Count(t => t.Verdict == Verdict.Flaky)} flaky)</p></div>""");
+
+        h.Add($"""<section aria-labelledby="phase-durations"><h2 id="phase-durations">Phase durations</h2>{Plots.PhasePlot.Render(run.Id, run.Cells)}</section>""");
 
         h.Add($"""<section aria-labelledby="reports"><h2 id="reports">Reports</h2><ul class="links">""");
         foreach (var (label, url) in new[] { ("HTML report", reports.Html), ("Markdown", reports.Markdown), ("JUnit", reports.Junit), ("Allure results (zip)", reports.Allure), ("run.json", reports.RunJson) })

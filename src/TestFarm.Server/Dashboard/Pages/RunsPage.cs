@@ -30,7 +30,29 @@ internal static class RunsPage
         var runs = await store.ListRunPageAsync(filter, (pageNo - 1) * PageSize, PageSize + 1, ct);
         if (prNumber is { } want) runs = [.. runs.Where(r => RunOrigin.FromJson(r.Origin).PullRequest == want)];
         var facets = await store.RunFacetsAsync(ct);
-        return Layout.Page(http, "Runs", "runs", Render(runs.Take(PageSize).ToList(), facets.Plans, facets.Triggers, filter, pageNo, runs.Count > PageSize));
+        var body = Render(runs.Take(PageSize).ToList(), facets.Plans, facets.Triggers, filter, pageNo, runs.Count > PageSize);
+        var plots = await PlotsAsync(store, facets.Plans, filter, ct);
+        return Layout.Page(http, "Runs", "runs", HtmlBuilder.Of($"{body}{plots}"));
+    }
+
+    /// <summary>Plans plotted at most (the filtered plan alone when there is one), and runs per plot.</summary>
+    public const int PlottedPlans = 6, PlottedRuns = 30;
+
+    /// <summary>Pass rate over the newest finished runs, one plot per plan (the benchmark times it with the list).</summary>
+    public static async Task<Html> PlotsAsync(SqlFarmStore store, IReadOnlyList<string> plans, RunFilter filter, CancellationToken ct)
+    {
+        var h = new HtmlBuilder();
+        List<string> shown = filter.Plan is { } one ? [one] : plans.Take(PlottedPlans).ToList();
+        h.Add($"""<section aria-labelledby="rates"><h2 id="rates">Pass rate over runs, per plan</h2>""");
+        if (plans.Count > shown.Count) h.Add($"""<p class="hint">The first {shown.Count} of {plans.Count} plans; pick a plan above for its own.</p>""");
+        var n = 0;
+        foreach (var plan in shown)
+        {
+            var rates = await store.RunPassRatesAsync(plan, PlottedRuns, ct);
+            h.Add($"""<h3>{plan}</h3>{Plots.PassRatePlot.Render($"rate-plot-{n++}", $"plan {plan}", rates.Select(r => new Plots.PassRatePoint(r.RunId, r.Started, r.Counted, r.Passed)).ToList())}""");
+        }
+        h.Add($"</section>");
+        return h.Build();
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

@@ -14,7 +14,7 @@ internal static class TestPage
 
     public static async Task<IResult> RenderAsync(string test, HttpContext http, SqlFarmStore store, CancellationToken ct)
     {
-        test = Links.Decode(test);
+        test = Links.Segment(http, 1);
         if (test.Length > 1000) return Layout.Error(http, StatusCodes.Status400BadRequest, "Bad test id", $"path 'test': at most 1000 characters, was {test.Length}");
         var history = await store.TestHistoryAsync(test, Window, ct);
         if (history.Count == 0) return Layout.NotFound(http, $"no result recorded for test '{Problems.Echo(test)}'");
@@ -37,6 +37,8 @@ internal static class TestPage
             h.Add($"""<tr><th scope="row"><a href="{Links.Fleet(null, g.Key)}">{g.Key}</a></th><td>{g.Count(e => e.Verdict == "Passed")}</td><td>{g.Count(e => e.Verdict == "Failed")}</td><td>{g.Count(e => e.Verdict == "Flaky")}</td><td>{g.Count(e => e.Verdict == "InfraError")}</td><td>{g.Count(e => e.Verdict == "Skipped")}</td></tr>""");
         h.Add($"</tbody></table></section>");
 
+        h.Add($"""<section aria-labelledby="rate"><h2 id="rate">Pass rate over runs</h2>{Plots.PassRatePlot.Render("test-rate-plot", name, Points(history))}</section>""");
+
         h.Add($"""<section aria-labelledby="history"><h2 id="history">History</h2><p class="strip" aria-hidden="true">""");
         foreach (var e in history.AsEnumerable().Reverse()) h.Add($"""<span class="dot b-{e.Verdict}" title="{e.RunId} {e.Profile}: {e.Verdict}"></span>""");
         h.Add($"""</p><table class="history"><thead><tr><th scope="col">Run</th><th scope="col">Started</th><th scope="col">Plan</th><th scope="col">Cell</th><th scope="col">Profile</th><th scope="col">Verdict</th><th scope="col">Took</th></tr></thead><tbody>""");
@@ -45,6 +47,12 @@ internal static class TestPage
         h.Add($"</tbody></table></section>");
         return Layout.Page(http, $"Test {name}", "runs", h.Build());
     }
+
+    /// <summary>The test's outcomes per run (all its cells in that run together), oldest run first.</summary>
+    public static IReadOnlyList<Plots.PassRatePoint> Points(IReadOnlyList<TestRunEntry> history) =>
+        history.GroupBy(e => e.RunId, StringComparer.Ordinal)
+            .Select(g => new Plots.PassRatePoint(g.Key, g.First().Started, g.Count(e => e.Verdict != "Skipped"), g.Count(e => e.Verdict is "Passed" or "Flaky")))
+            .OrderBy(p => p.Started).ThenBy(p => p.RunId, StringComparer.Ordinal).ToList();
 
     private static Html RunLink(TestRunEntry e) =>
         HtmlBuilder.Of($"""<a href="{Links.Run(e.RunId)}">{e.RunId}</a> ({Layout.Time(e.Started)}, <a href="{Links.Cell(e.RunId, e.CellId)}">{e.Profile}</a>)""");

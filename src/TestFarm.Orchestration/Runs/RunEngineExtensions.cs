@@ -22,6 +22,13 @@ public static class RunEngineExtensions
         services.TryAddSingleton<CellSlots>();
         services.TryAddSingleton<RunFinisher>();
         services.TryAddSingleton<RunEngine>();
+        // Started again under its name, the instance ends its dead predecessor's cell leases at once (before Quartz
+        // recovers the cells), instead of waiting for their expiry. Registered here so it starts before Quartz.
+        services.AddHostedService(sp => sp.GetService<Core.Leases.ILeaseStore>() is { } leases
+            ? new Reservations.OwnLeaseReclaimer(options.InstanceName, leases, sp.GetService<Core.HandsOn.IHandsOnStore>(),
+                sp.GetServices<Reservations.IReapedLeaseHandler>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<Microsoft.Extensions.Logging.ILogger<Reservations.OwnLeaseReclaimer>>())
+            : (Microsoft.Extensions.Hosting.IHostedService)NoReclaim.Instance);
         services.AddQuartz(q =>
         {
             q.AddJob<RunSweepJob>(j => j.WithIdentity(RunSweepJob.Key).StoreDurably());
@@ -30,4 +37,12 @@ public static class RunEngineExtensions
         });
         return services;
     }
+}
+
+/// <summary>Nothing to reclaim: a host without a lease store.</summary>
+file sealed class NoReclaim : Microsoft.Extensions.Hosting.IHostedService
+{
+    public static readonly NoReclaim Instance = new();
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

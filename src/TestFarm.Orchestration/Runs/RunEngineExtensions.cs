@@ -24,10 +24,11 @@ public static class RunEngineExtensions
         services.TryAddSingleton<RunEngine>();
         // Started again under its name, the instance ends its dead predecessor's cell leases at once (before Quartz
         // recovers the cells), instead of waiting for their expiry. Registered here so it starts before Quartz.
+        services.TryAddSingleton<Reservations.ReclaimedMachines>();
         services.AddHostedService(sp => sp.GetService<Core.Leases.ILeaseStore>() is { } leases
             ? new Reservations.OwnLeaseReclaimer(options.InstanceName, leases, sp.GetService<Core.HandsOn.IHandsOnStore>(),
                 sp.GetServices<Reservations.IReapedLeaseHandler>(), sp.GetRequiredService<TimeProvider>(),
-                sp.GetService<Microsoft.Extensions.Logging.ILogger<Reservations.OwnLeaseReclaimer>>())
+                sp.GetService<Microsoft.Extensions.Logging.ILogger<Reservations.OwnLeaseReclaimer>>(), sp.GetRequiredService<Reservations.ReclaimedMachines>())
             : (Microsoft.Extensions.Hosting.IHostedService)NoReclaim.Instance);
         services.AddQuartz(q =>
         {

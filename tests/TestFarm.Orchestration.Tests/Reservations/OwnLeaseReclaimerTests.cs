@@ -40,7 +40,8 @@ public sealed class OwnLeaseReclaimerTests : IDisposable
 
         _time.Advance(TimeSpan.FromSeconds(10)); // farm-a dies and starts again, long before the TTL
         var handler = new ReapedLeaseCellHandler(store, store, store, Profiles, new ReapedLeaseOptions(), _time);
-        var reclaimer = new OwnLeaseReclaimer("farm-a", store, store, [handler], _time);
+        var noted = new ReclaimedMachines();
+        var reclaimer = new OwnLeaseReclaimer("farm-a", store, store, [handler], _time, reclaimed: noted);
         _time.Advance(TimeSpan.FromSeconds(1));
         var newer = (await store.ClaimMachinesAsync("farm-a", "run-3/cell-c", [rest[3]], Ttl)).Lease!; // this process's own
 
@@ -53,6 +54,7 @@ public sealed class OwnLeaseReclaimerTests : IDisposable
         Assert.That(ended.EndReason, Does.Contain("holder farm-a started again"));
         var machines = (await store.ListMachinesAsync()).ToDictionary(m => m.Id, m => m.State);
         Assert.That(cell.Machines.Select(m => machines[m]), Is.All.EqualTo(MachineState.Cleaning));
+        Assert.That(machines.Keys.Where(noted.Contains), Is.EquivalentTo(cell.Machines), "the cleaner may clean these without its grace");
         var request = (await store.ListAsync()).Single(r => r.Request.Id == "run-1/cell-a");
         Assert.That((request.State, request.Reason), Is.EqualTo((RequestState.Done, (string?)$"lease expired in phase reserve ({ended.EndReason}; holder farm-a)")));
         Assert.That((await store.GetRunAsync("run-1"))!.Cells.Single().Verdict, Is.EqualTo(Verdict.InfraError), "the cell ended the way the reaper ends it");

@@ -11,7 +11,8 @@ namespace TestFarm.Cli.Commands.Bench.Crash;
 /// <c>TESTFARM_POSTGRES</c>, two instances on one fresh schema), SIGKILLs the first instance at a random point of the run
 /// (uniform in the kill window after the trigger), restarts it, waits for the run to end and the machines to come back, then
 /// checks the invariants in the store (<see cref="CrashInvariants"/>). Prints each trial, the violations (must be 0) and the
-/// recovery times (kill → run ended, kill → every machine Available) at p50 and p95. Exit 0: no violation; 5: any.
+/// recovery times (kill → run ended, kill → every machine Available) at p50 and p95. Exit 0: no violation; 5: any; 4: the
+/// database is unreachable or lost (one line naming it).
 /// </summary>
 public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http) : ICliCommand
 {
@@ -48,6 +49,22 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
             await Console.Error.WriteLineAsync($"bench crash: {usage}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
+        try
+        {
+            return await CampaignAsync(trials, db, admin, seedOption, window, recoveryLimit, profile, checkout, output, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (CrashDatabase.IsDatabaseFailure(e))
+        {
+            // Unreachable at the start or lost in a trial: one line naming it (never the password), no stack trace.
+            await Console.Error.WriteLineAsync($"bench crash: {CrashDatabase.Describe(e, db == "postgres" ? admin : null)}").ConfigureAwait(false);
+            return ExitCodes.RemoteFailure;
+        }
+    }
+
+    private async Task<int> CampaignAsync(int trials, string db, string? admin, int? seedOption, int window, int recoveryLimit, string profile, string checkout, string? output,
+        CancellationToken ct)
+    {
+        if (db == "postgres") await CrashDatabase.ProbeAsync(admin!, ct).ConfigureAwait(false);
         var seed = seedOption ?? (int)(time.GetUtcNow().ToUnixTimeMilliseconds() & int.MaxValue);
         var random = new Random(seed);
         var folder = output ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "testfarm-crash-" + seed.ToString(CultureInfo.InvariantCulture));

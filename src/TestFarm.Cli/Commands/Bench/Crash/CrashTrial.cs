@@ -53,7 +53,8 @@ internal sealed record CrashTrialResult(int Trial, string RunId, TimeSpan KillAf
 
 /// <summary>
 /// One trial: start the farm (SQLite: one instance; PostgreSQL: two on one database), trigger the plan, SIGKILL the first
-/// instance at a random point of the run, restart it (on PostgreSQL the other instance carries on meanwhile), wait until
+/// instance at a random point of the run, restart it under the same instance name (on PostgreSQL the other instance carries
+/// on meanwhile), wait until
 /// the run has ended and every machine is Available, stop everything and check the invariants in the store.
 /// </summary>
 internal static class CrashTrial
@@ -89,7 +90,8 @@ internal static class CrashTrial
             var killedIn = await PhaseAsync(apiA, runId, ct).ConfigureAwait(false);
             await a.KillAsync().ConfigureAwait(false);
             var killed = time.GetTimestamp();
-            restarted = FarmProcess.Start(setup, listenA, $"crash-{trial}-a2");
+            // Started again under its own name: it reclaims the leases its killed process held without waiting for their TTL.
+            restarted = FarmProcess.Start(setup, listenA, $"crash-{trial}-a", label: $"crash-{trial}-a (restarted)");
             var watch = twoInstances ? apiB : apiA;
             var run = await FarmProcess.WaitForAsync(watch, $"/api/v1/runs/{runId}", r => RunTransitions.IsEnded(Enum.Parse<RunState>(r["state"]!.GetValue<string>())),
                 recoveryLimit, time, ct).ConfigureAwait(false);

@@ -10,7 +10,7 @@ public static class RunEngineExtensions
     /// Registers the run engine: <see cref="RunEngine"/>, <see cref="RunFinisher"/>, the cell jobs and the sweep on
     /// <paramref name="sweepInterval"/>. Needs Quartz with a persistent job store (see
     /// <see cref="Reservations.ReservationSchedulingExtensions.AddLeaseReaper"/>), an <c>IRunWorkStore</c>, an
-    /// <c>IRequestQueue</c> and a TimeProvider; an <see cref="ICellExecutor"/> when this instance runs cells.
+    /// <c>IRequestQueue</c>, an <c>ILeaseStore</c> and a TimeProvider; an <see cref="ICellExecutor"/> when this instance runs cells.
     /// </summary>
     public static IServiceCollection AddRunEngine(this IServiceCollection services, RunEngineOptions options, TimeSpan sweepInterval)
     {
@@ -25,11 +25,9 @@ public static class RunEngineExtensions
         // Started again under its name, the instance ends its dead predecessor's cell leases at once (before Quartz
         // recovers the cells), instead of waiting for their expiry. Registered here so it starts before Quartz.
         services.TryAddSingleton<Reservations.ReclaimedMachines>();
-        services.AddHostedService(sp => sp.GetService<Core.Leases.ILeaseStore>() is { } leases
-            ? new Reservations.OwnLeaseReclaimer(options.InstanceName, leases, sp.GetService<Core.HandsOn.IHandsOnStore>(),
-                sp.GetServices<Reservations.IReapedLeaseHandler>(), sp.GetRequiredService<TimeProvider>(),
-                sp.GetService<Microsoft.Extensions.Logging.ILogger<Reservations.OwnLeaseReclaimer>>(), sp.GetRequiredService<Reservations.ReclaimedMachines>())
-            : (Microsoft.Extensions.Hosting.IHostedService)NoReclaim.Instance);
+        services.AddHostedService(sp => new Reservations.OwnLeaseReclaimer(options.InstanceName, sp.GetRequiredService<Core.Leases.ILeaseStore>(),
+            sp.GetService<Core.HandsOn.IHandsOnStore>(), sp.GetServices<Reservations.IReapedLeaseHandler>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<Reservations.OwnLeaseReclaimer>>(), sp.GetRequiredService<Reservations.ReclaimedMachines>()));
         services.AddQuartz(q =>
         {
             q.AddJob<RunSweepJob>(j => j.WithIdentity(RunSweepJob.Key).StoreDurably());
@@ -40,10 +38,3 @@ public static class RunEngineExtensions
     }
 }
 
-/// <summary>Nothing to reclaim: a host without a lease store.</summary>
-file sealed class NoReclaim : Microsoft.Extensions.Hosting.IHostedService
-{
-    public static readonly NoReclaim Instance = new();
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}

@@ -34,6 +34,17 @@ internal sealed class FarmProcess : IDisposable
                      "--root", setup.Root, "--db", setup.Db, "--data", System.IO.Path.Combine(setup.Root, "data"),
                      "--listen", listen, "--tokens", setup.TokensFile, "--instance", instance])
             psi.ArgumentList.Add(arg);
+        if (setup.GitHub is { } github)
+        {
+            foreach (var arg in (string[])["--github", "--public-url", listen + "/"]) psi.ArgumentList.Add(arg);
+            psi.Environment["GitHub__BaseUrl"] = github.ToString();
+            psi.Environment["GitHub__Token"] = "crash-bench-github-token";
+            psi.Environment["GitHub__Webhooks__Secret"] = CrashWebhook.Secret;
+            // Short waits: a report the killed instance had claimed is taken over within the trial's recovery limit.
+            psi.Environment["GitHub__OutboxInterval"] = "00:00:01";
+            psi.Environment["GitHub__OutboxMaxBackoff"] = "00:00:05";
+            psi.Environment["GitHub__OutboxClaim"] = "00:00:15";
+        }
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.WorkingDirectory = setup.Root;

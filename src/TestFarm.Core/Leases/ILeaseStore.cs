@@ -33,6 +33,13 @@ public interface ILeaseStore
     /// <summary>Reaps every expired active lease: machines to Cleaning with the reason, lease Reaped.</summary>
     Task<IReadOnlyList<Lease>> ReapExpiredAsync(CancellationToken ct = default);
 
+    /// <summary>
+    /// Ends <paramref name="leaseId"/> as Reaped, before its expiry (machines to Cleaning), when it is still active, held by
+    /// <paramref name="holder"/> and granted before <paramref name="grantedBefore"/>: that holder was started again and the
+    /// process that took the lease is gone. Null when the lease no longer qualifies (ended meanwhile, another holder, newer).
+    /// </summary>
+    Task<Lease?> ReclaimAsync(string leaseId, string holder, DateTimeOffset grantedBefore, string reason, CancellationToken ct = default);
+
     Task<Lease?> GetLeaseAsync(string leaseId, CancellationToken ct = default);
 
     Task<IReadOnlyList<Lease>> ListLeasesAsync(bool activeOnly, CancellationToken ct = default);

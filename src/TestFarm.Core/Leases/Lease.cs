@@ -59,6 +59,17 @@ public sealed record Lease
         return this with { State = LeaseState.Reaped, EndedAt = now, EndReason = $"expired at {ExpiresAt:O}, no heartbeat" };
     }
 
+    /// <summary>
+    /// Ends the lease as <see cref="LeaseState.Reaped"/> before its expiry: its holder, started again under the same name,
+    /// knows the process that held it is gone (<paramref name="holder"/> must be the lease's holder).
+    /// </summary>
+    public Lease Reclaim(string holder, DateTimeOffset now, string reason)
+    {
+        EnsureHolder(holder, "reclaim");
+        if (State != LeaseState.Active) throw new IllegalTransitionException($"lease {Id}", State.ToString(), nameof(LeaseState.Reaped));
+        return this with { State = LeaseState.Reaped, EndedAt = now, EndReason = reason };
+    }
+
     private void EnsureHolder(string holder, string action)
     {
         if (!string.Equals(holder, Holder, StringComparison.Ordinal))

@@ -22,6 +22,8 @@ public static class EventIds
         public const int ReservationRoundFailed = 3012;
         public const int RequestsPruned = 3013;
         public const int RequestPruneFailed = 3014;
+        public const int LeasesReclaimed = 3020;
+        public const int ReclaimFailed = 3021;
         public const int RunTriggered = 3201;
         public const int CellTaken = 3202;
         public const int CellRecorded = 3203;

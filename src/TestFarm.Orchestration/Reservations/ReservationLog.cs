@@ -28,4 +28,10 @@ internal static partial class ReservationLog
 
     [LoggerMessage(EventId = EventIds.Orchestration.RequestPruneFailed, EventName = nameof(EventIds.Orchestration.RequestPruneFailed), Level = LogLevel.Warning, Message = "Pruning ended requests failed: {Error}")]
     public static partial void PruneFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = EventIds.Orchestration.LeasesReclaimed, EventName = nameof(EventIds.Orchestration.LeasesReclaimed), Level = LogLevel.Warning, Message = "{Holder} started again: reclaimed {Count} lease(s) its earlier process held ({Leases}); kept {Kept} hands-on lease(s)")]
+    public static partial void Reclaimed(ILogger logger, string holder, int count, string leases, int kept);
+
+    [LoggerMessage(EventId = EventIds.Orchestration.ReclaimFailed, EventName = nameof(EventIds.Orchestration.ReclaimFailed), Level = LogLevel.Warning, Message = "{Holder} could not reclaim the leases of its earlier process (the reaper ends them after their expiry): {Error}")]
+    public static partial void ReclaimFailed(ILogger logger, string holder, string error);
 }

@@ -10,7 +10,7 @@ public static class RunEngineExtensions
     /// Registers the run engine: <see cref="RunEngine"/>, <see cref="RunFinisher"/>, the cell jobs and the sweep on
     /// <paramref name="sweepInterval"/>. Needs Quartz with a persistent job store (see
     /// <see cref="Reservations.ReservationSchedulingExtensions.AddLeaseReaper"/>), an <c>IRunWorkStore</c>, an
-    /// <c>IRequestQueue</c> and a TimeProvider; an <see cref="ICellExecutor"/> when this instance runs cells.
+    /// <c>IRequestQueue</c>, an <c>ILeaseStore</c> and a TimeProvider; an <see cref="ICellExecutor"/> when this instance runs cells.
     /// </summary>
     public static IServiceCollection AddRunEngine(this IServiceCollection services, RunEngineOptions options, TimeSpan sweepInterval)
     {
@@ -22,6 +22,12 @@ public static class RunEngineExtensions
         services.TryAddSingleton<CellSlots>();
         services.TryAddSingleton<RunFinisher>();
         services.TryAddSingleton<RunEngine>();
+        // Started again under its name, the instance ends its dead predecessor's cell leases at once (before Quartz
+        // recovers the cells), instead of waiting for their expiry. Registered here so it starts before Quartz.
+        services.TryAddSingleton<Reservations.ReclaimedMachines>();
+        services.AddHostedService(sp => new Reservations.OwnLeaseReclaimer(options.InstanceName, sp.GetRequiredService<Core.Leases.ILeaseStore>(),
+            sp.GetService<Core.HandsOn.IHandsOnStore>(), sp.GetServices<Reservations.IReapedLeaseHandler>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<Reservations.OwnLeaseReclaimer>>(), sp.GetRequiredService<Reservations.ReclaimedMachines>()));
         services.AddQuartz(q =>
         {
             q.AddJob<RunSweepJob>(j => j.WithIdentity(RunSweepJob.Key).StoreDurably());
@@ -31,3 +37,4 @@ public static class RunEngineExtensions
         return services;
     }
 }
+

@@ -164,6 +164,17 @@ public sealed partial class SqlFarmStore
             return reaped;
         }, ct);
 
+    public Task<Lease?> ReclaimAsync(string leaseId, string holder, DateTimeOffset grantedBefore, string reason, CancellationToken ct = default) =>
+        WriteAsync<Lease?>("reclaim " + leaseId, async (c, tx) =>
+        {
+            var lease = await LoadLeaseAsync(c, tx, leaseId, lockRow: true).ConfigureAwait(false);
+            if (lease is not { State: LeaseState.Active } || !string.Equals(lease.Holder, holder, StringComparison.Ordinal) || lease.GrantedAt >= grantedBefore) return null;
+            var ended = lease.Reclaim(holder, At(Now), reason);
+            await EndLeaseAsync(c, tx, ended).ConfigureAwait(false);
+            StorageLog.Reaped(_log, ended.Id, ended.Holder, ended.EndReason!, ended.Machines);
+            return ended;
+        }, ct);
+
     /// <summary>Writes the end of a lease: machines still held by it go to Cleaning, holds are released, all audited.</summary>
     private static async Task EndLeaseAsync(DbConnection c, DbTransaction tx, Lease ended)
     {

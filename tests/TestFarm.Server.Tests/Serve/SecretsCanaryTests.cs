@@ -16,8 +16,8 @@ using TestFarm.Testing.GitHub;
 namespace TestFarm.Server.Tests.Serve;
 
 /// <summary>
-/// Every secret the farm handles carries a canary (API tokens, the webhook secret, the GitHub token, the lab BMCs'
-/// password, the lab cluster's kubeconfig credentials); after a lab run and a signed webhook, no log line, file in the
+/// Every secret the farm handles carries a canary (API tokens, the webhook secret, the GitHub token, the GitHub App's
+/// private key, the lab BMCs' password, the lab cluster's kubeconfig credentials); after a lab run and a signed webhook, no log line, file in the
 /// data folder, API answer, dashboard page or database file holds one. The cell's kubeconfig artifact is the one place a
 /// cluster credential is on purpose: served as a file to token holders, never inline in a page, answer or log.
 /// </summary>
@@ -36,6 +36,10 @@ public sealed class SecretsCanaryTests
         var backend = await fixture.LabAsync(ct, loggers: labLogs);
         var rig = ((FarmBackendHost)backend).Services.GetService(Type.GetType("TestFarm.Lab.Backend.LabRig, TestFarm.Lab", throwOnError: true)!)!;
         var bmcPassword = (string)rig.GetType().GetProperty("Password")!.GetValue(rig)!;
+        using var appKey = System.Security.Cryptography.RSA.Create(2048);
+        var appPem = appKey.ExportRSAPrivateKeyPem();
+        // Every full line of the key's body: any one of them in a log, file, answer or page is the key leaking.
+        var appKeyLines = appPem.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.Length == 64).ToList();
 
         var db = Path.Combine(fixture.Root, "farm.db");
         var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = db }, "serve-canary") with
@@ -49,7 +53,11 @@ public sealed class SecretsCanaryTests
         var app = await FarmServer.BuildAsync(options, backend, logging: b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new CapturingLogger(lines)), configureServices: s =>
         {
             s.AddSingleton<IGitHubApi>(new FakeGitHubApi());
-            s.Configure<GitHubOptions>(o => o.Token = gitHub);
+            s.Configure<GitHubOptions>(o =>
+            {
+                o.Token = gitHub;
+                (o.AppId, o.InstallationId, o.PrivateKeyPem) = (4242, 4343, appPem);
+            });
             s.Configure<GitHubWebhookOptions>(o => o.Secret = hook);
         }, ct: ct);
         await using var owned = app;
@@ -80,7 +88,8 @@ public sealed class SecretsCanaryTests
             .Where(l => l.StartsWith("token:", StringComparison.Ordinal) || l.StartsWith("client-key-data:", StringComparison.Ordinal) || l.StartsWith("password:", StringComparison.Ordinal))
             .Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim().Trim('"')).Where(v => v.Length >= 8).ToList();
         Assert.That(clusterSecrets, Is.Not.Empty, "the lab kubeconfig carries a credential: " + File.ReadAllText(kubeconfig)[..Math.Min(400, File.ReadAllText(kubeconfig).Length)]);
-        var canaries = new[] { viewer, op, admin, hook, gitHub, bmcPassword }.Concat(clusterSecrets).ToList();
+        Assert.That(appKeyLines, Has.Count.GreaterThan(10), "the App key's body is scanned line by line");
+        var canaries = new[] { viewer, op, admin, hook, gitHub, bmcPassword }.Concat(clusterSecrets).Concat(appKeyLines).ToList();
 
         var hits = new List<string>();
         void Scan(string where, string content)

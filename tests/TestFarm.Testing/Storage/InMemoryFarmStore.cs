@@ -166,6 +166,16 @@ public sealed class InMemoryFarmStore(TimeProvider time) : IMachineStore, ILease
         }
     }
 
+    public Task<Lease?> ReclaimAsync(string leaseId, string holder, DateTimeOffset grantedBefore, string reason, CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            if (!_leases.TryGetValue(leaseId, out var l) || l.State != LeaseState.Active || l.Holder != holder || l.GrantedAt >= grantedBefore)
+                return Task.FromResult<Lease?>(null);
+            return Task.FromResult<Lease?>(End(l.Reclaim(holder, time.GetUtcNow(), reason)));
+        }
+    }
+
     private Lease End(Lease ended)
     {
         _leases[ended.Id] = ended;

@@ -6,12 +6,13 @@ using Npgsql;
 namespace TestFarm.Cli.Commands.Bench.Crash;
 
 /// <summary>
-/// <c>testfarm bench crash --trials N [--db sqlite|postgres] [--seed S] [--kill-window SECONDS]</c>: the crash campaign. Each
+/// <c>testfarm bench crash --trials N [--db sqlite|postgres] [--seed S] [--kill-window SECONDS] [--github]</c>: the crash campaign. Each
 /// trial runs a one-cell lab plan on a fresh farm (<c>serve --lab</c> child processes; on PostgreSQL, from
 /// <c>TESTFARM_POSTGRES</c>, two instances on one fresh schema), SIGKILLs the first instance at a random point of the run
 /// (uniform in the kill window after the trigger), restarts it, waits for the run to end and the machines to come back, then
 /// checks the invariants in the store (<see cref="CrashInvariants"/>). Prints each trial, the violations (must be 0) and the
-/// recovery times (kill → run ended, kill → every machine Available) at p50 and p95. Exit 0: no violation; 5: any.
+/// recovery times (kill → run ended, kill → every machine Available) at p50 and p95. Exit 0: no violation; 5: any; 4: the
+/// database is unreachable or lost (one line naming it).
 /// </summary>
 public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http) : ICliCommand
 {
@@ -27,14 +28,16 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
         var profile = new Option<string>("--profile") { DefaultValueFactory = _ => "epyc-9354-e810", Description = "The simulated hardware profile of the plan's cell." };
         var root = new Option<string>("--root") { DefaultValueFactory = _ => ".", Description = "The checkout (hardware-profiles/, scenarios/suites/)." };
         var output = new Option<string?>("--out") { Description = "Where the trials' farms are kept (default: a temporary folder, removed)." };
+        var github = new Option<bool>("--github") { Description = "Trigger each run by a signed pull_request webhook and check what a stand-in GitHub (on 127.0.0.1) received: one check run completed exactly once, one sticky comment, an empty outbox." };
         var command = new Command("crash", "Crash campaign: SIGKILL the farm at random points of lab runs, restart it, check the invariants.");
-        foreach (var o in new Option[] { trials, db, seed, window, recovery, profile, root, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { trials, db, seed, window, recovery, profile, root, output, github }) command.Options.Add(o);
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(trials), parse.GetValue(db)!, parse.GetValue(seed), parse.GetValue(window), parse.GetValue(recovery),
-            parse.GetValue(profile)!, System.IO.Path.GetFullPath(parse.GetValue(root)!), parse.GetValue(output), ct));
+            parse.GetValue(profile)!, System.IO.Path.GetFullPath(parse.GetValue(root)!), parse.GetValue(output), parse.GetValue(github), ct));
         return command;
     }
 
-    private async Task<int> RunAsync(int trials, string db, int? seedOption, int window, int recoveryLimit, string profile, string checkout, string? output, CancellationToken ct)
+    private async Task<int> RunAsync(int trials, string db, int? seedOption, int window, int recoveryLimit, string profile, string checkout, string? output, bool github,
+        CancellationToken ct)
     {
         var admin = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
         string? usage = trials < 1 ? "--trials must be at least 1"
@@ -48,19 +51,36 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
             await Console.Error.WriteLineAsync($"bench crash: {usage}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
+        try
+        {
+            return await CampaignAsync(trials, db, admin, seedOption, window, recoveryLimit, profile, checkout, output, github, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (CrashDatabase.IsDatabaseFailure(e))
+        {
+            // Unreachable at the start or lost in a trial: one line naming it (never the password), no stack trace.
+            await Console.Error.WriteLineAsync($"bench crash: {CrashDatabase.Describe(e, db == "postgres" ? admin : null)}").ConfigureAwait(false);
+            return ExitCodes.RemoteFailure;
+        }
+    }
+
+    private async Task<int> CampaignAsync(int trials, string db, string? admin, int? seedOption, int window, int recoveryLimit, string profile, string checkout, string? output,
+        bool github, CancellationToken ct)
+    {
+        if (db == "postgres") await CrashDatabase.ProbeAsync(admin!, ct).ConfigureAwait(false);
         var seed = seedOption ?? (int)(time.GetUtcNow().ToUnixTimeMilliseconds() & int.MaxValue);
         var random = new Random(seed);
         var folder = output ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "testfarm-crash-" + seed.ToString(CultureInfo.InvariantCulture));
-        Console.WriteLine($"bench crash: {trials} trial(s) on {db}{(db == "postgres" ? " (two instances)" : "")}, seed {seed}, kill in the first {window} s, farms in {folder}");
+        Console.WriteLine($"bench crash: {trials} trial(s) on {db}{(db == "postgres" ? " (two instances)" : "")}{(github ? " with GitHub" : "")}, seed {seed}, kill in the first {window} s, farms in {folder}");
         var results = new List<CrashTrialResult>();
         for (var trial = 1; trial <= trials; trial++)
         {
             var root = System.IO.Path.Combine(folder, $"trial-{trial}");
             var store = db == "sqlite" ? "sqlite:" + System.IO.Path.Combine(root, "farm.db") : "postgres:" + await SchemaAsync(admin!, $"crash_{seed}_{trial}", ct).ConfigureAwait(false);
             var log = System.IO.Path.Combine(root, "serve.log");
-            var setup = CrashTrialSetup.Create(checkout, root, store, profile, (name, line) => { lock (results) File.AppendAllText(log, $"{name}: {line}\n"); });
+            await using var hub = github ? await CrashGitHub.StartAsync(ct).ConfigureAwait(false) : null;
+            var setup = CrashTrialSetup.Create(checkout, root, store, profile, (name, line) => { lock (results) File.AppendAllText(log, $"{name}: {line}\n"); }, hub?.BaseUrl);
             var killAfter = TimeSpan.FromSeconds(random.NextDouble() * window);
-            var result = await CrashTrial.RunAsync(trial, setup, db == "postgres", killAfter, TimeSpan.FromSeconds(recoveryLimit), FreePort, http, time, ct).ConfigureAwait(false);
+            var result = await CrashTrial.RunAsync(trial, setup, db == "postgres", killAfter, TimeSpan.FromSeconds(recoveryLimit), FreePort, http, time, ct, hub).ConfigureAwait(false);
             results.Add(result);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trial {trial}: run {result.RunId} killed at {result.KillAfter.TotalSeconds:0.0} s in {result.KilledIn}; run ended {Seconds(result.RunEndedAfterKill)} " +

@@ -6,13 +6,14 @@ using TestFarm.Server.Auth;
 namespace TestFarm.Cli.Commands.Bench.Crash;
 
 /// <summary>Where one trial's farm lives: its config root (profiles, suite, plan), its store and its tokens file.</summary>
-internal sealed record CrashTrialSetup(string Checkout, string Root, string Db, string TokensFile, int Spares, Action<string, string> Log)
+internal sealed record CrashTrialSetup(string Checkout, string Root, string Db, string TokensFile, int Spares, Action<string, string> Log, Uri? GitHub = null)
 {
     public const string Plan = "crash-smoke";
     public const string Token = "crash-bench-operator";
 
     /// <summary>A fresh config root for one trial: the checkout's profile and quick conformance suite, a one-cell plan, a token.</summary>
-    public static CrashTrialSetup Create(string checkout, string root, string db, string profile, Action<string, string> log)
+    /// <summary>With <paramref name="github"/>, the plan is a pull-request plan and the farms report to that (stand-in) GitHub.</summary>
+    public static CrashTrialSetup Create(string checkout, string root, string db, string profile, Action<string, string> log, Uri? github = null)
     {
         Directory.CreateDirectory(Path.Combine(root, "hardware-profiles"));
         Directory.CreateDirectory(Path.Combine(root, "scenarios", "plans"));
@@ -21,7 +22,7 @@ internal sealed record CrashTrialSetup(string Checkout, string Root, string Db, 
         File.Copy(Path.Combine(checkout, "scenarios", "suites", "conformance-quick.yaml"), Path.Combine(root, "scenarios", "suites", "conformance-quick.yaml"));
         File.WriteAllText(Path.Combine(root, "scenarios", "plans", Plan + ".yaml"), $$"""
             name: {{Plan}}
-            trigger: { kind: manual }
+            trigger: { kind: {{(github is null ? "manual" : "pull-request")}} }
             matrix:
               profiles:
                 - name: {{profile}}
@@ -43,7 +44,7 @@ internal sealed record CrashTrialSetup(string Checkout, string Root, string Db, 
             Directory.CreateSymbolicLink(Path.Combine(root, ".tools"), Path.Combine(checkout, ".tools"));
         var tokens = Path.Combine(root, "testfarm.tokens");
         File.WriteAllText(tokens, $"crash-bench operator {TokenAuthenticator.Hash(Token)}\n");
-        return new CrashTrialSetup(checkout, root, db, tokens, 2, log);
+        return new CrashTrialSetup(checkout, root, db, tokens, 2, log, github);
     }
 }
 
@@ -53,7 +54,8 @@ internal sealed record CrashTrialResult(int Trial, string RunId, TimeSpan KillAf
 
 /// <summary>
 /// One trial: start the farm (SQLite: one instance; PostgreSQL: two on one database), trigger the plan, SIGKILL the first
-/// instance at a random point of the run, restart it (on PostgreSQL the other instance carries on meanwhile), wait until
+/// instance at a random point of the run, restart it under the same instance name (on PostgreSQL the other instance carries
+/// on meanwhile), wait until
 /// the run has ended and every machine is Available, stop everything and check the invariants in the store.
 /// </summary>
 internal static class CrashTrial
@@ -61,7 +63,7 @@ internal static class CrashTrial
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
 
     public static async Task<CrashTrialResult> RunAsync(int trial, CrashTrialSetup setup, bool twoInstances, TimeSpan killAfter, TimeSpan recoveryLimit,
-        Func<int> freePort, IHttpClientFactory http, TimeProvider time, CancellationToken ct)
+        Func<int> freePort, IHttpClientFactory http, TimeProvider time, CancellationToken ct, CrashGitHub? github = null)
     {
         var listenA = $"http://127.0.0.1:{freePort()}";
         var listenB = twoInstances ? $"http://127.0.0.1:{freePort()}" : listenA;
@@ -80,16 +82,16 @@ internal static class CrashTrial
                 if (await FarmProcess.WaitForAsync(apiB, "/api/v1/pool", _ => true, StartLimit, time, ct).ConfigureAwait(false) is null)
                     return Failed(trial, killAfter, $"{b.Name} did not answer within {StartLimit.TotalSeconds:0} s");
             }
-            using var triggered = await apiA.PostAsJsonAsync(new Uri("/api/v1/runs", UriKind.Relative), new { plan = CrashTrialSetup.Plan }, ct).ConfigureAwait(false);
-            var body = await triggered.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            if (!triggered.IsSuccessStatusCode || JsonNode.Parse(body)?["id"]?.GetValue<string>() is not { } runId)
-                return Failed(trial, killAfter, $"trigger answered {(int)triggered.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
+            var sha = CrashWebhook.Sha(trial);
+            var (runId, refused) = github is null ? await TriggerAsync(apiA, ct).ConfigureAwait(false) : await TriggerByWebhookAsync(apiA, sha, time, ct).ConfigureAwait(false);
+            if (runId is null) return Failed(trial, killAfter, refused!);
 
             await Task.Delay(killAfter, time, ct).ConfigureAwait(false);
             var killedIn = await PhaseAsync(apiA, runId, ct).ConfigureAwait(false);
             await a.KillAsync().ConfigureAwait(false);
             var killed = time.GetTimestamp();
-            restarted = FarmProcess.Start(setup, listenA, $"crash-{trial}-a2");
+            // Started again under its own name: it reclaims the leases its killed process held without waiting for their TTL.
+            restarted = FarmProcess.Start(setup, listenA, $"crash-{trial}-a", label: $"crash-{trial}-a (restarted)");
             var watch = twoInstances ? apiB : apiA;
             var run = await FarmProcess.WaitForAsync(watch, $"/api/v1/runs/{runId}", r => RunTransitions.IsEnded(Enum.Parse<RunState>(r["state"]!.GetValue<string>())),
                 recoveryLimit, time, ct).ConfigureAwait(false);
@@ -99,6 +101,13 @@ internal static class CrashTrial
                 recoveryLimit, time, ct).ConfigureAwait(false);
             TimeSpan? back = pool is null ? null : time.GetElapsedTime(killed);
             if (pool is null) violations.Add($"not every machine was Available within {recoveryLimit.TotalSeconds:0} s of the kill");
+            if (github is not null)
+            {
+                var outbox = await FarmProcess.WaitForAsync(watch, "/api/v1/github/outbox", o => o["pending"]!.GetValue<int>() == 0 && o["entries"]!.AsArray().Count == 0,
+                    recoveryLimit, time, ct).ConfigureAwait(false);
+                if (outbox is null) violations.Add($"reports were left pending in the GitHub outbox {recoveryLimit.TotalSeconds:0} s after the kill");
+                violations.AddRange(CrashGitHubInvariants.Check(github, runId, sha));
+            }
             foreach (var p in new[] { restarted, b }) if (p is not null) await p.KillAsync().ConfigureAwait(false);
             violations.AddRange(await CrashInvariants.CheckAsync(setup.Db, runId, time, ct).ConfigureAwait(false));
             return new CrashTrialResult(trial, runId, killAfter, killedIn, ended, back, run?["verdict"]?.GetValue<string>(), violations);
@@ -109,6 +118,24 @@ internal static class CrashTrial
             b?.Dispose();
             restarted?.Dispose();
         }
+    }
+
+    private static async Task<(string? RunId, string? Refused)> TriggerAsync(HttpClient api, CancellationToken ct)
+    {
+        using var triggered = await api.PostAsJsonAsync(new Uri("/api/v1/runs", UriKind.Relative), new { plan = CrashTrialSetup.Plan }, ct).ConfigureAwait(false);
+        var body = await triggered.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        return triggered.IsSuccessStatusCode && JsonNode.Parse(body)?["id"]?.GetValue<string>() is { } runId
+            ? (runId, null) : (null, $"trigger answered {(int)triggered.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
+    }
+
+    /// <summary>A signed pull_request.opened to the farm, then the run it started (the only one).</summary>
+    private static async Task<(string? RunId, string? Refused)> TriggerByWebhookAsync(HttpClient api, string sha, TimeProvider time, CancellationToken ct)
+    {
+        using var delivered = await CrashWebhook.SendAsync(api, sha, ct).ConfigureAwait(false);
+        var body = await delivered.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!delivered.IsSuccessStatusCode) return (null, $"the webhook was answered {(int)delivered.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
+        var runs = await FarmProcess.WaitForAsync(api, "/api/v1/runs", r => r.AsArray().Count > 0, TimeSpan.FromSeconds(30), time, ct).ConfigureAwait(false);
+        return runs?.AsArray()[0]?["id"]?.GetValue<string>() is { } runId ? (runId, null) : (null, $"the webhook started no run: {body[..Math.Min(body.Length, 300)]}");
     }
 
     /// <summary>The phase the run's cell was in at the kill (the last one listed), or the run's state when it had none yet.</summary>

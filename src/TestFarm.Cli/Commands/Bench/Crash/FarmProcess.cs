@@ -18,9 +18,13 @@ internal sealed class FarmProcess : IDisposable
     public string Name { get; }
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts this same program as <c>serve --lab</c> on <paramref name="listen"/> with the trial's config root and store.</summary>
-    public static FarmProcess Start(CrashTrialSetup setup, string listen, string name)
+    /// <summary>
+    /// Starts this same program as <c>serve --lab</c> on <paramref name="listen"/> with the trial's config root and store, as
+    /// instance <paramref name="instance"/>; its log lines are prefixed with <paramref name="label"/> (default: the instance).
+    /// </summary>
+    public static FarmProcess Start(CrashTrialSetup setup, string listen, string instance, string? label = null)
     {
+        var name = label ?? instance;
         var self = Environment.ProcessPath ?? "dotnet";
         var entry = typeof(FarmProcess).Assembly.Location;
         var psi = new ProcessStartInfo(self);
@@ -28,8 +32,19 @@ internal sealed class FarmProcess : IDisposable
         if (System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(entry);
         foreach (var arg in (string[])["serve", "--lab", "--qemu", "0", "--qemu-arm64", "0", "--spares", setup.Spares.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--root", setup.Root, "--db", setup.Db, "--data", System.IO.Path.Combine(setup.Root, "data"),
-                     "--listen", listen, "--tokens", setup.TokensFile, "--instance", name])
+                     "--listen", listen, "--tokens", setup.TokensFile, "--instance", instance])
             psi.ArgumentList.Add(arg);
+        if (setup.GitHub is { } github)
+        {
+            foreach (var arg in (string[])["--github", "--public-url", listen + "/"]) psi.ArgumentList.Add(arg);
+            psi.Environment["GitHub__BaseUrl"] = github.ToString();
+            psi.Environment["GitHub__Token"] = "crash-bench-github-token";
+            psi.Environment["GitHub__Webhooks__Secret"] = CrashWebhook.Secret;
+            // Short waits: a report the killed instance had claimed is taken over within the trial's recovery limit.
+            psi.Environment["GitHub__OutboxInterval"] = "00:00:01";
+            psi.Environment["GitHub__OutboxMaxBackoff"] = "00:00:05";
+            psi.Environment["GitHub__OutboxClaim"] = "00:00:15";
+        }
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.WorkingDirectory = setup.Root;

@@ -54,12 +54,16 @@ public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, B
 
         var client = KubernetesClient.FromKubeconfigFile(deployed.KubeconfigPath, options: clientOptions, time: time);
         var nodes = await new ClusterWaiter(client, time).WaitNodesReadyAsync(lease.Machines.Count, options.NodesReadyTimeout, cancellationToken);
-        if (!nodes.Ready) throw new DeployException($"nodes not Ready after {options.NodesReadyTimeout}: {nodes.Summary}");
+        if (!nodes.Ready)
+        {
+            await deployer.TeardownAsync(deployed, CancellationToken.None);
+            throw new DeployException($"nodes not Ready after {options.NodesReadyTimeout}: {nodes.Summary}");
+        }
         return new ClusterHandle(client, new Dictionary<string, string>
         {
             ["kubernetes"] = deployed.KubernetesVersion,
             ["deployer"] = deployed.Deployer,
-        }, deployed.KubeconfigPath);
+        }, deployed.KubeconfigPath) { Teardown = ct => deployer.TeardownAsync(deployed, ct) };
     }
 
     public async Task<IReadOnlyDictionary<string, string>> WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken)

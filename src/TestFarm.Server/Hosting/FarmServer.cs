@@ -101,7 +101,7 @@ public static class FarmServer
                 sp.GetService<ILogger<StoreCellReservations>>()));
             // The reservation broker: runs with the host, stops after the runs have drained (hosted services stop in reverse).
             services.AddHostedService(sp => sp.GetRequiredService<StoreCellReservations>());
-            services.AddHandsOnReservations(options.HandsOn, backend);
+            services.AddHandsOnReservations(options.HandsOn, backend, [.. options.Configuration.Plans.Select(p => p.Value)], Path.Combine(options.DataDirectory!, "reservations"));
             services.AddSingleton<ICellExecutor>(sp => new BackendCellExecutor(backend, sp.GetRequiredService<StoreCellReservations>(), store,
                 sp.GetRequiredService<FarmMetrics>(), time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<Orchestration.Pipeline.IRunProgress>()));
         }

@@ -140,6 +140,15 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         return status is null ? null : new HandsOnQueueStatus(status.Position, status.BlockingReason, status.Eta);
     }
 
+    /// <summary>Each machine's role in a <c>deployCluster</c> reservation's cluster; null without a cluster or before machines are granted.</summary>
+    public IReadOnlyDictionary<string, string>? ClusterRoles(HandsOnReservation r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (!r.DeployCluster || r.Machines.Count == 0) return null;
+        var roles = HandsOnTopology.Roles(r.Machines.Count, Machines.Clusters?.Choose(r.Profile, r.LikeCell)?.Topology);
+        return r.Machines.Select((m, i) => (Machine: m, Role: roles[i])).ToDictionary(x => x.Machine, x => x.Role, StringComparer.Ordinal);
+    }
+
     /// <summary>
     /// The kubeconfig file of reservation <paramref name="id"/>'s cluster, for its holder or an operator: 404 naming the id,
     /// 403 for anyone else, 409 while not Ready or when it asked for no cluster.

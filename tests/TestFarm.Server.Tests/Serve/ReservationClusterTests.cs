@@ -37,6 +37,10 @@ public sealed class ReservationClusterTests
         Assert.That(State(ready), Is.EqualTo("Ready"), ready.ToJsonString());
         var machines = ready["machines"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToList();
         Assert.That(machines, Has.Count.EqualTo(2));
+        Assert.That(ready["deployCluster"]!.GetValue<bool>(), Is.True);
+        Assert.That(ready["kubeconfig"]!.GetValue<string>(), Is.EqualTo($"/api/v1/reservations/{id}/kubeconfig"));
+        Assert.That(ready["clusterRoles"]![machines[0]]!.GetValue<string>(), Is.EqualTo("control-plane"), ready.ToJsonString());
+        Assert.That(ready["clusterRoles"]![machines[1]]!.GetValue<string>(), Is.EqualTo("worker"), ready.ToJsonString());
         var kept = Path.Combine(fixture.Root, "data", "reservations", id);
         Assert.That(File.Exists(Path.Combine(kept, "kubeconfig")), Is.True, "the kubeconfig is kept in the data folder, outside the runs' artifacts");
 

@@ -56,6 +56,9 @@ public sealed class HandsOnClusters(IClusterBringUp bringUp, IReadOnlyList<Plan>
         _live[r.Id] = handle;
     }
 
+    /// <summary>Whether this instance deployed reservation <paramref name="id"/>'s cluster and it still lives (not after a restart).</summary>
+    public bool IsLive(string id) => _live.ContainsKey(id);
+
     /// <summary>Stops reservation <paramref name="id"/>'s cluster (when this instance deployed it) and deletes its kubeconfig.</summary>
     public async Task TeardownAsync(string id, CancellationToken ct)
     {

@@ -159,7 +159,7 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         if (r.Owner != who && !operatorOrAbove) return (null, new HandsOnOutcome(null, 403, null, $"reservation {id}'s kubeconfig is for its holder ({r.Owner}) or an operator"));
         if (!r.DeployCluster) return (null, HandsOnOutcome.Conflict($"reservation {id} asked for no cluster (deployCluster was not set)"));
         if (r.State != HandsOnState.Ready) return (null, HandsOnOutcome.Conflict($"reservation {id} is {r.State}; its cluster's kubeconfig is handed over while it is Ready"));
-        var path = Machines.Clusters?.KubeconfigPath(id);
+        var path = Machines.Clusters is { } clusters && clusters.IsLive(id) ? clusters.KubeconfigPath(id) : null;
         return path is not null && File.Exists(path)
             ? (path, null)
             : (null, HandsOnOutcome.Conflict($"reservation {id}'s cluster is not on this instance (deployed before a restart, or by another instance)"));

@@ -41,6 +41,12 @@ public interface IClusterDeployer
 {
     string Name { get; }
     Task<DeployedCluster> DeployAsync(DeployRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stops what <see cref="DeployAsync"/> started off the machines (the lab's simulated API server). A cluster on the
+    /// machines themselves goes with their cleaning, so by default there is nothing to stop.
+    /// </summary>
+    Task TeardownAsync(DeployedCluster cluster, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>Runs a deployer's commands one by one, appending every line to the cell's log.</summary>

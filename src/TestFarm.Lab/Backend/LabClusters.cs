@@ -14,6 +14,7 @@ namespace TestFarm.Lab.Backend;
 internal sealed class LabClusters(VirtualLab lab, TimeProvider time, ILoggerFactory loggers) : IAsyncDisposable
 {
     private readonly List<SimulatedCluster> _clusters = [];
+    private readonly Dictionary<string, SimulatedCluster> _byName = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     /// <summary>Starts the cell's cluster and returns its kubeconfig (text).</summary>
@@ -34,8 +35,24 @@ internal sealed class LabClusters(VirtualLab lab, TimeProvider time, ILoggerFact
             UnreachableTolerance = TimeSpan.FromSeconds(30),
             ContextName = request.ClusterName,
         }, nodes, time, loggers, cancellationToken);
-        lock (_gate) { _clusters.Add(cluster); }
+        lock (_gate)
+        {
+            _clusters.Add(cluster);
+            _byName[request.ClusterName] = cluster;
+        }
         return cluster.Kubeconfig; // the deployer keeps it as the cell's kubeconfig artifact
+    }
+
+    /// <summary>Stops the cluster started as <paramref name="clusterName"/> (a hands-on reservation's, at its release); unknown names are ignored.</summary>
+    public async Task StopAsync(string clusterName)
+    {
+        SimulatedCluster? cluster;
+        lock (_gate)
+        {
+            if (!_byName.Remove(clusterName, out cluster)) return;
+            _clusters.Remove(cluster);
+        }
+        await cluster.DisposeAsync();
     }
 
     /// <summary>The cluster (started and not yet disposed) that has <paramref name="node"/>, or null.</summary>

@@ -35,7 +35,7 @@ public static class LabMachinesExtensions
         services.AddSingleton(sp => sp.GetRequiredService<LabRig>().Images);
         services.AddSingleton(sp => sp.GetRequiredService<LabRig>().Machines);
         services.AddSingleton(sp => new LabClusters(sp.GetRequiredService<LabRig>().Lab, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<IClusterDeployer>(sp => new LabClusterDeployer(sp.GetRequiredService<LabClusters>().StartAsync));
+        services.AddSingleton<IClusterDeployer>(sp => new LabClusterDeployer(sp.GetRequiredService<LabClusters>().StartAsync, sp.GetRequiredService<LabClusters>().StopAsync));
         // The machines' serial consoles, for the farm's console API and page.
         services.AddSingleton<Core.Machines.IMachineConsoles>(sp => new Consoles.LabConsoles(() => sp.GetRequiredService<LabRig>().Lab));
         services.AddSingleton<ILabFaults>(sp => new LabFaultsAdapter(sp.GetRequiredService<LabRig>().Lab));

@@ -53,13 +53,22 @@ public sealed class KubernetesBringUp(IEnumerable<IClusterDeployer> deployers, B
         }, cancellationToken);
 
         var client = KubernetesClient.FromKubeconfigFile(deployed.KubeconfigPath, options: clientOptions, time: time);
-        var nodes = await new ClusterWaiter(client, time).WaitNodesReadyAsync(lease.Machines.Count, options.NodesReadyTimeout, cancellationToken);
-        if (!nodes.Ready) throw new DeployException($"nodes not Ready after {options.NodesReadyTimeout}: {nodes.Summary}");
+        try
+        {
+            var nodes = await new ClusterWaiter(client, time).WaitNodesReadyAsync(lease.Machines.Count, options.NodesReadyTimeout, cancellationToken);
+            if (!nodes.Ready) throw new DeployException($"nodes not Ready after {options.NodesReadyTimeout}: {nodes.Summary}");
+        }
+        catch
+        {
+            // Nobody gets a handle to this cluster: what the deployer started off the machines stops here.
+            await deployer.TeardownAsync(deployed, CancellationToken.None);
+            throw;
+        }
         return new ClusterHandle(client, new Dictionary<string, string>
         {
             ["kubernetes"] = deployed.KubernetesVersion,
             ["deployer"] = deployed.Deployer,
-        }, deployed.KubeconfigPath);
+        }, deployed.KubeconfigPath) { Teardown = ct => deployer.TeardownAsync(deployed, ct) };
     }
 
     public async Task<IReadOnlyDictionary<string, string>> WaitAddOnsReadyAsync(ClusterHandle cluster, Plan plan, CellLease lease, CancellationToken cancellationToken)

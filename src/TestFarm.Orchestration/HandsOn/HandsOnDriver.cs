@@ -153,7 +153,36 @@ internal sealed class HandsOnDriver(string id, HandsOnReservations owner) : IDis
         }
         foreach (var m in r.Machines)
             await stores.Machines.TransitionAsync(m, MachineState.Provisioning, MachineState.InUse, $"reimaged with {build} and verified for reservation {r.Id}", stop);
-        await SaveAsync(x => x.Ready(owner.Time.GetUtcNow()), $"reimaged with {build} and verified", stop);
+        if (r.DeployCluster && !await DeployClusterAsync(r, leaseId, linked.Token, stop)) return;
+        await SaveAsync(x => x.Ready(owner.Time.GetUtcNow()), r.DeployCluster ? $"reimaged with {build} and verified; cluster deployed and answering" : $"reimaged with {build} and verified", stop);
+    }
+
+    /// <summary>
+    /// Deploys the reservation's cluster on its reimaged machines; the reservation stays Provisioning until every node is Ready.
+    /// A failure (or a release meanwhile) moves it to Releasing with the reason and returns false: its machines go to cleaning.
+    /// </summary>
+    private async Task<bool> DeployClusterAsync(HandsOnReservation r, string leaseId, CancellationToken released, CancellationToken stop)
+    {
+        try
+        {
+            var clusters = owner.Machines.Clusters ?? throw new InvalidOperationException("this farm deploys no clusters for reservations");
+            await clusters.DeployAsync(r, leaseId, [.. r.Machines.Select(owner.Machines.Cell)], released);
+            if (ReleaseReason is null) return true;
+            await SaveAsync(x => x.Releasing(ReleaseReason), ReleaseReason, stop);
+            return false;
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+            await SaveAsync(x => x.Releasing(ReleaseReason ?? "released while deploying its cluster"), ReleaseReason ?? "released", CancellationToken.None);
+            return false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var why = e.Message.Length > 500 ? e.Message[..500] + "…" : e.Message;
+            HandsOnLog.Failed(owner.Log, r.Id, "cluster deploy", why);
+            await SaveAsync(x => x.Releasing($"cluster deploy failed: {why}"), "cluster deploy failed", stop);
+            return false;
+        }
     }
 
     private async Task HoldAsync(HandsOnReservation r, CancellationToken stop)
@@ -185,6 +214,8 @@ internal sealed class HandsOnDriver(string id, HandsOnReservations owner) : IDis
     {
         var (stores, machines) = (owner.Stores, owner.Machines);
         var reason = r.EndReason ?? "released";
+        // The cluster goes first: its API server stops and its kubeconfig is deleted before the machines are wiped.
+        if (r.DeployCluster && machines.Clusters is { } clusters) await clusters.TeardownAsync(r.Id, stop);
         if (r.LeaseId is { } leaseId && await stores.Leases.GetLeaseAsync(leaseId, stop) is { State: LeaseState.Active } lease)
         {
             var states = (await stores.Machines.ListMachinesAsync(stop)).ToDictionary(m => m.Id, m => m.State, StringComparer.Ordinal);

@@ -14,6 +14,9 @@ public sealed record HandsOnStores(IHandsOnStore Reservations, ILeaseStore Lease
 /// <summary>The machines this instance has hands on: the pool, their profiles, the default build and the provisioner that reimages and cleans.</summary>
 public sealed record HandsOnMachines(PoolInventory Pool, IReadOnlyDictionary<string, HardwareProfile> Profiles, string DefaultBuild, IMachineProvisioner Provisioner)
 {
+    /// <summary>Deploys and tears down reservations' clusters (<c>deployCluster</c>); null: this farm offers none.</summary>
+    public HandsOnClusters? Clusters { get; init; }
+
     public CellMachine Cell(string machineId)
     {
         var machine = Pool.Machines.FirstOrDefault(m => m.Id == machineId)

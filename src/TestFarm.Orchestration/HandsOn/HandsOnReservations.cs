@@ -71,7 +71,10 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
             .GroupBy(m => m.Profile).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var like = ask.LikeCell is { } cell ? await LikenessAsync(cell, ct) : null;
         var (profile, count, build, duration, errors) = HandsOnAskValidator.Check(ask, Options.Policy, pool, like, admin);
-        if (ask.DeployCluster) errors = [.. errors, new HandsOnFieldError("deployCluster", "deploying the cell's cluster on a reservation is not offered by this farm yet; ask without it")];
+        if (ask.DeployCluster && Machines.Clusters is null)
+            errors = [.. errors, new HandsOnFieldError("deployCluster", "deploying a cluster on a reservation is not offered by this farm (no cluster bring-up here); ask without it")];
+        else if (ask.DeployCluster && errors.Count == 0 && Machines.Clusters!.Choose(profile, ask.LikeCell) is null)
+            errors = [.. errors, new HandsOnFieldError("deployCluster", "no plan here says how to deploy a cluster (deployer, Kubernetes version); ask without it")];
         if (errors.Count > 0) return (null, errors);
         var now = Time.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString("N");
@@ -80,7 +83,7 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         var r = new HandsOnReservation
         {
             Id = id, Owner = owner, Reason = ask.Reason!, Profile = profile, Count = count, LikeCell = ask.LikeCell, Build = build,
-            Duration = duration, CreatedAt = now, RequestId = HandsOnReservation.RequestIdOf(id),
+            Duration = duration, CreatedAt = now, RequestId = HandsOnReservation.RequestIdOf(id), DeployCluster = ask.DeployCluster,
             PreferredMachines = preferred, SameMachines = noPreference is null ? null : false, SameMachinesReason = noPreference,
         };
         await Stores.Reservations.SaveHandsOnAsync(r, $"asked by {owner}: {count}× {profile} for {duration}, build {build ?? "default"}: {r.Reason}", ct);
@@ -135,6 +138,31 @@ public sealed class HandsOnReservations : IHostedService, IMachineHolders, ICell
         if (r.State != HandsOnState.Queued) return null;
         var status = (await _service.QueueStatusAsync(ct)).FirstOrDefault(s => s.RequestId == r.RequestId);
         return status is null ? null : new HandsOnQueueStatus(status.Position, status.BlockingReason, status.Eta);
+    }
+
+    /// <summary>Each machine's role in a <c>deployCluster</c> reservation's cluster; null without a cluster or before machines are granted.</summary>
+    public IReadOnlyDictionary<string, string>? ClusterRoles(HandsOnReservation r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (!r.DeployCluster || r.Machines.Count == 0) return null;
+        var roles = HandsOnTopology.Roles(r.Machines.Count, Machines.Clusters?.Choose(r.Profile, r.LikeCell)?.Topology);
+        return r.Machines.Select((m, i) => (Machine: m, Role: roles[i])).ToDictionary(x => x.Machine, x => x.Role, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The kubeconfig file of reservation <paramref name="id"/>'s cluster, for its holder or an operator: 404 naming the id,
+    /// 403 for anyone else, 409 while not Ready or when it asked for no cluster.
+    /// </summary>
+    public async Task<(string? Path, HandsOnOutcome? Refusal)> KubeconfigAsync(string id, string who, bool operatorOrAbove, CancellationToken ct)
+    {
+        if (await GetAsync(id, ct) is not { } r) return (null, HandsOnOutcome.NotFound(id));
+        if (r.Owner != who && !operatorOrAbove) return (null, new HandsOnOutcome(null, 403, null, $"reservation {id}'s kubeconfig is for its holder ({r.Owner}) or an operator"));
+        if (!r.DeployCluster) return (null, HandsOnOutcome.Conflict($"reservation {id} asked for no cluster (deployCluster was not set)"));
+        if (r.State != HandsOnState.Ready) return (null, HandsOnOutcome.Conflict($"reservation {id} is {r.State}; its cluster's kubeconfig is handed over while it is Ready"));
+        var path = Machines.Clusters is { } clusters && clusters.IsLive(id) ? clusters.KubeconfigPath(id) : null;
+        return path is not null && File.Exists(path)
+            ? (path, null)
+            : (null, HandsOnOutcome.Conflict($"reservation {id}'s cluster is not on this instance (deployed before a restart, or by another instance)"));
     }
 
     /// <summary>Adds time to a Ready reservation; past the policy's cap only for an admin.</summary>

@@ -79,6 +79,8 @@ public interface IMachineProvisioner
 public sealed record ClusterHandle(IClusterApi Api, IReadOnlyDictionary<string, string> Versions, string? KubeconfigPath) : IAsyncDisposable
 {
     public Func<ValueTask>? OnDispose { get; init; }
+    /// <summary>Stops the cluster for good (what the deployer started off the machines); a cell's pipeline leaves it to the lab's end, a hands-on reservation calls it at release.</summary>
+    public Func<CancellationToken, Task>? Teardown { get; init; }
     public ValueTask DisposeAsync() => OnDispose?.Invoke() ?? ValueTask.CompletedTask;
 }
 

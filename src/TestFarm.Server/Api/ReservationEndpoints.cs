@@ -19,7 +19,9 @@ public static class ReservationEndpoints
     public static void MapReservationEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapPost("/reservations", CreateAsync).RequireRole(ApiRole.Operator).WithName("CreateReservation")
-            .WithSummary("Reserve machines for a person: {\"profile\",\"count\",\"duration\",\"reason\"} or {\"likeCell\": \"<runId>/<cellId>\",\"reason\"}, optional \"build\"")
+            .WithSummary("Reserve machines for a person: {\"profile\",\"count\",\"duration\",\"reason\"} or {\"likeCell\": \"<runId>/<cellId>\",\"reason\"}, optional \"build\"; "
+                + "optional \"deployCluster\": true deploys a cluster on the machines once reimaged (Ready only when every node answers; the first machine "
+                + "control-plane and the rest workers, or the liked cell's topology), its kubeconfig at GET /reservations/{id}/kubeconfig, torn down at release")
             .Accepts<HandsOnAsk>("application/json").Produces<ReservationView>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/reservations", ListAsync).RequireRole(ApiRole.Viewer).WithName("ListReservations")
@@ -30,6 +32,11 @@ public static class ReservationEndpoints
         api.MapGet("/reservations/{id}/transcripts/{session}", ReadTranscriptAsync).RequireRole(ApiRole.Viewer).WithName("ReadReservationTranscript")
             .WithSummary("One console session's transcript held during the reservation, as text; for its holder or an operator")
             .Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/reservations/{id}/kubeconfig", KubeconfigAsync).RequireRole(ApiRole.Viewer).WithName("ReservationKubeconfig")
+            .WithSummary("The kubeconfig of a Ready reservation's cluster (asked with \"deployCluster\": true), as a file, for its holder or an operator; "
+                + "409 while not Ready or without a cluster")
+            .Produces<string>(StatusCodes.Status200OK, "application/yaml").ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/reservations/{id}/extend", ExtendAsync).RequireRole(ApiRole.Operator).WithName("ExtendReservation")
             .WithSummary("Add time to a Ready reservation: {\"duration\": \"00:30:00\"}; past the policy's cap needs an admin")
             .Accepts<ExtendBody>("application/json").Produces<ReservationView>()
@@ -73,6 +80,18 @@ public static class ReservationEndpoints
     private static Task<IResult> ReadTranscriptAsync(string id, string session, HttpContext http, CancellationToken ct) =>
         Consoles.ReservationTranscripts.ReadAsync(id, session, http, http.RequestServices.GetRequiredService<Core.Machines.IEventLog>(),
             http.RequestServices.GetRequiredService<Hosting.FarmServerOptions>(), Service(http), ct);
+
+    private static async Task<IResult> KubeconfigAsync(string id, HttpContext http, CancellationToken ct)
+    {
+        if (Service(http) is not { } service) return Problems.NotFound(http, $"no reservation {Problems.Quote(id)}");
+        var token = Token(http);
+        var (path, refusal) = await service.KubeconfigAsync(id, token.Name, token.Role >= ApiRole.Operator, ct);
+        if (refusal is not null)
+            return refusal.Status == StatusCodes.Status404NotFound ? Problems.NotFound(http, refusal.Message)
+                : Problems.Of(http, refusal.Status, refusal.Status == StatusCodes.Status403Forbidden ? "Forbidden" : "Conflict", refusal.Message);
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.File(await File.ReadAllBytesAsync(path!, ct), "application/yaml", $"kubeconfig-{id}");
+    }
 
     private static async Task<IResult> ExtendAsync(string id, HttpContext http, CancellationToken ct)
     {

@@ -22,6 +22,15 @@ public sealed record ReservationView(string Id, string State, string Owner, stri
     /// <summary>Why <see cref="SameMachines"/>: which of the cell's machines were busy or not healthy.</summary>
     public string? SameMachinesReason { get; init; }
 
+    /// <summary>Whether a cluster is deployed on the machines (<c>"deployCluster": true</c>); its kubeconfig is at <see cref="Kubeconfig"/>.</summary>
+    public bool DeployCluster { get; init; }
+
+    /// <summary>With <see cref="DeployCluster"/>: where the holder or an operator fetches the kubeconfig once Ready.</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>With <see cref="DeployCluster"/> and machines granted: each machine's role in the cluster (first control-plane, rest workers, or the liked cell's).</summary>
+    public IReadOnlyDictionary<string, string>? ClusterRoles { get; init; }
+
     /// <summary>The console sessions held during the reservation (<c>GET /api/v1/reservations/{id}</c> only; null in lists).</summary>
     public IReadOnlyList<Consoles.TranscriptView>? Transcripts { get; init; }
 }
@@ -42,6 +51,8 @@ internal static class ReservationViews
             queue is null ? null : new ReservationQueueView(queue.Position, queue.Blocking, queue.Eta), r.EndedAt, r.EndReason, $"/api/v1/reservations/{r.Id}")
         {
             SameMachines = r.SameMachines, SameMachinesReason = r.SameMachinesReason,
+            DeployCluster = r.DeployCluster, Kubeconfig = r.DeployCluster ? $"/api/v1/reservations/{r.Id}/kubeconfig" : null,
+            ClusterRoles = service.ClusterRoles(r),
         };
     }
 }

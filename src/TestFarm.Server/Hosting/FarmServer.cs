@@ -91,7 +91,7 @@ public static class FarmServer
         services.AddSingleton<FarmMetrics>();
         if (backend is not null)
         {
-            services.AddHandsOnReservations(options.HandsOn, backend);
+            services.AddHandsOnReservations(options.HandsOn, backend, [.. options.Configuration.Plans.Select(p => p.Value)], Path.Combine(options.DataDirectory!, "reservations"));
             services.AddSingleton<ICellExecutor, BackendCellExecutor>();
         }
         services.AddSingleton<Core.Runs.IRunWorkStore>(store);

@@ -27,9 +27,24 @@ internal sealed class HandsOnFarm : IAsyncDisposable
     public StoreCellReservations Cells { get; private set; } = null!;
     public HandsOnReservations HandsOn { get; private set; } = null!;
 
-    public static async Task<HandsOnFarm> StartAsync(int machines)
+    /// <summary>Deploys reservations' clusters (the one plan "lab", deployer "lab") when started with a bring-up.</summary>
+    public HandsOnClusters? Clusters { get; private set; }
+
+    public string ClusterRoot => _dir.File("reservations");
+
+    public static async Task<HandsOnFarm> StartAsync(int machines, Orchestration.Pipeline.IClusterBringUp? bringUp = null)
     {
         var farm = new HandsOnFarm(new TempDirectory(), machines, new FakeTimeProvider(FakeTimeProviderExtensions.Start));
+        if (bringUp is not null)
+        {
+            var plan = new Core.Plans.Plan
+            {
+                Name = "lab", Trigger = new Core.Plans.PlanTrigger { Kind = Core.Plans.TriggerKind.Manual },
+                Matrix = new Core.Plans.PlanMatrix(),
+                Cluster = new Core.Plans.ClusterSpec { Deployer = "lab", KubernetesVersion = "1.32.3" },
+            };
+            farm.Clusters = new HandsOnClusters(bringUp, [plan], Profiles.Values, farm.ClusterRoot);
+        }
         await farm.OpenAsync();
         return farm;
     }
@@ -43,7 +58,7 @@ internal sealed class HandsOnFarm : IAsyncDisposable
         Cells = new StoreCellReservations(service, new ReservationStores(Store, Store, Store), pool, Profiles,
             new ReservationSettings { Holder = "farm-a", LeaseTtl = TimeSpan.FromMinutes(2) }, Time, (_, _) => Task.FromResult(false));
         HandsOn = new HandsOnReservations(new HandsOnStores(Store, Store, Store, Store, Store), Cells, service,
-            new HandsOnMachines(pool, Profiles, "build-1", Provisioner), new HandsOnOptions(), Time);
+            new HandsOnMachines(pool, Profiles, "build-1", Provisioner) { Clusters = Clusters }, new HandsOnOptions(), Time);
         await Cells.StartAsync(CancellationToken.None);
         await HandsOn.StartAsync(CancellationToken.None);
     }

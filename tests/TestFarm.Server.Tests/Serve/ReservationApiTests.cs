@@ -162,7 +162,6 @@ public sealed class ReservationApiTests
             (new { likeCell = "run-nope/cell", reason = "r" }, "likeCell", "no cell 'run-nope/cell'"),
             (new { likeCell = "nocell", reason = "r" }, "likeCell", "'<runId>/<cellId>'"),
             (new { reason = "r" }, "profile", "profile is required"),
-            (new { profile = "epyc-9354-e810", count = 1, reason = "r", deployCluster = true }, "deployCluster", "not offered"),
         };
         foreach (var (body, field, says) in cases)
         {

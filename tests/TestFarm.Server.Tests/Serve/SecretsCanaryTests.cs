@@ -17,11 +17,13 @@ namespace TestFarm.Server.Tests.Serve;
 
 /// <summary>
 /// Every secret the farm handles carries a canary (API tokens, the webhook secret, the GitHub token, the GitHub App's
-/// private key, the lab BMCs' password, the lab cluster's kubeconfig credentials); after a lab run and a signed webhook, no log line, file in the
-/// data folder, API answer, dashboard page or database file holds one. The cell's kubeconfig artifact is the one place a
-/// cluster credential is on purpose: served as a file to token holders, never inline in a page, answer or log.
+/// private key, the lab BMCs' password, the lab cluster's kubeconfig credentials, a hands-on reservation's cluster
+/// credentials); after a lab run and a signed webhook, no log line, file in the data folder, API answer, dashboard page or
+/// database file holds one. The cell's kubeconfig artifact and the reservation's kept kubeconfig are the places a cluster
+/// credential is on purpose: served as a file (the reservation's to its holder or an operator only), never inline in a
+/// page, answer or log.
 /// </summary>
-[CancelAfter(180_000), NonParallelizable]
+[CancelAfter(240_000), NonParallelizable]
 public sealed class SecretsCanaryTests
 {
     private static readonly string Tag = "CANARY" + Guid.NewGuid().ToString("N")[..12];
@@ -84,12 +86,27 @@ public sealed class SecretsCanaryTests
 
         // The lab cluster's credentials: whatever the kubeconfig artifact carries as a secret.
         var kubeconfig = Path.Combine(new TestFarm.Reporting.RunFolders(Path.Combine(fixture.Root, "data")).Run(runId), "cells", cellId.Replace('/', '_'), "kubeconfig");
-        var clusterSecrets = File.ReadAllLines(kubeconfig).Select(l => l.Trim())
+        static List<string> Credentials(string kubeconfigText) => kubeconfigText.Split('\n').Select(l => l.Trim())
             .Where(l => l.StartsWith("token:", StringComparison.Ordinal) || l.StartsWith("client-key-data:", StringComparison.Ordinal) || l.StartsWith("password:", StringComparison.Ordinal))
             .Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim().Trim('"')).Where(v => v.Length >= 8).ToList();
+        var clusterSecrets = Credentials(File.ReadAllText(kubeconfig));
         Assert.That(clusterSecrets, Is.Not.Empty, "the lab kubeconfig carries a credential: " + File.ReadAllText(kubeconfig)[..Math.Min(400, File.ReadAllText(kubeconfig).Length)]);
         Assert.That(appKeyLines, Has.Count.GreaterThan(10), "the App key's body is scanned line by line");
-        var canaries = new[] { viewer, op, admin, hook, gitHub, bmcPassword }.Concat(clusterSecrets).Concat(appKeyLines).ToList();
+
+        // A hands-on reservation with a cluster: its kubeconfig's credentials are canaries too (handed over only by its endpoint).
+        var (asked, reservation, askedText, _) = await api.SendAsync(HttpMethod.Post, "/api/v1/reservations", op,
+            new { profile = "epyc-9354-e810", count = 1, reason = "canary cluster", deployCluster = true });
+        Assert.That(asked, Is.EqualTo(HttpStatusCode.Created), askedText);
+        var reservationId = reservation!["id"]!.GetValue<string>();
+        var ready = await api.WaitUntilAsync($"/api/v1/reservations/{reservationId}", r => r["state"]!.GetValue<string>() is "Ready" or "Ended", TimeSpan.FromSeconds(60), ct, viewer);
+        Assert.That(ready["state"]!.GetValue<string>(), Is.EqualTo("Ready"), ready.ToJsonString());
+        var (handed, _, reservationKube, _) = await api.SendAsync(HttpMethod.Get, $"/api/v1/reservations/{reservationId}/kubeconfig", op);
+        Assert.That(handed, Is.EqualTo(HttpStatusCode.OK), reservationKube[..Math.Min(300, reservationKube.Length)]);
+        var reservationSecrets = Credentials(reservationKube);
+        Assert.That(reservationSecrets, Is.Not.Empty, "the reservation's kubeconfig carries a credential");
+        var reservationKubeconfig = Path.Combine(fixture.Root, "data", "reservations", reservationId, "kubeconfig");
+        Assert.That(File.Exists(reservationKubeconfig), Is.True, reservationKubeconfig);
+        var canaries = new[] { viewer, op, admin, hook, gitHub, bmcPassword }.Concat(clusterSecrets).Concat(reservationSecrets).Concat(appKeyLines).ToList();
 
         var hits = new List<string>();
         void Scan(string where, string content)
@@ -108,7 +125,8 @@ public sealed class SecretsCanaryTests
             if (path.EndsWith("/console/stream", StringComparison.Ordinal) || path.StartsWith("/api/v1/reservations/", StringComparison.Ordinal)) continue;
             urls.Add(path.Replace("{id}", path.StartsWith("/api/v1/machines", StringComparison.Ordinal) ? machine : runId, StringComparison.Ordinal).Replace("{name}", "report.html", StringComparison.Ordinal));
         }
-        urls.AddRange(["/api/v1/leases?all=true", "/", "/runs", "/queue", "/reservations", $"/machines/{machine}", $"/runs/{runId}", $"/runs/{runId}/cells/{cellId}"]);
+        urls.AddRange(["/api/v1/leases?all=true", "/api/v1/reservations", $"/api/v1/reservations/{reservationId}", $"/reservations/{reservationId}",
+            "/", "/runs", "/queue", "/reservations", $"/machines/{machine}", $"/runs/{runId}", $"/runs/{runId}/cells/{cellId}"]);
         foreach (var url in urls)
         {
             var (got, _, page, _) = await api.SendAsync(HttpMethod.Get, url, admin);
@@ -118,7 +136,7 @@ public sealed class SecretsCanaryTests
         Assert.That(urls, Has.Count.GreaterThan(15), "the walk reaches the API and the pages");
 
         // Files: every report and artifact under the data folder but the kubeconfig served on purpose; the database files.
-        var files = Directory.EnumerateFiles(Path.Combine(fixture.Root, "data"), "*", SearchOption.AllDirectories).Where(f => f != kubeconfig)
+        var files = Directory.EnumerateFiles(Path.Combine(fixture.Root, "data"), "*", SearchOption.AllDirectories).Where(f => f != kubeconfig && f != reservationKubeconfig)
             .Concat(Directory.EnumerateFiles(fixture.Root, "farm*")).ToList();
         Assert.That(files.Any(f => f.EndsWith("junit.xml", StringComparison.Ordinal)) && files.Contains(db), Is.True, string.Join(", ", files.Take(20)));
         foreach (var file in files) Scan(file, Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file, ct)));

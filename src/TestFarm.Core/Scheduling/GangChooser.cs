@@ -40,12 +40,13 @@ public sealed class GangChooser(IReadOnlyDictionary<string, HardwareProfile> pro
     /// <summary>
     /// True when every available machine of the request's (known) profile fits every role and the spares: a fixed
     /// profile and every role selector empty, under the built-in matcher (another matcher may read an empty selector
-    /// its own way). <see cref="Choose"/> then takes the candidates in order, which <see cref="InOrder"/> does directly.
+    /// its own way), and no preferred machines (those are moved to the front first). <see cref="Choose"/> then takes the
+    /// candidates in order, which <see cref="InOrder"/> does directly.
     /// </summary>
     public bool TakesInOrder(ReservationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _matcher is SimpleMachineMatcher && request.Profile is { } p && profiles.ContainsKey(p)
+        return _matcher is SimpleMachineMatcher && request.Profile is { } p && profiles.ContainsKey(p) && request.PreferredMachines is not { Count: > 0 }
             && request.Topology.Roles.Count > 0 && request.Topology.Roles.All(r => r.Selector.Match.Count == 0);
     }
 

@@ -39,6 +39,33 @@ public sealed class CrashBenchDatabaseTests
     }
 
     [Test]
+    public async Task A_kept_folder_given_as_out_is_refused_in_one_line_and_never_reused()
+    {
+        var dll = Requirements.CliDll();
+        var root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(dll)!, "..", "..", "..", "..", ".."));
+        var kept = Directory.CreateTempSubdirectory("crash-out-");
+        try
+        {
+            File.WriteAllText(Path.Combine(kept.FullName, "earlier-trial.txt"), "kept from an earlier campaign");
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { dll, "bench", "crash", "--db", "sqlite", "--trials", "1", "--root", root, "--out", kept.FullName }) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            var error = (await stderr).Trim();
+
+            Assert.That(p.ExitCode, Is.EqualTo(ExitCodes.Usage), await stdout + error);
+            Assert.That(error, Is.EqualTo($"bench crash: --out {kept.FullName} is not empty (a campaign keeps each trial's farm there)"));
+            Assert.That(Directory.EnumerateFileSystemEntries(kept.FullName).Select(Path.GetFileName), Is.EquivalentTo(new[] { "earlier-trial.txt" }));
+        }
+        finally
+        {
+            kept.Delete(recursive: true);
+        }
+    }
+
+    [Test]
     public void A_database_lost_in_a_trial_is_described_by_its_place_and_operation_bounded()
     {
         var lost = new StoreException("postgres 127.0.0.1:5432/farm schema crash_1_1", "list leases", "connection reset\n" + new string('x', 5000),

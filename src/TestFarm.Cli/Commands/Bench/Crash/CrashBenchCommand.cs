@@ -45,6 +45,7 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
             : db == "postgres" && string.IsNullOrWhiteSpace(admin) ? "--db postgres needs TESTFARM_POSTGRES (a connection string)"
             : window < 1 || recoveryLimit < 30 ? "--kill-window must be at least 1 and --recovery-limit at least 30"
             : !File.Exists(System.IO.Path.Combine(checkout, "hardware-profiles", profile + ".yaml")) ? $"--root {checkout} has no hardware-profiles/{profile}.yaml"
+            : output is not null && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() ? $"--out {output} is not empty (a campaign keeps each trial's farm there)"
             : null;
         if (usage is not null)
         {
@@ -69,7 +70,8 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
         if (db == "postgres") await CrashDatabase.ProbeAsync(admin!, ct).ConfigureAwait(false);
         var seed = seedOption ?? (int)(time.GetUtcNow().ToUnixTimeMilliseconds() & int.MaxValue);
         var random = new Random(seed);
-        var folder = output ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "testfarm-crash-" + seed.ToString(CultureInfo.InvariantCulture));
+        // A fresh folder per campaign: a kept folder of an earlier campaign with the same seed is never reused.
+        var folder = output ?? Directory.CreateTempSubdirectory("testfarm-crash-" + seed.ToString(CultureInfo.InvariantCulture) + "-").FullName;
         Console.WriteLine($"bench crash: {trials} trial(s) on {db}{(db == "postgres" ? " (two instances)" : "")}{(github ? " with GitHub" : "")}, seed {seed}, kill in the first {window} s, farms in {folder}");
         var results = new List<CrashTrialResult>();
         for (var trial = 1; trial <= trials; trial++)

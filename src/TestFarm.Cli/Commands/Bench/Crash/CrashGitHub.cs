@@ -65,24 +65,24 @@ internal sealed class CrashGitHub : IAsyncDisposable
         JsonNode? body = null;
         try { body = text.Length is > 0 and <= MaxBody ? JsonNode.Parse(text) : null; }
         catch (System.Text.Json.JsonException) { /* answered 422 below */ }
-        var (status, answer) = Route(http.Request.Method, http.Request.Path.Value ?? "", body);
+        var (status, answer) = Route(http.Request.Method, http.Request.Path.Value ?? "", http.Request.Query["check_name"].ToString(), body);
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
         await http.Response.WriteAsync(answer?.ToJsonString() ?? "{\"message\":\"Not Found\"}", http.RequestAborted).ConfigureAwait(false);
     }
 
-    private (int Status, JsonNode? Answer) Route(string method, string path, JsonNode? body)
+    private (int Status, JsonNode? Answer) Route(string method, string path, string checkName, JsonNode? body)
     {
         var p = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         lock (_gate)
         {
-            var (status, answer) = p.Length < 4 || p[0] != "repos" ? (404, null) : Answer(method, p[3..], body);
+            var (status, answer) = p.Length < 4 || p[0] != "repos" ? (404, null) : Answer(method, p[3..], checkName, body);
             _calls.Add(new CrashGitHubCall(method, path, status, body?.DeepClone()));
             return (status, answer);
         }
     }
 
-    private (int, JsonNode?) Answer(string method, string[] p, JsonNode? body)
+    private (int, JsonNode?) Answer(string method, string[] p, string checkName, JsonNode? body)
     {
         if (body is null && method is "POST" or "PATCH") return (422, new JsonObject { ["message"] = "a JSON body is required" });
         switch (method, p)
@@ -96,6 +96,21 @@ internal sealed class CrashGitHub : IAsyncDisposable
             case ("PATCH", ["check-runs", var idText]) when long.TryParse(idText, CultureInfo.InvariantCulture, out var id) && _checkRuns.TryGetValue(id, out var run):
                 foreach (var (k, v) in body!.AsObject()) run[k] = v?.DeepClone();
                 return (200, new JsonObject { ["id"] = id, ["status"] = run["status"]?.DeepClone(), ["conclusion"] = run["conclusion"]?.DeepClone() });
+            case ("GET", ["commits", var sha, "check-runs"]):
+            {
+                // The farm looks for its own check run before creating one (a resent report must not open a second).
+                var runs = _checkRuns.Where(c => c.Value["head_sha"]?.GetValue<string>() == sha
+                    && (checkName.Length == 0 || c.Value["name"]?.GetValue<string>() == checkName)).OrderBy(c => c.Key).ToList();
+                return (200, new JsonObject
+                {
+                    ["total_count"] = runs.Count,
+                    ["check_runs"] = new JsonArray([.. runs.Select(c => (JsonNode)new JsonObject
+                    {
+                        ["id"] = c.Key, ["head_sha"] = sha, ["name"] = c.Value["name"]?.DeepClone(), ["external_id"] = c.Value["external_id"]?.DeepClone(),
+                        ["status"] = c.Value["status"]?.DeepClone() ?? "queued", ["conclusion"] = c.Value["conclusion"]?.DeepClone(),
+                    })]),
+                });
+            }
             case ("POST", ["statuses", _]):
                 return (201, new JsonObject { ["id"] = ++_nextId, ["state"] = body!["state"]?.DeepClone() });
             case ("GET", ["issues", var n, "comments"]) when int.TryParse(n, CultureInfo.InvariantCulture, out var issue):

@@ -26,18 +26,6 @@ namespace TestFarm.Dashboard.Tests;
 [CancelAfter(600_000), NonParallelizable]
 public sealed partial class HandsOnBrowserFlowTests
 {
-    private const string FailingSuite = """
-        name: ceph-never-errs
-        description: Fails on purpose; accepts only HEALTH_ERR from the lab's healthy Ceph.
-        steps:
-          - kind: probe
-            name: ceph-err
-            deadline: 3s
-            probeInterval: 1s
-            probes:
-              - { type: ceph-health, name: ceph-health-err, accept: [HEALTH_ERR] }
-        """;
-
     [Test]
     public async Task Failed_qemu_cell_reserve_like_this_ready_uname_in_the_console_release_then_cleaning_to_available(CancellationToken ct)
     {
@@ -48,19 +36,9 @@ public sealed partial class HandsOnBrowserFlowTests
         await using var __ = browser;
         using var root = new TempDirectory("tf-hands-on-browser");
         var config = WriteCheckout(root.Path);
-        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
-        TestFarm.Server.Runs.FarmBackendHost lab;
-        try
-        {
-            lab = await LabFarm.StartAsync(new LabFarmOptions { Root = Fixtures.RepositoryRoot, OutDirectory = Path.Combine(root.Path, "data"), SparesPerProfile = 0, QemuMachines = 1 },
-                [.. config.Plans.Select(p => p.Value)], config.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal),
-                TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
-        }
-        finally { Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null); }
+        var (lab, started) = await ServeFixture.StartQemuLabAsync(config, root.Path, "hands-on-browser", qemuMachines: 1, ct);
         await using var owned = lab;
-        var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(root.Path, "farm.db") };
-        await using var app = await FarmServer.BuildAsync(ServeFixture.Options(config, storage, "hands-on-browser"), lab, logging: b => b.SetMinimumLevel(LogLevel.Warning), ct: ct);
-        await app.StartAsync(ct);
+        await using var app = started;
         using var api = new ApiClient(new Uri(FarmServer.BoundAddress(app)), app);
         var server = new Uri(FarmServer.BoundAddress(app));
         const string qemu = "qemu-01";
@@ -140,7 +118,7 @@ public sealed partial class HandsOnBrowserFlowTests
         Directory.CreateDirectory(Path.Combine(root, "scenarios", "plans"));
         Directory.CreateDirectory(Path.Combine(root, "scenarios", "suites"));
         File.Copy(Fixtures.Repo("hardware-profiles", "lab-qemu-amd64.yaml"), Path.Combine(root, "hardware-profiles", "lab-qemu-amd64.yaml"));
-        File.WriteAllText(Path.Combine(root, "scenarios", "suites", "ceph-never-errs.yaml"), FailingSuite);
+        File.WriteAllText(Path.Combine(root, "scenarios", "suites", "ceph-never-errs.yaml"), LabPlans.FailingSuite);
         File.WriteAllText(Path.Combine(root, "scenarios", "plans", "lab-fail.yaml"), LabPlans.Smoke("{ kind: manual }", "lab-qemu-amd64")
             .Replace("name: lab-smoke", "name: lab-fail", StringComparison.Ordinal)
             .Replace("suites: [conformance-quick]", "suites: [ceph-never-errs]", StringComparison.Ordinal));

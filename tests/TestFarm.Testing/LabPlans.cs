@@ -27,4 +27,20 @@ public static class LabPlans
         suites: [conformance-quick]
         timeouts: { reimage: 5m, deploy: 5m, addons: 5m, suites: 5m, clean: 5m }
         """;
+
+    /// <summary>
+    /// <c>ceph-never-errs</c>: a suite that fails on purpose, for tests of what happens to a failed cell: it accepts only
+    /// HEALTH_ERR from the lab's healthy Ceph.
+    /// </summary>
+    public const string FailingSuite = """
+        name: ceph-never-errs
+        description: Fails on purpose; accepts only HEALTH_ERR from the lab's healthy Ceph.
+        steps:
+          - kind: probe
+            name: ceph-err
+            deadline: 3s
+            probeInterval: 1s
+            probes:
+              - { type: ceph-health, name: ceph-health-err, accept: [HEALTH_ERR] }
+        """;
 }

@@ -33,19 +33,9 @@ public sealed partial class ConsoleQemuTests
         if (!File.Exists(Fixtures.Repo(".tools", "kernel", "vmlinuz"))) Assert.Fail("no lab kernel in .tools/kernel: run scripts/install-deps.sh");
         using var root = new TempDirectory("tf-console-qemu");
         var config = WriteCheckout(root.Path);
-        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
-        Runs.FarmBackendHost lab;
-        try
-        {
-            lab = await LabFarm.StartAsync(new LabFarmOptions { Root = Fixtures.RepositoryRoot, OutDirectory = Path.Combine(root.Path, "data"), SparesPerProfile = 0, QemuMachines = 1 },
-                [.. config.Plans.Select(p => p.Value)], config.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal),
-                TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
-        }
-        finally { Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null); }
+        var (lab, started) = await ServeFixture.StartQemuLabAsync(config, root.Path, "console-qemu", qemuMachines: 1, ct);
         await using var owned = lab;
-        var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(root.Path, "farm.db") };
-        await using var app = await FarmServer.BuildAsync(ServeFixture.Options(config, storage, "console-qemu"), lab, logging: b => b.SetMinimumLevel(LogLevel.Warning), ct: ct);
-        await app.StartAsync(ct);
+        await using var app = started;
         using var api = new ApiClient(new Uri(FarmServer.BoundAddress(app)), app);
         const string machine = "qemu-01";
         var pool = lab.Pool.Machines.Single(m => m.Id == machine);

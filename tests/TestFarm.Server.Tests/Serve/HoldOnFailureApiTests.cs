@@ -16,18 +16,6 @@ namespace TestFarm.Server.Tests.Serve;
 [CancelAfter(180_000), NonParallelizable]
 public sealed class HoldOnFailureApiTests
 {
-    internal const string FailingSuite = """
-        name: ceph-never-errs
-        description: Fails on purpose; accepts only HEALTH_ERR from the lab's healthy Ceph.
-        steps:
-          - kind: probe
-            name: ceph-err
-            deadline: 3s
-            probeInterval: 1s
-            probes:
-              - { type: ceph-health, name: ceph-health-err, accept: [HEALTH_ERR] }
-        """;
-
     internal static string HoldPlan(string hold) => LabPlans.Smoke("{ kind: manual }", "epyc-9354-e810")
         .Replace("name: lab-smoke", "name: lab-hold", StringComparison.Ordinal)
         .Replace("suites: [conformance-quick]", "suites: [ceph-never-errs]", StringComparison.Ordinal) + "\n" + hold + "\n";
@@ -37,7 +25,7 @@ public sealed class HoldOnFailureApiTests
     [Test]
     public async Task A_failed_cell_is_held_ready_for_the_configured_person_on_its_machines_uncleaned_until_released(CancellationToken ct)
     {
-        await using var fixture = new ServeFixture([("ceph-never-errs", FailingSuite)], ("lab-hold", HoldPlan("hold_on_failure: 1h\nhold_for: oncall")));
+        await using var fixture = new ServeFixture([("ceph-never-errs", LabPlans.FailingSuite)], ("lab-hold", HoldPlan("hold_on_failure: 1h\nhold_for: oncall")));
         var backend = await fixture.LabAsync(ct);
         var db = Path.Combine(fixture.Root, "farm.db");
         using var api = await fixture.StartAsync(ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = db }, "serve-a"), backend, ct);

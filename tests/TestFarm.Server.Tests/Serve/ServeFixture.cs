@@ -13,6 +13,7 @@ using TestFarm.Server.Auth;
 using TestFarm.Server.Hosting;
 using TestFarm.Server.Runs;
 using TestFarm.Storage;
+using TestFarm.Storage.Database;
 using TestFarm.Testing;
 
 namespace TestFarm.Server.Tests.Serve;
@@ -91,6 +92,38 @@ public sealed class ServeFixture : IAsyncDisposable
             Environment.SetEnvironmentVariable("TESTFARM_SONOBUOY_RESULTS", null);
         }
         return _lab;
+    }
+
+    /// <summary>
+    /// The lab with <paramref name="qemuMachines"/> real QEMU machines (no spares) for <paramref name="config"/> and, over it,
+    /// serve on SQLite in <paramref name="root"/>, started. The caller disposes the app, then the lab.
+    /// </summary>
+    public static async Task<(FarmBackendHost Lab, WebApplication App)> StartQemuLabAsync(ConfigurationSet config, string root, string instance,
+        int qemuMachines, CancellationToken ct)
+    {
+        Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", Fixtures.Shared("manifests"));
+        FarmBackendHost lab;
+        try
+        {
+            lab = await LabFarm.StartAsync(new LabFarmOptions { Root = Fixtures.RepositoryRoot, OutDirectory = Path.Combine(root, "data"), SparesPerProfile = 0, QemuMachines = qemuMachines },
+                [.. config.Plans.Select(p => p.Value)], config.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal),
+                TimeProvider.System, LoggerFactory.Create(_ => { }), ct);
+        }
+        finally { Environment.SetEnvironmentVariable("TESTFARM_MANIFESTS", null); }
+        WebApplication? app = null;
+        try
+        {
+            var storage = new StorageOptions { Kind = StoreKind.Sqlite, SqlitePath = Path.Combine(root, "farm.db") };
+            app = await FarmServer.BuildAsync(Options(config, storage, instance), lab, logging: b => b.SetMinimumLevel(LogLevel.Warning), ct: ct);
+            await app.StartAsync(ct);
+            return (lab, app);
+        }
+        catch
+        {
+            if (app is not null) await app.DisposeAsync();
+            await lab.DisposeAsync();
+            throw;
+        }
     }
 
     public static FarmServerOptions Options(ConfigurationSet config, StorageOptions storage, string instance) => new()

@@ -28,9 +28,22 @@ internal static class ReservationTranscripts
 
     public static async Task<IReadOnlyList<TranscriptView>> ListAsync(HandsOnReservation r, IEventLog events, FarmServerOptions options, CancellationToken ct)
     {
+        var list = new List<TranscriptView>();
+        foreach (var (machine, session, who, via, started) in await SessionsAsync(r, events, ct))
+        {
+            var (bytes, last) = await MeasureAsync(ConsoleSessions.TranscriptFile(options, machine, session), ct);
+            list.Add(new TranscriptView(session, machine, who, via, started, last, bytes, $"/api/v1/reservations/{r.Id}/transcripts/{session}"));
+        }
+        return list;
+    }
+
+    /// <summary>The sessions opened on the reservation's machines under its lease while it was open, from the events alone (no file read).</summary>
+    private static async Task<IReadOnlyList<(string Machine, string Session, string Who, string Via, DateTimeOffset Started)>> SessionsAsync(
+        HandsOnReservation r, IEventLog events, CancellationToken ct)
+    {
         ArgumentNullException.ThrowIfNull(r);
         if (r.LeaseId is null) return [];
-        var list = new List<TranscriptView>();
+        var list = new List<(string Machine, string Session, string Who, string Via, DateTimeOffset Started)>();
         foreach (var machine in r.Machines.Distinct(StringComparer.Ordinal))
         {
             long after = 0;
@@ -41,8 +54,7 @@ internal static class ReservationTranscripts
                 {
                     if (e.Kind != ConsoleSessions.EventKind || e.LeaseId != r.LeaseId || e.At < r.CreatedAt || (r.EndedAt is { } end && e.At > end)) continue;
                     if (ConsoleSessions.ParseOpened(e.Reason) is not { } opened || !ConsoleSessions.IsSessionId(opened.Id)) continue;
-                    var (bytes, last) = await MeasureAsync(ConsoleSessions.TranscriptFile(options, machine, opened.Id), ct);
-                    list.Add(new TranscriptView(opened.Id, machine, opened.Who, opened.Via, e.At, last, bytes, $"/api/v1/reservations/{r.Id}/transcripts/{opened.Id}"));
+                    list.Add((machine, opened.Id, opened.Who, opened.Via, e.At));
                 }
                 if (batch.Count < 1000) break;
                 after = batch[^1].Seq;
@@ -60,8 +72,10 @@ internal static class ReservationTranscripts
         if (token.Role < ApiRole.Operator && token.Name != r.Owner)
             return Problems.Of(http, StatusCodes.Status403Forbidden, "Forbidden",
                 $"token '{token.Name}' has role {token.Role} and does not hold reservation {r.Id}; its transcripts are for the holder or an Operator");
-        var found = ConsoleSessions.IsSessionId(session) ? (await ListAsync(r, events, options, ct)).FirstOrDefault(t => t.Session == session) : null;
-        if (found is null) return Problems.NotFound(http, $"reservation {r.Id} has no console session {Problems.Quote(session)}");
+        var found = ConsoleSessions.IsSessionId(session)
+            ? (await SessionsAsync(r, events, ct)).FirstOrDefault(t => t.Session == session)
+            : default;
+        if (found.Session is null) return Problems.NotFound(http, $"reservation {r.Id} has no console session {Problems.Quote(session)}");
         var file = ConsoleSessions.TranscriptFile(options, found.Machine, found.Session);
         if (!File.Exists(file)) return Problems.NotFound(http, $"the transcript of console session {found.Session} is gone from the data folder");
         http.Response.Headers.CacheControl = "no-store";

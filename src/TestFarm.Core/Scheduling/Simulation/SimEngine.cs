@@ -6,6 +6,9 @@ namespace TestFarm.Core.Scheduling.Simulation;
 public sealed record SimOutcome(SimJob Job, DateTimeOffset Start, DateTimeOffset End)
 {
     public TimeSpan Wait => Start - Job.Request.SubmittedAt;
+
+    /// <summary>Every machine of the gang booted the build by kexec from its resident agent (no reimage POST).</summary>
+    public bool FastTracked { get; init; }
 }
 
 /// <summary>A placement policy for the simulator.</summary>
@@ -44,7 +47,9 @@ public sealed class FifoFirstFitPolicy(GangChooser chooser) : ISimPolicy
 
 /// <summary>
 /// Discrete-event simulation in virtual time: arrivals, completions and health-check failures are the only events.
-/// A failing machine is quarantined at once when free, or when its hold ends.
+/// A failing machine is quarantined at once when free, or when its hold ends. A cell holds its machines for its full-path
+/// duration, less the reimage POST when it is fast-tracked (<see cref="SimBootPaths"/>); the policy is told the estimate
+/// less that same POST for a fast-tracked hold, as the farm knows the path it granted.
 /// </summary>
 public static class SimEngine
 {
@@ -52,7 +57,8 @@ public static class SimEngine
     {
         var pending = new Queue<SimJob>(trace.Jobs);
         var queue = new Dictionary<string, SimJob>(StringComparer.Ordinal);
-        var running = new List<(SimJob Job, IReadOnlyList<string> Machines, DateTimeOffset Start, DateTimeOffset End)>();
+        var running = new List<(SimJob Job, IReadOnlyList<string> Machines, DateTimeOffset Start, DateTimeOffset End, bool Fast)>();
+        var paths = new SimBootPaths(trace);
         var busy = new HashSet<string>(StringComparer.Ordinal);
         var outcomes = new List<SimOutcome>();
         var failures = new Queue<(DateTimeOffset At, string Machine)>(trace.Failures.OrderBy(f => f.At));
@@ -66,12 +72,14 @@ public static class SimEngine
             {
                 running.Remove(done);
                 busy.ExceptWith(done.Machines);
-                outcomes.Add(new SimOutcome(done.Job, done.Start, done.End));
+                paths.Cleaned(done.Job, done.Machines);
+                outcomes.Add(new SimOutcome(done.Job, done.Start, done.End) { FastTracked = done.Fast });
             }
             foreach (var id in failing.Where(id => !busy.Contains(id)).ToList())
             {
                 failing.Remove(id);
                 quarantined.Add(id);
+                paths.Failed(id);
             }
             while (pending.Count > 0 && pending.Peek().Request.SubmittedAt <= now)
             {
@@ -86,7 +94,8 @@ public static class SimEngine
                         : quarantined.Contains(m.Id) ? m with { State = MachineState.Quarantined } : m).ToList(),
                     Queue = queue.Values.Select(j => j.Request).ToList(),
                     Running = running.Select(r => new RunningHold(r.Job.Request.Id, r.Job.Request.Repository, r.Machines,
-                        r.Start + (r.Job.Request.EstimatedDuration ?? r.Job.ActualDuration)) { Priority = r.Job.Request.Priority }).ToList(),
+                        r.Start + (r.Job.Request.EstimatedDuration ?? r.Job.ActualDuration) - (r.Fast ? trace.FastTrackSaving(r.Job) : TimeSpan.Zero))
+                        { Priority = r.Job.Request.Priority }).ToList(),
                     Now = now,
                 };
                 foreach (var (request, machines) in policy.Decide(input))
@@ -94,7 +103,8 @@ public static class SimEngine
                     var job = queue[request.Id];
                     queue.Remove(request.Id);
                     busy.UnionWith(machines);
-                    running.Add((job, machines, now, now + job.ActualDuration));
+                    var fast = paths.FastTracks(job, machines);
+                    running.Add((job, machines, now, now + trace.Duration(job, fast), fast));
                 }
             }
             var next = DateTimeOffset.MaxValue;

@@ -7,6 +7,9 @@ public sealed record WaitFloor(TimeSpan Floor, string? Profile, DateTimeOffset? 
 public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerBound, double Utilization, TimeSpan PrWaitP95, TimeSpan PrTurnaroundP95,
     TimeSpan NightlyWaitP95, TimeSpan ReleaseWaitMax, TimeSpan MaxWait, int Jobs)
 {
+    /// <summary>Cells whose whole gang was fast-tracked (no reimage POST), and how many of them could have been (trusted, profile allows).</summary>
+    public (int FastTracked, int Trusted) FastTrackedCells { get; init; }
+
     /// <summary>Share of nightly cells with a deadline that ended by it (1 when none has one).</summary>
     public double NightlyOnTime { get; init; } = 1;
 
@@ -27,6 +30,7 @@ public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerB
         {
             NightlyOnTime = OnTime(outcomes.Where(o => o.Job.Kind == "nightly"), out var late),
             NightlyLate = late,
+            FastTrackedCells = (outcomes.Count(o => o.FastTracked), outcomes.Count(o => trace.FastTrackSaving(o.Job) > TimeSpan.Zero)),
         };
     }
 
@@ -39,15 +43,16 @@ public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerB
 
     /// <summary>
     /// No schedule can finish before every job's arrival + its own duration, nor before each profile's total
-    /// machine-time divided by its machines (counted from that profile's first arrival).
+    /// machine-time divided by its machines (counted from that profile's first arrival). Durations are the shortest each
+    /// job may take (fast-tracked where it may be, <see cref="SimTrace.Shortest"/>).
     /// </summary>
     public static TimeSpan ComputeLowerBound(SimTrace trace)
     {
-        var lb = trace.Jobs.Max(j => j.Request.SubmittedAt + j.ActualDuration) - trace.Start;
+        var lb = trace.Jobs.Max(j => j.Request.SubmittedAt + trace.Shortest(j)) - trace.Start;
         foreach (var g in trace.Jobs.GroupBy(j => j.Request.Profile))
         {
             var machines = trace.Machines.Count(m => m.Profile == g.Key);
-            var work = g.Sum(j => j.ActualDuration.TotalHours * j.Request.MachineCount) / machines;
+            var work = g.Sum(j => trace.Shortest(j).TotalHours * j.Request.MachineCount) / machines;
             var first = g.Min(j => j.Request.SubmittedAt) - trace.Start;
             lb = TimeSpan.FromHours(Math.Max(lb.TotalHours, first.TotalHours + work));
         }
@@ -68,9 +73,9 @@ public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerB
         {
             var window = g.Key.Deadline!.Value - g.Key.SubmittedAt;
             var capacity = trace.Machines.Count(m => m.Profile == g.Key.Profile) * window.TotalHours;
-            foreach (var j in g.Where(j => j.ActualDuration <= window).OrderBy(j => j.ActualDuration.TotalHours * j.Request.MachineCount))
+            foreach (var j in g.Where(j => trace.Shortest(j) <= window).OrderBy(j => trace.Shortest(j).TotalHours * j.Request.MachineCount))
             {
-                capacity -= j.ActualDuration.TotalHours * j.Request.MachineCount;
+                capacity -= trace.Shortest(j).TotalHours * j.Request.MachineCount;
                 if (capacity < 0) break;
                 possible++;
             }
@@ -83,7 +88,8 @@ public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerB
     /// the cells a profile is asked for at one instant (a night's matrix) must all start within the wait, and in that
     /// window a machine starts at most 1 + wait / (shortest of those cells) of them — none before it is back from a
     /// request that, itself waiting no longer, must still be running then (a release qualification's long gang). Gang
-    /// shapes, failures and later arrivals only raise it. Searched in minutes up to a day.
+    /// shapes, failures and later arrivals only raise it. Durations are the shortest each request may take (fast-tracked
+    /// where it may be, <see cref="SimTrace.Shortest"/>). Searched in minutes up to a day.
     /// </summary>
     public static WaitFloor MaxWaitFloor(SimTrace trace)
     {
@@ -99,8 +105,9 @@ public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerB
             {
                 var at = batch.Key;
                 var starts = batch.Sum(j => j.Request.MachineCount);
-                var shortest = batch.Min(j => j.ActualDuration);
-                var earlier = jobs.Where(j => j.Request.SubmittedAt < at && j.Request.SubmittedAt + j.ActualDuration > at).ToList();
+                var shortest = batch.Min(trace.Shortest);
+                var earlier = jobs.Where(j => j.Request.SubmittedAt < at && j.Request.SubmittedAt + trace.Shortest(j) > at)
+                    .Select(j => (j.Request.SubmittedAt, End: j.Request.SubmittedAt + trace.Shortest(j), j.Request.MachineCount)).ToList();
                 for (var wait = floor; wait < TimeSpan.FromDays(1); wait += TimeSpan.FromMinutes(1))
                 {
                     if (Capacity(pool, at, wait, shortest, earlier) >= starts) break;
@@ -113,17 +120,18 @@ public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerB
     }
 
     /// <summary>Most cells that can start on <paramref name="pool"/> machines in [at, at + wait] (see <see cref="MaxWaitFloor"/>).</summary>
-    private static long Capacity(int pool, DateTimeOffset at, TimeSpan wait, TimeSpan shortest, List<SimJob> earlier)
+    private static long Capacity(int pool, DateTimeOffset at, TimeSpan wait, TimeSpan shortest,
+        List<(DateTimeOffset SubmittedAt, DateTimeOffset End, int MachineCount)> earlier)
     {
         long PerMachine(TimeSpan window) => window < TimeSpan.Zero ? 0 : 1 + (long)(window / shortest);
         var free = pool;
         long capacity = 0;
         // Started by at at the latest (it waits no longer than wait), so still running until its end.
-        foreach (var j in earlier.Where(j => j.Request.SubmittedAt + wait <= at).OrderByDescending(j => j.Request.SubmittedAt + j.ActualDuration))
+        foreach (var j in earlier.Where(j => j.SubmittedAt + wait <= at).OrderByDescending(j => j.End))
         {
-            var held = Math.Min(free, j.Request.MachineCount);
+            var held = Math.Min(free, j.MachineCount);
             free -= held;
-            capacity += held * PerMachine(at + wait - (j.Request.SubmittedAt + j.ActualDuration));
+            capacity += held * PerMachine(at + wait - j.End);
         }
         return capacity + free * PerMachine(wait);
     }

@@ -4,14 +4,42 @@ using TestFarm.Core.Plans;
 
 namespace TestFarm.Core.Scheduling.Simulation;
 
-/// <summary>One request of a simulated week: when it arrives, what it asks, how long it really holds.</summary>
-public sealed record SimJob(ReservationRequest Request, TimeSpan ActualDuration, string Kind);
+/// <summary>
+/// One request of a simulated week: when it arrives, what it asks, how long it really holds on the full path (every
+/// machine reimaged through a power cycle and its firmware POST, see <see cref="SimTrace.Duration"/>).
+/// </summary>
+public sealed record SimJob(ReservationRequest Request, TimeSpan ActualDuration, string Kind)
+{
+    /// <summary>The build comes from a trusted author (the farm's own nightly and release builds); untrusted builds always take the full path.</summary>
+    public bool Trusted { get; init; } = true;
+}
 
 /// <summary>A simulated farm and its load, generated from a seed.</summary>
 public sealed record SimTrace(IReadOnlyList<MachineRecord> Machines, IReadOnlyDictionary<string, HardwareProfile> Profiles, IReadOnlyList<SimJob> Jobs, DateTimeOffset Start)
 {
     /// <summary>Machines that fail a health check at the given time: quarantined then, or as soon as their hold ends.</summary>
     public IReadOnlyList<(DateTimeOffset At, string Machine)> Failures { get; init; } = [];
+
+    /// <summary>
+    /// The farm keeps a machine powered in its agent after a trusted cell's cleaning (<c>Provisioning:FastTrack</c>), so
+    /// the next trusted cell on it boots by kexec without the reimage's firmware POST. Off: every cell takes the full path.
+    /// </summary>
+    public bool FastTrack { get; init; }
+
+    /// <summary>
+    /// The reimage POST a cell of <paramref name="job"/> skips when every machine of its gang is fast-tracked: the profile's
+    /// <c>firmware.postSeconds</c>, or zero when fast track is off, the build untrusted or the profile forbids it
+    /// (<c>boot.fastTrack: false</c>). The cleaning's POST is paid either way.
+    /// </summary>
+    public TimeSpan FastTrackSaving(SimJob job) =>
+        FastTrack && job.Trusted && job.Request.Profile is { } p && Profiles.TryGetValue(p, out var profile) && profile.Boot.FastTrack
+            ? profile.Firmware.Post : TimeSpan.Zero;
+
+    /// <summary>How long <paramref name="job"/> holds its machines on the path it took: less by exactly the POST saved when fast-tracked.</summary>
+    public TimeSpan Duration(SimJob job, bool fastTracked) => fastTracked ? job.ActualDuration - FastTrackSaving(job) : job.ActualDuration;
+
+    /// <summary>The least <paramref name="job"/> can hold in any schedule (fast-tracked where it may be): what the floors count.</summary>
+    public TimeSpan Shortest(SimJob job) => job.ActualDuration - FastTrackSaving(job);
 }
 
 /// <summary>Shape of a simulated week beyond its size.</summary>
@@ -33,6 +61,12 @@ public sealed record SimLoad
     public double PrRate { get; init; } = 1;
 
     /// <summary>
+    /// The farm fast-tracks trusted cells onto machines a trusted cell's cleaning left in their agent (see
+    /// <see cref="SimTrace.FastTrack"/>). Default true; false charges every cell the full path.
+    /// </summary>
+    public bool FastTrack { get; init; } = true;
+
+    /// <summary>
     /// The heavier week: 2,000 machines and 30 profiles under the same load per machine as the default week (nightly
     /// matrix of 16 versions, pull requests at 10× the rate), 5 % of machines failing health checks mid-week.
     /// </summary>
@@ -44,7 +78,9 @@ public sealed record SimLoad
 /// triggered at <see cref="SimLoad.NightlyAt"/>, wanted by <see cref="SimLoad.NightlyDeadline"/>),
 /// pull-request matrices arriving in working hours with bursts (weekdays 9-18 h, double rate 10-11 and 14-15 h),
 /// and two release qualifications (every profile × 8 nodes). Durations per profile: reimage (costing two reboots at the
-/// profile's <c>firmware.postSeconds</c>) + deploy + test, actual = estimate × U(0.8, 1.25).
+/// profile's <c>firmware.postSeconds</c>) + deploy + test, actual = estimate × U(0.8, 1.25) on the full path; a
+/// fast-tracked cell skips the reimage's POST (<see cref="SimTrace.Duration"/>). Nightly and release builds are the farm's
+/// own (trusted); every pull request counts as untrusted (a fork's), the case that never fast-tracks.
 /// </summary>
 public static class SimTraceGenerator
 {
@@ -84,7 +120,7 @@ public static class SimTraceGenerator
                 EstimatedDuration = estimate, Deadline = deadline,
                 Topology = new Topology { Name = $"n{count}", Roles = [new TopologyRole { Name = "node", Count = count }] },
             };
-            jobs.Add(new SimJob(request, actual, kind));
+            jobs.Add(new SimJob(request, actual, kind) { Trusted = kind != "pr" });
         }
 
         for (var d = 0; d < days; d++)
@@ -125,7 +161,7 @@ public static class SimTraceGenerator
             .Select(m => (Monday.AddDays(2).AddMinutes(failing.Next(2 * 24 * 60)), m.Id)).OrderBy(f => f.Item1).ToList();
         return new SimTrace(pool, profileMap, jobs.OrderBy(j => j.Request.SubmittedAt).ThenBy(j => j.Request.Id, StringComparer.Ordinal).ToList(), Monday)
         {
-            Failures = failures,
+            Failures = failures, FastTrack = load.FastTrack,
         };
     }
 }

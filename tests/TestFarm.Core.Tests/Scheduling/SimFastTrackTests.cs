@@ -107,4 +107,18 @@ public sealed class SimFastTrackTests
         Assert.That(trace.Jobs.Where(j => j.Kind == "pr").All(j => trace.FastTrackSaving(j) == TimeSpan.Zero), Is.True);
         Assert.That(SimTraceGenerator.Generate(16, 2, 2, 1, new SimLoad { FastTrack = false }).FastTrack, Is.False);
     }
+
+    [Test]
+    public void On_the_evening_week_fast_track_lowers_the_max_wait_floor_by_minutes_and_the_release_runs_keep_it_over_four_hours()
+    {
+        var fast = SimTraceGenerator.Generate(200, 8, 7, 1);
+        var full = fast with { FastTrack = false };
+        var floor = SimReport.MaxWaitFloor(fast).Floor;
+        Assert.That(floor, Is.LessThan(SimReport.MaxWaitFloor(full).Floor));
+        Assert.That(floor, Is.GreaterThan(TimeSpan.FromHours(4)));
+        // The floor already lets each release run start at its arrival (its earliest return): no start time of theirs lowers
+        // it. Without them the nightly matrix alone fits in four hours.
+        var noRelease = fast with { Jobs = fast.Jobs.Where(j => j.Kind != "release").ToList() };
+        Assert.That(SimReport.MaxWaitFloor(noRelease).Floor, Is.LessThan(TimeSpan.FromHours(4)));
+    }
 }

@@ -25,19 +25,20 @@ public sealed class ScheduleBenchCommand : ICliCommand
         var heavy = new Option<bool>("--heavy") { Description = "The heavier week: 2,000 machines, 30 profiles, the same load per machine, 5% of machines failing health checks mid-week." };
         var headroom = new Option<double>("--headroom") { DefaultValueFactory = _ => new PolicyOptions().Headroom, Description = "Policy: off-peak headroom kept for pull requests." };
         var deadlineWeight = new Option<double>("--deadline-weight") { DefaultValueFactory = _ => new PolicyOptions().DeadlineWeight, Description = "Policy: score of a request at its deadline." };
+        var fullPath = new Option<bool>("--full-path") { Description = "Charge every cell the full reimage path (no fast track onto machines a trusted cell left in their agent)." };
         var worst = new Option<int>("--worst") { DefaultValueFactory = _ => 5, Description = "Longest waits of the farm policy to list (class, profile, size, times)." };
-        var command = new Command("schedule", "Simulate a week of load: farm policy vs FIFO first-fit.") { machines, profiles, days, seed, nightlyAt, deadline, failing, heavy, headroom, deadlineWeight, worst };
+        var command = new Command("schedule", "Simulate a week of load: farm policy vs FIFO first-fit.") { machines, profiles, days, seed, nightlyAt, deadline, failing, heavy, headroom, deadlineWeight, fullPath, worst };
         command.SetAction(parse =>
         {
             var isHeavy = parse.GetValue(heavy);
             return Run(isHeavy ? 2000 : parse.GetValue(machines), isHeavy ? 30 : parse.GetValue(profiles), parse.GetValue(days), parse.GetValue(seed),
-                parse.GetValue(nightlyAt)!, parse.GetValue(deadline)!, parse.GetValue(failing), isHeavy,
+                parse.GetValue(nightlyAt)!, parse.GetValue(deadline)!, parse.GetValue(failing), isHeavy, !parse.GetValue(fullPath),
                 new PolicyOptions { Headroom = parse.GetValue(headroom), DeadlineWeight = parse.GetValue(deadlineWeight) }, parse.GetValue(worst));
         });
         return command;
     }
 
-    private static int Run(int machines, int profiles, int days, int seed, string nightlyAt, string deadline, double failing, bool heavy, PolicyOptions policy, int worst)
+    private static int Run(int machines, int profiles, int days, int seed, string nightlyAt, string deadline, double failing, bool heavy, bool fastTrack, PolicyOptions policy, int worst)
     {
         if (worst is < 0 or > 1000)
         {
@@ -75,7 +76,7 @@ public sealed class ScheduleBenchCommand : ICliCommand
             Console.Error.WriteLine($"--failing must be between 0 and 0.5, was {failing.ToString(inv)}");
             return ExitCodes.Usage;
         }
-        var load = new SimLoad { NightlyAt = at.ToTimeSpan(), NightlyDeadline = due, FailingShare = failing };
+        var load = new SimLoad { NightlyAt = at.ToTimeSpan(), NightlyDeadline = due, FailingShare = failing, FastTrack = fastTrack };
         if (heavy) load = SimLoad.Heavy(load);
         var trace = SimTraceGenerator.Generate(machines, profiles, days, seed, load);
         var chooser = new GangChooser(trace.Profiles);
@@ -91,6 +92,8 @@ public sealed class ScheduleBenchCommand : ICliCommand
         }
         Console.WriteLine(string.Create(inv,
             $"nightly: on-time ceiling {SimReport.NightlyOnTimeCeiling(trace):F2} (any policy); late cells by night farm [{SimReport.LateByNight(farmOutcomes)}] ({farm.NightlyLate})"));
+        Console.WriteLine(string.Create(inv,
+            $"boot paths: {(trace.FastTrack ? "fast track on" : "full path only")}; farm fast-tracked {farm.FastTrackedCells.FastTracked} of {farm.FastTrackedCells.Eligible} eligible cells (trusted build, profile allows) ({FastTrackedByKind(farmOutcomes, trace)}), {PostSaved(farmOutcomes, trace):F1} machine-hours of POST saved"));
         PrintLongest(farmOutcomes, worst, trace);
         // With no pull request waiting under FIFO the ratio has no meaning: printed n/a, met only if the farm's is zero too.
         var prMet = farm.PrWaitP95 <= fifo.PrWaitP95 * 0.25;
@@ -101,6 +104,13 @@ public sealed class ScheduleBenchCommand : ICliCommand
         var met = ratio <= 1.10 && prMet && farm.MaxWait <= TimeSpan.FromHours(4) && farm.NightlyOnTime >= 1;
         return met ? ExitCodes.Success : ExitCodes.TargetMissed;
     }
+
+    private static string FastTrackedByKind(IReadOnlyList<SimOutcome> outcomes, SimTrace trace) => string.Join(", ", outcomes
+        .Where(o => trace.FastTrackSaving(o.Job) > TimeSpan.Zero).GroupBy(o => o.Job.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
+        .Select(g => $"{g.Key} {g.Count(o => o.FastTracked)}/{g.Count()}"));
+
+    private static double PostSaved(IReadOnlyList<SimOutcome> outcomes, SimTrace trace) =>
+        outcomes.Where(o => o.FastTracked).Sum(o => trace.FastTrackSaving(o.Job).TotalHours * o.Job.Request.MachineCount);
 
     /// <summary>
     /// The farm's longest waits, each with its class, profile, gang size and what else of that profile was still held when
@@ -118,7 +128,7 @@ public sealed class ScheduleBenchCommand : ICliCommand
                 .Select(g => $"{g.Key} {g.Sum(x => x.Job.Request.MachineCount)} until {g.Max(x => x.End):ddd HH:mm}"));
             var batch = outcomes.Where(x => x.Job.Request.Profile == r.Profile && x.Job.Request.SubmittedAt == r.SubmittedAt).ToList();
             Console.WriteLine(string.Create(inv,
-                $"longest wait: {r.Id} {o.Job.Kind} {r.Profile} {r.MachineCount} machines: arrived {r.SubmittedAt:ddd HH:mm} started {o.Start:ddd HH:mm} (waited {o.Wait.TotalHours:F2}h, holds {o.Job.ActualDuration.TotalHours:F2}h); {r.Profile} has {pool} machines, held at arrival: [{held}]; arrived with it: {batch.Count} cells, {batch.Sum(x => x.Job.Request.MachineCount * x.Job.ActualDuration.TotalHours):F0} machine-hours"));
+                $"longest wait: {r.Id} {o.Job.Kind} {r.Profile} {r.MachineCount} machines: arrived {r.SubmittedAt:ddd HH:mm} started {o.Start:ddd HH:mm} (waited {o.Wait.TotalHours:F2}h, holds {(o.End - o.Start).TotalHours:F2}h{(o.FastTracked ? " fast-tracked" : "")}); {r.Profile} has {pool} machines, held at arrival: [{held}]; arrived with it: {batch.Count} cells, {batch.Sum(x => x.Job.Request.MachineCount * (x.End - x.Start).TotalHours):F0} machine-hours"));
         }
         var floor = SimReport.MaxWaitFloor(trace);
         Console.WriteLine(string.Create(inv,

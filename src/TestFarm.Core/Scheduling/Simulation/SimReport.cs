@@ -7,8 +7,8 @@ public sealed record WaitFloor(TimeSpan Floor, string? Profile, DateTimeOffset? 
 public sealed record SimReport(string Policy, TimeSpan Makespan, TimeSpan LowerBound, double Utilization, TimeSpan PrWaitP95, TimeSpan PrTurnaroundP95,
     TimeSpan NightlyWaitP95, TimeSpan ReleaseWaitMax, TimeSpan MaxWait, int Jobs)
 {
-    /// <summary>Cells whose whole gang was fast-tracked (no reimage POST), and how many of them could have been (trusted, profile allows).</summary>
-    public (int FastTracked, int Trusted) FastTrackedCells { get; init; }
+    /// <summary>Cells whose whole gang was fast-tracked (no reimage POST), and the eligible ones (trusted build, profile allows, farm fast-tracks).</summary>
+    public (int FastTracked, int Eligible) FastTrackedCells { get; init; }
 
     /// <summary>Share of nightly cells with a deadline that ended by it (1 when none has one).</summary>
     public double NightlyOnTime { get; init; } = 1;

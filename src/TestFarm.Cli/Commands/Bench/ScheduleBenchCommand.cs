@@ -93,7 +93,7 @@ public sealed class ScheduleBenchCommand : ICliCommand
         Console.WriteLine(string.Create(inv,
             $"nightly: on-time ceiling {SimReport.NightlyOnTimeCeiling(trace):F2} (any policy); late cells by night farm [{SimReport.LateByNight(farmOutcomes)}] ({farm.NightlyLate})"));
         Console.WriteLine(string.Create(inv,
-            $"boot paths: {(trace.FastTrack ? "fast track on" : "full path only")}; farm fast-tracked {farm.FastTrackedCells.FastTracked} of {farm.FastTrackedCells.Eligible} eligible cells (trusted build, profile allows) ({FastTrackedByKind(farmOutcomes, trace)}), {PostSaved(farmOutcomes, trace):F1} machine-hours of POST saved"));
+            $"boot paths: {(trace.FastTrack ? "fast track on" : "full path only")}; farm fast-tracked {farm.FastTrackedCells.FastTracked} of {farm.FastTrackedCells.Eligible} eligible cells (trusted build, profile allows: {FastTrackedByKind(farmOutcomes, trace)}), {PostSaved(farmOutcomes, trace):F1} machine-hours of POST saved"));
         PrintLongest(farmOutcomes, worst, trace);
         // With no pull request waiting under FIFO the ratio has no meaning: printed n/a, met only if the farm's is zero too.
         var prMet = farm.PrWaitP95 <= fifo.PrWaitP95 * 0.25;

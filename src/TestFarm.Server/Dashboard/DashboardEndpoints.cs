@@ -28,6 +28,7 @@ public static class DashboardEndpoints
             o.Cookie.HttpOnly = true;
         });
         services.AddSingleton<ConsoleLogs>();
+        services.AddSingleton<FleetTiles>();
         return services;
     }
 
@@ -39,8 +40,8 @@ public static class DashboardEndpoints
         app.MapPost("/logout", LoginPage.LogoutAsync).ExcludeFromDescription().DisableAntiforgery();
 
         var viewer = app.MapGroup("").RequirePage(ApiRole.Viewer).ExcludeFromDescription();
-        viewer.MapGet("/", (HttpContext http, Storage.Sql.SqlFarmStore store, Hosting.FarmServerOptions options, CancellationToken ct, string? state, string? profile) =>
-            FleetPage.RenderAsync(http, store, options, Blank(state), Blank(profile), ct));
+        viewer.MapGet("/", (HttpContext http, Storage.Sql.SqlFarmStore store, Hosting.FarmServerOptions options, FleetTiles tiles, TimeProvider time, CancellationToken ct, string? state, string? profile) =>
+            FleetPage.RenderAsync(http, store, options, tiles, time, Blank(state), Blank(profile), ct));
         viewer.MapGet("/machines/{id}", MachinePage.RenderAsync);
         viewer.MapGet("/queue", QueuePage.RenderAsync);
         viewer.MapGet("/runs", (HttpContext http, Storage.Sql.SqlFarmStore store, CancellationToken ct, string? plan, string? trigger, string? verdict, string? pr, string? page) =>

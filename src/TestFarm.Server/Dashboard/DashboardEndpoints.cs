@@ -52,6 +52,7 @@ public static class DashboardEndpoints
         viewer.MapGet("/logs/runs/{id}/{**path}", LogEndpoints.CellLogAsync);
         viewer.MapGet("/logs/machines/{id}/console", LogEndpoints.ConsoleLog);
         viewer.MapGet("/live/runs/{id}", LiveEndpoints.RunAsync);
+        viewer.MapGet("/live/reservations/{id}", ReservationLive.StreamAsync);
         // Console input and power: the holder of the machine's reservation or an operator (checked by the handlers).
         viewer.MapPost("/machines/{id}/console", MachineConsolePanel.InputAsync).DisableAntiforgery();
         viewer.MapPost("/machines/{id}/power", MachineConsolePanel.PowerAsync).DisableAntiforgery();

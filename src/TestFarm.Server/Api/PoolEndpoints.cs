@@ -32,7 +32,7 @@ public static class PoolEndpoints
     }
 
     public static MachineView View(MachineRecord m) =>
-        new(m.Id, m.Profile, m.L2Domain, m.State.ToString(), m.LeaseId, m.UpdatedAt, $"/api/v1/machines/{m.Id}");
+        new(m.Id, m.Profile, m.L2Domain, m.State.ToString(), m.LeaseId, m.UpdatedAt, $"/api/v1/machines/{Uri.EscapeDataString(m.Id)}");
 
     private static async Task<PoolView> GetPoolAsync(SqlFarmStore store, CancellationToken ct)
     {

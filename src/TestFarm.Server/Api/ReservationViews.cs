@@ -43,8 +43,8 @@ internal static class ReservationViews
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         var pool = service.MachinesById;
         var machines = r.Machines.Select(m => pool.TryGetValue(m, out var p)
-            ? new ReservedMachineView(m, p.Bmc.Url.GetLeftPart(UriPartial.Authority), p.ProvisioningMac, $"/api/v1/machines/{m}")
-            : new ReservedMachineView(m, null, null, $"/api/v1/machines/{m}")).ToList();
+            ? new ReservedMachineView(m, p.Bmc.Url.GetLeftPart(UriPartial.Authority), p.ProvisioningMac, $"/api/v1/machines/{Uri.EscapeDataString(m)}")
+            : new ReservedMachineView(m, null, null, $"/api/v1/machines/{Uri.EscapeDataString(m)}")).ToList();
         var queue = await service.QueueStatusAsync(r, ct);
         return new ReservationView(r.Id, r.State.ToString(), r.Owner, r.Reason, r.Profile, r.Count, r.LikeCell, r.Build, r.Duration.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             r.CreatedAt, r.ReadyAt, r.ExpiresAt, r.TimeLeft(now)?.TotalSeconds, r.Warning(now, service.Options.Policy.WarningBefore), machines, r.LeaseId, r.RequestId,

@@ -106,7 +106,7 @@ public static class ConsoleEndpoints
         if (problem is not null) return problem;
         var outcome = await SendAsync(machine, body?.Input, token!.Name, "api", consoles, sessions, ct);
         return outcome.Session is { } session
-            ? Results.Accepted($"/api/v1/machines/{id}/console", new ConsoleInputView(id, session, outcome.Bytes))
+            ? Results.Accepted($"/api/v1/machines/{Uri.EscapeDataString(id)}/console", new ConsoleInputView(id, session, outcome.Bytes))
             : Problems.Of(http, outcome.Status, outcome.Title, outcome.Detail, outcome.Field);
     }
 

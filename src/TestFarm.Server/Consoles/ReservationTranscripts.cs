@@ -38,7 +38,7 @@ internal static class ReservationTranscripts
     }
 
     /// <summary>The sessions opened on the reservation's machines under its lease while it was open, from the events alone (no file read).</summary>
-    private static async Task<IReadOnlyList<(string Machine, string Session, string Who, string Via, DateTimeOffset Started)>> SessionsAsync(
+    internal static async Task<IReadOnlyList<(string Machine, string Session, string Who, string Via, DateTimeOffset Started)>> SessionsAsync(
         HandsOnReservation r, IEventLog events, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(r);

@@ -28,6 +28,7 @@ public static class DashboardEndpoints
             o.Cookie.HttpOnly = true;
         });
         services.AddSingleton<ConsoleLogs>();
+        services.AddSingleton<FleetTiles>();
         return services;
     }
 
@@ -39,8 +40,8 @@ public static class DashboardEndpoints
         app.MapPost("/logout", LoginPage.LogoutAsync).ExcludeFromDescription().DisableAntiforgery();
 
         var viewer = app.MapGroup("").RequirePage(ApiRole.Viewer).ExcludeFromDescription();
-        viewer.MapGet("/", (HttpContext http, Storage.Sql.SqlFarmStore store, Hosting.FarmServerOptions options, CancellationToken ct, string? state, string? profile) =>
-            FleetPage.RenderAsync(http, store, options, Blank(state), Blank(profile), ct));
+        viewer.MapGet("/", (HttpContext http, Storage.Sql.SqlFarmStore store, Hosting.FarmServerOptions options, FleetTiles tiles, TimeProvider time, CancellationToken ct, string? state, string? profile) =>
+            FleetPage.RenderAsync(http, store, options, tiles, time, Blank(state), Blank(profile), ct));
         viewer.MapGet("/machines/{id}", MachinePage.RenderAsync);
         viewer.MapGet("/queue", QueuePage.RenderAsync);
         viewer.MapGet("/runs", (HttpContext http, Storage.Sql.SqlFarmStore store, CancellationToken ct, string? plan, string? trigger, string? verdict, string? pr, string? page) =>
@@ -51,6 +52,7 @@ public static class DashboardEndpoints
         viewer.MapGet("/logs/runs/{id}/{**path}", LogEndpoints.CellLogAsync);
         viewer.MapGet("/logs/machines/{id}/console", LogEndpoints.ConsoleLog);
         viewer.MapGet("/live/runs/{id}", LiveEndpoints.RunAsync);
+        viewer.MapGet("/live/reservations/{id}", ReservationLive.StreamAsync);
         // Console input and power: the holder of the machine's reservation or an operator (checked by the handlers).
         viewer.MapPost("/machines/{id}/console", MachineConsolePanel.InputAsync).DisableAntiforgery();
         viewer.MapPost("/machines/{id}/power", MachineConsolePanel.PowerAsync).DisableAntiforgery();

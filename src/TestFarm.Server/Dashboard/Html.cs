@@ -35,6 +35,21 @@ internal sealed class HtmlBuilder
     /// <summary>Encodes <paramref name="text"/> for an element's content or a quoted attribute.</summary>
     public static string Encode(string? text) => text is null ? "" : HtmlEncoder.Default.Encode(text);
 
+    /// <summary>Appends <paramref name="text"/> HTML-encoded (the one encoding of every hole); most values (ids, states, numbers) need none and are copied as they are.</summary>
+    public static void AppendEncoded(StringBuilder sb, string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return;
+        foreach (var c in text)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ' ' or ':' or '/' or ',' or '+' or '(' or ')'))
+            {
+                HtmlEncoder.Default.Encode(new StringWriter(sb, CultureInfo.InvariantCulture), text);
+                return;
+            }
+        }
+        sb.Append(text);
+    }
+
     /// <summary>A one-off fragment: <c>HtmlBuilder.Of($"&lt;b&gt;{name}&lt;/b&gt;")</c>.</summary>
     public static Html Of([InterpolatedStringHandlerArgument] ref Handler html) => html.ToHtml();
 
@@ -67,20 +82,7 @@ internal sealed class HtmlBuilder
         public readonly void AppendFormatted<T>(T value, string? format) =>
             Append(value is IFormattable f ? f.ToString(format, CultureInfo.InvariantCulture) : value?.ToString());
 
-        private readonly void Append(string? text)
-        {
-            if (string.IsNullOrEmpty(text)) return;
-            // Most values (ids, states, numbers) need no encoding: skip the encoder's allocation for them.
-            foreach (var c in text)
-            {
-                if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ' ' or ':' or '/' or ',' or '+' or '(' or ')'))
-                {
-                    HtmlEncoder.Default.Encode(new StringWriter(_sb, CultureInfo.InvariantCulture), text);
-                    return;
-                }
-            }
-            _sb.Append(text);
-        }
+        private readonly void Append(string? text) => AppendEncoded(_sb, text);
 
         public readonly Html ToHtml() => new(_sb.ToString());
     }

@@ -165,6 +165,7 @@ public static class FarmServer
         app.UseStatusCodePages();
         app.UseRunPathGuard();
         var api = app.MapGroup("/api/v1");
+        api.AddEndpointFilterFactory(RouteIds.Filter);
         api.MapPoolEndpoints();
         Consoles.ConsoleEndpoints.MapConsoleEndpoints(api);
         api.MapQueueEndpoints();

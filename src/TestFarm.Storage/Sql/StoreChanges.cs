@@ -12,5 +12,14 @@ public sealed class StoreChanges
     /// <summary>Completes at the next committed write after it was read (take it before reading the state it guards).</summary>
     public Task Next => Volatile.Read(ref _next).Task;
 
-    internal void Raise() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    private long _version;
+
+    /// <summary>How many writes this store instance has committed: equal before and after a read means no write of this instance in between.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    internal void Raise()
+    {
+        Interlocked.Increment(ref _version);
+        Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
 }

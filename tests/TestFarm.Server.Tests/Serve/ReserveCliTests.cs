@@ -89,5 +89,20 @@ public sealed class ReserveCliTests
         (code, output, error) = await CliAsync(As(ServeFixture.ViewerSecret, "reserve", "list", "--all"));
         Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
         Assert.That(output, Does.StartWith($"{id}  Ended  oncall  ").And.EndWith("1 reservation(s)\n"));
+
+        // --deploy-cluster asks the API for the cluster ("deployCluster": true); show says where its kubeconfig will be.
+        (code, output, error) = await CliAsync(As(ServeFixture.OperatorSecret, "reserve", "create", "--profile", "epyc-9354-e810", "--reason", "with a cluster", "--deploy-cluster"));
+        Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
+        var withCluster = output.Split(' ', 2)[0];
+        var asked = await api.GetAsync($"/api/v1/reservations/{withCluster}");
+        Assert.That((asked["deployCluster"]!.GetValue<bool>(), asked["kubeconfig"]!.GetValue<string>()), Is.EqualTo((true, $"/api/v1/reservations/{withCluster}/kubeconfig")), asked.ToJsonString());
+        (code, output, error) = await CliAsync(As(ServeFixture.ViewerSecret, "reserve", "show", withCluster));
+        Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
+        Assert.That(output, Does.Contain($"cluster:   deployed on the machines; kubeconfig at /api/v1/reservations/{withCluster}/kubeconfig once Ready\n"));
+        (code, _, error) = await CliAsync(As(ServeFixture.OperatorSecret, "reserve", "release", withCluster));
+        Assert.That(code, Is.EqualTo(ExitCodes.Success), error);
+        await api.WaitUntilAsync($"/api/v1/reservations/{withCluster}", r => State(r) == "Ended", TimeSpan.FromSeconds(90), ct);
+        // Without the flag no cluster is asked for.
+        Assert.That((await api.GetAsync($"/api/v1/reservations/{id}"))["deployCluster"]!.GetValue<bool>(), Is.False);
     }
 }

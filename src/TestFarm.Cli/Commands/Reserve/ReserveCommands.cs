@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace TestFarm.Cli.Commands.Reserve;
 
-/// <summary><c>testfarm reserve create --profile P --count N --duration D --reason R [--like-cell RUN/CELL] [--build B]</c>.</summary>
+/// <summary><c>testfarm reserve create --profile P --count N --duration D --reason R [--like-cell RUN/CELL] [--build B] [--deploy-cluster]</c>.</summary>
 public sealed class ReserveCreateCommand(IHttpClientFactory http) : ICliCommand
 {
     public string Path => "reserve create";
@@ -17,7 +17,11 @@ public sealed class ReserveCreateCommand(IHttpClientFactory http) : ICliCommand
         var reason = new Option<string>("--reason") { Description = "Why you need the machines", Required = true };
         var likeCell = new Option<string?>("--like-cell") { Description = "RUN/CELL: the same profile, count and build as that cell" };
         var build = new Option<string?>("--build") { Description = "The build to reimage with (default: the farm's image, or the cell's)" };
-        var command = new Command("create", "Reserve machines for yourself through the farm's queue.") { profile, count, duration, reason, likeCell, build };
+        var deploy = new Option<bool>("--deploy-cluster")
+        {
+            Description = "Deploy a cluster on the machines once reimaged (Ready when every node answers); its kubeconfig at GET /api/v1/reservations/ID/kubeconfig once Ready",
+        };
+        var command = new Command("create", "Reserve machines for yourself through the farm's queue.") { profile, count, duration, reason, likeCell, build, deploy };
         api.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -27,6 +31,7 @@ public sealed class ReserveCreateCommand(IHttpClientFactory http) : ICliCommand
             if (parse.GetValue(duration) is { } d) ask["duration"] = d;
             if (parse.GetValue(likeCell) is { } l) ask["likeCell"] = l;
             if (parse.GetValue(build) is { } b) ask["build"] = b;
+            if (parse.GetValue(deploy)) ask["deployCluster"] = true;
             var (r, code) = await api.SendAsync(parse, "create", HttpMethod.Post, "/api/v1/reservations", ask, ct);
             if (r is null) return code;
             await parse.InvocationConfiguration.Output.WriteLineAsync(ReserveText.Line(r));
@@ -145,6 +150,7 @@ internal static class ReserveText
         foreach (var key in new[] { "build", "likeCell", "readyAt", "expiresAt", "leaseId", "endReason" })
             if (ReserveApi.Str(r, key) is { } v) lines.Add($"{key + ":",-10} {v}");
         if (r["queue"] is JsonObject q) lines.Add($"queue:     position {q["position"]}: {ReserveApi.Str(q, "blocking")}");
+        if (r["deployCluster"]?.GetValue<bool>() == true) lines.Add($"cluster:   deployed on the machines; kubeconfig at {S(r, "kubeconfig")} once Ready");
         foreach (var m in Items(r)) lines.Add($"machine:   {S(m, "id")}  bmc {S(m, "bmc")}");
         return string.Join('\n', lines) + "\n";
     }

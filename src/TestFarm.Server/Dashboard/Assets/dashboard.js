@@ -87,7 +87,8 @@
 
   // Serial console: output streamed from the API (server-sent "output" events), a line typed in posted with the page's
   // antiforgery token. Escape sequences are dropped and a backspace erases; the text keeps its newest 200,000 characters.
-  document.querySelectorAll("[data-console]").forEach(box => {
+  // wireConsole returns the box's EventSource (closed when a live page drops the panel).
+  function wireConsole(box) {
     const out = box.querySelector("[data-console-output]"), state = box.querySelector("[data-console-state]");
     const form = box.querySelector("[data-console-input]");
     let text = "";
@@ -101,13 +102,14 @@
       if (text.length > 200000) text = text.slice(-200000);
       show();
     };
+    let source = null;
     if (window.EventSource) {
-      const source = new EventSource(box.dataset.console);
+      source = new EventSource(box.dataset.console);
       source.addEventListener("output", ev => add(JSON.parse(ev.data).text));
       source.addEventListener("open", () => { state.textContent = "live"; });
       source.addEventListener("error", () => { state.textContent = "reconnecting…"; });
     }
-    if (!form) return;
+    if (!form) return source;
     const line = form.querySelector("input[name=input]");
     const send = (input, newline) => {
       const body = new FormData(form);
@@ -118,5 +120,58 @@
     };
     form.addEventListener("submit", ev => { ev.preventDefault(); const v = line.value; line.value = ""; send(v, true); });
     form.querySelectorAll("[data-console-key]").forEach(b => b.addEventListener("click", () => send(b.dataset.consoleKey, false)));
-  });
+    return source;
+  }
+  const consoleSources = new Map();
+  document.querySelectorAll("[data-console]").forEach(box => consoleSources.set(box, wireConsole(box)));
+
+  // A reservation's page: when the stream's key differs from the one the page was rendered with, fetch the page again and
+  // swap its live parts; console panels are kept by machine (their streams go on), new ones wired, dropped ones closed.
+  const reservation = document.querySelector("[data-live-reservation]");
+  if (reservation && window.EventSource) {
+    let busy = false, again = false;
+    const dropPanel = panel => {
+      panel.querySelectorAll("[data-console]").forEach(box => { const s = consoleSources.get(box); if (s) s.close(); consoleSources.delete(box); });
+      panel.remove();
+    };
+    const syncConsoles = doc => {
+      const here = reservation.querySelector("[data-live-consoles]"), there = doc.querySelector("[data-live-consoles]");
+      if (!here || !there) return;
+      const kept = new Map(Array.from(here.querySelectorAll("[data-console-panel]")).map(p => [p.dataset.consolePanel, p]));
+      const wanted = Array.from(there.querySelectorAll("[data-console-panel]"));
+      const names = new Set(wanted.map(p => p.dataset.consolePanel));
+      kept.forEach((panel, name) => { if (!names.has(name)) { dropPanel(panel); kept.delete(name); } });
+      wanted.forEach(p => {
+        let panel = kept.get(p.dataset.consolePanel);
+        if (!panel) {
+          panel = document.importNode(p, true);
+          panel.querySelectorAll("[data-console]").forEach(box => consoleSources.set(box, wireConsole(box)));
+        }
+        here.append(panel);
+      });
+    };
+    const refresh = () => {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(location.pathname + location.search, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(r => r.ok ? r.text() : Promise.reject(new Error(r.status + " " + r.statusText)))
+        .then(html => {
+          const doc = new DOMParser().parseFromString(html, "text/html");
+          const fresh = doc.querySelector("[data-live-reservation]");
+          if (!fresh) return;
+          reservation.querySelectorAll("[data-live-part]").forEach(part => {
+            const next = fresh.querySelector("[data-live-part=\"" + part.dataset.livePart + "\"]");
+            if (next) part.replaceChildren(...Array.from(next.childNodes).map(n => document.importNode(n, true)));
+          });
+          syncConsoles(doc);
+          reservation.dataset.liveKey = fresh.dataset.liveKey;
+        })
+        .catch(e => { reservation.dataset.liveError = e.message; })
+        .finally(() => { busy = false; if (again) { again = false; refresh(); } });
+    };
+    const source = new EventSource(reservation.dataset.liveReservation);
+    source.addEventListener("reservation", ev => { if (JSON.parse(ev.data).key !== reservation.dataset.liveKey) refresh(); });
+    source.addEventListener("end", () => source.close());
+  }
+
 })();

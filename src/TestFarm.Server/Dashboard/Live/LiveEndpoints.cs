@@ -36,7 +36,7 @@ internal static class LiveEndpoints
     }
 
     /// <summary>Until <paramref name="changed"/> completes or <see cref="Fallback"/> passes, and at least <see cref="MinGap"/>.</summary>
-    private static async Task WaitAsync(Task changed, TimeProvider time, CancellationToken ct)
+    internal static async Task WaitAsync(Task changed, TimeProvider time, CancellationToken ct)
     {
         await Task.Delay(MinGap, time, ct);
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);

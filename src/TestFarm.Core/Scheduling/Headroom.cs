@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using TestFarm.Core.Machines;
-
 namespace TestFarm.Core.Scheduling;
 
 /// <summary>
@@ -14,29 +11,17 @@ namespace TestFarm.Core.Scheduling;
 internal sealed class Headroom
 {
     private readonly PolicyOptions _options;
+    private readonly SchedulerState _state;
     private readonly DateTimeOffset _now;
-    private readonly Dictionary<string, int> _total = new(StringComparer.Ordinal);
+    /// <summary>Per profile, the counted holds' expected ends (an overdue one at now) and machines; built when first asked.</summary>
     private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _low = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Profile, DateTimeOffset At), int> _sums = [];
 
-    public Headroom(PolicyOptions options, SchedulerInput input, IReadOnlyDictionary<string, MachineRecord> byId)
+    public Headroom(PolicyOptions options, SchedulerState state)
     {
         _options = options;
-        _now = input.Now;
-        if (!Enabled) return;
-        // One look-up per machine (CollectionsMarshal's ref): this runs over the whole pool every decision.
-        foreach (var m in input.Machines)
-            if (m.State != MachineState.Retired) CollectionsMarshal.GetValueRefOrAddDefault(_total, m.Profile, out _)++;
-        var perProfile = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var h in input.Running)
-        {
-            if (h.Priority is not { } p || !Counts(p)) continue;
-            var end = h.ExpectedEnd > _now ? h.ExpectedEnd : _now;
-            perProfile.Clear();
-            foreach (var id in h.Machines)
-                if (byId.TryGetValue(id, out var m) && m.State != MachineState.Retired) CollectionsMarshal.GetValueRefOrAddDefault(perProfile, m.Profile, out _)++;
-            foreach (var (profile, count) in perProfile) Low(profile).Add((end, count));
-        }
+        _state = state;
+        _now = state.Now;
     }
 
     /// <summary>
@@ -50,7 +35,7 @@ internal sealed class Headroom
     public bool Allows(ReservationRequest r, TimeSpan estimate)
     {
         if (!Enabled || _options.UsesHeadroom(r.Priority) || r.Profile is null) return true;
-        var total = _total.GetValueOrDefault(r.Profile);
+        var total = _state.Total(r.Profile);
         if (!Fits(r, total, DeadlineAtRisk(r, estimate) ? 0 : _options.Headroom, _now)) return false;
         return _options.FirstPeakInstant(_now, _now + estimate) is not { } peak || Fits(r, total, _options.PeakHeadroom, peak);
     }
@@ -72,7 +57,9 @@ internal sealed class Headroom
     private int RunningAt(string profile, DateTimeOffset at)
     {
         if (_sums.TryGetValue((profile, at), out var sum)) return sum;
-        sum = _low.TryGetValue(profile, out var list) ? list.Where(h => h.End >= at).Sum(h => h.Count) : 0;
+        sum = 0;
+        foreach (var h in Low(profile))
+            if (h.End >= at) sum += h.Count;
         _sums[(profile, at)] = sum;
         return sum;
     }
@@ -88,7 +75,14 @@ internal sealed class Headroom
 
     private List<(DateTimeOffset End, int Count)> Low(string profile)
     {
-        if (!_low.TryGetValue(profile, out var list)) _low[profile] = list = [];
+        if (_low.TryGetValue(profile, out var list)) return list;
+        _low[profile] = list = [];
+        foreach (var h in _state.HoldsOf(profile))
+        {
+            if (h.Value.Priority is not { } p || !Counts(p)) continue;
+            var count = h.Serving(_state, profile);
+            if (count > 0) list.Add((h.Value.ExpectedEnd > _now ? h.Value.ExpectedEnd : _now, count));
+        }
         return list;
     }
 }

@@ -13,8 +13,8 @@ internal sealed class Headroom
     private readonly PolicyOptions _options;
     private readonly SchedulerState _state;
     private readonly DateTimeOffset _now;
-    /// <summary>Per profile, the counted holds' expected ends (an overdue one at now) and machines; built when first asked.</summary>
-    private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _low = new(StringComparer.Ordinal);
+    /// <summary>Per profile, the expected ends and machines of the counted requests this decision starts.</summary>
+    private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _starting = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Profile, DateTimeOffset At), int> _sums = [];
 
     public Headroom(PolicyOptions options, SchedulerState state)
@@ -58,8 +58,15 @@ internal sealed class Headroom
     {
         if (_sums.TryGetValue((profile, at), out var sum)) return sum;
         sum = 0;
-        foreach (var h in Low(profile))
-            if (h.End >= at) sum += h.Count;
+        // The counted running holds (an overdue one as ending now), read from the state; then this decision's starts.
+        foreach (var h in _state.HoldsOf(profile))
+        {
+            if (h.Value.Priority is not { } p || !Counts(p)) continue;
+            if ((h.Value.ExpectedEnd > _now ? h.Value.ExpectedEnd : _now) >= at) sum += h.Serving(_state, profile);
+        }
+        if (_starting.TryGetValue(profile, out var starting))
+            foreach (var (end, count) in starting)
+                if (end >= at) sum += count;
         _sums[(profile, at)] = sum;
         return sum;
     }
@@ -69,20 +76,8 @@ internal sealed class Headroom
         if (!Enabled || !Counts(r.Priority) || r.Profile is null) return;
         var end = _now + estimate;
         var count = choice.MachineIds.Count;
-        Low(r.Profile).Add((end, count));
+        if (!_starting.TryGetValue(r.Profile, out var starting)) _starting[r.Profile] = starting = [];
+        starting.Add((end, count));
         foreach (var key in _sums.Keys.Where(k => k.Profile == r.Profile && end >= k.At).ToList()) _sums[key] += count;
-    }
-
-    private List<(DateTimeOffset End, int Count)> Low(string profile)
-    {
-        if (_low.TryGetValue(profile, out var list)) return list;
-        _low[profile] = list = [];
-        foreach (var h in _state.HoldsOf(profile))
-        {
-            if (h.Value.Priority is not { } p || !Counts(p)) continue;
-            var count = h.Serving(_state, profile);
-            if (count > 0) list.Add((h.Value.ExpectedEnd > _now ? h.Value.ExpectedEnd : _now, count));
-        }
-        return list;
     }
 }

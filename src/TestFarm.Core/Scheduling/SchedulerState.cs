@@ -101,7 +101,9 @@ public sealed partial class SchedulerState
         _holds[hold.RequestId] = h;
         _holdOrder.Add(h);
         _heldByRepository[hold.Repository] = _heldByRepository.GetValueOrDefault(hold.Repository) + hold.Machines.Count;
-        _holdsByProfile = null;
+        // The index by profile stays in start order: a new hold comes last in each of its profiles.
+        if (_holdsByProfile is not null)
+            foreach (var p in h.Profiles(this)) Own(_holdsByProfile, p).Add(h);
     }
 
     /// <summary>A request's hold ended (its lease released or reaped).</summary>
@@ -110,7 +112,8 @@ public sealed partial class SchedulerState
         if (!_holds.Remove(requestId, out var h)) return;
         _holdOrder.Remove(h);
         Unheld(h.Value);
-        _holdsByProfile = null;
+        if (_holdsByProfile is not null)
+            foreach (var p in h.Profiles(this)) _holdsByProfile[p].Remove(h);
     }
 
     private void Unheld(RunningHold hold)

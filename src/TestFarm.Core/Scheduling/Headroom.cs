@@ -30,6 +30,16 @@ internal sealed class Headroom
     /// </summary>
     private bool Counts(Plans.PriorityClass p) => !_options.UsesHeadroom(p) || _options.Weight(p) > _options.Weight(_options.HeadroomFloor);
 
+    /// <summary><see cref="Counts"/> per class, worked out once per decision (it runs for every hold a sum looks at).</summary>
+    private readonly sbyte[] _counted = new sbyte[8];
+
+    private bool Counted(Plans.PriorityClass p)
+    {
+        if ((uint)p >= (uint)_counted.Length) return Counts(p);
+        if (_counted[(int)p] == 0) _counted[(int)p] = Counts(p) ? (sbyte)1 : (sbyte)-1;
+        return _counted[(int)p] > 0;
+    }
+
     private bool Enabled => _options.Headroom > 0 || _options.PeakHeadroom > 0;
 
     public bool Allows(ReservationRequest r, TimeSpan estimate)
@@ -61,8 +71,8 @@ internal sealed class Headroom
         // The counted running holds (an overdue one as ending now), read from the state; then this decision's starts.
         foreach (var h in _state.HoldsOf(profile))
         {
-            if (h.Value.Priority is not { } p || !Counts(p)) continue;
-            if ((h.Value.ExpectedEnd > _now ? h.Value.ExpectedEnd : _now) >= at) sum += h.Serving(_state, profile);
+            if ((h.Value.ExpectedEnd > _now ? h.Value.ExpectedEnd : _now) < at || h.Value.Priority is not { } p || !Counted(p)) continue;
+            sum += h.Serving(_state, profile);
         }
         if (_starting.TryGetValue(profile, out var starting))
             foreach (var (end, count) in starting)

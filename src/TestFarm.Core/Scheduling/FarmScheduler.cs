@@ -14,7 +14,10 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
         ? throw new ArgumentException("policy options: " + string.Join("; ", problems), nameof(options))
         : options;
 
-    private Dictionary<string, MachineRecord>? _index;
+    /// <summary>The last snapshot <see cref="Reserve(ReservationRequest, SchedulerInput, FreePool, IReadOnlyList{Placement})"/> was asked about, as a state.</summary>
+    private Reserving? _reserving;
+
+    private sealed record Reserving(SchedulerInput Input, SchedulerState State);
 
     public GangChooser Chooser => chooser;
     public PolicyOptions Options => _checked;
@@ -27,40 +30,33 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
         + options.AgingPerHour * Math.Max(0, (now - r.SubmittedAt).TotalHours)
         - options.FairSharePenalty * (poolSize == 0 ? 0 : heldByRepository.GetValueOrDefault(r.Repository) / (double)poolSize);
 
-    public IReadOnlyList<ReservationRequest> Order(SchedulerInput input)
+    public IReadOnlyList<ReservationRequest> Order(SchedulerInput input) => [.. Rank(SchedulerState.From(input)).Select(e => e.Request)];
+
+    private List<SchedulerState.QueueEntry> Rank(SchedulerState state)
     {
-        var held = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var h in input.Running) held[h.Repository] = held.GetValueOrDefault(h.Repository) + h.Machines.Count;
-        var pool = input.Machines.Count(m => m.State != MachineState.Retired);
-        return input.Queue
-            .Select(r => (r, s: Score(r, input.Now, held, pool)))
-            .OrderByDescending(x => x.s).ThenBy(x => x.r.SubmittedAt).ThenBy(x => x.r.Id, StringComparer.Ordinal)
-            .Select(x => x.r).ToList();
+        var (now, held, pool) = (state.Now, state.HeldByRepository, state.PoolSize);
+        return state.Rank(r => Score(r, now, held, pool));
     }
 
-    public SchedulingDecision Decide(SchedulerInput input)
-    {
-        var byId = RentIndex(input);
-        try
-        {
-            return Decide(input, byId);
-        }
-        finally
-        {
-            ReturnIndex(byId);
-        }
-    }
+    /// <summary>One decision on a snapshot: the same as on <see cref="SchedulerState.From"/> of it.</summary>
+    public SchedulingDecision Decide(SchedulerInput input) => Decide(SchedulerState.From(input));
 
-    private SchedulingDecision Decide(SchedulerInput input, Dictionary<string, MachineRecord> byId)
+    /// <summary>
+    /// One decision on the state kept between decisions. The state is only read (its queue order is kept for the next
+    /// decision); the caller applies the grants it then claims as events.
+    /// </summary>
+    public SchedulingDecision Decide(SchedulerState state)
     {
-        var order = Order(input);
-        var free = new FreePool(input.Machines.Where(m => m.State == MachineState.Available));
-        var headroom = new Headroom(options, input, byId);
+        ArgumentNullException.ThrowIfNull(state);
+        var order = Rank(state);
+        var free = new FreePool(state.FreeByProfile);
+        var headroom = new Headroom(options, state);
         var start = new List<Placement>();
         HeadReservation? head = null;
         HashSet<string>? reserved = null;
-        foreach (var r in order)
+        foreach (var entry in order)
         {
+            var r = entry.Request;
             var estimate = estimator.Estimate(r);
             if (!headroom.Allows(r, estimate)) continue;
             if (head is null)
@@ -73,74 +69,54 @@ public sealed class FarmScheduler(GangChooser chooser, PolicyOptions options, ID
                     start.Add(new Placement(r, choice, Backfilled: false, estimate));
                     continue;
                 }
-                head = Reserve(r, input, free, start, byId);
+                head = Reserve(r, state, free, start);
                 if (head is null) continue;
                 if (!options.Backfill) break;
                 reserved = head.Machines.ToHashSet(StringComparer.Ordinal);
                 continue;
             }
-            var endsBeforeHead = input.Now + estimate <= head.Start;
+            var endsBeforeHead = state.Now + estimate <= head.Start;
             var fill = free.Choose(chooser, r, endsBeforeHead ? null : reserved);
             if (fill is null) continue;
             free.Take(fill, r.Profile);
             headroom.Took(r, fill, estimate);
             start.Add(new Placement(r, fill, Backfilled: true, estimate));
         }
-        return new SchedulingDecision(start, head, order.Select(r => r.Id).ToList());
+        var ids = new List<string>(order.Count);
+        foreach (var e in order) ids.Add(e.Request.Id);
+        return new SchedulingDecision(start, head, ids);
     }
 
     /// <summary>Earliest time the head's gang fits as running holds end (and cleaning machines return).</summary>
     public HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow)
     {
-        var byId = RentIndex(input);
-        try
-        {
-            return Reserve(head, input, free, startingNow, byId);
-        }
-        finally
-        {
-            ReturnIndex(byId);
-        }
+        ArgumentNullException.ThrowIfNull(input);
+        // The queue page asks once per waiting request about one snapshot: it becomes a state once. Each call takes the
+        // state (another call at the same time builds its own) and puts it back after.
+        var last = Interlocked.Exchange(ref _reserving, null);
+        var state = last is not null && ReferenceEquals(last.Input, input) ? last.State : SchedulerState.From(input);
+        var result = Reserve(head, state, free, startingNow);
+        _reserving = new Reserving(input, state);
+        return result;
     }
 
-    /// <summary>
-    /// The machines by id, built once per decision (the headroom and the reservation both look machines up) into a
-    /// table kept between decisions: on a pool of thousands a fresh one is a large-object allocation each time, and
-    /// those cost full collections. Each decision takes the table (or a new one, when another decision holds it).
-    /// </summary>
-    private Dictionary<string, MachineRecord> RentIndex(SchedulerInput input)
+    private HeadReservation? Reserve(ReservationRequest head, SchedulerState state, FreePool free, IReadOnlyList<Placement> startingNow)
     {
-        var byId = Interlocked.Exchange(ref _index, null) ?? new Dictionary<string, MachineRecord>(StringComparer.Ordinal);
-        byId.EnsureCapacity(input.Machines.Count);
-        foreach (var m in input.Machines) byId[m.Id] = m;
-        return byId;
-    }
-
-    /// <summary>Gives the table back empty, so it keeps no machine records alive.</summary>
-    private void ReturnIndex(Dictionary<string, MachineRecord> byId)
-    {
-        byId.Clear();
-        _index = byId;
-    }
-
-    private HeadReservation? Reserve(ReservationRequest head, SchedulerInput input, FreePool free, IReadOnlyList<Placement> startingNow,
-        Dictionary<string, MachineRecord> byId)
-    {
+        var now = state.Now;
         // The head's machines (any, without a profile) as they return: in time order, those of one time in the order listed.
         var returns = new List<(DateTimeOffset At, int Seq, MachineRecord Machine)>();
         void Returns(DateTimeOffset at, string id)
         {
-            if (byId.TryGetValue(id, out var m) && (head.Profile is null || m.Profile == head.Profile)) returns.Add((at, returns.Count, m));
+            if (state.TryGetMachine(id, out var m) && (head.Profile is null || m.Profile == head.Profile)) returns.Add((at, returns.Count, m));
         }
-        foreach (var h in input.Running)
+        foreach (var h in state.HoldsOf(head.Profile))
         {
-            var at = h.ExpectedEnd > input.Now ? h.ExpectedEnd : input.Now;
-            foreach (var id in h.Machines) Returns(at, id);
+            var at = h.Value.ExpectedEnd > now ? h.Value.ExpectedEnd : now;
+            foreach (var id in h.Value.Machines) Returns(at, id);
         }
         foreach (var p in startingNow)
-            foreach (var id in p.Choice.MachineIds) Returns(input.Now + p.Estimate, id);
-        foreach (var m in input.Machines)
-            if (m.State == MachineState.Cleaning) Returns(input.Now + options.CleaningDuration, m.Id);
+            foreach (var id in p.Choice.MachineIds) Returns(now + p.Estimate, id);
+        foreach (var m in state.CleaningOf(head.Profile)) Returns(now + options.CleaningDuration, m.Id);
         returns.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Seq.CompareTo(b.Seq));
         // Returning machines come first, so the reservation leaves free machines to backfill where it can.
         var freeNow = free.Snapshot(head);

@@ -14,6 +14,9 @@ public sealed class FreePool
     private readonly Dictionary<string, List<MachineRecord>> _byProfile = new(StringComparer.Ordinal);
     private int _count;
 
+    /// <summary>Profiles whose lists belong to a <see cref="SchedulerState"/>: copied before the first take changes them.</summary>
+    private readonly HashSet<string> _borrowed = new(StringComparer.Ordinal);
+
     /// <summary>The exclusion set last asked about, and how many free machines of each profile it holds (filled lazily).</summary>
     private HashSet<string>? _excluded;
     private readonly Dictionary<string, int> _excludedFree = new(StringComparer.Ordinal);
@@ -29,6 +32,24 @@ public sealed class FreePool
             if (!_byProfile.TryGetValue(m.Profile, out var own)) _byProfile[m.Profile] = own = [];
             own.Add(m);
             _count++;
+        }
+    }
+
+    /// <summary>
+    /// The free machines a <see cref="SchedulerState"/> keeps, borrowed: only a profile a decision takes from is copied.
+    /// Profiles are listed by their first machine's id, as the pool built from a listing by id lists them.
+    /// </summary>
+    internal FreePool(Dictionary<string, List<MachineRecord>> free)
+    {
+        var lists = new List<(string Profile, List<MachineRecord> Machines)>(free.Count);
+        foreach (var (profile, list) in free)
+            if (list.Count > 0) lists.Add((profile, list));
+        lists.Sort((a, b) => string.CompareOrdinal(a.Machines[0].Id, b.Machines[0].Id));
+        foreach (var (profile, list) in lists)
+        {
+            _byProfile[profile] = list;
+            _borrowed.Add(profile);
+            _count += list.Count;
         }
     }
 
@@ -110,14 +131,23 @@ public sealed class FreePool
     {
         ArgumentNullException.ThrowIfNull(choice);
         var ids = choice.MachineIds.ToHashSet(StringComparer.Ordinal);
-        if (profile is not null && _byProfile.TryGetValue(profile, out var own))
+        if (profile is not null && _byProfile.ContainsKey(profile))
         {
-            _count -= own.RemoveAll(m => ids.Contains(m.Id));
+            _count -= Own(profile).RemoveAll(m => ids.Contains(m.Id));
             _excludedFree.Remove(profile);
             return;
         }
-        foreach (var list in _byProfile.Values) _count -= list.RemoveAll(m => ids.Contains(m.Id));
+        foreach (var p in _byProfile.Keys.ToList())
+            if (_byProfile[p].Exists(m => ids.Contains(m.Id))) _count -= Own(p).RemoveAll(m => ids.Contains(m.Id));
         _excludedFree.Clear();
+    }
+
+    /// <summary>The profile's list, this pool's own (a borrowed one is copied first).</summary>
+    private List<MachineRecord> Own(string profile)
+    {
+        var list = _byProfile[profile];
+        if (!_borrowed.Remove(profile)) return list;
+        return _byProfile[profile] = [.. list];
     }
 
     public int Count => _count;

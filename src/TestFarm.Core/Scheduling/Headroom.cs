@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using TestFarm.Core.Machines;
-
 namespace TestFarm.Core.Scheduling;
 
 /// <summary>
@@ -14,29 +11,17 @@ namespace TestFarm.Core.Scheduling;
 internal sealed class Headroom
 {
     private readonly PolicyOptions _options;
+    private readonly SchedulerState _state;
     private readonly DateTimeOffset _now;
-    private readonly Dictionary<string, int> _total = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _low = new(StringComparer.Ordinal);
+    /// <summary>Per profile, the expected ends and machines of the counted requests this decision starts.</summary>
+    private readonly Dictionary<string, List<(DateTimeOffset End, int Count)>> _starting = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Profile, DateTimeOffset At), int> _sums = [];
 
-    public Headroom(PolicyOptions options, SchedulerInput input, IReadOnlyDictionary<string, MachineRecord> byId)
+    public Headroom(PolicyOptions options, SchedulerState state)
     {
         _options = options;
-        _now = input.Now;
-        if (!Enabled) return;
-        // One look-up per machine (CollectionsMarshal's ref): this runs over the whole pool every decision.
-        foreach (var m in input.Machines)
-            if (m.State != MachineState.Retired) CollectionsMarshal.GetValueRefOrAddDefault(_total, m.Profile, out _)++;
-        var perProfile = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var h in input.Running)
-        {
-            if (h.Priority is not { } p || !Counts(p)) continue;
-            var end = h.ExpectedEnd > _now ? h.ExpectedEnd : _now;
-            perProfile.Clear();
-            foreach (var id in h.Machines)
-                if (byId.TryGetValue(id, out var m) && m.State != MachineState.Retired) CollectionsMarshal.GetValueRefOrAddDefault(perProfile, m.Profile, out _)++;
-            foreach (var (profile, count) in perProfile) Low(profile).Add((end, count));
-        }
+        _state = state;
+        _now = state.Now;
     }
 
     /// <summary>
@@ -45,12 +30,22 @@ internal sealed class Headroom
     /// </summary>
     private bool Counts(Plans.PriorityClass p) => !_options.UsesHeadroom(p) || _options.Weight(p) > _options.Weight(_options.HeadroomFloor);
 
+    /// <summary><see cref="Counts"/> per class, worked out once per decision (it runs for every hold a sum looks at).</summary>
+    private readonly sbyte[] _counted = new sbyte[8];
+
+    private bool Counted(Plans.PriorityClass p)
+    {
+        if ((uint)p >= (uint)_counted.Length) return Counts(p);
+        if (_counted[(int)p] == 0) _counted[(int)p] = Counts(p) ? (sbyte)1 : (sbyte)-1;
+        return _counted[(int)p] > 0;
+    }
+
     private bool Enabled => _options.Headroom > 0 || _options.PeakHeadroom > 0;
 
     public bool Allows(ReservationRequest r, TimeSpan estimate)
     {
         if (!Enabled || _options.UsesHeadroom(r.Priority) || r.Profile is null) return true;
-        var total = _total.GetValueOrDefault(r.Profile);
+        var total = _state.Total(r.Profile);
         if (!Fits(r, total, DeadlineAtRisk(r, estimate) ? 0 : _options.Headroom, _now)) return false;
         return _options.FirstPeakInstant(_now, _now + estimate) is not { } peak || Fits(r, total, _options.PeakHeadroom, peak);
     }
@@ -72,7 +67,16 @@ internal sealed class Headroom
     private int RunningAt(string profile, DateTimeOffset at)
     {
         if (_sums.TryGetValue((profile, at), out var sum)) return sum;
-        sum = _low.TryGetValue(profile, out var list) ? list.Where(h => h.End >= at).Sum(h => h.Count) : 0;
+        sum = 0;
+        // The counted running holds (an overdue one as ending now), read from the state; then this decision's starts.
+        foreach (var h in _state.HoldsOf(profile))
+        {
+            if ((h.Value.ExpectedEnd > _now ? h.Value.ExpectedEnd : _now) < at || h.Value.Priority is not { } p || !Counted(p)) continue;
+            sum += h.Serving(_state, profile);
+        }
+        if (_starting.TryGetValue(profile, out var starting))
+            foreach (var (end, count) in starting)
+                if (end >= at) sum += count;
         _sums[(profile, at)] = sum;
         return sum;
     }
@@ -82,13 +86,8 @@ internal sealed class Headroom
         if (!Enabled || !Counts(r.Priority) || r.Profile is null) return;
         var end = _now + estimate;
         var count = choice.MachineIds.Count;
-        Low(r.Profile).Add((end, count));
+        if (!_starting.TryGetValue(r.Profile, out var starting)) _starting[r.Profile] = starting = [];
+        starting.Add((end, count));
         foreach (var key in _sums.Keys.Where(k => k.Profile == r.Profile && end >= k.At).ToList()) _sums[key] += count;
-    }
-
-    private List<(DateTimeOffset End, int Count)> Low(string profile)
-    {
-        if (!_low.TryGetValue(profile, out var list)) _low[profile] = list = [];
-        return list;
     }
 }

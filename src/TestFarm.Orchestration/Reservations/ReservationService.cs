@@ -32,6 +32,13 @@ public sealed class ReservationService(
     private readonly ILogger _log = (ILogger?)log ?? NullLogger.Instance;
     private readonly QueueExplainer _explainer = new(scheduler);
 
+    /// <summary>
+    /// The scheduler's state kept between rounds: each round syncs it with the store's snapshot (only what changed is
+    /// applied) instead of the scheduler rebuilding its view of the farm; one round at a time uses it.
+    /// </summary>
+    private readonly SchedulerState _state = new();
+    private readonly Lock _stateGate = new();
+
     /// <summary>Who tells which granted requests are held by people and until when (the hands-on service sets itself); null: nobody.</summary>
     internal IHeldRequests? Held { get; set; }
 
@@ -84,7 +91,12 @@ public sealed class ReservationService(
     {
         var input = await SnapshotAsync(ct).ConfigureAwait(false);
         if (input.Queue.Count == 0) return [];
-        var decision = scheduler.Decide(input);
+        SchedulingDecision decision;
+        lock (_stateGate)
+        {
+            _state.Sync(input);
+            decision = scheduler.Decide(_state);
+        }
         var granted = new List<GrantedRequest>();
         foreach (var p in decision.Start)
         {

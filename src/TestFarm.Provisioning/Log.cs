@@ -88,4 +88,12 @@ internal static partial class Log
     [LoggerMessage(EventId = EventIds.Provisioning.BootRefused, EventName = nameof(EventIds.Provisioning.BootRefused), Level = LogLevel.Warning,
         Message = "Audit: {What} for machine {MachineId} (MAC {Mac}) refused to caller {Caller}: {Reason}")]
     public static partial void BootRefused(ILogger logger, string what, string machineId, string mac, string caller, string reason);
+
+    [LoggerMessage(EventId = EventIds.Provisioning.InventoryRecorded, EventName = nameof(EventIds.Provisioning.InventoryRecorded), Level = LogLevel.Debug,
+        Message = "Machine {MachineId}: observed inventory kept ({Source})")]
+    public static partial void InventoryRecorded(ILogger logger, string machineId, TestFarm.Core.Hardware.InventorySource source);
+
+    [LoggerMessage(EventId = EventIds.Provisioning.InventoryNotRecorded, EventName = nameof(EventIds.Provisioning.InventoryNotRecorded), Level = LogLevel.Warning,
+        Message = "Machine {MachineId}: observed inventory ({Source}) not kept: {Reason}")]
+    public static partial void InventoryNotRecorded(ILogger logger, string machineId, TestFarm.Core.Hardware.InventorySource source, string reason);
 }

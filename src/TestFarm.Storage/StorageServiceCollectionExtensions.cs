@@ -22,7 +22,7 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers one <see cref="SqlFarmStore"/> (migrated on first use) as <see cref="IMachineStore"/>, <see cref="ILeaseStore"/>,
-    /// <see cref="IRequestQueue"/>, <see cref="IRunStore"/>, <see cref="IEventLog"/> and <see cref="IHealthHistory"/>. Needs a <see cref="TimeProvider"/>.
+    /// <see cref="IRequestQueue"/>, <see cref="IRunStore"/>, <see cref="IEventLog"/>, <see cref="IHealthHistory"/> and <see cref="Core.Hardware.IInventoryStore"/>. Needs a <see cref="TimeProvider"/>.
     /// </summary>
     public static IServiceCollection AddTestFarmStorage(this IServiceCollection services, StorageOptions options)
     {
@@ -42,6 +42,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqlFarmStore>());
         services.TryAddSingleton<IEventLog>(sp => sp.GetRequiredService<SqlFarmStore>());
         services.TryAddSingleton<IHealthHistory>(sp => sp.GetRequiredService<SqlFarmStore>());
+        services.TryAddSingleton<Core.Hardware.IInventoryStore>(sp => sp.GetRequiredService<SqlFarmStore>());
         return services;
     }
 }

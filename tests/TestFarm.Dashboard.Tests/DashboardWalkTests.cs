@@ -49,13 +49,17 @@ public sealed class DashboardWalkTests
         Assert.That(tiles, Is.EqualTo(ids));
         await Browser.ShotAsync(page, "fleet");
 
-        // Machine: its page from its tile.
-        var machineId = ids[0];
+        // Machine: its page from its tile (one the run reimaged, so the farm has its agent's report of the hardware).
+        var machineId = run["cells"]![0]!["machines"]![0]!.GetValue<string>();
         await page.Locator($"a.tile[data-machine='{machineId}']").ClickAsync();
         await page.WaitForURLAsync($"**/machines/{machineId}");
         Assert.That(await page.Locator("h1").InnerTextAsync(), Is.EqualTo($"Machine {machineId}"));
         var apiMachine = await api.GetAsync($"/api/v1/machines/{machineId}");
         Assert.That(await page.Locator("main p").First.InnerTextAsync(), Does.Contain(apiMachine["machine"]!["state"]!.GetValue<string>()));
+        // Inventory and drift: the memory the agent reported, as the API has it, beside the declared value.
+        Assert.That(apiMachine["inventory"]!["source"]!.GetValue<string>(), Is.EqualTo("AgentReport"));
+        var memory = apiMachine["inventory"]!["hardware"]!["memoryGiB"]!.GetValue<double>().ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(await page.Locator("tr[data-component='memory'] td").Nth(1).InnerTextAsync(), Is.EqualTo($"{memory} GiB"));
         await Browser.ShotAsync(page, "machine");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Queue", Exact = true }).ClickAsync();

@@ -5,6 +5,8 @@ public sealed record ObservedHardware
 {
     public string? Manufacturer { get; init; }
     public string? Model { get; init; }
+    /// <summary>The processors' model as the source names it (e.g. "Intel(R) Xeon(R) ..."); several distinct ones joined by " + ".</summary>
+    public string? CpuModel { get; init; }
     public int? ProcessorCount { get; init; }
     public int? CoreCount { get; init; }
     public double? MemoryGiB { get; init; }
@@ -21,6 +23,8 @@ public sealed record ObservedNic
     public string? Mac { get; init; }
     public int? SpeedMbps { get; init; }
     public string? Driver { get; init; }
+    /// <summary>The adapter's model (Redfish NetworkAdapter <c>Model</c>), when the source names it.</summary>
+    public string? Model { get; init; }
 }
 
 public sealed record ObservedDrive
@@ -30,6 +34,8 @@ public sealed record ObservedDrive
     public string? MediaType { get; init; }
     public string? Protocol { get; init; }
     public long? CapacityBytes { get; init; }
+    public string? Model { get; init; }
+    public string? Serial { get; init; }
 }
 
 public sealed record ObservedFirmware

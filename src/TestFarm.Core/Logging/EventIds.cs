@@ -83,6 +83,8 @@ public static class EventIds
         public const int BootRefused = 6023;
         public const int KexecFallback = 6024;
         public const int QemuStarted = 6030;
+        public const int InventoryRecorded = 6040;
+        public const int InventoryNotRecorded = 6041;
     }
 
     public static class Scenarios

@@ -54,6 +54,7 @@ public sealed class FarmProvisioner(Reimager reimager, Cleaner cleaner, IBmcClie
         FailedPhase = outcome.PhaseName ?? (outcome.Ok ? null : "verify"),
         Error = outcome.Error ?? (outcome.Drift.Count > 0 ? "hardware drift: " + string.Join("; ", outcome.Drift) : null),
         Drift = outcome.Drift,
+        Observed = outcome.Observed,
         ImageDigest = outcome.ImageDigest,
         Path = outcome.Ok ? outcome.Path : null,
         Phases = outcome.Phases,

@@ -58,6 +58,8 @@ public sealed record ProvisionResult
     public string? FailedPhase { get; init; }
     public string? Error { get; init; }
     public IReadOnlyList<DriftItem> Drift { get; init; } = [];
+    /// <summary>The hardware the booted machine's agent reported (reimage only; null when no agent reported).</summary>
+    public ObservedHardware? Observed { get; init; }
     public string? ImageDigest { get; init; }
     /// <summary>How the machine reached the build (reimage only; null when it did not get there).</summary>
     public Core.Provisioning.BootPath? Path { get; init; }

@@ -14,6 +14,7 @@ using TestFarm.Core.Scheduling;
 using TestFarm.Orchestration.Adapters;
 using TestFarm.Orchestration.Backends;
 using TestFarm.Provisioning.Health;
+using TestFarm.Provisioning.Inventory;
 
 namespace TestFarm.Orchestration.Reservations;
 
@@ -86,7 +87,8 @@ public static class FarmReservationsExtensions
         {
             services.TryAddSingleton<IHealthTargets>(new StaticHealthTargets([.. machines.Pool.Machines
                 .Where(m => machines.Profiles.ContainsKey(m.Profile)).Select(m => new HealthTarget(m, machines.Profiles[m.Profile]))]));
-            services.TryAddSingleton(sp => new HealthChecker(null, sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton(sp => new HealthChecker(null, sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<IInventoryStore>() is { } inventory ? new InventoryRecorder(inventory, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<InventoryRecorder>>()) : null));
             services.AddFarmHealthChecks(health);
         }
         return services;

@@ -2,6 +2,7 @@ using TestFarm.Core.Bmc;
 using TestFarm.Core.Hardware;
 using TestFarm.Core.Pool;
 using TestFarm.Core.Provisioning;
+using TestFarm.Provisioning.Inventory;
 using TestFarm.Provisioning.Reimage;
 
 namespace TestFarm.Provisioning.Health;
@@ -24,9 +25,10 @@ public sealed record HealthCheckRequest
 /// One health round for one machine: BMC reachable, power cycle works, network boot reaches the
 /// callback, inventory matches the profile. Feed the results to <see cref="MachineHealth.RecordRound"/>.
 /// Scheduled by <see cref="MachineHealthJob"/> through <see cref="HealthRound"/>. Without a <paramref name="reimager"/>
-/// (a farm whose health rounds do not network-boot) a request with a boot probe is refused.
+/// (a farm whose health rounds do not network-boot) a request with a boot probe is refused. With an
+/// <paramref name="inventory"/> recorder, the inventory the BMC reported is kept as the machine's latest observation.
 /// </summary>
-public sealed class HealthChecker(Reimager? reimager, TimeProvider time)
+public sealed class HealthChecker(Reimager? reimager, TimeProvider time, InventoryRecorder? inventory = null)
 {
     public async Task<IReadOnlyList<HealthCheckResult>> CheckAsync(IBmcClient bmc, HealthCheckRequest request, CancellationToken cancellationToken = default)
     {
@@ -52,12 +54,16 @@ public sealed class HealthChecker(Reimager? reimager, TimeProvider time)
             }, cancellationToken));
         }
 
+        ObservedHardware? observed = null;
         results.Add(await Check("inventory", HealthComponent.Inventory, request.CallTimeout, async ct =>
         {
-            var drift = HardwareDrift.Compare(request.Profile, await bmc.GetInventoryAsync(ct));
+            observed = await bmc.GetInventoryAsync(ct);
+            var drift = HardwareDrift.Compare(request.Profile, observed);
             if (drift.Count > 0) throw new InvalidDataException(string.Join("; ", drift));
             return true;
         }, cancellationToken));
+        if (observed is not null && inventory is not null)
+            await inventory.RecordAsync(request.Machine.Id, InventorySource.BmcInspection, observed, cancellationToken);
 
         if (request.BootProbe is { } probe)
         {

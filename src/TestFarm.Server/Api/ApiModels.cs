@@ -10,7 +10,20 @@ public sealed record PoolView(int Total, IReadOnlyDictionary<string, int> ByStat
 public sealed record EventView(long Seq, DateTimeOffset At, string Kind, string? From, string To, string Reason, string? LeaseId);
 
 /// <summary>A machine: its moves into and out of the unhealthy states (<c>Health</c>), its newest health rounds (<c>Rounds</c>) and all its events.</summary>
-public sealed record MachineDetail(MachineView Machine, object? Profile, IReadOnlyList<EventView> Health, IReadOnlyList<TestFarm.Core.Provisioning.HealthRecord> Rounds, IReadOnlyList<EventView> Events);
+public sealed record MachineDetail(MachineView Machine, object? Profile, IReadOnlyList<EventView> Health, IReadOnlyList<TestFarm.Core.Provisioning.HealthRecord> Rounds, IReadOnlyList<EventView> Events)
+{
+    /// <summary>The hardware the farm last observed on the machine; null when it was never inspected.</summary>
+    public InventoryView? Inventory { get; init; }
+}
+
+/// <summary>
+/// A machine's latest observed inventory: when (<c>At</c>), by what (<c>Source</c>: <c>BmcInspection</c>, a health round's read of
+/// the BMC's Redfish inventory, or <c>AgentReport</c>, the boot agent's report at the end of a reimage), what was seen
+/// (CPU model and counts, memory, NICs with MAC, speed, driver and model, drives with size, model and serial, firmware versions,
+/// and warnings for parts that could not be read), and where it differs from the machine's profile (<c>Drift</c>; empty when
+/// as declared or when the profile is unknown).
+/// </summary>
+public sealed record InventoryView(DateTimeOffset At, string Source, TestFarm.Core.Bmc.ObservedHardware Hardware, IReadOnlyList<TestFarm.Core.Bmc.DriftItem> Drift);
 
 public sealed record QueueEntryView(string RequestId, string Plan, string Priority, string Repository, DateTimeOffset Submitted, int Position, string Blocking, DateTimeOffset? Eta);
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using TestFarm.Core.Hardware;
 using TestFarm.Core.Machines;
 using TestFarm.Server.Auth;
 using TestFarm.Server.Hosting;
@@ -19,7 +20,8 @@ public static class PoolEndpoints
         api.MapGet("/pool", GetPoolAsync).RequireRole(ApiRole.Viewer).WithName("GetPool").WithSummary("Machines with counts by state and profile");
         api.MapGet("/machines", async (SqlFarmStore store, CancellationToken ct) => (await store.ListMachinesAsync(ct)).Select(View).ToList())
             .RequireRole(ApiRole.Viewer).WithName("ListMachines").WithSummary("Every machine of the pool");
-        api.MapGet("/machines/{id}", GetMachineAsync).RequireRole(ApiRole.Viewer).WithName("GetMachine").WithSummary("A machine, its profile, health history and events");
+        api.MapGet("/machines/{id}", GetMachineAsync).RequireRole(ApiRole.Viewer).WithName("GetMachine").Produces<MachineDetail>()
+            .WithSummary("A machine, its profile, observed inventory, health history and events");
         api.MapPost("/machines/{id}/drain", (string id, ActionBody? body, HttpContext http, SqlFarmStore store, ILoggerFactory l, CancellationToken ct) =>
             ActAsync(http, store, l, id, "drain", MachineState.Quarantined, body?.Reason, ct))
             .RequireRole(ApiRole.Operator).WithName("DrainMachine").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Take a machine out of service (to Quarantined)");
@@ -54,8 +56,12 @@ public static class PoolEndpoints
         // Health history: the moves into and out of the unhealthy states, with their reasons.
         var health = events.Where(e => IsHealthState(e.To) || (e.From is { } f && IsHealthState(f))).ToList();
         var rounds = await store.ReadHealthAsync(id, 50, ct);
-        return Results.Ok(new MachineDetail(View(machine), options.Configuration.Profile(machine.Profile), health, rounds, events));
+        var profile = options.Configuration.Profile(machine.Profile);
+        return Results.Ok(new MachineDetail(View(machine), profile, health, rounds, events) { Inventory = Inventory(await store.ReadInventoryAsync(id, ct), profile) });
     }
+
+    internal static InventoryView? Inventory(InventoryObservation? observation, HardwareProfile? profile) => observation is null ? null
+        : new(observation.At, observation.Source.ToString(), observation.Hardware, profile is null ? [] : HardwareDrift.Compare(profile, observation.Hardware));
 
     /// <summary>The longest reason an operator's action keeps (it is stored and shown with every read of the machine).</summary>
     private const int MaxReason = 1000;

@@ -22,6 +22,7 @@ using TestFarm.Orchestration.Backends;
 using TestFarm.Orchestration.Reservations;
 using TestFarm.Orchestration.Runs;
 using TestFarm.Provisioning.Health;
+using TestFarm.Provisioning.Inventory;
 using TestFarm.Core.Provisioning;
 using TestFarm.Server.Api;
 using TestFarm.Server.Auth;
@@ -78,9 +79,12 @@ public static class FarmServer
         services.AddSingleton<IEventLog>(store);
         services.AddSingleton<IRunStore>(store);
         services.AddSingleton<IHealthHistory>(store);
+        services.AddSingleton<Core.Hardware.IInventoryStore>(store);
+        services.AddSingleton(sp => new InventoryRecorder(store, time, sp.GetService<ILogger<InventoryRecorder>>()));
         // The reaper's other half: the cell of a reaped lease ends infra-error (or is requeued) with the phase it died in.
         services.AddReapedLeaseCellHandler(options.ReapedLeases, profiles);
-        if (backend is not null) services.AddSingleton(backend).AddSingleton(backend.Bmcs);
+        // The engine's and the reservations' backend: every reimage's observed inventory is kept (see ObservingBackend).
+        if (backend is not null) services.AddSingleton<IFarmBackend>(sp => new ObservingBackend(backend, sp.GetRequiredService<InventoryRecorder>())).AddSingleton(backend.Bmcs);
         // Reservations, the broker and the health rounds over the backend's machines (none without a backend).
         services.AddFarmReservations(new FarmReservationsOptions
         {

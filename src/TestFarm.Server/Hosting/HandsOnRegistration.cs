@@ -26,7 +26,8 @@ internal static class HandsOnRegistration
         {
             var store = sp.GetRequiredService<SqlFarmStore>();
             return new HandsOnReservations(new HandsOnStores(store, store, store, store, store), sp.GetRequiredService<StoreCellReservations>(),
-                sp.GetRequiredService<ReservationService>(), new HandsOnMachines(backend.Pool, backend.Profiles, backend.BuildId, backend.Provisioner)
+                sp.GetRequiredService<ReservationService>(), new HandsOnMachines(backend.Pool, backend.Profiles, backend.BuildId,
+                    sp.GetRequiredService<IFarmBackend>().Provisioner)
                 {
                     Clusters = new HandsOnClusters(backend.Clusters, plans, backend.Profiles.Values, clusterRoot),
                 },

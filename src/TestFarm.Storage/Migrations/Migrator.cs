@@ -48,6 +48,7 @@ public static class Migrator
         // A run belongs to the farm: its cells are Quartz jobs with recovery, taken over through the job store's own check-ins
         // (clustered on PostgreSQL) and the run sweep; no instance owns a run, so nothing beats for one.
         (14, "ALTER TABLE runs DROP COLUMN owner; ALTER TABLE runs DROP COLUMN beat_at;"),
+        (15, InventoryMigration.Sql),
     ];
 
     public static Task<int> MigrateAsync(StoreDialect dialect, DateTimeOffset now, CancellationToken ct) => MigrateAsync(dialect, now, int.MaxValue, ct);

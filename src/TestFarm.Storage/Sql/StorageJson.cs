@@ -11,6 +11,7 @@ namespace TestFarm.Storage.Sql;
 [JsonSerializable(typeof(TestFarm.Core.HandsOn.HandsOnReservation))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(HealthCheckResult[]))]
+[JsonSerializable(typeof(TestFarm.Core.Bmc.ObservedHardware))]
 internal sealed partial class StorageJson : JsonSerializerContext
 {
     /// <summary>A lease's machines as stored in <c>leases.machines</c>: a JSON array of ids (sorted by the writer).</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TestFarm.Cli.Commands.Nightly;
 using TestFarm.Cli.Commands.Validate;
@@ -10,6 +11,7 @@ using TestFarm.Lab.Machines;
 using TestFarm.Orchestration.Pipeline;
 using TestFarm.Scenarios;
 using TestFarm.Server.Hosting;
+using TestFarm.Server.Runs;
 using TestFarm.Server.Tests.Serve;
 using TestFarm.Storage;
 using TestFarm.Storage.Database;
@@ -40,12 +42,28 @@ public sealed partial class ConsoleQemuTests
         const string machine = "qemu-01";
         var pool = lab.Pool.Machines.Single(m => m.Id == machine);
 
-        // The farm's own reimage: one-time PXE through the virtual BMC, iPXE from the boot service, the agent calls back.
-        var reimage = await lab.Provisioner.ReimageAsync(new CellMachine(pool, lab.Profiles[pool.Profile], "worker"), lab.BuildId, trusted: true, _ => Task.CompletedTask, ct);
+        // The farm's own reimage (through serve's backend, as its engine and reservations reimage): one-time PXE through the
+        // virtual BMC, iPXE from the boot service, the agent calls back.
+        var reimage = await app.Services.GetRequiredService<IFarmBackend>().Provisioner.ReimageAsync(new CellMachine(pool, lab.Profiles[pool.Profile], "worker"), lab.BuildId, trusted: true, _ => Task.CompletedTask, ct);
         // The agent prints its "booted reported" line after the farm has answered its callback, so the reimage can end first.
         var console = reimage.Succeeded ? await WaitForAsync(api, t => t.Contains("testfarm-agent: booted reported", StringComparison.Ordinal), ct) : await ConsoleAsync(api);
         Assert.That(reimage.Succeeded, Is.True, $"{reimage.FailedPhase}: {reimage.Error}\n{console}");
         Assert.That(console, Does.Contain("SeaBIOS").And.Contain("iPXE").And.Contain("testfarm-agent: booted reported"), "the boot, read through the API");
+
+        // What the real agent reported of the QEMU machine is kept: the API and the machine page show it, with its source.
+        var inventory = (await api.GetAsync($"/api/v1/machines/{machine}"))["inventory"]!;
+        Assert.That(inventory["source"]!.GetValue<string>(), Is.EqualTo("AgentReport"));
+        Assert.That(inventory["hardware"]!["memoryGiB"]!.GetValue<double>(), Is.EqualTo(reimage.Observed!.MemoryGiB));
+        var macs = inventory["hardware"]!["nics"]!.AsArray().Select(n => n!["mac"]!.GetValue<string>()).ToList();
+        Assert.That(macs, Does.Contain(pool.ProvisioningMac), "the NIC it booted from");
+        using (var pages = new TestFarm.Server.Tests.Dashboard.PageClient(new Uri(FarmServer.BoundAddress(app))))
+        {
+            var (pageStatus, page, _) = await pages.GetAsync($"/machines/{machine}", ServeFixture.ViewerSecret);
+            Assert.That(pageStatus, Is.EqualTo(HttpStatusCode.OK), page);
+            Assert.That(page, Does.Contain("data-source=\"AgentReport\"").And.Contain($"MAC {pool.ProvisioningMac}"));
+            var memory = reimage.Observed.MemoryGiB!.Value.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.That(Regex.Match(page, "<tr( class=\"drift\")? data-component=\"memory\">.*?</tr>").Value, Does.Contain($"<td>{memory} GiB</td>"));
+        }
 
         var before = console.Length;
         var (status, body, text, _) = await api.SendAsync(HttpMethod.Post, $"/api/v1/machines/{machine}/console", ServeFixture.OperatorSecret, new { input = "uname -a\n" });

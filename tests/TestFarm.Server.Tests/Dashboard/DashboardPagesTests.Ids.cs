@@ -112,6 +112,28 @@ public sealed partial class DashboardPagesTests
         Assert.That(rows.Keys, Is.SupersetOf(new[] { "cpu.sockets", "nics", "drives", "firmware.bmc" }), "CPU, memory, NICs, disks and firmware");
     }
 
+    [Test]
+    public async Task After_the_lab_run_its_machines_pages_show_the_inventory_their_agent_reported()
+    {
+        var machines = _run["cells"]!.AsArray().SelectMany(c => c!["machines"]!.AsArray().Select(m => m!.GetValue<string>())).ToList();
+        Assert.That(machines, Is.Not.Empty);
+        using var pages = Pages();
+        await pages.LoginAsync(ServeFixture.ViewerSecret);
+        foreach (var machine in machines)
+        {
+            var inventory = (await _api.GetAsync($"/api/v1/machines/{machine}"))["inventory"]!;
+            Assert.That(inventory["source"]!.GetValue<string>(), Is.EqualTo("AgentReport"), machine);
+            var macs = inventory["hardware"]!["nics"]!.AsArray().Select(n => n!["mac"]!.GetValue<string>()).ToList();
+            Assert.That(macs, Is.Not.Empty, machine);
+            Assert.That(inventory["drift"]!.AsArray(), Is.Empty, $"{machine}: the lab's machines are as their profile declares");
+            var (status, page, _) = await pages.GetAsync($"/machines/{machine}");
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), page);
+            Assert.That(page, Does.Contain("data-inspection=\"match\" data-source=\"AgentReport\""), machine);
+            foreach (var mac in macs) Assert.That(page, Does.Contain($"MAC {mac}"), machine);
+            Assert.That(page, Does.Not.Contain("class=\"drift\""), machine);
+        }
+    }
+
     /// <summary>The one link in <paramref name="html"/> that, unescaped, is <paramref name="prefix"/> + the ids (a cell's after '/cells/').</summary>
     private static string Follow(string html, string prefix, string id, string? cell = null)
     {

@@ -12,7 +12,8 @@ namespace TestFarm.Server.Dashboard.Pages;
 /// machine's last inspection saw, differences highlighted. The farm keeps inspections as their drift (what differed,
 /// <see cref="DriftItem"/>): a health round's inventory check (the BMC's inventory; passed means as declared) and a reimage's
 /// verification (the boot agent's inventory; a drift sends the machine to Suspect with the items in its event). The newer
-/// of the two is the last inspection; a component it does not name matched.
+/// of the two is the last inspection; a component it does not name matched. The observed inventory itself is kept since
+/// (<see cref="InventoryObservation"/>): when there is one, the panel shows its values beside the declared ones.
 /// </summary>
 internal static partial class InventoryPanel
 {
@@ -38,7 +39,8 @@ internal static partial class InventoryPanel
     [GeneratedRegex(@"(?:^|; |: )(?<c>cpu\.sockets|cpu\.cores|memory|nics(?:\.driver [^:;]+)?|drives|drive size|firmware\.[a-z]+|build id|provisioning mac): expected (?<e>.+?), observed (?<o>.+?)(?=; |$)")]
     private static partial Regex Item();
 
-    public static Html Render(HardwareProfile p, Inspection? last)
+    /// <summary>The profile's parts as rows: the drift component each is judged by, its label and the declared value.</summary>
+    internal static List<(string Key, string Label, string Declared)> DeclaredRows(HardwareProfile p)
     {
         var inv = CultureInfo.InvariantCulture;
         var rows = new List<(string Key, string Label, string Declared)>
@@ -57,20 +59,30 @@ internal static partial class InventoryPanel
         rows.Add(("drive size", "Disk sizes", string.Join(", ", p.Storage.Select(s => $"{s.SizeGB} GB"))));
         rows.Add(("firmware.bios", "Firmware: BIOS", p.Firmware.Bios ?? "not declared"));
         rows.Add(("firmware.bmc", "Firmware: BMC", p.Firmware.Bmc ?? "not declared"));
+        return rows;
+    }
 
+    /// <summary>
+    /// Declared against observed for every part. With a kept <paramref name="observed"/> inventory: its values, its time and
+    /// source, the drift computed from it (plus what the last inspection found beyond the parts, e.g. the build id). Without one
+    /// (a machine inspected before the farm kept inventories): the last inspection's drift, the rest "as declared".
+    /// </summary>
+    public static Html Render(HardwareProfile p, Inspection? last, InventoryObservation? observed = null)
+    {
+        if (observed is not null) return ObservedInventory.Render(p, last, observed);
         var h = new HtmlBuilder();
         var drift = last?.Drift ?? [];
-        if (last is null) h.Add($"""<p class="hint" data-inspection="none">Not inspected yet: no health round checked its inventory and no reimage found a difference.</p>""");
+        if (last is null) h.Add($"""<p class="hint" data-inspection="none">Not yet inspected: the farm has no observed inventory of this machine (a health round's BMC inventory or a reimage's agent report keeps one).</p>""");
         else if (drift.Count == 0) h.Add($"""<p data-inspection="match">Last inspected {Layout.Time(last.At)} by a {last.Source}: as declared.</p>""");
         else h.Add($"""<p data-inspection="drift"><strong>Drift:</strong> {drift.Count} differences found {Layout.Time(last.At)} by a {last.Source}.</p>""");
         h.Add($"""<table class="inventory"><thead><tr><th scope="col">Component</th><th scope="col">Declared (profile)</th><th scope="col">Last inspected</th><th scope="col">Status</th></tr></thead><tbody>""");
         var shown = new HashSet<DriftItem>();
-        foreach (var (key, label, declared) in rows)
+        foreach (var (key, label, declared) in DeclaredRows(p))
         {
             var found = drift.Where(d => d.Component == key).ToList();
             shown.UnionWith(found);
             if (found.Count == 0)
-                h.Add($"""<tr data-component="{key}"><th scope="row">{label}</th><td>{declared}</td><td>{(last is null ? "—" : "as declared")}</td><td>{(last is null ? "not inspected" : "matches")}</td></tr>""");
+                h.Add($"""<tr data-component="{key}"><th scope="row">{label}</th><td>{declared}</td><td>{(last is null ? "—" : "as declared")}</td><td>{(last is null ? "not yet inspected" : "matches")}</td></tr>""");
             else
                 h.Add($"""<tr class="drift" data-component="{key}"><th scope="row">{label}</th><td>{declared}</td><td>{string.Join("; ", found.Select(d => d.Observed))}</td><td><strong>differs</strong> (expected {string.Join("; ", found.Select(d => d.Expected))})</td></tr>""");
         }

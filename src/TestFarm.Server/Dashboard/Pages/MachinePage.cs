@@ -60,8 +60,9 @@ internal static class MachinePage
         h.Add($"</section>");
 
         var rounds = await store.ReadHealthAsync(id, 20, ct);
+        var observed = await store.ReadInventoryAsync(id, ct);
         if (options.Configuration.Profile(machine.Profile) is { } declared)
-            h.Add($"""<section aria-labelledby="inventory"><h2 id="inventory">Inventory and drift</h2>{InventoryPanel.Render(declared, InventoryPanel.Last(rounds, allEvents))}</section>""");
+            h.Add($"""<section aria-labelledby="inventory"><h2 id="inventory">Inventory and drift</h2>{InventoryPanel.Render(declared, InventoryPanel.Last(rounds, allEvents), observed)}</section>""");
         h.Add($"""<section aria-labelledby="health"><h2 id="health">Health rounds</h2>""");
         if (rounds.Count == 0) h.Add($"<p>No health round recorded.</p>");
         else

@@ -47,7 +47,7 @@ public sealed class TestSshd : IAsyncDisposable
     public IReadOnlyList<string> RunningContainers => File.Exists(_dir.File("containers"))
         ? [.. File.ReadAllLines(_dir.File("containers")).Where(l => l.Length > 0).Select(l => l.Split(' ')[0])] : [];
 
-    /// <summary>From now on every stand-in call hangs (a node that accepts the login and never answers).</summary>
+    /// <summary>From now on every stand-in call hangs (a node that accepts the login and never answers), until the server is disposed.</summary>
     public void Hang() => File.WriteAllText(_dir.File("hang"), "");
 
     /// <summary>
@@ -94,7 +94,7 @@ public sealed class TestSshd : IAsyncDisposable
             #!/bin/sh
             d='{{_dir.Path}}'
             echo "systemctl $*" >> "$d/calls.log"
-            [ -e "$d/hang" ] && sleep 120
+            while [ -e "$d/hang" ]; do sleep 1; done
             case "$1" in
               kill|stop) echo inactive > "$d/kubelet" ;;
               start|restart) echo active > "$d/kubelet" ;;
@@ -105,7 +105,7 @@ public sealed class TestSshd : IAsyncDisposable
             #!/bin/sh
             d='{{_dir.Path}}'
             echo "crictl $*" >> "$d/calls.log"
-            [ -e "$d/hang" ] && sleep 120
+            while [ -e "$d/hang" ]; do sleep 1; done
             touch "$d/containers"
             case "$1" in
               ps)

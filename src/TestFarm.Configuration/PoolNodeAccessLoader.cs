@@ -39,7 +39,11 @@ internal static partial class PoolNodeAccessLoader
     private static TimeSpan Duration(YamlReader reader, Fields s, string key, TimeSpan fallback, TimeSpan max, ref bool ok)
     {
         if (s.Str(key) is not { } text) return fallback;
-        if (!Durations.TryParse(text, out var value))
+        TimeSpan value;
+        bool parsed;
+        try { parsed = Durations.TryParse(text, out value); }
+        catch (OverflowException) { parsed = false; value = default; } // parts adding up past TimeSpan's range
+        if (!parsed)
         {
             ok = Fail(reader, s, key, $"must be a duration like 10s or 2m, was '{Cut(text)}'");
             return fallback;

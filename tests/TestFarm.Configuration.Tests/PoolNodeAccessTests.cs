@@ -64,4 +64,12 @@ public sealed class PoolNodeAccessTests
             "pool.yaml:17:5: unknown field 'password' in 'nodeAccess.ssh'; allowed: user, keyFile, port, host, connectTimeout, commandTimeout",
         }));
     }
+
+    [Test]
+    public void A_duration_too_long_to_add_up_is_an_error_not_a_crash()
+    {
+        var huge = string.Concat(Enumerable.Repeat("999999d", 12));
+        var set = ConfigText.Load(Profile, ("pool.yaml", Pool($"nodeAccess:\n  ssh:\n    commandTimeout: {huge}\n")));
+        Assert.That(ConfigText.Messages(set), Is.EqualTo(new[] { $"pool.yaml:11:21: 'nodeAccess.ssh.commandTimeout' must be a duration like 10s or 2m, was '{huge[..80]}…'" }));
+    }
 }

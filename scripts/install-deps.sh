@@ -11,6 +11,7 @@ APT_PACKAGES=(
   python3 python3-sushy                                         # OpenStack's Redfish client, judge of the lab BMCs
   ansible                                                       # kubespray inventory checks
   chromium                                                      # report screenshots through Playwright
+  openssh-server                                                # a real sshd the SSH node agent's tests log in to
   iproute2 curl ca-certificates
 )
 # Node.js and npm for the Allure CLI, unless a Node.js (which ships its own npm) is already there.

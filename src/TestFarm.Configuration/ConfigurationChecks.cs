@@ -54,11 +54,11 @@ internal static class ConfigurationChecks
             foreach (var role in topology.Roles.Where(r => r.Selector.Match.Count > 0 && !profiles.Any(p => SelectorMatcher.Matches(r.Selector, p))))
                 errors.Add(Error(loaded.At($"matrix.topology:{topology.Name}"), $"role '{role.Name}' of topology '{topology.Name}' has selector {{{SelectorMatcher.Describe(role.Selector)}}} that no hardware profile can match"));
         }
-        errors.AddRange(ChaosCapabilities.Check(loaded, set.Suites));
         CheckPoints(errors, loaded, "include", plan.Matrix.Include, profileNames, topologyNames);
         CheckPoints(errors, loaded, "exclude", plan.Matrix.Exclude, profileNames, topologyNames);
 
         var cells = MatrixExpander.Expand(plan, profiles);
+        errors.AddRange(ChaosCapabilities.Check(loaded, set.Suites, cells, set.Pool?.Value.Ssh is not null));
         if (cells.Count == 0 && plan.Matrix.Profiles.Count > 0 && plan.Matrix.Topologies.Count > 0)
             errors.Add(Error(loaded.At("matrix"), $"the matrix of plan '{plan.Name}' has no cells"));
         if (set.Pool is null) return;

@@ -5,7 +5,7 @@ namespace TestFarm.Configuration;
 /// <summary>Loads a pool file (<c>pool.yaml</c>) into <see cref="PoolInventory"/>, collecting every error.</summary>
 public static class PoolLoader
 {
-    public static readonly IReadOnlyList<string> TopLevelKeys = ["machines"];
+    public static readonly IReadOnlyList<string> TopLevelKeys = ["machines", "nodeAccess"];
     public static readonly IReadOnlyList<string> MachineKeys = ["id", "profile", "bmc", "provisioningMac", "location", "labels"];
     private static readonly string[] BmcKeys = ["url", "auth", "credentials", "tls"];
     private static readonly string[] CredentialKeys = ["user", "userEnv", "passwordEnv", "passwordFile"];
@@ -25,7 +25,8 @@ public static class PoolLoader
                 reader.Record($"machines[{i}]", items[i]);
                 if (ReadMachine(reader, reader.Map(items[i], $"machines[{i}]", MachineKeys)) is { } m) machines.Add(m);
             }
-            pool = new PoolInventory { Machines = machines };
+            var ssh = PoolNodeAccessLoader.Read(reader, f.Map("nodeAccess", PoolNodeAccessLoader.Keys));
+            pool = new PoolInventory { Machines = machines, Ssh = ssh };
         }
         reader.Flush(errors);
         return pool is null ? null : new Loaded<PoolInventory>(pool, file, reader.Positions);

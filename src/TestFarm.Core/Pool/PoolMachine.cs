@@ -4,6 +4,8 @@ namespace TestFarm.Core.Pool;
 public sealed record PoolInventory
 {
     public IReadOnlyList<PoolMachine> Machines { get; init; } = [];
+    /// <summary>How the farm logs in to the machines for node actions; null when the pool gives no way (no node agent).</summary>
+    public SshNodeAccess? Ssh { get; init; }
 }
 
 /// <summary>One physical server with a BMC.</summary>

@@ -14,6 +14,8 @@ public sealed record ScenarioExtras
     /// <summary>The node name a machine registered under; the machine id by default.</summary>
     public Func<PipelineMachine, string> NodeName { get; init; } = m => m.Machine.Id;
     public INodeAgent? NodeAgent { get; init; }
+    /// <summary>A node agent per lease (the SSH agent of a pool backend); takes the place of <see cref="NodeAgent"/> when set.</summary>
+    public ILeaseNodeAgents? LeaseNodeAgents { get; init; }
     public ILabFaults? LabFaults { get; init; }
     public ISonobuoyRunner? Sonobuoy { get; init; }
     /// <summary>How probes and checks reach the cluster's services (VIPs, HTTP endpoints) from the farm.</summary>
@@ -39,7 +41,7 @@ public sealed class ScenarioSuiteRunner(SuiteRunner engine, ScenarioExtras extra
             KubernetesVersion = context.Plan.Cluster.KubernetesVersion,
             Time = time,
             ArtifactsDirectory = Path.Combine(context.ArtifactsDirectory, suite.Name),
-            NodeAgent = extras.NodeAgent,
+            NodeAgent = extras.LeaseNodeAgents is { } agents ? agents.For(context.LeaseId ?? $"cell-{context.Cell.Id}") : extras.NodeAgent,
             LabFaults = extras.LabFaults,
             Sonobuoy = extras.Sonobuoy,
             KubeconfigPath = context.Cluster.KubeconfigPath,

@@ -29,7 +29,7 @@ public static class FarmPipelineExtensions
     /// reimager and cleaner through the BMCs, the registered <see cref="ImageCatalogue"/>), <see cref="IClusterBringUp"/> (the
     /// registered <see cref="IClusterDeployer"/>s, MetalLB and Rook per <see cref="BringUpOptions"/>) and <see cref="ISuiteRunner"/>
     /// (the scenario engine with the registered <see cref="ISonobuoyRunner"/>, <see cref="ILabFaults"/>, <see cref="INodeAgent"/>
-    /// when there are). Registers the adapters with their own <c>Add…()</c> (Redfish, Provisioning with the boot service at
+    /// or <see cref="ILeaseNodeAgents"/> when there are). Registers the adapters with their own <c>Add…()</c> (Redfish, Provisioning with the boot service at
     /// <see cref="BootServiceListener.PublicBaseUrl"/>, Kubernetes, Scenarios); a backend registers only what differs, before this.
     /// </summary>
     public static IServiceCollection AddFarmPipeline(this IServiceCollection services, ProvisioningPolicy? policy = null, RedfishOptions? redfish = null,
@@ -55,6 +55,7 @@ public static class FarmPipelineExtensions
             Sonobuoy = sp.GetService<ISonobuoyRunner>(),
             LabFaults = sp.GetService<ILabFaults>(),
             NodeAgent = sp.GetService<INodeAgent>(),
+            LeaseNodeAgents = sp.GetService<ILeaseNodeAgents>(),
             Transport = sp.GetService<IProbeTransport>(),
             RandomSeed = sp.GetRequiredService<IOptions<ScenariosOptions>>().Value.RandomSeed,
         });

@@ -46,7 +46,8 @@ public static class PoolMachinesExtensions
     /// The pool file's machines as the farm's backend: their BMCs through the Redfish client (credentials from
     /// <see cref="PoolMachinesOptions.Environment"/>), the farm's boot service on the provisioning network serving the given
     /// images, the k3s and Talos deployers (and kubespray with a checkout) over SSH from this host, conformance through the
-    /// <c>sonobuoy</c> binary; the rest is <see cref="FarmPipelineExtensions.AddFarmPipeline"/>. Start it with
+    /// <c>sonobuoy</c> binary, the SSH node agent (a known-hosts file per lease under the data folder) when the pool has
+    /// <c>nodeAccess.ssh</c>; the rest is <see cref="FarmPipelineExtensions.AddFarmPipeline"/>. Start it with
     /// <see cref="IFarmStart"/> (binds the boot service).
     /// </summary>
     public static IServiceCollection AddPoolMachines(this IServiceCollection services, PoolMachinesOptions options)
@@ -73,6 +74,12 @@ public static class PoolMachinesExtensions
         {
             services.AddSingleton<IClusterDeployer>(sp => new KubesprayDeployer(new KubesprayOptions { KubesprayDirectory = kubespray },
                 sp.GetRequiredService<IProcessRunner>(), sp.GetService<ILogger<KubesprayDeployer>>()));
+        }
+        if (options.Pool.Ssh is { } ssh)
+        {
+            // kill-kubelet and kill-containers over SSH; validate refuses them for a pool without nodeAccess.ssh.
+            services.AddSingleton<ILeaseNodeAgents>(sp => new SshLeaseNodeAgents(sp.GetRequiredService<IProcessRunner>(), ssh, options.Pool,
+                Path.Combine(options.DataDirectory, "ssh-known-hosts"), sp.GetRequiredService<TimeProvider>()));
         }
         services.AddSingleton<ISonobuoyRunner>(sp => new SonobuoyCliRunner(sp.GetRequiredService<IProcessRunner>(), options.SonobuoyBinary));
         services.AddSingleton<IFarmStart>(sp => new BootServiceStart(sp.GetRequiredService<BootServiceListener>(), sp.GetRequiredService<BootArtifacts>(), options.Images));

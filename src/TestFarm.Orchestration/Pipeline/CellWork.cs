@@ -30,7 +30,7 @@ internal sealed class CellWork(
             var context = new SuiteContext
             {
                 Cell = request.Cell, Plan = request.Plan, Cluster = cluster, Machines = state.Machines,
-                ArtifactsDirectory = request.ArtifactsDirectory,
+                ArtifactsDirectory = request.ArtifactsDirectory, LeaseId = lease.LeaseId,
                 Bmc = m => clients.TryGetValue(m.Machine.Id, out var c) ? c : clients[m.Machine.Id] = bmcs.Create(m.Machine),
             };
             await phases.RunAsync(PipelinePhases.Suites, CellPipeline.Deadline(request, PipelinePhases.Suites),

@@ -105,6 +105,8 @@ public sealed record SuiteContext
     public required IReadOnlyList<CellMachine> Machines { get; init; }
     public required Func<CellMachine, IBmcClient> Bmc { get; init; }
     public required string ArtifactsDirectory { get; init; }
+    /// <summary>The lease holding the machines; state a node agent keeps (host keys seen) is this lease's only.</summary>
+    public string? LeaseId { get; init; }
 }
 
 /// <summary>What one suite produced: a result per test, and recovery times measured by its probes.</summary>

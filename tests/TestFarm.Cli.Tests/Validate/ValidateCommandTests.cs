@@ -29,14 +29,14 @@ public sealed class ValidateCommandTests
             provisioningMac: "52:54:00:00:00:01"
         """;
 
-    private static TempDirectory Layout(string plan = Plan, string suite = Suite)
+    private static TempDirectory Layout(string plan = Plan, string suite = Suite, string pool = Pool)
     {
         var dir = new TempDirectory("validate");
         Write(dir, "hardware-profiles/small.yaml", Profile);
         Write(dir, "scenarios/suites/quick.yaml", suite);
         Write(dir, "scenarios/plans/tiny.yaml", plan);
         Write(dir, "scenarios/data/not-config.yaml", "just: data\n");
-        Write(dir, "pool.yaml", Pool);
+        Write(dir, "pool.yaml", pool);
         return dir;
     }
 
@@ -61,6 +61,29 @@ public sealed class ValidateCommandTests
         using var dir = Layout();
         var (code, output, error) = Run(new ValidateCommand([]), [], dir.Path);
         Assert.That((code, output, error), Is.EqualTo((ExitCodes.Success, "ok: 1 hardware profiles, 1 machines, 1 plans (1 cells), 1 suites\n", "")));
+    }
+
+    [Test]
+    public void Kill_kubelet_on_a_pool_backend_is_refused_at_the_suite_step_until_the_pool_says_how_to_log_in_over_ssh()
+    {
+        const string suite = "name: quick\nsteps:\n  - kind: chaos\n    name: kubelet-down\n    action: kill-kubelet\n    role: control-plane\n    duration: 1m\n";
+        var plan = Plan.Replace("deployer: lab", "deployer: k3s", StringComparison.Ordinal);
+        using (var dir = Layout(plan: plan, suite: suite))
+        {
+            var (code, output, _) = Run(new ValidateCommand([]), [], dir.Path);
+            Assert.That(code, Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
+            {
+                "scenarios/suites/quick.yaml:3:5: chaos step 'kubelet-down' of suite 'quick' cannot run in plan 'tiny' (scenarios/plans/tiny.yaml:9:10) " +
+                "for cell tiny/small/single: 'kill-kubelet' needs a node agent and the backend of deployer 'k3s' has none: the pool file has no nodeAccess.ssh " +
+                "(how the farm logs in to the machines), and only the lab's simulated clusters have one without it",
+                "1 error(s) in 1 file(s)",
+            }));
+        }
+        using (var dir = Layout(plan: plan, suite: suite, pool: Pool + "\nnodeAccess:\n  ssh: {user: ops, keyFile: /etc/testfarm/ssh/id_ed25519}\n"))
+        {
+            Assert.That(Run(new ValidateCommand([]), [], dir.Path), Is.EqualTo((ExitCodes.Success, "ok: 1 hardware profiles, 1 machines, 1 plans (1 cells), 1 suites\n", "")));
+        }
     }
 
     [Test]

@@ -47,6 +47,20 @@ public sealed class PoolMachinesCompositionTests
     }
 
     [Test]
+    public async Task The_scenario_engine_gets_an_ssh_node_agent_per_lease_only_when_the_pool_has_node_access()
+    {
+        await using (var without = new ServiceCollection().AddPoolMachines(Options()).BuildServiceProvider())
+        {
+            Assert.That((without.GetRequiredService<ScenarioExtras>().LeaseNodeAgents, without.GetRequiredService<ScenarioExtras>().NodeAgent), Is.EqualTo(((ILeaseNodeAgents?)null, (Scenarios.Chaos.INodeAgent?)null)));
+        }
+        var options = Options() with { Pool = new PoolInventory { Ssh = new SshNodeAccess { User = "ops", KeyFile = "/etc/testfarm/ssh/id_ed25519" } } };
+        await using var with = new ServiceCollection().AddPoolMachines(options).BuildServiceProvider();
+        var agents = with.GetRequiredService<ScenarioExtras>().LeaseNodeAgents;
+        Assert.That(agents, Is.InstanceOf<SshLeaseNodeAgents>());
+        Assert.That(((SshLeaseNodeAgents)agents!).KnownHostsFile("lease-7"), Is.EqualTo(Path.Combine("/data", "ssh-known-hosts", "lease-7.known_hosts")));
+    }
+
+    [Test]
     public void Bad_bring_up_values_fail_at_start_naming_key_and_value()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

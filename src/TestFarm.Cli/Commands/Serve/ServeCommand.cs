@@ -75,6 +75,13 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
         if (tokens.Errors.Count > 0) return await FailAsync(error, tokens.Errors, ExitCodes.InvalidInput);
         var lab = parse.GetValue(_lab);
         if (!lab && config.Pool is null) return await FailAsync(error, [$"{root}/pool.yaml: no pool file; give one or serve the built-in lab with --lab"], ExitCodes.InvalidInput);
+        var pool = config.Pool?.Value;
+        if (!lab && hardware is not null)
+        {
+            var access = new List<string>();
+            pool = NodeAccessCheck.Resolve(config.Pool!, root, access);
+            if (access.Count > 0) return await FailAsync(error, access, ExitCodes.InvalidInput);
+        }
 
         var data = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root);
         Uri? publicUrl = null;
@@ -114,7 +121,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
                 farm = await PoolFarm.StartAsync(new PoolFarmOptions
                 {
                     BootListen = hardware.BootListen, BootPublicUrl = hardware.BootUrl, ImageDirectories = hardware.Images,
-                    Pool = config.Pool!.Value, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
+                    Pool = pool!, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
                     SshUser = parse.GetValue(_sshUser)!, SshKeyFile = FullPath(parse.GetValue(_sshKey), root),
                     KubesprayDirectory = FullPath(parse.GetValue(_kubespray), root), LoadBalancerRanges = parse.GetValue(_lbRanges) ?? [],
                     SonobuoyBinary = parse.GetValue(_sonobuoy)!, Configuration = overrides, Addons = Kubernetes.Addons.Catalogue.AddonSources.FromEnvironment(root),

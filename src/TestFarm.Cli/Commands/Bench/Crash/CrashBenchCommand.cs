@@ -109,7 +109,7 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
             foreach (var v in result.Violations) Console.WriteLine($"  VIOLATION {v}");
         }
         var violations = results.Sum(r => r.Violations.Count) + cleanViolations;
-        Console.WriteLine($"trials: {results.Count} with a kill{(window is null ? " (+1 clean)" : "")}, violations: {violations}");
+        Console.WriteLine($"trials: {results.Count}, violations: {violations}{(window is null ? " (with the clean trial 0's)" : "")}");
         Console.WriteLine("kills landed in: " + string.Join(", ", results.GroupBy(r => r.KilledIn).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}")));
         Console.WriteLine($"kill → run ended: {Percentiles(results.Select(r => r.RunEndedAfterKill))}; kill → machines Available: {Percentiles(results.Select(r => r.MachinesBackAfterKill))}");
         if (output is null && violations == 0) Directory.Delete(folder, recursive: true);

@@ -12,13 +12,22 @@ namespace TestFarm.Configuration;
 public static class ConfigurationLoader
 {
     /// <summary>Loads and cross-checks <paramref name="files"/>; the kind of each file comes from <see cref="Classify"/>.</summary>
-    public static ConfigurationSet Load(IEnumerable<ConfigFile> files, IEnumerable<IStepValidator>? validators = null)
+    public static ConfigurationSet Load(IEnumerable<ConfigFile> files, IEnumerable<IStepValidator>? validators = null) =>
+        Load(files, new ConfigurationSet(), validators);
+
+    /// <summary>
+    /// Loads <paramref name="files"/> beside an already loaded <paramref name="context"/> (its profiles, pool, plans and
+    /// suites take part in the cross-file checks, as if their files were given again, without parsing them again). The
+    /// result holds both; only the context's own errors are left out.
+    /// </summary>
+    public static ConfigurationSet Load(IEnumerable<ConfigFile> files, ConfigurationSet context, IEnumerable<IStepValidator>? validators = null)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var errors = new List<ConfigError>();
-        var profiles = new List<Loaded<HardwareProfile>>();
-        var pools = new List<Loaded<PoolInventory>>();
-        var plans = new List<Loaded<Plan>>();
-        var suites = new List<Loaded<Suite>>();
+        var profiles = new List<Loaded<HardwareProfile>>(context.Profiles);
+        var pools = new List<Loaded<PoolInventory>>(context.Pool is { } p ? [p] : []);
+        var plans = new List<Loaded<Plan>>(context.Plans);
+        var suites = new List<Loaded<Suite>>(context.Suites);
         var validatorList = validators?.ToList() ?? [];
         foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
         {

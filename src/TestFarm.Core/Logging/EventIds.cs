@@ -143,6 +143,7 @@ public static class EventIds
         public const int WebhookHandled = 11019;
         public const int WebhookDuplicate = 11020;
         public const int WebhookFailed = 11021;
+        public const int StoreUnavailable = 11030;
     }
 
     public static class Lab

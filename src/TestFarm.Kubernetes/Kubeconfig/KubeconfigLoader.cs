@@ -52,9 +52,10 @@ public static partial class KubeconfigLoader
     {
         // An empty document reads as no configuration, and "- ~" as a null entry; neither may reach the library.
         if (config is null) throw new KubeconfigException($"{source}: the kubeconfig is empty");
-        config.Contexts = config.Contexts?.Where(c => c is not null).ToList();
-        config.Clusters = config.Clusters?.Where(c => c is not null).ToList();
-        config.Users = config.Users?.Where(u => u is not null).ToList();
+        // A missing list reads as null, which the library's look-ups do not expect (found by testfarm fuzz kubeconfig): empty instead.
+        config.Contexts = config.Contexts?.Where(c => c is not null).ToList() ?? [];
+        config.Clusters = config.Clusters?.Where(c => c is not null).ToList() ?? [];
+        config.Users = config.Users?.Where(u => u is not null).ToList() ?? [];
         var contextName = context ?? config.CurrentContext
             ?? throw new KubeconfigException($"{source}: no current-context set and no context given");
         var ctx = config.Contexts?.FirstOrDefault(c => c.Name == contextName)

@@ -94,6 +94,11 @@ public static class SonobuoyResultsReader
         {
             throw new ResultImportException($"{source}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex) when (ex.Source == "YamlDotNet")
+        {
+            // YamlDotNet's scanner fails on some malformed plain scalars with no position (found by testfarm fuzz sonobuoy).
+            throw new ResultImportException($"{source}:1:1: invalid YAML: the YAML scanner gave up on a malformed scalar", ex);
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ResultImportException($"{source}:1:1: expected a mapping with name, status and items");
         var counts = new Counter();

@@ -65,6 +65,11 @@ public static class FarmServer
         builder.WebHost.UseKestrel(k => k.Listen(Address(options.Listen), options.Listen.Port));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         if (logging is not null) { builder.Logging.ClearProviders(); logging(builder.Logging); }
+        // While the database is away: Quartz's job store retries each second and says so at Information; outage entries of
+        // every category become one paced line without a stack trace (OutageQuietLoggerFactory).
+        builder.Logging.AddFilter("Quartz.Impl.AdoJobStore", LogLevel.Warning);
+        builder.Services.AddSingleton<LoggerFactory>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new OutageQuietLoggerFactory(sp.GetRequiredService<LoggerFactory>(), sp.GetRequiredService<TimeProvider>())));
 
         var store = await OpenStoreAsync(options, time, ct);
         var profiles = options.Configuration.Profiles.Select(p => p.Value).ToDictionary(p => p.Name, StringComparer.Ordinal);
@@ -166,6 +171,7 @@ public static class FarmServer
 
         var app = builder.Build();
         app.UseExceptionHandler(e => e.Run(HandleErrorAsync));
+        app.UseStoreUnavailable();
         app.UseStatusCodePages();
         app.UseRunPathGuard();
         var api = app.MapGroup("/api/v1");
@@ -181,7 +187,7 @@ public static class FarmServer
         var metrics = app.MapGet("/metrics", (FarmMetrics metrics, CancellationToken token) => metrics.Scrape(token))
             .WithName("Metrics").WithSummary("Prometheus text exposition");
         if (options.MetricsRequireToken) metrics.RequireRole(ApiRole.Viewer);
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz", StoreUnavailable.HealthOptions);
         if (options.GitHubWebhooks) app.MapGitHubWebhooks().WithName("GitHubWebhook").WithSummary("GitHub deliveries, signed with the webhook secret");
         app.MapOpenApi("/openapi/{documentName}.json");
         app.Lifetime.ApplicationStarted.Register(() =>

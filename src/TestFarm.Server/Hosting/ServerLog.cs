@@ -8,6 +8,10 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = EventIds.Server.RequestFailed, EventName = nameof(EventIds.Server.RequestFailed), Level = LogLevel.Error, Message = "{Method} {Path} failed (request {RequestId})")]
     public static partial void RequestFailed(ILogger logger, string method, string path, string requestId, Exception? exception);
 
+    [LoggerMessage(EventId = EventIds.Server.StoreUnavailable, EventName = nameof(EventIds.Server.StoreUnavailable), Level = LogLevel.Warning,
+        Message = "{Method} {Path} answered 503: the database {Database} is unavailable (request {RequestId})")]
+    public static partial void StoreUnavailable(ILogger logger, string method, string path, string database, string requestId, Exception exception);
+
     [LoggerMessage(EventId = EventIds.Server.RunTriggered, EventName = nameof(EventIds.Server.RunTriggered), Level = LogLevel.Information, Message = "Run {RunId} of plan {Plan} triggered by {Trigger}: {Cells} cells, on instance {Instance}")]
     public static partial void RunTriggered(ILogger logger, string runId, string plan, string trigger, int cells, string instance);
 

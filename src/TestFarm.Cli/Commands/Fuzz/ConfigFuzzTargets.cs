@@ -21,15 +21,26 @@ internal static partial class ConfigFuzzTargets
         [":", "[", "]", "{", "}", "&a ", "*a", "!", "!!str ", "|", ">-", ": [", "{ &a", "- ", "\t", "\"", "'", "%YAML 1.2\n", "@", "`",
          "? ", "#", "---\n", "...\n", "\n  ", "\r", "\u0085", "<<: *a", "~", "null", "0x10", "1e9", "-", ",", "\\u0000", "\ufeff"];
 
-    private static readonly Lazy<IReadOnlyList<IStepValidator>> Validators = new(() =>
+    internal static readonly Lazy<IReadOnlyList<IStepValidator>> Validators = new(() =>
         new ServiceCollection().AddTestFarmScenarios().BuildServiceProvider().GetServices<IStepValidator>().ToList());
 
-    public static IReadOnlyList<FuzzTarget> All { get; } =
+    /// <summary>The targets without a checkout: a pool or plan is loaded alone (it can only be refused for what it refers to).</summary>
+    public static IReadOnlyList<FuzzTarget> All { get; } = For(ConfigFuzzContext.None);
+
+    /// <summary>The targets with <paramref name="context"/>: a pool is loaded beside its profiles, a plan beside the profiles, suites and pool.</summary>
+    public static IReadOnlyList<FuzzTarget> For(ConfigFuzzContext context) =>
     [
-        Loader("hardware-profile", "hardware-profiles/fuzz-input.yaml", "a hardware profile (hardware-profiles/*.yaml)"),
-        Loader("pool", "pool.yaml", "the pool file (pool.yaml)"),
-        Loader("plan", "scenarios/plans/fuzz-input.yaml", "a plan (scenarios/plans/*.yaml)"),
-        Loader("suite", "scenarios/suites/fuzz-input.yaml", "a suite (scenarios/suites/*.yaml) with the step validators"),
+        Loader("hardware-profile", "hardware-profiles/fuzz-input.yaml", "a hardware profile (hardware-profiles/*.yaml)", new ConfigurationSet()),
+        Loader("pool", "pool.yaml", "the pool file (pool.yaml), beside the checkout's hardware profiles", context.ForPools) with
+        {
+            Names = Groups([.. context.ForPools.Profiles.Select(p => p.Value.Name)], ["session", "basic"]),
+        },
+        Loader("plan", "scenarios/plans/fuzz-input.yaml", "a plan (scenarios/plans/*.yaml), beside the checkout's profiles, suites and pool", context.ForPlans) with
+        {
+            Names = Groups([.. context.ForPlans.Profiles.Select(p => p.Value.Name)], [.. context.ForPlans.Suites.Select(s => s.Value.Name)], [.. PlanLoader.Deployers],
+                ["control-plane", "worker", "storage"]),
+        },
+        Loader("suite", "scenarios/suites/fuzz-input.yaml", "a suite (scenarios/suites/*.yaml) with the step validators", new ConfigurationSet()),
         new()
         {
             Name = "cookiemonster", Description = "a Cookiemonster config, ConfigMap or legacy cookie (testfarm chaos import --cookiemonster)",
@@ -58,7 +69,7 @@ internal static partial class ConfigFuzzTargets
         },
     ];
 
-    private static FuzzTarget Loader(string name, string path, string what) => new()
+    private static FuzzTarget Loader(string name, string path, string what, ConfigurationSet context) => new()
     {
         Name = name, Description = what + ", through the loader testfarm validate uses", DocumentedError = "ConfigError",
         Dictionary = Yaml, Nesting = ["[", "{", "- ", "a:\n "], MaxMessage = ConfigError.MaxMessageLength + 200,
@@ -66,11 +77,14 @@ internal static partial class ConfigFuzzTargets
         Run = input =>
         {
             var text = Encoding.UTF8.GetString(input);
-            var set = ConfigurationLoader.Load([new ConfigFile(path, text)], Validators.Value);
+            var set = ConfigurationLoader.Load([new ConfigFile(path, text)], context, Validators.Value);
             // Cross-file checks name other files (a plan's missing suite file); only this file's own errors are judged.
             return FirstError(path, text, set.Errors.Where(e => e.File == path).ToList());
         },
     };
+
+    /// <summary>The groups that have at least two names to swap between.</summary>
+    private static IReadOnlyList<IReadOnlyList<string>> Groups(params IReadOnlyList<string>[] groups) => [.. groups.Where(g => g.Count > 1)];
 
     /// <summary>The first error as text; an error outside the file's lines and columns, or longer than the bound, is a violation.</summary>
     private static string? FirstError(string path, string text, IReadOnlyList<ConfigError> errors)

@@ -24,7 +24,11 @@ internal sealed record FuzzSettings
 internal sealed record FuzzCrash(string Target, int Seed, long Case, string Kind, string Detail, byte[] Input, string? ReproducerPath);
 
 internal sealed record FuzzReport(string Target, long Cases, long Accepted, long Rejected, long CrashCases, IReadOnlyList<FuzzCrash> Crashes,
-    int CorpusSize, TimeSpan Elapsed, TimeSpan Slowest);
+    int CorpusSize, TimeSpan Elapsed, TimeSpan Slowest)
+{
+    /// <summary>The share of cases the parser accepted: how far past its rejections the mutants reached.</summary>
+    public double AcceptedShare => Cases == 0 ? 0 : (double)Accepted / Cases;
+}
 
 /// <summary>
 /// The mutational loop: runs every seed, then mutants of the corpus, each case on its own <see cref="Random"/> derived from
@@ -51,11 +55,15 @@ internal static partial class FuzzHarness
         var inFlight = settings.KeepInFlight && settings.CrashDirectory is { } dir ? Path.Combine(dir, $"inflight-{target.Name}.bin") : null;
         if (inFlight is not null) Directory.CreateDirectory(Path.GetDirectoryName(inFlight)!);
         var seedCount = corpus.Count;
+        // Accepted inputs, for the name swaps of a target with Names.
+        var valid = new List<byte[]>();
         while (settings.Iterations is not { } max || cases < max)
         {
             if (settings.Duration is { } d && time.GetElapsedTime(start) >= d) break;
             var random = new Random(CaseSeed(settings.Seed, cases));
-            var input = cases < seedCount ? corpus[(int)cases] : Mutator.Mutate(random, corpus[random.Next(corpus.Count)], target, corpus);
+            var input = cases < seedCount ? corpus[(int)cases]
+                : target.Names.Count > 0 && valid.Count > 0 && random.Next(2) == 0 ? Mutator.SwapName(random, valid[random.Next(valid.Count)], target, corpus)
+                : Mutator.Mutate(random, corpus[random.Next(corpus.Count)], target, corpus);
             if (inFlight is not null) File.WriteAllBytes(inFlight, input);
             var began = time.GetTimestamp();
             var outcome = RunOne(target, input);
@@ -70,7 +78,11 @@ internal static partial class FuzzHarness
                 if (signatures.Add(CrashSignature(outcome)) && crashes.Count < settings.MaxDistinctCrashes)
                     crashes.Add(Save(target, settings, cases, outcome, input));
             }
-            else if (outcome.Rejection is null) accepted++;
+            else if (outcome.Rejection is null)
+            {
+                accepted++;
+                if (target.Names.Count > 0 && valid.Count < MaxCorpus && input.Length <= MaxCorpusEntry) valid.Add(input);
+            }
             else rejected++;
             if (!outcome.Crashed && corpus.Count < MaxCorpus && input.Length <= MaxCorpusEntry && seen.Add(Signature(outcome.Rejection)))
             {

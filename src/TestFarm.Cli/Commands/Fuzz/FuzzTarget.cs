@@ -23,6 +23,12 @@ internal sealed record FuzzTarget
     public IReadOnlyList<string> Dictionary { get; init; } = [];
     /// <summary>Openers repeated hundreds to thousands of times to nest deeply (<c>[</c>, <c>- </c>, <c>&lt;a&gt;</c>).</summary>
     public IReadOnlyList<string> Nesting { get; init; } = ["[", "{"];
+    /// <summary>
+    /// Groups of interchangeable names in the input's language (a checkout's profile names, its suite names, the deployers):
+    /// when given, half the cases swap one name of an accepted input for another of its group (or a role's count), so
+    /// mutants stay well-formed and reach the checks past parsing. Empty: byte mutations only.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> Names { get; init; } = [];
     /// <summary>Names of the seeds shipped in the product (embedded resources), found by <see cref="FuzzSeeds"/>.</summary>
     public string SeedFolder => Name;
 }

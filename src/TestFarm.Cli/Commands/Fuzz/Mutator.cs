@@ -58,6 +58,39 @@ internal static class Mutator
         }
     }
 
+    /// <summary>
+    /// One structured change: a name of one of <paramref name="target"/>'s groups (a whole token) swapped for another of the
+    /// same group, or a <c>count:</c> set to 0-3. An input with neither gets a byte mutation.
+    /// </summary>
+    public static byte[] SwapName(Random random, byte[] input, FuzzTarget target, IReadOnlyList<byte[]> corpus)
+    {
+        var text = Encoding.UTF8.GetString(input);
+        var spots = new List<(int At, int Length, IReadOnlyList<string>? Group)>();
+        foreach (var group in target.Names)
+        {
+            foreach (var name in group.Where(n => n.Length > 0))
+            {
+                for (var i = text.IndexOf(name, StringComparison.Ordinal); i >= 0; i = text.IndexOf(name, i + name.Length, StringComparison.Ordinal))
+                    if (Whole(text, i, name.Length)) spots.Add((i, name.Length, group));
+            }
+        }
+        for (var i = text.IndexOf("count: ", StringComparison.Ordinal); i >= 0; i = text.IndexOf("count: ", i + 7, StringComparison.Ordinal))
+        {
+            var digits = 0;
+            while (i + 7 + digits < text.Length && char.IsAsciiDigit(text[i + 7 + digits])) digits++;
+            if (digits > 0) spots.Add((i + 7, digits, null));
+        }
+        if (spots.Count == 0) return Mutate(random, input, target, corpus);
+        var (at, length, names) = spots[random.Next(spots.Count)];
+        var replacement = names is null ? random.Next(4).ToString(System.Globalization.CultureInfo.InvariantCulture) : names[random.Next(names.Count)];
+        return Encoding.UTF8.GetBytes(string.Concat(text.AsSpan(0, at), replacement, text.AsSpan(at + length)));
+    }
+
+    private static bool Whole(string text, int at, int length) =>
+        (at == 0 || !IsNameChar(text[at - 1])) && (at + length >= text.Length || !IsNameChar(text[at + length]));
+
+    private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
+
     private static string Pick(Random random, IReadOnlyList<string> list, string fallback) =>
         list.Count == 0 ? fallback : list[random.Next(list.Count)];
 

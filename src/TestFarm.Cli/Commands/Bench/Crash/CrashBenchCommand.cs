@@ -8,9 +8,12 @@ namespace TestFarm.Cli.Commands.Bench.Crash;
 /// <summary>
 /// <c>testfarm bench crash --trials N [--db sqlite|postgres] [--seed S] [--kill-window SECONDS] [--github]</c>: the crash campaign. Each
 /// trial runs a one-cell lab plan on a fresh farm (<c>serve --lab</c> child processes; on PostgreSQL, from
-/// <c>TESTFARM_POSTGRES</c>, two instances on one fresh schema), SIGKILLs the first instance at a random point of the run
-/// (uniform in the kill window after the trigger), restarts it, waits for the run to end and the machines to come back, then
-/// checks the invariants in the store (<see cref="CrashInvariants"/>). Prints each trial, the violations (must be 0) and the
+/// <c>TESTFARM_POSTGRES</c>, two instances on one fresh schema), SIGKILLs the first instance at a random point of the run,
+/// restarts it, waits for the run to end and the machines to come back, then
+/// checks the invariants in the store (<see cref="CrashInvariants"/>). The kill points follow the run: a clean trial (trial 0,
+/// no kill, its invariants checked too) times the run's phases, and each kill picks one of them at random and a uniform second
+/// inside it (<see cref="KillPoints"/>); <c>--kill-window S</c> draws a uniform second of the first S instead. Prints each trial
+/// (the phase aimed at and the phase the cell was in at the kill), the violations (must be 0) and the
 /// recovery times (kill → run ended, kill → every machine Available) at p50 and p95. Exit 0: no violation; 5: any; 4: the
 /// database is unreachable or lost (one line naming it).
 /// </summary>
@@ -23,7 +26,7 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
         var trials = new Option<int>("--trials") { DefaultValueFactory = _ => 3, Description = "Trials (each a lab run with one SIGKILL)." };
         var db = new Option<string>("--db") { DefaultValueFactory = _ => "sqlite", Description = "sqlite (one instance) or postgres (two instances; TESTFARM_POSTGRES names the server)." };
         var seed = new Option<int?>("--seed") { Description = "Seed of the kill points (default: from the clock, printed)." };
-        var window = new Option<int>("--kill-window") { DefaultValueFactory = _ => 60, Description = "Kill at a random second of this many after the trigger." };
+        var window = new Option<int?>("--kill-window") { Description = "Kill at a random second of this many after the trigger (default: a clean trial times the run, and each kill picks one of its phases and a second in it)." };
         var recovery = new Option<int>("--recovery-limit") { DefaultValueFactory = _ => 420, Description = "Seconds after the kill by which the run must have ended and the machines be back." };
         var profile = new Option<string>("--profile") { DefaultValueFactory = _ => "epyc-9354-e810", Description = "The simulated hardware profile of the plan's cell." };
         var root = new Option<string>("--root") { DefaultValueFactory = _ => ".", Description = "The checkout (hardware-profiles/, scenarios/suites/)." };
@@ -36,7 +39,7 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
         return command;
     }
 
-    private async Task<int> RunAsync(int trials, string db, int? seedOption, int window, int recoveryLimit, string profile, string checkout, string? output, bool github,
+    private async Task<int> RunAsync(int trials, string db, int? seedOption, int? window, int recoveryLimit, string profile, string checkout, string? output, bool github,
         CancellationToken ct)
     {
         var admin = Environment.GetEnvironmentVariable("TESTFARM_POSTGRES");
@@ -64,7 +67,7 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
         }
     }
 
-    private async Task<int> CampaignAsync(int trials, string db, string? admin, int? seedOption, int window, int recoveryLimit, string profile, string checkout, string? output,
+    private async Task<int> CampaignAsync(int trials, string db, string? admin, int? seedOption, int? window, int recoveryLimit, string profile, string checkout, string? output,
         bool github, CancellationToken ct)
     {
         if (db == "postgres") await CrashDatabase.ProbeAsync(admin!, ct).ConfigureAwait(false);
@@ -72,25 +75,42 @@ public sealed class CrashBenchCommand(TimeProvider time, IHttpClientFactory http
         var random = new Random(seed);
         // A fresh folder per campaign: a kept folder of an earlier campaign with the same seed is never reused.
         var folder = output ?? Directory.CreateTempSubdirectory("testfarm-crash-" + seed.ToString(CultureInfo.InvariantCulture) + "-").FullName;
-        Console.WriteLine($"bench crash: {trials} trial(s) on {db}{(db == "postgres" ? " (two instances)" : "")}{(github ? " with GitHub" : "")}, seed {seed}, kill in the first {window} s, farms in {folder}");
+        Console.WriteLine($"bench crash: {trials} trial(s) on {db}{(db == "postgres" ? " (two instances)" : "")}{(github ? " with GitHub" : "")}, seed {seed}, " +
+                          (window is { } w ? $"kill in the first {w} s" : "kills over the phases of a clean trial") + $", farms in {folder}");
         var results = new List<CrashTrialResult>();
-        for (var trial = 1; trial <= trials; trial++)
+        IReadOnlyList<PhaseSpan> phases = [];
+        var cleanViolations = 0;
+        for (var trial = window is null ? 0 : 1; trial <= trials; trial++)
         {
             var root = System.IO.Path.Combine(folder, $"trial-{trial}");
             var store = db == "sqlite" ? "sqlite:" + System.IO.Path.Combine(root, "farm.db") : "postgres:" + await SchemaAsync(admin!, $"crash_{seed}_{trial}", ct).ConfigureAwait(false);
             var log = System.IO.Path.Combine(root, "serve.log");
             await using var hub = github ? await CrashGitHub.StartAsync(ct).ConfigureAwait(false) : null;
             var setup = CrashTrialSetup.Create(checkout, root, store, profile, (name, line) => { lock (results) File.AppendAllText(log, $"{name}: {line}\n"); }, hub?.BaseUrl);
-            var killAfter = TimeSpan.FromSeconds(random.NextDouble() * window);
-            var result = await CrashTrial.RunAsync(trial, setup, db == "postgres", killAfter, TimeSpan.FromSeconds(recoveryLimit), FreePort, http, time, ct, hub).ConfigureAwait(false);
+            if (trial == 0)
+            {
+                // The clean trial: no kill; its run's phases place the kills of the others.
+                var clean = await CrashTrial.RunAsync(0, setup, db == "postgres", null, TimeSpan.FromSeconds(recoveryLimit), FreePort, http, time, ct, hub).ConfigureAwait(false);
+                phases = clean.Phases;
+                cleanViolations = clean.Violations.Count;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"trial 0 (clean, no kill): run {clean.RunId} ended {Seconds(clean.RunEndedAfterKill)} and machines back {Seconds(clean.MachinesBackAfterKill)} after the trigger; " +
+                    $"verdict {clean.Verdict ?? "-"}; violations {clean.Violations.Count}; phases: {(phases.Count == 0 ? "none" : string.Join(", ", phases))}"));
+                foreach (var v in clean.Violations) Console.WriteLine($"  VIOLATION {v}");
+                if (phases.Count == 0) Console.WriteLine("  the clean run gave no phases: kills fall back to the first 60 s");
+                continue;
+            }
+            var kill = window is { } seconds ? KillPoints.InWindow(random, seconds) : phases.Count > 0 ? KillPoints.Draw(random, phases) : KillPoints.InWindow(random, 60);
+            var result = await CrashTrial.RunAsync(trial, setup, db == "postgres", kill, TimeSpan.FromSeconds(recoveryLimit), FreePort, http, time, ct, hub).ConfigureAwait(false);
             results.Add(result);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trial {trial}: run {result.RunId} killed at {result.KillAfter.TotalSeconds:0.0} s in {result.KilledIn}; run ended {Seconds(result.RunEndedAfterKill)} " +
+                $"trial {trial}: run {result.RunId} killed at {result.KillAfter.TotalSeconds:0.0} s (aimed at {result.AimedAt}) in {result.KilledIn}; run ended {Seconds(result.RunEndedAfterKill)} " +
                 $"and machines back {Seconds(result.MachinesBackAfterKill)} after the kill; verdict {result.Verdict ?? "-"}; violations {result.Violations.Count}"));
             foreach (var v in result.Violations) Console.WriteLine($"  VIOLATION {v}");
         }
-        var violations = results.Sum(r => r.Violations.Count);
-        Console.WriteLine($"trials: {results.Count}, violations: {violations}");
+        var violations = results.Sum(r => r.Violations.Count) + cleanViolations;
+        Console.WriteLine($"trials: {results.Count}, violations: {violations}{(window is null ? " (with the clean trial 0's)" : "")}");
+        Console.WriteLine("kills landed in: " + string.Join(", ", results.GroupBy(r => r.KilledIn).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}")));
         Console.WriteLine($"kill → run ended: {Percentiles(results.Select(r => r.RunEndedAfterKill))}; kill → machines Available: {Percentiles(results.Select(r => r.MachinesBackAfterKill))}");
         if (output is null && violations == 0) Directory.Delete(folder, recursive: true);
         return violations == 0 ? ExitCodes.Success : ExitCodes.TargetMissed;

@@ -49,12 +49,17 @@ internal sealed record CrashTrialSetup(string Checkout, string Root, string Db, 
 }
 
 /// <summary>What one trial saw: where the kill landed, how long until the run ended and the machines were back, what broke.</summary>
+/// <remarks>A clean trial (no kill) times the run instead: its recovery times count from the trigger, and <see cref="Phases"/> holds its phases.</remarks>
 internal sealed record CrashTrialResult(int Trial, string RunId, TimeSpan KillAfter, string KilledIn, TimeSpan? RunEndedAfterKill,
-    TimeSpan? MachinesBackAfterKill, string? Verdict, IReadOnlyList<string> Violations);
+    TimeSpan? MachinesBackAfterKill, string? Verdict, IReadOnlyList<string> Violations)
+{
+    public string AimedAt { get; init; } = "-";
+    public IReadOnlyList<PhaseSpan> Phases { get; init; } = [];
+}
 
 /// <summary>
 /// One trial: start the farm (SQLite: one instance; PostgreSQL: two on one database), trigger the plan, SIGKILL the first
-/// instance at a random point of the run, restart it under the same instance name (on PostgreSQL the other instance carries
+/// instance at the <see cref="KillPoint"/> (none: a clean trial that times the run's phases), restart it under the same instance name (on PostgreSQL the other instance carries
 /// on meanwhile), wait until
 /// the run has ended and every machine is Available, stop everything and check the invariants in the store.
 /// </summary>
@@ -62,9 +67,10 @@ internal static class CrashTrial
 {
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
 
-    public static async Task<CrashTrialResult> RunAsync(int trial, CrashTrialSetup setup, bool twoInstances, TimeSpan killAfter, TimeSpan recoveryLimit,
+    public static async Task<CrashTrialResult> RunAsync(int trial, CrashTrialSetup setup, bool twoInstances, KillPoint? kill, TimeSpan recoveryLimit,
         Func<int> freePort, IHttpClientFactory http, TimeProvider time, CancellationToken ct, CrashGitHub? github = null)
     {
+        var killAfter = kill?.After ?? TimeSpan.Zero;
         var listenA = $"http://127.0.0.1:{freePort()}";
         var listenB = twoInstances ? $"http://127.0.0.1:{freePort()}" : listenA;
         using var apiA = FarmProcess.Client(http, listenA, CrashTrialSetup.Token);
@@ -86,12 +92,17 @@ internal static class CrashTrial
             var (runId, refused) = github is null ? await TriggerAsync(apiA, ct).ConfigureAwait(false) : await TriggerByWebhookAsync(apiA, sha, time, ct).ConfigureAwait(false);
             if (runId is null) return Failed(trial, killAfter, refused!);
 
-            await Task.Delay(killAfter, time, ct).ConfigureAwait(false);
-            var killedIn = await PhaseAsync(apiA, runId, ct).ConfigureAwait(false);
-            await a.KillAsync().ConfigureAwait(false);
             var killed = time.GetTimestamp();
-            // Started again under its own name: it reclaims the leases its killed process held without waiting for their TTL.
-            restarted = FarmProcess.Start(setup, listenA, $"crash-{trial}-a", label: $"crash-{trial}-a (restarted)");
+            var killedIn = "-";
+            if (kill is not null)
+            {
+                await Task.Delay(killAfter, time, ct).ConfigureAwait(false);
+                killedIn = await PhaseAsync(apiA, runId, ct).ConfigureAwait(false);
+                await a.KillAsync().ConfigureAwait(false);
+                killed = time.GetTimestamp();
+                // Started again under its own name: it reclaims the leases its killed process held without waiting for their TTL.
+                restarted = FarmProcess.Start(setup, listenA, $"crash-{trial}-a", label: $"crash-{trial}-a (restarted)");
+            }
             var watch = twoInstances ? apiB : apiA;
             var run = await FarmProcess.WaitForAsync(watch, $"/api/v1/runs/{runId}", r => RunTransitions.IsEnded(Enum.Parse<RunState>(r["state"]!.GetValue<string>())),
                 recoveryLimit, time, ct).ConfigureAwait(false);
@@ -108,9 +119,13 @@ internal static class CrashTrial
                 if (outbox is null) violations.Add($"reports were left pending in the GitHub outbox {recoveryLimit.TotalSeconds:0} s after the kill");
                 violations.AddRange(CrashGitHubInvariants.Check(github, runId, sha));
             }
-            foreach (var p in new[] { restarted, b }) if (p is not null) await p.KillAsync().ConfigureAwait(false);
+            foreach (var p in new[] { restarted ?? a, b }) if (p is not null) await p.KillAsync().ConfigureAwait(false);
             violations.AddRange(await CrashInvariants.CheckAsync(setup.Db, runId, time, ct).ConfigureAwait(false));
-            return new CrashTrialResult(trial, runId, killAfter, killedIn, ended, back, run?["verdict"]?.GetValue<string>(), violations);
+            return new CrashTrialResult(trial, runId, killAfter, killedIn, ended, back, run?["verdict"]?.GetValue<string>(), violations)
+            {
+                AimedAt = kill?.AimedAt ?? "-",
+                Phases = kill is null && run is not null && ended is { } took ? KillPoints.FromRun(run, took.TotalSeconds) : [],
+            };
         }
         finally
         {

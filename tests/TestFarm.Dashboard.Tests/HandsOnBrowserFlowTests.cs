@@ -77,8 +77,8 @@ public sealed partial class HandsOnBrowserFlowTests
         Assert.That(State(ready), Is.EqualTo("Ready"), ready.ToJsonString());
         Assert.That(ready["likeCell"]?.GetValue<string>(), Is.EqualTo($"{runId}/{cellId}"), ready.ToJsonString());
         Assert.That(ready["machines"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()), Does.Contain(qemu), "like the cell: its machines");
-        await page.ReloadAsync();
-        await Assertions.Expect(page.Locator("main > p .badge").First).ToHaveTextAsync("Ready");
+        // The page updates itself: no reload.
+        await Assertions.Expect(page.Locator("[data-reservation-state]")).ToHaveTextAsync("Ready", new() { Timeout = 10_000 });
 
         // The QEMU machine's console in the reservation's page: type, read the answer there.
         var box = page.Locator($"[data-console='/api/v1/machines/{qemu}/console/stream']");
@@ -97,7 +97,7 @@ public sealed partial class HandsOnBrowserFlowTests
         var ended = await api.WaitUntilAsync($"/api/v1/reservations/{Uri.EscapeDataString(reservation)}", r => State(r) == "Ended", TimeSpan.FromSeconds(120), ct);
         Assert.That(ended["endReason"]?.GetValue<string>() ?? "", Does.Contain("release").IgnoreCase, ended.ToJsonString());
         await page.GotoAsync($"/reservations/{Uri.EscapeDataString(reservation)}");
-        await Assertions.Expect(page.Locator("main > p .badge").First).ToHaveTextAsync("Ended");
+        await Assertions.Expect(page.Locator("[data-reservation-state]")).ToHaveTextAsync("Ended");
         await Browser.ShotAsync(page, "hands-on-released");
         var machine = await api.WaitUntilAsync($"/api/v1/machines/{qemu}", m => State(m) == "Available", TimeSpan.FromSeconds(240), ct);
         var moves = machine["events"]!.AsArray().Where(e => e!["kind"]!.GetValue<string>() == "machine").Select(e => e!["to"]!.GetValue<string>()).ToList();

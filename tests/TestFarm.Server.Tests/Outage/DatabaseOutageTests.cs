@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -8,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using TestFarm.Server.Hosting;
 using TestFarm.Server.Tests.Serve;
+using TestFarm.Server.Tests.Webhooks;
 using TestFarm.Storage;
 using TestFarm.Storage.Database;
 using TestFarm.Testing;
@@ -40,7 +40,7 @@ public sealed class DatabaseOutageTests
         try
         {
             await using var fixture = new ServeFixture();
-            var capture = new Capture();
+            var capture = new LogCapture();
             var options = ServeFixture.Options(fixture.Config, new StorageOptions { Kind = StoreKind.Postgres, PostgresConnection = cs }, "serve-outage");
             var backend = new GatedBackend(fixture.Config, Path.Combine(fixture.Root, "cells")); // the pool's machines, no run started here
             await using var app = await FarmServer.BuildAsync(options, backend, logging: b => b.SetMinimumLevel(LogLevel.Information).AddProvider(capture), ct: ct);
@@ -108,11 +108,11 @@ public sealed class DatabaseOutageTests
         }
     }
 
-    private static Task Until(Func<bool> done, TimeSpan within, string what, Capture capture, CancellationToken ct) =>
+    private static Task Until(Func<bool> done, TimeSpan within, string what, LogCapture capture, CancellationToken ct) =>
         Until(() => Task.FromResult(done()), within, what, capture, ct);
 
     /// <summary>Polls a real condition every 200 ms, failing with the log's last lines after <paramref name="within"/>.</summary>
-    private static async Task Until(Func<Task<bool>> done, TimeSpan within, string what, Capture capture, CancellationToken ct)
+    private static async Task Until(Func<Task<bool>> done, TimeSpan within, string what, LogCapture capture, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         while (true)
@@ -122,27 +122,6 @@ public sealed class DatabaseOutageTests
             if (watch.Elapsed > within)
                 Assert.Fail($"not within {within}: {what}\n{string.Join('\n', capture.Entries.TakeLast(30).Select(e => $"{e.Level} {e.Category}: {e.Message}"))}");
             await Task.Delay(200, ct);
-        }
-    }
-
-    internal sealed record Entry(LogLevel Level, string Category, int EventId, string Message, Exception? Exception);
-
-    /// <summary>Every entry the host writes, with its exception.</summary>
-    internal sealed class Capture : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<Entry> _entries = new();
-
-        public IReadOnlyList<Entry> Entries => [.. _entries];
-        public IReadOnlyList<Entry> Since(int index) => [.. _entries.Skip(index)];
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-        public void Dispose() { }
-
-        private sealed class Logger(Capture owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                owner._entries.Enqueue(new Entry(logLevel, category, eventId.Id, formatter(state, exception), exception));
         }
     }
 }

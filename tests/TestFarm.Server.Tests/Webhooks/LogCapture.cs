@@ -3,10 +3,17 @@ using Microsoft.Extensions.Logging;
 
 namespace TestFarm.Server.Tests.Webhooks;
 
-/// <summary>Keeps every log line a host writes, with its level, so tests can check that a refusal was logged.</summary>
+/// <summary>One entry a host wrote: its level, category, event id, message and exception.</summary>
+internal sealed record LogEntry(LogLevel Level, string Category, int EventId, string Message, Exception? Exception);
+
+/// <summary>Keeps every log entry a host writes, with its level and exception, so tests can check what was logged and how.</summary>
 internal sealed class LogCapture : ILoggerProvider
 {
-    public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Lines { get; } = new();
+    public ConcurrentQueue<LogEntry> Lines { get; } = new();
+
+    public IReadOnlyList<LogEntry> Entries => [.. Lines];
+
+    public IReadOnlyList<LogEntry> Since(int index) => [.. Lines.Skip(index)];
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -19,6 +26,6 @@ internal sealed class LogCapture : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Lines.Enqueue((logLevel, category, formatter(state, exception)));
+            owner.Lines.Enqueue(new LogEntry(logLevel, category, eventId.Id, formatter(state, exception), exception));
     }
 }

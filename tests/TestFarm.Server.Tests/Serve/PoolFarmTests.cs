@@ -210,6 +210,19 @@ public sealed class PoolFarmTests
         Assert.That(code, Is.EqualTo(Cli.ExitCodes.Usage));
         Assert.That(error.ToString(), Does.Contain($"serve: --ssh-key: no such file {Path.Combine(root.Path, "no-such-key")}"));
 
+        // A pool file that says how to log in (nodeAccess.ssh) says it for the deployers too: the flags beside it are refused.
+        var key = Path.Combine(root.Path, "id_farm");
+        File.WriteAllText(key, "only its mode is checked here");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var poolFile = Path.Combine(root.Path, "pool.yaml");
+        var poolYaml = File.ReadAllText(poolFile).TrimEnd('\n') + "\n";
+        File.WriteAllText(poolFile, poolYaml + "nodeAccess:\n  ssh: {user: ops, keyFile: id_farm}\n");
+        var sshLine = poolYaml.Split('\n').Length + 1; // nodeAccess: on the line after the pool's last, ssh: below it
+        code = await serve.Parse(["--root", root.Path, "--boot-listen", "http://127.0.0.1:0", "--image", "img", "--ssh-user", "root", "--ssh-key", "id_farm"]).InvokeAsync(config);
+        Assert.That(code, Is.EqualTo(Cli.ExitCodes.Usage), error.ToString());
+        Assert.That(error.ToString(), Does.Contain($"serve: --ssh-user and --ssh-key: the pool file says how to log in to the machines (pool.yaml:{sshLine}:"));
+        File.WriteAllText(poolFile, poolYaml);
+
         code = await serve.Parse(["--root", root.Path, "--db", $"sqlite:{Path.Combine(root.Path, "farm.db")}", "--boot-listen", "http://127.0.0.1:0", "--image", "no-such-image"]).InvokeAsync(config);
         Assert.That(code, Is.EqualTo(Cli.ExitCodes.FarmFailure), error.ToString());
         Assert.That(error.ToString(), Does.Contain($"serve: --image {Path.Combine(root.Path, "no-such-image")}: "));

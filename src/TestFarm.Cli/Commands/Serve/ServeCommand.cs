@@ -39,8 +39,8 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
     private readonly Option<string?> _bootListen = new("--boot-listen") { Description = "http://ADDRESS:PORT the boot service listens on (on the provisioning network); runs plans on the pool's machines" };
     private readonly Option<string?> _bootUrl = new("--boot-url") { Description = "The boot service's base URL as the machines reach it (default: --boot-listen)" };
     private readonly Option<string[]> _images = new("--image") { Description = "Image folder from 'testfarm image build', one per architecture (repeat the option)" };
-    private readonly Option<string> _sshUser = new("--ssh-user") { Description = "User the deployers log in as on the machines", DefaultValueFactory = _ => "root" };
-    private readonly Option<string?> _sshKey = new("--ssh-key") { Description = "SSH private key for the deployers (default: ssh's own)" };
+    private readonly Option<string> _sshUser = new("--ssh-user") { Description = "User the deployers log in as on the machines (a pool file with nodeAccess.ssh says it there instead)", DefaultValueFactory = _ => "root" };
+    private readonly Option<string?> _sshKey = new("--ssh-key") { Description = "SSH private key for the deployers (default: ssh's own; a pool file with nodeAccess.ssh says it there instead)" };
     private readonly Option<string?> _kubespray = new("--kubespray") { Description = "Kubespray checkout, for plans with deployer: kubespray" };
     private readonly Option<string> _sonobuoy = new("--sonobuoy") { Description = "The sonobuoy binary conformance steps run on the pool's clusters", DefaultValueFactory = _ => "sonobuoy" };
     private readonly Option<string[]> _lbRanges = new("--lb-range") { Description = "MetalLB address range on the machines' network (repeat the option)" };
@@ -82,6 +82,17 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
             pool = NodeAccessCheck.Resolve(config.Pool!, root, access);
             if (access.Count > 0) return await FailAsync(error, access, ExitCodes.InvalidInput);
         }
+        // One way to say how the farm logs in to the machines: the pool file's nodeAccess.ssh, when it has one, serves the
+        // deployers too; --ssh-user/--ssh-key are for pools without it.
+        var sshUser = parse.GetValue(_sshUser)!;
+        var sshKey = FullPath(parse.GetValue(_sshKey), root);
+        if (!lab && hardware is not null && pool?.Ssh is { } ssh)
+        {
+            var given = new Option[] { _sshUser, _sshKey }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            if (given.Count > 0)
+                return await FailAsync(error, [$"{string.Join(" and ", given)}: the pool file says how to log in to the machines ({config.Pool!.At("nodeAccess.ssh")}: nodeAccess.ssh); say it there only"], ExitCodes.Usage);
+            (sshUser, sshKey) = (ssh.User, ssh.KeyFile);
+        }
 
         var data = System.IO.Path.GetFullPath(parse.GetValue(_data) ?? "serve-data", root);
         Uri? publicUrl = null;
@@ -122,7 +133,7 @@ public sealed class ServeCommand(IEnumerable<IStepValidator> stepValidators) : I
                 {
                     BootListen = hardware.BootListen, BootPublicUrl = hardware.BootUrl, ImageDirectories = hardware.Images,
                     Pool = pool!, Profiles = [.. config.Profiles.Select(p => p.Value)], DataDirectory = data, WrapBmcs = bmcErrors.Wrap,
-                    SshUser = parse.GetValue(_sshUser)!, SshKeyFile = FullPath(parse.GetValue(_sshKey), root),
+                    SshUser = sshUser, SshKeyFile = sshKey,
                     KubesprayDirectory = FullPath(parse.GetValue(_kubespray), root), LoadBalancerRanges = parse.GetValue(_lbRanges) ?? [],
                     SonobuoyBinary = parse.GetValue(_sonobuoy)!, Configuration = overrides, Addons = Kubernetes.Addons.Catalogue.AddonSources.FromEnvironment(root),
                 }, TimeProvider.System, loggers, CancellationToken.None);

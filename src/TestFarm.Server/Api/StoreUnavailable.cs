@@ -10,7 +10,7 @@ using TestFarm.Storage.Database;
 namespace TestFarm.Server.Api;
 
 /// <summary>
-/// A request that needs the database while it is away: 503 problem+json naming the database (host:port/db or the SQLite
+/// A request that needs the database while it is away (<see cref="StoreOutage"/>): 503 problem+json naming the database (host:port/db or the SQLite
 /// file, never a password), what was asked of it and the request id, with <c>Retry-After</c>; logged in one line (the
 /// farm's logger factory shortens and paces outage entries). Placed inside the exception handler, so a
 /// <see cref="StoreException"/> never reaches it as a 500 or with a stack trace.
@@ -25,15 +25,15 @@ internal static class StoreUnavailable
         {
             await next(http);
         }
-        catch (StoreException e) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
+        catch (StoreException e) when (StoreOutage.Cause(e) is { } cause && !http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
         {
+            // Only an outage: a store error that is a bug (bad SQL, a broken constraint) stays a logged 500 with its stack trace.
             var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TestFarm.Server.Api");
             ServerLog.StoreUnavailable(log, http.Request.Method, Problems.Echo(http.Request.Path), e.Place, http.TraceIdentifier, e);
             http.Response.Clear();
             http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var cause = StoreOutage.Cause(e) is { } c ? StoreOutage.OneLine(c) : StoreOutage.OneLine(e.InnerException ?? e);
             await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Database unavailable",
-                detail: $"the farm's database ({e.Place}) did not answer ({e.Operation}: {cause}); try again in a few seconds (request {http.TraceIdentifier})",
+                detail: $"the farm's database ({e.Place}) did not answer ({e.Operation}: {StoreOutage.OneLine(cause)}); try again in a few seconds (request {http.TraceIdentifier})",
                 instance: Problems.Echo(http.Request.Path + http.Request.QueryString),
                 extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["database"] = e.Place, ["requestId"] = http.TraceIdentifier })
                 .ExecuteAsync(http);

@@ -47,15 +47,12 @@ internal sealed class OutageQuietLogger(ILogger inner, string category, TimeProv
         var key = eventId.Id != 0 ? eventId.Id : StringComparer.Ordinal.GetHashCode(eventId.Name ?? category);
         var suppressed = 0;
         var write = true;
-        _recent.AddOrUpdate(key, _ => (now, 0), (_, seen) =>
+        // The delegates may run more than once under contention: each sets both outcomes.
+        _recent.AddOrUpdate(key, _ => { (write, suppressed) = (true, 0); return (now, 0); }, (_, seen) =>
         {
-            if (now - seen.Last < OutageQuietLoggerFactory.Window)
-            {
-                write = false;
-                return (seen.Last, seen.Suppressed + 1);
-            }
-            suppressed = seen.Suppressed;
-            return (now, 0);
+            write = now - seen.Last >= OutageQuietLoggerFactory.Window;
+            suppressed = write ? seen.Suppressed : 0;
+            return write ? (now, 0) : (seen.Last, seen.Suppressed + 1);
         });
         if (!write) return;
         var first = (formatter(state, null) ?? "").ReplaceLineEndings("\n").Split('\n')[0];
